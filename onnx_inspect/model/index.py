@@ -1,0 +1,542 @@
+"""Walk a ModelProto once and index every node, value and (sub)graph as flat columns.
+
+One recursive pass covers the main graph, If/Loop/Scan bodies at any depth and model-local
+functions. Node and tensor ids are derived from names and positions only, so they are stable
+across loads and match what onnxruntime's profiler calls unnamed nodes (``<OpType>_<index>``).
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from dataclasses import dataclass, field
+from typing import Any
+
+import onnx
+
+from ..errors import GraphError
+from .dtypes import dtype_name, element_bits
+
+SEP = "::"  # joins graph paths and local ids; never produced by exporters' naming schemes
+
+Shape = tuple[int | str | None, ...] | None
+
+
+@dataclass
+class GraphEntry:
+    """A graph or function body found during the walk."""
+
+    path: str
+    proto: onnx.GraphProto | onnx.FunctionProto
+    owner: str | None
+    attribute: str | None
+    parent: str | None
+    ordinal: int
+    node_ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    ops: list[str] = field(default_factory=list)
+    ins: list[tuple[str, ...]] = field(default_factory=list)
+    outs: list[tuple[str, ...]] = field(default_factory=list)
+    meta: dict[int, onnx.NodeProto] = field(default_factory=dict)  # nodes carrying metadata_props
+    constants: set[str] = field(default_factory=set)  # initializers and values known without running
+
+
+@dataclass
+class Index:
+    """Column lists for the node and tensor tables plus lookups the Model needs."""
+
+    nodes: dict[str, list[Any]]
+    tensors: dict[str, list[Any]]
+    graphs: dict[str, GraphEntry]
+    node_protos: dict[str, onnx.NodeProto]
+    weights: dict[str, Any]  # tensor id -> TensorProto (initializer) or NodeProto (Constant/ConstantOfShape)
+    by_name: dict[tuple[str, str], str]  # (graph path, value name) -> tensor id
+
+
+def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
+    """(dtype name, shape) of a TypeProto; shape None when the rank is unknown."""
+    which = tp.WhichOneof("value")
+    if which == "tensor_type" or which == "sparse_tensor_type":
+        tt = tp.tensor_type if which == "tensor_type" else tp.sparse_tensor_type
+        dtype = dtype_name(tt.elem_type)
+        if not tt.HasField("shape"):
+            return dtype, None
+        dims: list[int | str | None] = []
+        for d in tt.shape.dim:
+            v = d.dim_value
+            if v:
+                dims.append(v)
+            else:
+                dims.append(d.dim_param or (0 if d.HasField("dim_value") else None))
+        return dtype, tuple(dims)
+    if which == "sequence_type":
+        inner, _ = type_info(tp.sequence_type.elem_type)
+        return f"seq({inner})", None
+    if which == "optional_type":
+        inner, _ = type_info(tp.optional_type.elem_type)
+        return f"optional({inner})", None
+    if which == "map_type":
+        val, _ = type_info(tp.map_type.value_type)
+        return f"map({dtype_name(tp.map_type.key_type)},{val})", None
+    return None, None
+
+
+def nbytes_of(dtype_elem: int | None, shape: Shape) -> int | None:
+    """Bytes a dense tensor of this element type and static shape takes, else None."""
+    if dtype_elem is None or shape is None or any(not isinstance(d, int) for d in shape):
+        return None
+    bits = element_bits(dtype_elem)
+    if bits is None:
+        return None
+    count = 1
+    for d in shape:
+        count *= d
+    return (count * bits + 7) // 8
+
+
+def subgraph_attrs(node: onnx.NodeProto) -> list[tuple[str, onnx.GraphProto]]:
+    """(label, body) for each graph-valued attribute of a node, in attribute order."""
+    out: list[tuple[str, onnx.GraphProto]] = []
+    for a in node.attribute:
+        if a.type == onnx.AttributeProto.GRAPH:
+            out.append((a.name, a.g))
+        elif a.type == onnx.AttributeProto.GRAPHS:
+            out.extend((f"{a.name}[{k}]", g) for k, g in enumerate(a.graphs))
+    return out
+
+
+def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
+    """(graph ordinal, value name) -> serialized declared type, for every value the model types itself."""
+    found: dict[tuple[int, str], bytes] = {}
+    counter = [0]
+
+    def visit(g: onnx.GraphProto | onnx.FunctionProto) -> None:
+        ordinal = counter[0]
+        counter[0] += 1
+        if isinstance(g, onnx.GraphProto):
+            for vi in (*g.input, *g.output, *g.value_info):
+                if vi.type.WhichOneof("value") is not None:
+                    found[(ordinal, vi.name)] = vi.type.SerializeToString()
+        else:
+            for vi in g.value_info:
+                found[(ordinal, vi.name)] = vi.type.SerializeToString()
+        for n in g.node:
+            for _, body in subgraph_attrs(n):
+                visit(body)
+
+    visit(model.graph)
+    for f in model.functions:
+        visit(f)
+    return found
+
+
+NODE_COLUMNS = (
+    "id",
+    "name",
+    "op_type",
+    "domain",
+    "graph",
+    "inputs",
+    "outputs",
+    "index",
+    "ort_name",
+    "subgraphs",
+    "implicit_inputs",
+)
+TENSOR_COLUMNS = (
+    "id",
+    "name",
+    "graph",
+    "dtype",
+    "shape",
+    "shape_source",
+    "kind",
+    "producer",
+    "consumers",
+    "nbytes",
+    "outer_ref",
+)
+
+
+class _Walker:
+    """State of one indexing pass (kept on an object so the recursion stays readable)."""
+
+    def __init__(self, model: onnx.ModelProto, declared: dict[tuple[int, str], bytes] | None) -> None:
+        self.model = model
+        self.declared = declared
+        self.ordinal = 0
+        self.nodes: dict[str, list[Any]] = {k: [] for k in NODE_COLUMNS}
+        self.tensors: dict[str, list[Any]] = {k: [] for k in TENSOR_COLUMNS}
+        self.graphs: dict[str, GraphEntry] = {}
+        self.node_protos: dict[str, onnx.NodeProto] = {}
+        self.weights: dict[str, Any] = {}
+        self.by_name: dict[tuple[str, str], str] = {}
+        self.used_node_ids: set[str] = set()
+        self.used_tensor_ids: set[str] = set()
+        self.row_of_tensor: dict[str, int] = {}
+        self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
+
+    @staticmethod
+    def _unique(wanted: str, used: set[str], index: int) -> str:
+        out = wanted
+        k = 0
+        while out in used:
+            out = f"{wanted}#{index}" if k == 0 else f"{wanted}#{index}.{k}"
+            k += 1
+        used.add(out)
+        return out
+
+    def walk(
+        self,
+        g: onnx.GraphProto | onnx.FunctionProto,
+        path: str,
+        env: ChainMap[str, str],
+        owner: str | None,
+        attribute: str | None,
+        parent: str | None,
+    ) -> list[str]:
+        """Index graph ``g``; return the names it reads from enclosing graphs (its free names)."""
+        ordinal = self.ordinal
+        self.ordinal += 1
+        entry = GraphEntry(path, g, owner, attribute, parent, ordinal)
+        self.graphs[path] = entry
+        is_graph = isinstance(g, onnx.GraphProto)
+        where = "main graph" if not path else f"graph '{path}'"
+        prefix = f"{path}{SEP}" if path else ""
+
+        # One pass over the protobuf nodes; everything after works on plain tuples.
+        protos = list(g.node)
+        names = [n.name for n in protos]
+        ops = [n.op_type for n in protos]
+        ins = [tuple(n.input) for n in protos]
+        outs = [tuple(n.output) for n in protos]
+        bodies_of: dict[int, list[tuple[str, onnx.GraphProto]]] = {}
+        namespaces: dict[int, onnx.NodeProto] = {}
+        for i, n in enumerate(protos):
+            if n.attribute:
+                found = subgraph_attrs(n)
+                if found:
+                    bodies_of[i] = found
+            if getattr(n, "metadata_props", None):
+                namespaces[i] = n
+        entry.names, entry.ops, entry.ins, entry.outs, entry.meta = names, ops, ins, outs, namespaces
+
+        # Local node ids (stable: name, else OpType_index).
+        used_nodes = self.used_node_ids
+        ids: list[str] = []
+        seen_local: set[str] = set()
+        for i in range(len(protos)):
+            local = names[i] or f"{ops[i]}_{i}"
+            if local in seen_local:
+                local = f"{local}#{i}"
+            seen_local.add(local)
+            nid = prefix + local
+            if nid in used_nodes:
+                nid = self._unique(nid, used_nodes, i)
+            else:
+                used_nodes.add(nid)
+            ids.append(nid)
+        entry.node_ids = ids
+
+        # What this graph defines: inputs, initializers, node outputs.
+        inits: dict[str, onnx.TensorProto] = {t.name: t for t in g.initializer} if is_graph else {}
+        if is_graph:
+            for sp in g.sparse_initializer:
+                inits.setdefault(sp.values.name, sp.values)
+        input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
+        output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
+        taken = set(input_names) | inits.keys()
+        producer: dict[str, int] = {}
+        for i, os_ in enumerate(outs):
+            for o in os_:
+                if not o:
+                    continue
+                if o in producer or o in taken:
+                    first = f"node '{ids[producer[o]]}'" if o in producer else "a graph input or initializer"
+                    raise GraphError(
+                        f"{where}: value '{o}' is produced twice, by {first} and by node '{ids[i]}' "
+                        f"({ops[i]}); ONNX values must have one producer"
+                    )
+                producer[o] = i
+
+        defined = list(dict.fromkeys([*input_names, *inits.keys(), *producer.keys()]))
+        local_ids: dict[str, str] = {}
+        used_tensors = self.used_tensor_ids
+        by_name = self.by_name
+        for name in defined:
+            tid = prefix + name
+            if tid in used_tensors:
+                tid = self._unique(tid, used_tensors, len(used_tensors))
+            else:
+                used_tensors.add(tid)
+            local_ids[name] = tid
+            by_name[(path, name)] = tid
+
+        consumers: dict[str, list[str]] = {name: [] for name in defined}
+        free: dict[str, list[str]] = {}  # outer name -> readers in this graph
+        inner_env = env.new_child(local_ids) if is_graph else ChainMap(local_ids)
+
+        def unresolved(name: str, label: str) -> GraphError:
+            return GraphError(
+                f"{where}: {label} reads '{name}', which no node, input or initializer produces; "
+                "the model is incomplete or its nodes are mis-wired"
+            )
+
+        implicit_of: list[tuple[str, ...]] = [()] * len(protos)
+        subgraphs_of: list[tuple[str, ...]] = [()] * len(protos)
+        deps: list[list[int]] = []
+        functions = self.functions
+        for i in range(len(protos)):
+            nid = ids[i]
+            node_deps: list[int] = []
+            for name in ins[i]:
+                if not name:
+                    continue
+                lst = consumers.get(name)
+                if lst is not None:
+                    lst.append(nid)
+                    j = producer.get(name)
+                    if j is not None:
+                        node_deps.append(j)
+                elif is_graph and name in env:
+                    free.setdefault(name, []).append(nid)
+                else:
+                    raise unresolved(name, f"node '{nid}' ({ops[i]})")
+            bodies: list[str] = []
+            if i in bodies_of:
+                implicit: list[str] = []
+                for label, body in bodies_of[i]:
+                    bpath = f"{nid}{SEP}{label}"
+                    bodies.append(bpath)
+                    for name in self.walk(body, bpath, inner_env, nid, label, path):
+                        if name not in implicit:
+                            implicit.append(name)
+                for name in implicit:
+                    lst = consumers.get(name)
+                    if lst is not None:
+                        if nid not in lst:
+                            lst.append(nid)
+                        j = producer.get(name)
+                        if j is not None:
+                            node_deps.append(j)
+                    elif is_graph and name in env:
+                        free.setdefault(name, []).append(nid)
+                    else:
+                        raise unresolved(name, f"a subgraph of node '{nid}' ({ops[i]})")
+                implicit_of[i] = tuple(implicit)
+            if functions:
+                n = protos[i]
+                fn = functions.get((n.domain, n.op_type, getattr(n, "overload", "")))
+                if fn is not None:
+                    bodies.append(_function_path(fn))
+            if bodies:
+                subgraphs_of[i] = tuple(bodies)
+            deps.append(node_deps)
+        for name in output_names:
+            if name and name not in consumers:
+                if not (is_graph and name in env):
+                    raise GraphError(
+                        f"{where}: graph output '{name}' is produced by no node, input or initializer"
+                    )
+                free.setdefault(name, [])
+
+        _check_acyclic(ops, ids, deps, where)
+
+        cols = self.nodes
+        cols["id"].extend(ids)
+        cols["name"].extend(names)
+        cols["op_type"].extend(ops)
+        cols["domain"].extend(n.domain for n in protos)
+        cols["graph"].extend([path] * len(protos))
+        cols["inputs"].extend(ins)
+        cols["outputs"].extend(outs)
+        cols["index"].extend(range(len(protos)))
+        cols["ort_name"].extend(names[i] or f"{ops[i]}_{i}" for i in range(len(protos)))
+        cols["subgraphs"].extend(subgraphs_of)
+        cols["implicit_inputs"].extend(implicit_of)
+        self.node_protos.update(zip(ids, protos, strict=True))
+
+        # Rows for values defined here.
+        types: dict[str, onnx.TypeProto] = {}
+        if is_graph:
+            for vi in g.value_info:
+                types[vi.name] = vi.type
+            for vi in g.output:
+                if vi.type.WhichOneof("value") is not None or vi.name not in types:
+                    types[vi.name] = vi.type
+            for vi in g.input:
+                types[vi.name] = vi.type
+        else:
+            for vi in g.value_info:
+                types[vi.name] = vi.type
+        outputs_set = set(output_names)
+        const_values = _constant_values(protos, ops, ins, outs, producer, inits)
+        entry.constants = const_values | inits.keys()
+        declared = self.declared
+        t = self.tensors
+        c_id, c_name, c_graph, c_dtype, c_shape, c_src, c_kind, c_prod, c_cons, c_nbytes, c_ref = (
+            t[k] for k in TENSOR_COLUMNS
+        )
+        row = len(c_id)
+        row_of = self.row_of_tensor
+        weights = self.weights
+        for name in defined:
+            tid = local_ids[name]
+            elem: int | None = None
+            if name in inits:
+                init = inits[name]
+                kind = "initializer"
+                elem = init.data_type
+                dtype, shape = dtype_name(elem), tuple(init.dims)
+                source: str | None = "declared"
+                weights[tid] = init
+            else:
+                tp = types.get(name)
+                if tp is not None:
+                    dtype, shape = type_info(tp)
+                    if shape is not None:
+                        elem = tp.tensor_type.elem_type
+                else:
+                    dtype, shape = None, None
+                j = producer.get(name)
+                if j is None:
+                    kind = "input"
+                elif name in const_values:
+                    kind = "constant"
+                    weights[tid] = protos[j]
+                    if shape is None and ops[j] == "Constant":
+                        dtype, shape, elem = _constant_type(protos[j])
+                else:
+                    kind = "intermediate"
+                if name in outputs_set and kind in ("intermediate", "input"):
+                    kind = "output"
+                if shape is None:
+                    source = None
+                elif declared is None:
+                    source = "declared"
+                else:
+                    before = declared.get((ordinal, name))
+                    same = before is not None and (tp is None or before == tp.SerializeToString())
+                    source = "declared" if same else "inferred"
+            j = producer.get(name)
+            row_of[tid] = row
+            row += 1
+            c_id.append(tid)
+            c_name.append(name)
+            c_graph.append(path)
+            c_dtype.append(dtype)
+            c_shape.append(shape)
+            c_src.append(source)
+            c_kind.append(kind)
+            c_prod.append(ids[j] if j is not None else None)
+            c_cons.append(tuple(consumers[name]))
+            c_nbytes.append(nbytes_of(elem, shape))
+            c_ref.append(None)
+
+        # Rows for values read from enclosing graphs
+        # (dtype and shape are copied from the defining row once every graph is walked).
+        for name, readers in free.items():
+            tid = self._unique(prefix + name, used_tensors, len(used_tensors))
+            row_of[tid] = row
+            row += 1
+            for key, v in zip(
+                TENSOR_COLUMNS,
+                (tid, name, path, None, None, None, "outer", None, tuple(readers), None, env[name]),
+                strict=True,
+            ):
+                t[key].append(v)
+            by_name[(path, name)] = tid
+        return list(free)
+
+    def copy_outer_types(self) -> None:
+        """Give every 'outer' row the dtype and shape of the value it refers to."""
+        t = self.tensors
+        for row, ref in enumerate(t["outer_ref"]):
+            if ref is not None:
+                src = self.row_of_tensor[ref]
+                for key in ("dtype", "shape", "shape_source", "nbytes"):
+                    t[key][row] = t[key][src]
+
+
+def _constant_values(
+    protos: list[onnx.NodeProto],
+    ops: list[str],
+    ins: list[tuple[str, ...]],
+    outs: list[tuple[str, ...]],
+    producer: dict[str, int],
+    inits: dict[str, onnx.TensorProto],
+) -> set[str]:
+    """Outputs whose value is known without running: Constant, and ConstantOfShape of a constant."""
+    out: set[str] = set()
+    for i, op in enumerate(ops):
+        if op == "Constant" and protos[i].domain in ("", "ai.onnx"):
+            out.update(outs[i])
+    for i, op in enumerate(ops):
+        if op == "ConstantOfShape" and ins[i] and (ins[i][0] in inits or ins[i][0] in out):
+            out.update(outs[i])
+    return out
+
+
+def _constant_type(n: onnx.NodeProto) -> tuple[str | None, Shape, int | None]:
+    """(dtype, shape, elem type) of a Constant node's value, read from its attribute."""
+    for a in n.attribute:
+        if a.name == "value" and a.type == onnx.AttributeProto.TENSOR:
+            return dtype_name(a.t.data_type), tuple(int(d) for d in a.t.dims), a.t.data_type
+        if a.name == "sparse_value":
+            return dtype_name(a.sparse_tensor.values.data_type), tuple(a.sparse_tensor.dims), None
+        if a.name == "value_float":
+            return "float32", (), onnx.TensorProto.FLOAT
+        if a.name == "value_int":
+            return "int64", (), onnx.TensorProto.INT64
+        if a.name == "value_floats":
+            return "float32", (len(a.floats),), onnx.TensorProto.FLOAT
+        if a.name == "value_ints":
+            return "int64", (len(a.ints),), onnx.TensorProto.INT64
+        if a.name == "value_string":
+            return "str", (), None
+        if a.name == "value_strings":
+            return "str", (len(a.strings),), None
+    return None, None, None
+
+
+def _function_path(f: onnx.FunctionProto) -> str:
+    overload = getattr(f, "overload", "")
+    return f"@{f.domain}:{f.name}" + (f"[{overload}]" if overload else "")
+
+
+def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where: str) -> None:
+    """Kahn's algorithm over local edges; a cycle names one node on it."""
+    n = len(deps)
+    indeg = [0] * n
+    users: list[list[int]] = [[] for _ in range(n)]
+    for i, ds in enumerate(deps):
+        for d in ds:
+            if d != i:
+                users[d].append(i)
+                indeg[i] += 1
+            else:
+                raise GraphError(f"{where}: node '{ids[i]}' reads its own output; the graph has a cycle")
+    stack = [i for i in range(n) if indeg[i] == 0]
+    seen = 0
+    while stack:
+        i = stack.pop()
+        seen += 1
+        for u in users[i]:
+            indeg[u] -= 1
+            if indeg[u] == 0:
+                stack.append(u)
+    if seen != n:
+        stuck = next(i for i in range(n) if indeg[i] > 0)
+        raise GraphError(
+            f"{where}: the graph has a cycle through node '{ids[stuck]}' ({ops[stuck]}); "
+            "ONNX graphs must be acyclic"
+        )
+
+
+def build_index(model: onnx.ModelProto, declared: dict[tuple[int, str], bytes] | None) -> Index:
+    """Index the main graph, every subgraph at any depth and every model-local function."""
+    w = _Walker(model, declared)
+    w.walk(model.graph, "", ChainMap(), None, None, None)
+    for f in model.functions:
+        w.walk(f, _function_path(f), ChainMap(), None, None, None)
+    w.copy_outer_types()
+    return Index(w.nodes, w.tensors, w.graphs, w.node_protos, w.weights, w.by_name)

@@ -1,0 +1,366 @@
+"""``oi.Model``: one loaded ONNX model as pandas tables, with weights read only when asked for."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import os
+import warnings
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import onnx
+import pandas as pd
+from onnx import numpy_helper
+
+from ..errors import InspectError, ModelLoadError, UnknownNameError
+from .dtypes import dtype_name
+from .external import read_external, uses_external
+from .index import SEP, Index, build_index, declared_names
+from .load import read_model
+from .scopes import graph_scopes
+
+ShapeMode = Literal["onnx", "none"]
+
+
+class Model:
+    """A loaded ONNX model: ``nodes``, ``tensors`` and ``graphs`` tables, lazy ``weight()``, ``summary()``."""
+
+    def __init__(
+        self,
+        proto: onnx.ModelProto,
+        path: Path | None = None,
+        base_dir: Path | None = None,
+        shapes: ShapeMode = "onnx",
+    ) -> None:
+        self.path = path
+        self.base_dir = base_dir
+        self.warnings: list[str] = []
+        declared = None
+        if shapes == "onnx":
+            declared = declared_names(proto)
+            proto = self._infer(proto)
+        elif shapes != "none":
+            raise InspectError(f"shapes={shapes!r} is not one of 'onnx', 'none'")
+        self.proto = proto
+        self._index: Index = build_index(proto, declared)
+        self.scope_methods: dict[str, str] = {}
+        self._scopes = self._assign_scopes()
+        self.nodes = self._node_frame()
+        self.tensors = self._tensor_frame()
+        self.graphs = self._graph_frame()
+
+    # -- construction ----------------------------------------------------------------------------------
+    def _infer(self, proto: onnx.ModelProto) -> onnx.ModelProto:
+        """onnx shape inference with data propagation; on failure keep declared shapes and say why."""
+        try:
+            return onnx.shape_inference.infer_shapes(
+                proto, check_type=False, strict_mode=False, data_prop=True
+            )
+        except Exception as exc:  # onnx raises several types (InferenceError, ValidationError, ValueError)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.warnings.append(f"onnx shape inference failed, only declared shapes are shown: {first}")
+            return proto
+
+    def _assign_scopes(self) -> dict[str, str]:
+        scopes: dict[str, str] = {}
+        for path, e in self._index.graphs.items():
+            g = e.proto
+            outputs = {vi.name for vi in g.output} if isinstance(g, onnx.GraphProto) else set(g.output)
+            labels, method = graph_scopes(e.names, e.ins, e.outs, e.meta, e.constants, outputs)
+            self.scope_methods[path] = method
+            scopes.update(zip(e.node_ids, labels, strict=True))
+        return scopes
+
+    def _node_frame(self) -> pd.DataFrame:
+        cols = dict(self._index.nodes)
+        ids = cols.pop("id")
+        cols["scope"] = [self._scopes.get(i, "") for i in ids]
+        order = [
+            "name",
+            "op_type",
+            "domain",
+            "graph",
+            "scope",
+            "inputs",
+            "outputs",
+            "index",
+            "ort_name",
+            "subgraphs",
+            "implicit_inputs",
+        ]
+        df = _frame({k: cols[k] for k in order}, ids)
+        df["index"] = df["index"].astype("int64")
+        return df
+
+    def _tensor_frame(self) -> pd.DataFrame:
+        cols = dict(self._index.tensors)
+        ids = cols.pop("id")
+        df = _frame(cols, ids)
+        df["nbytes"] = df["nbytes"].astype("Int64")
+        return df
+
+    def _graph_frame(self) -> pd.DataFrame:
+        rows = []
+        for path, e in self._index.graphs.items():
+            g = e.proto
+            is_graph = isinstance(g, onnx.GraphProto)
+            rows.append(
+                {
+                    "path": path,
+                    "kind": "main" if not path else ("body" if is_graph else "function"),
+                    "owner": e.owner,
+                    "attribute": e.attribute,
+                    "parent": e.parent,
+                    "inputs": tuple(vi.name for vi in g.input) if is_graph else tuple(g.input),
+                    "outputs": tuple(vi.name for vi in g.output) if is_graph else tuple(g.output),
+                    "n_nodes": len(g.node),
+                    "scopes": self.scope_methods.get(path, "none"),
+                }
+            )
+        return pd.DataFrame(rows, dtype=object).set_index("path")
+
+    # -- lookups ---------------------------------------------------------------------------------------
+    def node(self, node_id: str) -> onnx.NodeProto:
+        """The NodeProto behind a node id."""
+        try:
+            return self._index.node_protos[node_id]
+        except KeyError:
+            raise UnknownNameError(self._unknown("node", node_id, self._index.node_protos.keys())) from None
+
+    def graph_proto(self, path: str = "") -> onnx.GraphProto | onnx.FunctionProto:
+        """The GraphProto (or FunctionProto) of a graph path; '' is the main graph."""
+        try:
+            return self._index.graphs[path].proto
+        except KeyError:
+            raise UnknownNameError(self._unknown("graph", path, self._index.graphs.keys())) from None
+
+    def tensor_id(self, name: str, graph: str = "") -> str:
+        """Row id in ``tensors`` of value ``name`` in ``graph`` (also accepts an id)."""
+        tid = self._index.by_name.get((graph, name))
+        if tid is not None:
+            return tid
+        if name in self.tensors.index:
+            return name
+        where = "the main graph" if not graph else f"graph '{graph}'"
+        raise UnknownNameError(self._unknown(f"tensor in {where}", name, self.tensors["name"].tolist()))
+
+    def main_inputs(self) -> list[str]:
+        """Names of the main graph's real inputs (graph inputs that are not initializers)."""
+        t = self.tensors
+        return t.loc[(t["graph"] == "") & (t["kind"] == "input"), "name"].tolist()
+
+    def main_outputs(self) -> list[str]:
+        """Names of the main graph's outputs, in declaration order."""
+        return [vi.name for vi in self.proto.graph.output]
+
+    @staticmethod
+    def _unknown(what: str, name: str, candidates: Any) -> str:
+        close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"the model has no {what} named '{name}'{hint}"
+
+    # -- weights ---------------------------------------------------------------------------------------
+    def weight(self, name: str, graph: str = "") -> np.ndarray:
+        """Value of an initializer or Constant-node output; external data is read (memory-mapped) now."""
+        tid = self.tensor_id(name, graph)
+        row = self.tensors.loc[tid]
+        if row["kind"] == "outer":
+            return self.weight(row["outer_ref"], "")
+        src = self._index.weights.get(tid)
+        if src is None:
+            prod = f" (produced by node '{row['producer']}')" if row["producer"] else ""
+            raise InspectError(
+                f"'{name}' is a {row['kind']} value{prod}, not a weight: its value exists only when the model "
+                f"runs; use oi.run(m, outputs=['{name}'])"
+            )
+        if isinstance(src, onnx.TensorProto):
+            return self._tensor_value(src)
+        return self._node_value(src, graph)
+
+    def _tensor_value(self, t: onnx.TensorProto) -> np.ndarray:
+        if uses_external(t):
+            return read_external(t, self.base_dir)
+        return numpy_helper.to_array(t)
+
+    def _node_value(self, n: onnx.NodeProto, graph: str) -> np.ndarray:
+        if n.op_type == "ConstantOfShape":
+            shape = np.asarray(self.weight(n.input[0], graph)).astype(np.int64).ravel()
+            fill = np.zeros(1, np.float32)
+            for a in n.attribute:
+                if a.name == "value":
+                    fill = self._tensor_value(a.t).ravel()
+            return np.full(tuple(int(s) for s in shape), fill[0] if fill.size else 0, dtype=fill.dtype)
+        for a in n.attribute:
+            if a.name == "value":
+                return self._tensor_value(a.t)
+            if a.name == "sparse_value":
+                sp = a.sparse_tensor
+                dense = np.zeros(tuple(sp.dims), dtype=numpy_helper.to_array(sp.values).dtype)
+                idx = numpy_helper.to_array(sp.indices)
+                vals = numpy_helper.to_array(sp.values)
+                if idx.ndim == 1:
+                    dense.reshape(-1)[idx] = vals
+                else:
+                    dense[tuple(idx.T)] = vals
+                return dense
+            if a.name == "value_float":
+                return np.array(a.f, dtype=np.float32)
+            if a.name == "value_floats":
+                return np.array(list(a.floats), dtype=np.float32)
+            if a.name == "value_int":
+                return np.array(a.i, dtype=np.int64)
+            if a.name == "value_ints":
+                return np.array(list(a.ints), dtype=np.int64)
+            if a.name == "value_string":
+                return np.array(a.s.decode("utf-8", "replace"), dtype=object)
+            if a.name == "value_strings":
+                return np.array([s.decode("utf-8", "replace") for s in a.strings], dtype=object)
+        raise InspectError(
+            f"Constant node '{n.name or n.output[0]}' has no value attribute; the model is malformed"
+        )
+
+    # -- shapes learned later (runtime) ----------------------------------------------------------------
+    def fill_shapes(self, shapes: Mapping[str, tuple[Any, ...]], source: str = "runtime") -> int:
+        """Fill unknown shapes of main-graph tensors from ``shapes``; mark them with ``source``. Returns count."""
+        filled = 0
+        t = self.tensors
+        for name, shape in shapes.items():
+            tid = self._index.by_name.get(("", name))
+            if tid is None:
+                continue
+            cur = t.at[tid, "shape"]
+            if cur is None or any(not isinstance(d, int) for d in cur):
+                t.at[tid, "shape"] = tuple(int(d) for d in shape)
+                t.at[tid, "shape_source"] = source
+                filled += 1
+        return filled
+
+    # -- overviews -------------------------------------------------------------------------------------
+    def scope_tree(self) -> pd.DataFrame:
+        """Every scope group with its parent, depth and node counts (direct and total), per graph."""
+        counts: Counter[tuple[str, str]] = Counter()
+        direct: Counter[tuple[str, str]] = Counter()
+        for graph, scope in zip(self.nodes["graph"], self.nodes["scope"], strict=True):
+            direct[(graph, scope)] += 1
+            parts = scope.split("/") if scope else []
+            for k in range(len(parts) + 1):
+                counts[(graph, "/".join(parts[:k]))] += 1
+        rows = []
+        for (graph, scope), n in counts.items():
+            parent = scope.rsplit("/", 1)[0] if "/" in scope else ("" if scope else None)
+            rows.append(
+                {
+                    "graph": graph,
+                    "scope": scope,
+                    "parent": parent,
+                    "depth": scope.count("/") + 1 if scope else 0,
+                    "n_nodes": n,
+                    "n_direct": direct.get((graph, scope), 0),
+                }
+            )
+        df = pd.DataFrame(rows, columns=["graph", "scope", "parent", "depth", "n_nodes", "n_direct"])
+        df["parent"] = df["parent"].astype(object).where(df["parent"].notna(), None)
+        return df.sort_values(["graph", "scope"]).reset_index(drop=True)
+
+    def summary(self) -> dict[str, Any]:
+        """IR version, opsets, producer, metadata, doc string, op counts, parameters, inputs/outputs."""
+        p = self.proto
+        t = self.tensors
+        main = t[t["graph"] == ""]
+        weights = t[t["kind"].isin(["initializer", "constant"])]
+        n_params = 0
+        for shape in weights["shape"]:
+            if shape is not None and all(isinstance(d, int) for d in shape):
+                n_params += int(np.prod(shape, dtype=np.int64))
+
+        def io(kind: str) -> list[dict[str, Any]]:
+            rows = main[main["kind"] == kind] if kind == "input" else main.loc[self.main_outputs()]
+            return [{"name": r["name"], "dtype": r["dtype"], "shape": r["shape"]} for _, r in rows.iterrows()]
+
+        return {
+            "path": str(self.path) if self.path else None,
+            "ir_version": p.ir_version,
+            "opsets": {(o.domain or "ai.onnx"): o.version for o in p.opset_import},
+            "producer": f"{p.producer_name} {p.producer_version}".strip(),
+            "domain": p.domain,
+            "model_version": p.model_version,
+            "graph_name": p.graph.name,
+            "doc_string": p.doc_string,
+            "metadata": {e.key: e.value for e in p.metadata_props},
+            "n_nodes": int((self.nodes["graph"] == "").sum()),
+            "n_nodes_total": len(self.nodes),
+            "n_subgraphs": int((self.graphs["kind"] == "body").sum()),
+            "n_functions": int((self.graphs["kind"] == "function").sum()),
+            "op_types": dict(Counter(self.nodes["op_type"]).most_common()),
+            "n_params": n_params,
+            "param_bytes": int(weights["nbytes"].fillna(0).sum()),
+            "inputs": io("input"),
+            "outputs": io("output"),
+            "warnings": list(self.warnings),
+        }
+
+    def __repr__(self) -> str:
+        name = self.path.name if self.path else "<in memory>"
+        return (
+            f"<oi.Model {name}: {len(self.nodes)} nodes, {len(self.tensors)} values, "
+            f"{len(self.graphs)} graph(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        esc = html.escape
+        ins = ", ".join(
+            f"{esc(i['name'])}: {esc(str(i['dtype']))}{esc(str(list(i['shape'] or [])))}" for i in s["inputs"]
+        )
+        outs = ", ".join(
+            f"{esc(o['name'])}: {esc(str(o['dtype']))}{esc(str(list(o['shape'] or [])))}"
+            for o in s["outputs"]
+        )
+        ops = ", ".join(f"{esc(k)}×{v}" for k, v in list(s["op_types"].items())[:12])
+        return (
+            f"<div class='oi-model'><b>{esc(repr(self))}</b><br>producer: {esc(s['producer'])}, "
+            f"IR {s['ir_version']}, opsets {esc(str(s['opsets']))}<br>inputs: {ins}<br>outputs: {outs}<br>"
+            f"params: {s['n_params']:,} ({s['param_bytes']:,} bytes)<br>ops: {ops}</div>"
+        )
+
+
+def _frame(cols: dict[str, list[Any]], ids: list[str]) -> pd.DataFrame:
+    """DataFrame indexed by id; columns that may hold None keep object dtype so None stays None."""
+    index = pd.Index(ids, name="id", dtype=object)
+    return pd.DataFrame(
+        {k: (v if _no_none(v) else pd.Series(v, index=index, dtype=object)) for k, v in cols.items()},
+        index=index,
+    )
+
+
+def _no_none(values: list[Any]) -> bool:
+    return all(v is not None for v in values)
+
+
+def load(
+    src: str | os.PathLike[str] | bytes | onnx.ModelProto,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    shapes: ShapeMode = "onnx",
+) -> Model:
+    """Load and index an ONNX model from a path, bytes or a ModelProto; weights stay on disk."""
+    proto, path, ext_dir = read_model(src, base_dir)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Model(proto, path, ext_dir, shapes)
+    except InspectError:
+        raise
+    except Exception as exc:  # hostile or corrupted files must not surface as internal tracebacks
+        label = f"'{path}'" if path else "the given model"
+        raise ModelLoadError(
+            f"{label} is malformed and cannot be indexed ({type(exc).__name__}: {exc}); "
+            "check it with onnx.checker.check_model"
+        ) from exc
+
+
+__all__ = ["SEP", "Model", "dtype_name", "load"]
