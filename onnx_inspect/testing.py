@@ -312,11 +312,14 @@ def big_external_model(folder: Path, total_bytes: int, chunk_bytes: int = 256 * 
     inits = []
     nodes = []
     x = "x"
+    piece = np.full(min(elems, 2**22), 0.001, dtype=np.float32).tobytes()  # 16 MB written repeatedly
     with open(folder / data_name, "wb") as f:
-        block = np.full(elems, 0.001, dtype=np.float32).tobytes()
         for k in range(n_chunks):
             offset = f.tell()
-            f.write(block)
+            left = chunk_bytes
+            while left > 0:
+                f.write(piece[: min(left, len(piece))])
+                left -= len(piece)
             t = TensorProto(name=f"w{k}", data_type=TensorProto.FLOAT, dims=[elems])
             t.data_location = TensorProto.EXTERNAL
             for key, val in (("location", data_name), ("offset", str(offset)), ("length", str(chunk_bytes))):

@@ -1,0 +1,81 @@
+"""``onnx-inspect MODEL``: a model summary in the terminal; ``--demo`` runs it on a model that ships with onnx."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import onnx
+
+from .errors import InspectError
+from .model import Model, load
+
+DEMO_MODEL = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_squeezenet.onnx"
+
+
+def demo_model_path() -> Path:
+    """SqueezeNet 1.0 from the onnx package's own test data: real, small, always installed with onnx."""
+    return DEMO_MODEL
+
+
+def _shape(shape: object) -> str:
+    if shape is None:
+        return "?"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"  # type: ignore[union-attr]
+
+
+def format_summary(m: Model) -> str:
+    """Plain-text summary: header, inputs/outputs, op counts, parameters, scope groups."""
+    s = m.summary()
+    lines = [
+        f"model      {s['path'] or '<in memory>'}",
+        f"producer   {s['producer'] or '-'}   IR {s['ir_version']}   opsets "
+        + ", ".join(f"{k} {v}" for k, v in s["opsets"].items()),
+        f"nodes      {s['n_nodes']} in the main graph, {s['n_nodes_total']} in all "
+        f"({s['n_subgraphs']} subgraphs, {s['n_functions']} functions)",
+        f"params     {s['n_params']:,} ({s['param_bytes'] / 2**20:.1f} MiB)",
+    ]
+    for kind in ("inputs", "outputs"):
+        for io in s[kind]:
+            lines.append(f"{kind[:-1]:<10} {io['name']}  {io['dtype']}{_shape(io['shape'])}")
+    top = list(s["op_types"].items())
+    lines.append(
+        "op types   " + ", ".join(f"{op} x{n}" for op, n in top[:15]) + (" ..." if len(top) > 15 else "")
+    )
+    groups = m.scope_tree()
+    top_groups = groups[(groups["graph"] == "") & (groups["depth"] == 1)]
+    lines.append(f"groups     {len(top_groups)} top-level scope groups ({m.scope_methods.get('', 'none')})")
+    for key, value in s["metadata"].items():
+        lines.append(f"metadata   {key} = {value[:200]}")
+    for w in s["warnings"]:
+        lines.append(f"warning    {w}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="onnx-inspect", description="Inspect an ONNX model.")
+    p.add_argument("model", nargs="?", help="path of the .onnx file")
+    p.add_argument("--demo", action="store_true", help="inspect SqueezeNet from the onnx package's test data")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``onnx-inspect`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.demo == bool(args.model):
+        print("onnx-inspect: give a MODEL path or --demo (not both)", file=sys.stderr)
+        return 2
+    path = demo_model_path() if args.demo else Path(args.model)
+    try:
+        m = load(path)
+    except InspectError as exc:
+        print(f"onnx-inspect: {exc}", file=sys.stderr)
+        return 1
+    print(format_summary(m))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
