@@ -66,7 +66,12 @@ def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
             if v:
                 dims.append(v)
             else:
-                dims.append(d.dim_param or (0 if d.HasField("dim_value") else None))
+                param = d.dim_param
+                if param:
+                    # onnx names dims it cannot resolve 'unk__N': those are unknown, not symbols of the model
+                    dims.append(None if param.startswith("unk__") else param)
+                else:
+                    dims.append(0 if d.HasField("dim_value") else None)
         return dtype, tuple(dims)
     if which == "sequence_type":
         inner, _ = type_info(tp.sequence_type.elem_type)

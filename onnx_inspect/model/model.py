@@ -225,16 +225,26 @@ class Model:
 
     # -- shapes learned later (runtime) ----------------------------------------------------------------
     def fill_shapes(self, shapes: Mapping[str, tuple[Any, ...]], source: str = "runtime") -> int:
-        """Fill unknown shapes of main-graph tensors from ``shapes``; mark them with ``source``. Returns count."""
+        """Fill unknown main-graph shapes (rank unknown, or unknown dims) from ``shapes``; mark ``source``.
+
+        A known dimension is never overwritten; returns the number of tensors that gained information.
+        """
         filled = 0
         t = self.tensors
         for name, shape in shapes.items():
             tid = self._index.by_name.get(("", name))
-            if tid is None:
+            if tid is None or shape is None:
                 continue
+            new = tuple(d if isinstance(d, str) or d is None else int(d) for d in shape)
             cur = t.at[tid, "shape"]
-            if cur is None or any(not isinstance(d, int) for d in cur):
-                t.at[tid, "shape"] = tuple(int(d) for d in shape)
+            if cur is None:
+                merged = new
+            elif len(cur) != len(new) or None not in cur:
+                continue
+            else:
+                merged = tuple(n if c is None else c for c, n in zip(cur, new, strict=True))
+            if merged != cur:
+                t.at[tid, "shape"] = merged
                 t.at[tid, "shape_source"] = source
                 filled += 1
         return filled
