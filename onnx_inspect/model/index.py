@@ -87,15 +87,15 @@ def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
 
 def nbytes_of(dtype_elem: int | None, shape: Shape) -> int | None:
     """Bytes a dense tensor of this element type and static shape takes, else None."""
-    if dtype_elem is None or shape is None or any(not isinstance(d, int) for d in shape):
-        return None
-    bits = element_bits(dtype_elem)
-    if bits is None:
+    if dtype_elem is None or shape is None:
         return None
     count = 1
     for d in shape:
+        if d.__class__ is not int:
+            return None
         count *= d
-    return (count * bits + 7) // 8
+    bits = element_bits(dtype_elem)
+    return None if bits is None else (count * bits + 7) // 8
 
 
 def subgraph_attrs(node: onnx.NodeProto) -> list[tuple[str, onnx.GraphProto]]:
@@ -107,6 +107,15 @@ def subgraph_attrs(node: onnx.NodeProto) -> list[tuple[str, onnx.GraphProto]]:
         elif a.type == onnx.AttributeProto.GRAPHS:
             out.extend((f"{a.name}[{k}]", g) for k, g in enumerate(a.graphs))
     return out
+
+
+# Standard ops that carry graph attributes; other domains may too (e.g. com.microsoft BeamSearch).
+BODY_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+
+
+def may_have_body(op_type: str, domain: str) -> bool:
+    """Cheap pre-check before scanning a node's attributes for subgraphs."""
+    return op_type in BODY_OPS or domain not in ("", "ai.onnx")
 
 
 def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
@@ -125,8 +134,9 @@ def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
             for vi in g.value_info:
                 found[(ordinal, vi.name)] = vi.type.SerializeToString()
         for n in g.node:
-            for _, body in subgraph_attrs(n):
-                visit(body)
+            if may_have_body(n.op_type, n.domain):
+                for _, body in subgraph_attrs(n):
+                    visit(body)
 
     visit(model.graph)
     for f in model.functions:
@@ -165,8 +175,14 @@ TENSOR_COLUMNS = (
 class _Walker:
     """State of one indexing pass (kept on an object so the recursion stays readable)."""
 
-    def __init__(self, model: onnx.ModelProto, declared: dict[tuple[int, str], bytes] | None) -> None:
+    def __init__(
+        self,
+        model: onnx.ModelProto,
+        declared: dict[tuple[int, str], bytes] | None,
+        scan_metadata: bool = True,
+    ) -> None:
         self.model = model
+        self.scan_metadata = scan_metadata
         self.declared = declared
         self.ordinal = 0
         self.nodes: dict[str, list[Any]] = {k: [] for k in NODE_COLUMNS}
@@ -212,17 +228,20 @@ class _Walker:
         protos = list(g.node)
         names = [n.name for n in protos]
         ops = [n.op_type for n in protos]
+        domains = [n.domain for n in protos]
         ins = [tuple(n.input) for n in protos]
         outs = [tuple(n.output) for n in protos]
         bodies_of: dict[int, list[tuple[str, onnx.GraphProto]]] = {}
-        namespaces: dict[int, onnx.NodeProto] = {}
-        for i, n in enumerate(protos):
-            if n.attribute:
-                found = subgraph_attrs(n)
+        for i, op in enumerate(ops):
+            if op in BODY_OPS or domains[i] not in ("", "ai.onnx"):
+                found = subgraph_attrs(protos[i])
                 if found:
                     bodies_of[i] = found
-            if getattr(n, "metadata_props", None):
-                namespaces[i] = n
+        namespaces: dict[int, onnx.NodeProto] = {}
+        if self.scan_metadata:
+            for i, n in enumerate(protos):
+                if n.metadata_props:
+                    namespaces[i] = n
         entry.names, entry.ops, entry.ins, entry.outs, entry.meta = names, ops, ins, outs, namespaces
 
         # Local node ids (stable: name, else OpType_index).
@@ -350,7 +369,7 @@ class _Walker:
         cols["id"].extend(ids)
         cols["name"].extend(names)
         cols["op_type"].extend(ops)
-        cols["domain"].extend(n.domain for n in protos)
+        cols["domain"].extend(domains)
         cols["graph"].extend([path] * len(protos))
         cols["inputs"].extend(ins)
         cols["outputs"].extend(outs)
@@ -537,9 +556,14 @@ def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where:
         )
 
 
-def build_index(model: onnx.ModelProto, declared: dict[tuple[int, str], bytes] | None) -> Index:
-    """Index the main graph, every subgraph at any depth and every model-local function."""
-    w = _Walker(model, declared)
+def build_index(
+    model: onnx.ModelProto, declared: dict[tuple[int, str], bytes] | None, scan_metadata: bool = True
+) -> Index:
+    """Index the main graph, every subgraph at any depth and every model-local function.
+
+    ``scan_metadata=False`` skips reading per-node metadata_props (when the bytes show there is none).
+    """
+    w = _Walker(model, declared, scan_metadata)
     w.walk(model.graph, "", ChainMap(), None, None, None)
     for f in model.functions:
         w.walk(f, _function_path(f), ChainMap(), None, None, None)

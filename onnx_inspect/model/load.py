@@ -18,8 +18,11 @@ PROTOBUF_LIMIT = 2**31 - 1  # protobuf cannot parse a message of 2 GB or more
 def read_model(
     src: str | os.PathLike[str] | bytes | bytearray | memoryview | onnx.ModelProto,
     base_dir: str | os.PathLike[str] | None = None,
-) -> tuple[onnx.ModelProto, Path | None, Path | None]:
-    """Parse the model without its external weights; return (proto, file path, external-data folder)."""
+) -> tuple[onnx.ModelProto, Path | None, Path | None, bytes | None]:
+    """Parse the model without its external weights.
+
+    Returns (proto, file path, external-data folder, the serialized bytes when they were read).
+    """
     path: Path | None = None
     data: bytes | None = None
     if isinstance(src, onnx.ModelProto):
@@ -61,7 +64,7 @@ def read_model(
     # External-data entries always carry the key "location": without those bytes there is nothing to check.
     if ext_dir is not None and (data is None or b"location" in data):
         check_external_locations(proto, ext_dir)
-    return proto, path, ext_dir
+    return proto, path, ext_dir, data
 
 
 def _parse(data: bytes, label: str) -> onnx.ModelProto:

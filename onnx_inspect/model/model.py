@@ -35,6 +35,7 @@ class Model:
         path: Path | None = None,
         base_dir: Path | None = None,
         shapes: ShapeMode = "onnx",
+        raw: bytes | None = None,
     ) -> None:
         self.path = path
         self.base_dir = base_dir
@@ -42,11 +43,13 @@ class Model:
         declared = None
         if shapes == "onnx":
             declared = declared_names(proto)
-            proto = self._infer(proto)
+            proto = self._infer(proto, raw)
         elif shapes != "none":
             raise InspectError(f"shapes={shapes!r} is not one of 'onnx', 'none'")
         self.proto = proto
-        self._index: Index = build_index(proto, declared)
+        # Per-node metadata is only read when the file mentions it (the dynamo exporter's scope names).
+        scan_metadata = raw is None or b"namespace" in raw or b"pkg.torch.onnx" in raw
+        self._index: Index = build_index(proto, declared, scan_metadata)
         self.scope_methods: dict[str, str] = {}
         self._scopes = self._assign_scopes()
         self.nodes = self._node_frame()
@@ -54,11 +57,12 @@ class Model:
         self.graphs = self._graph_frame()
 
     # -- construction ----------------------------------------------------------------------------------
-    def _infer(self, proto: onnx.ModelProto) -> onnx.ModelProto:
+    def _infer(self, proto: onnx.ModelProto, raw: bytes | None) -> onnx.ModelProto:
         """onnx shape inference with data propagation; on failure keep declared shapes and say why."""
         try:
+            # The file's own bytes go straight to the C++ inference: no re-serialisation of the proto.
             return onnx.shape_inference.infer_shapes(
-                proto, check_type=False, strict_mode=False, data_prop=True
+                raw if raw is not None else proto, check_type=False, strict_mode=False, data_prop=True
             )
         except Exception as exc:  # onnx raises several types (InferenceError, ValidationError, ValueError)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -338,17 +342,17 @@ class Model:
         )
 
 
+# Columns that may hold None keep object dtype so None stays None (pandas would turn it into NaN).
+_MAY_BE_NONE = frozenset({"dtype", "shape", "shape_source", "producer", "nbytes", "outer_ref"})
+
+
 def _frame(cols: dict[str, list[Any]], ids: list[str]) -> pd.DataFrame:
-    """DataFrame indexed by id; columns that may hold None keep object dtype so None stays None."""
+    """DataFrame indexed by id, built column by column."""
     index = pd.Index(ids, name="id", dtype=object)
     return pd.DataFrame(
-        {k: (v if _no_none(v) else pd.Series(v, index=index, dtype=object)) for k, v in cols.items()},
+        {k: (pd.Series(v, index=index, dtype=object) if k in _MAY_BE_NONE else v) for k, v in cols.items()},
         index=index,
     )
-
-
-def _no_none(values: list[Any]) -> bool:
-    return all(v is not None for v in values)
 
 
 def load(
@@ -358,11 +362,11 @@ def load(
     shapes: ShapeMode = "onnx",
 ) -> Model:
     """Load and index an ONNX model from a path, bytes or a ModelProto; weights stay on disk."""
-    proto, path, ext_dir = read_model(src, base_dir)
+    proto, path, ext_dir, raw = read_model(src, base_dir)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return Model(proto, path, ext_dir, shapes)
+            return Model(proto, path, ext_dir, shapes, raw)
     except InspectError:
         raise
     except Exception as exc:  # hostile or corrupted files must not surface as internal tracebacks
