@@ -16,6 +16,7 @@ from .errors import (
     UnknownNameError,
 )
 from .model import Model, load
+from .netron import netron
 
 __version__ = "0.1.0"
 
@@ -32,4 +33,5 @@ __all__ = [
     "UnknownNameError",
     "__version__",
     "load",
+    "netron",
 ]
