@@ -17,6 +17,20 @@ from .errors import (
 )
 from .model import Model, load
 from .netron import netron
+from .runtime import (
+    Profile,
+    ProfileComparison,
+    clear_cache,
+    compare,
+    compare_profiles,
+    make_feeds,
+    placement,
+    profile,
+    providers,
+    read_feeds,
+    run,
+    symbolic_shapes,
+)
 
 __version__ = "0.1.0"
 
@@ -27,11 +41,23 @@ __all__ = [
     "InspectError",
     "Model",
     "ModelLoadError",
+    "Profile",
+    "ProfileComparison",
     "ProfileError",
     "ProviderError",
     "RuntimeFailure",
     "UnknownNameError",
     "__version__",
+    "clear_cache",
+    "compare",
+    "compare_profiles",
     "load",
+    "make_feeds",
     "netron",
+    "placement",
+    "profile",
+    "providers",
+    "read_feeds",
+    "run",
+    "symbolic_shapes",
 ]

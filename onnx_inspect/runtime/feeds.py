@@ -1,0 +1,393 @@
+"""Inputs for a run: generated (seeded), given as arrays, or read from .npz / TensorProto .pb files.
+
+Every check (names, dtype, rank, fixed dims, size) happens before anything big is allocated, and a
+failure names the input at fault.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from ..errors import FeedError
+
+#: Generated or loaded feeds larger than this (bytes, all inputs together) are refused.
+DEFAULT_MAX_BYTES = 2 * 2**30
+
+Dim = int | str | None
+DimsArg = Mapping[str, int | Sequence[int]] | None
+RangesArg = Mapping[str, tuple[float, float]] | None
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What a graph input expects: element type, numpy dtype and (possibly symbolic) shape."""
+
+    name: str
+    elem_type: int  # onnx.TensorProto element type, 0 when not a tensor
+    dtype: np.dtype | None
+    shape: tuple[Dim, ...] | None  # None: rank unknown
+    kind: str  # "tensor", "sequence", "optional", "map", "sparse_tensor" or "unknown"
+
+    @property
+    def type_text(self) -> str:
+        """Readable type like float32[batch,3,224,224]."""
+        if self.kind != "tensor":
+            return self.kind
+        dims = "?" if self.shape is None else ",".join("?" if d is None else str(d) for d in self.shape)
+        return f"{self.dtype.name if self.dtype is not None else '?'}[{dims}]"
+
+
+def _np_dtype(elem_type: int) -> np.dtype | None:
+    if elem_type == onnx.TensorProto.STRING:
+        return np.dtype(object)
+    try:
+        return np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def spec_of(vi: onnx.ValueInfoProto) -> InputSpec:
+    """InputSpec of a graph input's ValueInfoProto."""
+    which = vi.type.WhichOneof("value")
+    if which != "tensor_type":
+        kind = {"sequence_type": "sequence", "optional_type": "optional", "map_type": "map"}.get(
+            which or "", which or "unknown"
+        )
+        return InputSpec(vi.name, 0, None, None, kind.replace("_type", ""))
+    tt = vi.type.tensor_type
+    shape: tuple[Dim, ...] | None = None
+    if tt.HasField("shape"):
+        dims: list[Dim] = []
+        for d in tt.shape.dim:
+            w = d.WhichOneof("value")
+            dims.append(int(d.dim_value) if w == "dim_value" else (d.dim_param or None))
+        shape = tuple(dims)
+    return InputSpec(vi.name, tt.elem_type, _np_dtype(tt.elem_type), shape, "tensor")
+
+
+def input_specs(graph: onnx.GraphProto) -> list[InputSpec]:
+    """Specs of the graph's real inputs (graph inputs that are not initializers), in order."""
+    inits = {t.name for t in graph.initializer} | {t.values.name for t in graph.sparse_initializer}
+    return [spec_of(vi) for vi in graph.input if vi.name not in inits]
+
+
+def _item_size(spec: InputSpec) -> int:
+    if spec.dtype is None or spec.dtype == np.dtype(object):
+        return 8
+    return spec.dtype.itemsize
+
+
+def resolve_shape(spec: InputSpec, dims: DimsArg) -> tuple[int, ...]:
+    """Concrete shape of an input: fixed dims kept, symbolic ones from ``dims`` (by dim name), else 1.
+
+    ``dims`` may also map the input's own name to a full shape.
+    """
+    dims = dims or {}
+    if spec.name in dims:
+        full = dims[spec.name]
+        if isinstance(full, (int, np.integer)):
+            raise FeedError(
+                f"dims['{spec.name}'] = {full} names an input, so it must be a full shape (a tuple), "
+                "not one number"
+            )
+        shape = tuple(int(d) for d in full)
+        if spec.shape is not None and len(shape) != len(spec.shape):
+            raise FeedError(
+                f"dims['{spec.name}'] has rank {len(shape)} but input '{spec.name}' is {spec.type_text} "
+                f"(rank {len(spec.shape)})"
+            )
+        if spec.shape is not None:
+            for k, (want, got) in enumerate(zip(spec.shape, shape, strict=True)):
+                if isinstance(want, int) and want != got:
+                    raise FeedError(
+                        f"dims['{spec.name}'] gives dimension {k} = {got} but input '{spec.name}' fixes it "
+                        f"to {want} ({spec.type_text})"
+                    )
+    else:
+        if spec.shape is None:
+            raise FeedError(
+                f"input '{spec.name}' has no declared shape, so a value cannot be generated; pass "
+                f"dims={{'{spec.name}': (...)}} with its full shape, or give feeds"
+            )
+        out: list[int] = []
+        for d in spec.shape:
+            if isinstance(d, int):
+                out.append(d)
+            elif isinstance(d, str) and d in dims:
+                v = dims[d]
+                if not isinstance(v, (int, np.integer)):
+                    raise FeedError(f"dims['{d}'] must be an int (symbolic dim of input '{spec.name}')")
+                out.append(int(v))
+            else:
+                out.append(1)
+        shape = tuple(out)
+    for k, d in enumerate(shape):
+        if d < 0:
+            raise FeedError(f"input '{spec.name}': dimension {k} resolves to {d}; dims must be >= 0")
+    return shape
+
+
+def _nbytes(shape: tuple[int, ...], itemsize: int) -> int:
+    n = itemsize
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _fmt_bytes(n: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def generate(
+    specs: Sequence[InputSpec],
+    *,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, np.ndarray]:
+    """Seeded random values for the given inputs: floats ~ N(0, 1), ints and bools in [0, 2).
+
+    ``ranges`` maps an input name to ``(low, high)``: uniform floats, or ints in ``[low, high)``.
+    Sizes are checked against ``max_bytes`` before any array is allocated.
+    """
+    ranges = ranges or {}
+    plan: list[tuple[InputSpec, tuple[int, ...]]] = []
+    total = 0
+    for spec in specs:
+        if spec.kind != "tensor":
+            raise FeedError(
+                f"input '{spec.name}' is a {spec.kind}, not a tensor; values cannot be generated for it: "
+                "pass feeds={...} with a value for it"
+            )
+        if spec.dtype is None or spec.dtype == np.dtype(object) or spec.dtype.kind not in "biufc":
+            what = "string" if spec.elem_type == onnx.TensorProto.STRING else spec.type_text
+            raise FeedError(
+                f"input '{spec.name}' is {what}; random values cannot be generated for it: pass "
+                f"feeds={{'{spec.name}': ...}}"
+            )
+        shape = resolve_shape(spec, dims)
+        size = _nbytes(shape, _item_size(spec))
+        if size > max_bytes:
+            raise FeedError(
+                f"input '{spec.name}' would take {_fmt_bytes(size)} with shape {list(shape)} "
+                f"({spec.type_text}), over the {_fmt_bytes(max_bytes)} cap; choose smaller dims= or raise max_bytes"
+            )
+        total += size
+        plan.append((spec, shape))
+    if total > max_bytes:
+        biggest = max(plan, key=lambda p: _nbytes(p[1], _item_size(p[0])))[0].name
+        raise FeedError(
+            f"generated inputs would take {_fmt_bytes(total)} together (largest: '{biggest}'), over the "
+            f"{_fmt_bytes(max_bytes)} cap; choose smaller dims= or raise max_bytes"
+        )
+    out: dict[str, np.ndarray] = {}
+    for k, (spec, shape) in enumerate(plan):
+        rng = np.random.default_rng([seed, k])
+        dt = spec.dtype
+        assert dt is not None
+        lo_hi = ranges.get(spec.name)
+        if lo_hi is not None:
+            lo, hi = lo_hi
+            if not hi > lo:
+                raise FeedError(f"ranges['{spec.name}'] = {lo_hi!r}: high must be greater than low")
+        if dt.kind == "b":
+            out[spec.name] = rng.integers(0, 2, size=shape).astype(bool)
+        elif dt.kind in "iu":
+            lo, hi = lo_hi if lo_hi is not None else (0, 2)
+            info = np.iinfo(dt)
+            if lo < info.min or hi - 1 > info.max:
+                raise FeedError(f"ranges['{spec.name}'] = {lo_hi!r} does not fit in {dt.name}")
+            out[spec.name] = rng.integers(int(lo), int(hi), size=shape, dtype=np.int64).astype(dt)
+        elif dt.kind == "c":
+            v = rng.standard_normal(size=shape) + 1j * rng.standard_normal(size=shape)
+            out[spec.name] = v.astype(dt)
+        else:
+            if lo_hi is not None:
+                v = rng.uniform(lo_hi[0], lo_hi[1], size=shape)
+            else:
+                v = rng.standard_normal(size=shape, dtype=np.float32)
+            out[spec.name] = v.astype(dt)
+    return out
+
+
+def check_value(spec: InputSpec, value: Any) -> np.ndarray:
+    """Validate one given value against its input spec (dtype, rank, fixed dims) and return it as an array."""
+    if spec.kind != "tensor":
+        return value  # sequences / optionals / maps are passed through to onnxruntime as given
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif hasattr(value, "__array__") or isinstance(value, (list, tuple, int, float, bool, np.generic)):
+        arr = np.asarray(value)
+        if (
+            not isinstance(value, (np.ndarray, np.generic))
+            and spec.dtype is not None
+            and not hasattr(value, "dtype")
+        ):
+            # Python scalars and lists carry no dtype of their own: take the input's.
+            try:
+                arr = np.asarray(value, dtype=spec.dtype)
+            except (TypeError, ValueError) as exc:
+                raise FeedError(
+                    f"input '{spec.name}': cannot convert the given value to {spec.dtype} ({exc})"
+                ) from None
+    else:
+        raise FeedError(
+            f"input '{spec.name}': got a {type(value).__name__}; pass a numpy array ({spec.type_text})"
+        )
+    if spec.dtype is not None:
+        want = spec.dtype
+        ok = arr.dtype == want or (want == np.dtype(object) and arr.dtype.kind in "OUS")
+        if not ok:
+            raise FeedError(
+                f"input '{spec.name}' expects {spec.type_text} but got {arr.dtype}{list(arr.shape)}; "
+                f"convert it with .astype(np.{want.name})"
+                if want != np.dtype(object)
+                else f"input '{spec.name}' expects strings but got {arr.dtype}"
+            )
+    if spec.shape is not None:
+        if arr.ndim != len(spec.shape):
+            raise FeedError(
+                f"input '{spec.name}' expects rank {len(spec.shape)} ({spec.type_text}) but got shape "
+                f"{list(arr.shape)} (rank {arr.ndim})"
+            )
+        for k, (want_d, got) in enumerate(zip(spec.shape, arr.shape, strict=True)):
+            if isinstance(want_d, int) and want_d != got:
+                raise FeedError(
+                    f"input '{spec.name}' expects dimension {k} = {want_d} ({spec.type_text}) but got shape "
+                    f"{list(arr.shape)}"
+                )
+    return arr
+
+
+# -- files --------------------------------------------------------------------------------------------
+
+_INPUT_PB = re.compile(r"input_(\d+)\.pb$")
+
+
+def _npz_headers(path: Path) -> list[tuple[str, tuple[int, ...], np.dtype]]:
+    """(key, shape, dtype) of each array in an .npz, read from the zip headers without loading data."""
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with zf.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            out.append((info.filename[: -len(".npy")], tuple(shape), np.dtype(dtype)))
+    return out
+
+
+def _pb_files(path: Path, data_set: int) -> list[Path]:
+    """input_*.pb files of a backend-test folder (the folder itself or its test_data_set_N)."""
+    sets = sorted(path.glob("test_data_set_*"))
+    if sets:
+        chosen = path / f"test_data_set_{data_set}"
+        if not chosen.is_dir():
+            raise FeedError(f"'{path}' has no test_data_set_{data_set}; found {[s.name for s in sets]}")
+        path = chosen
+    files = [p for p in path.iterdir() if _INPUT_PB.search(p.name)]
+    if not files:
+        raise FeedError(f"folder '{path}' holds no input_<k>.pb files (onnx backend test data layout)")
+    return sorted(files, key=lambda p: int(_INPUT_PB.search(p.name).group(1)))  # type: ignore[union-attr]
+
+
+def load_feeds(
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    input_names: Sequence[str] | None = None,
+    *,
+    data_set: int = 0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, np.ndarray]:
+    """Read feeds from an .npz, a TensorProto .pb file, a list of .pb files, or a backend-test folder.
+
+    .pb tensors without a name are matched to ``input_names`` by position (``input_<k>.pb`` -> k-th input).
+    Sizes are checked against ``max_bytes`` from file headers/sizes before the data is read.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise FeedError(f"feeds file '{path}' does not exist")
+        if path.is_dir():
+            files = _pb_files(path, data_set)
+        elif path.suffix == ".npz":
+            return _load_npz(path, max_bytes)
+        elif path.suffix == ".npy":
+            raise FeedError(
+                f"'{path}' is a single .npy array; save feeds with np.savez(path, **{{name: array}})"
+            )
+        else:
+            files = [path]
+    else:
+        files = [Path(p) for p in source]
+    total = 0
+    for f in files:
+        if not f.is_file():
+            raise FeedError(f"feeds file '{f}' does not exist")
+        total += f.stat().st_size
+    if total > max_bytes:
+        raise FeedError(
+            f"feed files take {_fmt_bytes(total)}, over the {_fmt_bytes(max_bytes)} cap; raise max_bytes"
+        )
+    out: dict[str, np.ndarray] = {}
+    for k, f in enumerate(files):
+        t = onnx.TensorProto()
+        try:
+            t.ParseFromString(f.read_bytes())
+            arr = numpy_helper.to_array(t, base_dir=str(f.parent))
+        except Exception as exc:
+            raise FeedError(f"'{f}' is not a TensorProto .pb file ({exc})") from None
+        m = _INPUT_PB.search(f.name)
+        pos = int(m.group(1)) if m else k
+        name = t.name
+        if not name or (input_names is not None and name not in input_names):
+            if input_names is None:
+                raise FeedError(
+                    f"'{f}' holds an unnamed tensor; pass the input names (or use oi.read_feeds(m, path)) so it is matched by position"
+                )
+            if pos >= len(input_names):
+                raise FeedError(
+                    f"'{f}' is input #{pos} but the model has {len(input_names)} inputs: {list(input_names)}"
+                )
+            name = input_names[pos]
+        if name in out:
+            raise FeedError(f"'{f}' gives input '{name}' a second time")
+        out[name] = arr
+    return out
+
+
+def _load_npz(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
+    try:
+        headers = _npz_headers(path)
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FeedError(f"'{path}' is not a readable .npz file ({exc})") from None
+    total = 0
+    for key, shape, dtype in headers:
+        size = _nbytes(shape, dtype.itemsize)
+        if size > max_bytes:
+            raise FeedError(
+                f"'{path}': array '{key}' is {_fmt_bytes(size)} ({dtype}{list(shape)}), over the "
+                f"{_fmt_bytes(max_bytes)} cap; raise max_bytes"
+            )
+        total += size
+    if total > max_bytes:
+        raise FeedError(f"'{path}' holds {_fmt_bytes(total)} of arrays, over the {_fmt_bytes(max_bytes)} cap")
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}

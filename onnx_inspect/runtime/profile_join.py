@@ -1,0 +1,430 @@
+"""Join onnxruntime profile events to the model's node ids.
+
+At optimization "disabled" onnxruntime runs the model's own nodes, so event names match node names
+1:1 (unnamed nodes are ``<OpType>_<index>``). At higher levels it folds constants, fuses nodes
+(``FusedConv`` keeps the Conv's name), rewrites layouts (NCHWc nodes named ``<output>_nchwc``) and
+inserts ``ReorderInput``/``ReorderOutput``/``Memcpy*`` nodes. Given the optimized graph onnxruntime
+saved, each executed node is mapped back to the model nodes it replaced through the values it
+consumes and produces: the model nodes between its inputs and outputs that no other executed node
+exposes. Without that graph, names and a few naming rules are used and the rest is flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import onnx
+
+SEP = "::"
+
+#: onnxruntime ops that only move or re-layout data; they never stand for a model node.
+LAYOUT_OPS = frozenset({"ReorderInput", "ReorderOutput", "MemcpyFromHost", "MemcpyToHost"})
+#: ops whose events enclose the events of their bodies.
+CONTROL_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap", "BeamSearch", "GreedySearch", "Sampling",
+                         "WhisperBeamSearch"})  # fmt: skip
+#: when several model nodes fuse into one kernel, the first of these names the kernel.
+HEAVY_OPS = frozenset({
+    "Conv", "ConvTranspose", "MatMul", "Gemm", "MatMulInteger", "QLinearConv", "QLinearMatMul", "ConvInteger",
+    "Attention", "MultiHeadAttention", "GroupQueryAttention", "LSTM", "GRU", "RNN", "Einsum", "MatMulNBits",
+    "LayerNormalization", "SkipLayerNormalization", "BatchNormalization", "Softmax",
+})  # fmt: skip
+#: providers that compile whole subgraphs into one engine (one event for many model nodes).
+COMPILING_PROVIDERS = frozenset({
+    "TensorrtExecutionProvider", "NvTensorRTRTXExecutionProvider", "OpenVINOExecutionProvider",
+    "MIGraphXExecutionProvider", "CoreMLExecutionProvider", "QNNExecutionProvider", "VitisAIExecutionProvider",
+    "NnapiExecutionProvider", "DnnlExecutionProvider", "ACLExecutionProvider", "ArmNNExecutionProvider",
+    "RknpuExecutionProvider", "VSINPUExecutionProvider", "WebNNExecutionProvider", "XnnpackExecutionProvider",
+})  # fmt: skip
+_RANDOM_OPS = frozenset({"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
+                         "Bernoulli"})  # fmt: skip
+_TRAILING_INT = re.compile(r"_(\d+)$")
+
+# Mapping kinds written to the events table.
+NAME, FUSED, REWRITTEN, ENGINE, INSERTED, UNMATCHED = (
+    "name",
+    "fused",
+    "rewritten",
+    "engine",
+    "inserted",
+    "unmatched",
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """What one executed node stands for: its main model node, all model nodes it covers, and how."""
+
+    node_id: str | None
+    model_nodes: tuple[str, ...]
+    kind: str
+
+
+_INSERTED = Match(None, (), INSERTED)
+_UNMATCHED = Match(None, (), UNMATCHED)
+
+
+@dataclass
+class GraphInfo:
+    """One model graph (main or body) in the shape the join needs."""
+
+    path: str
+    ids: list[str] = field(default_factory=list)
+    ops: list[str] = field(default_factory=list)
+    inputs: list[tuple[str, ...]] = field(default_factory=list)
+    outputs: list[tuple[str, ...]] = field(default_factory=list)
+    subgraphs: list[tuple[str, ...]] = field(default_factory=list)
+    lookup: dict[str, int] = field(default_factory=dict)  # profiler name -> position
+    producer: dict[str, int] = field(default_factory=dict)
+    values: set[str] = field(default_factory=set)  # every value name usable in this graph
+    constant_values: set[str] = field(default_factory=set)
+    constant: list[bool] = field(default_factory=list)
+
+    def finish(self) -> None:
+        """Derive producers and which nodes only compute from weights (folded by the optimizer)."""
+        for i, outs in enumerate(self.outputs):
+            for o in outs:
+                if o:
+                    self.producer[o] = i
+                    self.values.add(o)
+        const = self.constant_values
+        for i, (op, ins) in enumerate(zip(self.ops, self.inputs, strict=True)):
+            real = [x for x in ins if x]
+            is_const = (op == "Constant") or (
+                bool(real)
+                and op not in _RANDOM_OPS
+                and not self.subgraphs[i]
+                and all(x in const for x in real)
+            )
+            self.constant.append(is_const)
+            if is_const:
+                const.update(o for o in self.outputs[i] if o)
+
+    def find(self, name: str) -> int | None:
+        """Position of the node the profiler calls ``name`` (node name, local id or ``<Op>_<index>``)."""
+        return self.lookup.get(name)
+
+
+def build_graphs(nodes: Any, tensors: Any) -> dict[str, GraphInfo]:
+    """GraphInfo for every graph of a model, from ``m.nodes`` and ``m.tensors``."""
+    graphs: dict[str, GraphInfo] = {}
+    cols = zip(
+        nodes.index.tolist(), nodes["graph"].tolist(), nodes["op_type"].tolist(), nodes["inputs"].tolist(),
+        nodes["outputs"].tolist(), nodes["ort_name"].tolist(), nodes["subgraphs"].tolist(), nodes["index"].tolist(),
+        strict=True,
+    )  # fmt: skip
+    rows = sorted(cols, key=lambda r: (r[1], r[7]))
+    for nid, path, op, ins, outs, ort_name, subs, _ in rows:
+        g = graphs.get(path)
+        if g is None:
+            g = graphs[path] = GraphInfo(path)
+        pos = len(g.ids)
+        g.ids.append(nid)
+        g.ops.append(op)
+        g.inputs.append(tuple(ins))
+        g.outputs.append(tuple(outs))
+        g.subgraphs.append(tuple(subs or ()))
+        g.lookup.setdefault(ort_name, pos)  # a name two nodes answer to (rare) goes to the first
+        local = nid[len(path) + len(SEP) :] if path else nid
+        g.lookup[local] = pos
+        g.lookup[nid] = pos  # oi.profile names every node by its id (unnamed nodes too) for the session
+    for tname, tgraph, kind in zip(
+        tensors["name"].tolist(), tensors["graph"].tolist(), tensors["kind"].tolist(), strict=True
+    ):
+        g = graphs.get(tgraph)
+        if g is None:
+            continue
+        g.values.add(tname)
+        if kind in ("initializer", "constant"):
+            g.constant_values.add(tname)
+    for g in graphs.values():
+        g.finish()
+    return graphs
+
+
+def _topo(og: onnx.GraphProto) -> list[int]:
+    """Node positions of an optimized graph in dependency order (saved graphs usually are already)."""
+    producer: dict[str, int] = {}
+    for i, n in enumerate(og.node):
+        for o in n.output:
+            if o:
+                producer[o] = i
+    indeg = [0] * len(og.node)
+    users: list[list[int]] = [[] for _ in og.node]
+    for i, n in enumerate(og.node):
+        for x in n.input:
+            p = producer.get(x)
+            if p is not None and p != i:
+                users[p].append(i)
+                indeg[i] += 1
+    ready = [i for i in range(len(og.node)) if indeg[i] == 0][::-1]
+    order: list[int] = []
+    while ready:
+        i = ready.pop()
+        order.append(i)
+        for u in reversed(users[i]):
+            indeg[u] -= 1
+            if indeg[u] == 0:
+                ready.append(u)
+    if len(order) != len(og.node):  # a cycle cannot come from onnxruntime; keep file order then
+        return list(range(len(og.node)))
+    return order
+
+
+class OptimizedJoin:
+    """Map the nodes of one optimized graph back to the nodes of the matching model graph."""
+
+    def __init__(self, g: GraphInfo, og: onnx.GraphProto) -> None:
+        self.g = g
+        self.og = og
+        self.by_name: dict[str, int] = {}
+        self.unnamed: dict[str, list[int]] = {}
+        for i, n in enumerate(og.node):
+            if n.name:
+                self.by_name.setdefault(n.name, i)
+            else:
+                self.unnamed.setdefault(n.op_type, []).append(i)
+        self.matches = self._match_all()
+
+    def _aliases(self) -> dict[str, str]:
+        """Optimized value name -> model value name it holds (same data, perhaps another layout)."""
+        g, og = self.g, self.og
+        alias: dict[str, str] = {}
+        for name in [vi.name for vi in og.input] + [t.name for t in og.initializer]:
+            if name in g.values:
+                alias[name] = name
+        for n in og.node:
+            for x in (*n.input, *n.output):
+                if x in g.values:
+                    alias[x] = x
+        for i in _topo(og):  # kept, layout-only and NCHWc-rewritten nodes hold model values under new names
+            n = og.node[i]
+            same = g.find(n.name) if n.name else None
+            if same is not None and g.ops[same] == n.op_type and len(g.outputs[same]) == len(n.output):
+                for o, mo in zip(n.output, g.outputs[same], strict=True):
+                    if o and mo and o not in alias:
+                        alias[o] = mo
+            elif n.op_type in LAYOUT_OPS:
+                src = alias.get(n.input[0]) if n.input else None
+                for o in n.output:
+                    if o and o not in alias and src is not None:
+                        alias[o] = src
+            elif n.output and n.output[0] not in alias:
+                base = nchwc_value(g, n.name)
+                if base is not None:
+                    alias[n.output[0]] = base
+        return alias
+
+    def _match_all(self) -> list[Match]:
+        g, og = self.g, self.og
+        alias = self._aliases()
+        visible = set(alias.values())
+        matches: list[Match | None] = [None] * len(og.node)
+        for i, n in enumerate(og.node):
+            if n.op_type in LAYOUT_OPS:
+                matches[i] = _INSERTED
+                continue
+            produced = [alias[o] for o in n.output if o in alias and alias[o] in g.producer]
+            claimed: dict[int, None] = {}
+            stack = [g.producer[t] for t in reversed(produced)]
+            while stack:
+                p = stack.pop()
+                if p in claimed:
+                    continue
+                claimed[p] = None
+                for x in g.inputs[p]:
+                    if not x or x in visible:
+                        continue
+                    q = g.producer.get(x)
+                    if q is not None and not g.constant[q] and q not in claimed:
+                        stack.append(q)
+            named = g.find(n.name) if n.name else None
+            if not claimed:
+                if named is not None:
+                    matches[i] = Match(
+                        g.ids[named], (g.ids[named],), NAME if g.ops[named] == n.op_type else REWRITTEN
+                    )
+                continue  # decided below from its consumers
+            order = list(claimed)
+            primary = named if named in claimed else _primary(g, order, n.op_type)
+            ids = tuple(g.ids[p] for p in sorted(order))
+            if len(order) > 1:
+                kind = FUSED
+            elif named == primary and g.ops[primary] == n.op_type:
+                kind = NAME
+            else:
+                kind = REWRITTEN
+            matches[i] = Match(g.ids[primary], ids, kind)
+        self._from_consumers(matches, alias)
+        return [m if m is not None else _INSERTED for m in matches]
+
+    def _from_consumers(self, matches: list[Match | None], alias: dict[str, str]) -> None:
+        """An executed node that exposes no model value is part of the model node its outputs feed."""
+        og = self.og
+        consumers: dict[str, list[int]] = {}
+        for i, n in enumerate(og.node):
+            for x in n.input:
+                consumers.setdefault(x, []).append(i)
+        for i in reversed(_topo(og)):
+            if matches[i] is not None:
+                continue
+            owners = set()
+            for o in og.node[i].output:
+                if o in alias:
+                    continue
+                for c in consumers.get(o, ()):
+                    m = matches[c]
+                    if m is not None and m.node_id is not None:
+                        owners.add(m.node_id)
+            if len(owners) == 1:
+                (owner,) = owners
+                matches[i] = Match(owner, (owner,), REWRITTEN)
+
+    def match(self, name: str, op: str, order_hint: dict[tuple[str, str], int]) -> Match | None:
+        """The Match of the optimized node an event names, None if the optimized graph lacks it."""
+        i = self.by_name.get(name)
+        if i is None:
+            # onnxruntime names unnamed nodes <Op>_<index> by an index the saved graph does not keep:
+            # pair them in order of first execution with the unnamed nodes of that op.
+            cands = self.unnamed.get(op)
+            k = order_hint.get((self.g.path, name))
+            if cands and k is not None and k < len(cands):
+                i = cands[k]
+        return None if i is None else self.matches[i]
+
+    def subgraph(self, name: str, label: str) -> onnx.GraphProto | None:
+        """Body ``label`` of the optimized node named ``name``."""
+        i = self.by_name.get(name)
+        if i is None:
+            return None
+        for a in self.og.node[i].attribute:
+            if a.type == onnx.AttributeProto.GRAPH and a.name == label:
+                return a.g
+            if a.type == onnx.AttributeProto.GRAPHS:
+                for k, body in enumerate(a.graphs):
+                    if f"{a.name}[{k}]" == label:
+                        return body
+        return None
+
+
+def _primary(g: GraphInfo, order: list[int], op: str) -> int:
+    """The model node that names a fused kernel: same op, else the heaviest op, else the output's producer."""
+    base = op[len("Fused") :] if op.startswith("Fused") and len(op) > 5 else op
+    for p in order:
+        if g.ops[p] == base:
+            return p
+    for p in order:
+        if g.ops[p] in HEAVY_OPS:
+            return p
+    return order[0]
+
+
+def match_by_name(g: GraphInfo, name: str, op: str) -> Match:
+    """Best match without the optimized graph: names, the ``_nchwc`` rule, inserted ops; else unmatched."""
+    p = g.find(name)
+    if p is not None and (not op or g.ops[p] == op):
+        return Match(g.ids[p], (g.ids[p],), NAME)
+    if p is not None and g.ops[p] in op:  # kept its name: FusedConv, QLinearConv, MatMulNBits, ...
+        return Match(g.ids[p], (g.ids[p],), REWRITTEN)
+    if op in LAYOUT_OPS or name.startswith(("ReorderInput", "ReorderOutput", "Memcpy")):
+        return _INSERTED
+    base = nchwc_value(g, name)
+    if base is not None:
+        q = g.producer.get(base)
+        chain: list[int] = []
+        base = op[len("Fused") :] if op.startswith("Fused") else op
+        while q is not None and len(chain) < 4:
+            chain.append(q)
+            if g.ops[q] == base:
+                break
+            first = next((x for x in g.inputs[q] if x), None)
+            q = g.producer.get(first) if first else None
+        if chain:
+            primary = _primary(g, chain, op)
+            ids = tuple(g.ids[c] for c in sorted(chain))
+            return Match(g.ids[primary], ids, FUSED if len(ids) > 1 else REWRITTEN)
+    return _UNMATCHED
+
+
+def nchwc_value(g: GraphInfo, name: str) -> str | None:
+    """Model value an NCHWc kernel computes, from its name: ``<value>_nchwc``, or ``<value>_bn_nchwc`` /
+    ``<value>_mul_nchwc`` / ... when it replaced a BatchNormalization, Mul or Add by a Conv."""
+    if not name.endswith("_nchwc"):
+        return None
+    base = name[: -len("_nchwc")]
+    for _ in range(3):
+        if base in g.values:
+            return base
+        cut = base.rfind("_")
+        if cut <= 0:
+            break
+        base = base[:cut]
+    return None
+
+
+def is_engine(name: str, op: str, provider: str | None) -> bool:
+    """Whether an event is a compiled engine (TensorRT, OpenVINO, ...) standing for a whole subgraph."""
+    return provider in COMPILING_PROVIDERS or "TRTKernel" in op or "TRTKernel" in name
+
+
+def engine_components(g: GraphInfo, covered: set[str]) -> list[list[int]]:
+    """Connected groups of the graph's runtime nodes that no other event covers, in graph order."""
+    cand = [i for i, nid in enumerate(g.ids) if nid not in covered and not g.constant[i]]
+    cset = set(cand)
+    parent = {i: i for i in cand}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in cand:
+        for x in g.inputs[i]:
+            p = g.producer.get(x) if x else None
+            if p is not None and p in cset:
+                a, b = root(i), root(p)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in cand:
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda c: c[0])
+
+
+def engine_matches(g: GraphInfo, engine_ops: list[str], covered: set[str]) -> list[Match]:
+    """Matches for one run's engine events (in event order) over the nodes left uncovered."""
+    comps = engine_components(g, covered)
+    if not comps:
+        return [_UNMATCHED] * len(engine_ops)
+    if len(engine_ops) == 1:
+        comps = [[i for c in comps for i in c]]
+    # Engines are numbered in partition order; components are in graph order.
+    keyed = sorted(range(len(engine_ops)), key=lambda k: _engine_number(engine_ops[k], k))
+    out: list[Match] = [_UNMATCHED] * len(engine_ops)
+    for k, comp in zip(keyed, comps, strict=False):
+        primary = _primary(g, comp, "")
+        out[k] = Match(g.ids[primary], tuple(g.ids[i] for i in comp), ENGINE)
+    return out
+
+
+def _engine_number(op: str, fallback: int) -> tuple[int, int]:
+    m = _TRAILING_INT.search(op)
+    return (int(m.group(1)), fallback) if m else (1 << 30, fallback)
+
+
+def choose_body(bodies: Iterable[str], graphs: dict[str, GraphInfo], child_names: list[str]) -> str | None:
+    """The body (of an If's then/else, a Loop's body, ...) whose node names best explain the children."""
+    best, best_score = None, -1
+    for b in bodies:
+        g = graphs.get(b)
+        if g is None:
+            continue
+        score = sum(1 for c in child_names if c in g.lookup) - sum(
+            1 for c in child_names if c not in g.lookup
+        )
+        if score > best_score:
+            best, best_score = b, score
+    return best

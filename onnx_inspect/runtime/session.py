@@ -1,0 +1,314 @@
+"""onnxruntime sessions: created from the model's path (external data resolves there), cached, errors wrapped.
+
+A session for a cut or marked copy of a model is built from bytes; its external-data references are
+resolved in the model's folder (``session.model_external_initializers_file_folder_path``, or a temporary
+file beside the model on onnxruntime < 1.21), so weights are never read into Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
+from .extract import GraphIndex
+from .providers import check_session_providers
+
+#: Sessions kept alive across calls (all models together); the least recently used goes first.
+MAX_SESSIONS = 8
+
+OPTIMIZATION = {
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+}
+
+_FOLDER_KEY = "session.model_external_initializers_file_folder_path"
+_ORT_VERSION = tuple(int(x) for x in re.findall(r"\d+", ort.__version__)[:2])
+#: Whether onnxruntime can resolve external data of a model given as bytes (added in 1.21).
+FOLDER_OPTION = _ORT_VERSION >= (1, 21)
+
+
+@dataclass
+class ModelState:
+    """Per-model lookups and caches (graph indexes, node ids, generated feeds, cut plans)."""
+
+    indexes: dict[str, GraphIndex] = field(default_factory=dict)
+    node_ids: dict[str, list[str]] = field(default_factory=dict)
+    feeds: OrderedDict[Any, dict[str, np.ndarray]] = field(default_factory=OrderedDict)
+    plans: OrderedDict[Any, Any] = field(default_factory=OrderedDict)  # bounded: see remember_plan
+    tensors: dict[str, tuple[str, str, str, Any, Any, Any]] | None = None  # id -> graph, name, kind, ...
+    specs: Any = None
+
+
+MAX_PLANS = 64
+
+
+def remember_plan(st: ModelState, key: Any, cut: Any) -> None:
+    """Keep a cut plan for reuse; the oldest go first (a plan holds per-node maps of big graphs)."""
+    st.plans[key] = cut
+    while len(st.plans) > MAX_PLANS:
+        st.plans.popitem(last=False)
+
+
+def tensor_rows(m: Any) -> dict[str, tuple[str, str, str, Any, Any, Any]]:
+    """Tensor id -> (graph, name, kind, outer_ref, dtype, shape), read from ``m.tensors`` once."""
+    st = state(m)
+    if st.tensors is None:
+        t = m.tensors
+        outer = t["outer_ref"] if "outer_ref" in t.columns else [None] * len(t)
+        st.tensors = {
+            tid: (g, n, k, o, d, s)
+            for tid, g, n, k, o, d, s in zip(
+                t.index, t["graph"], t["name"], t["kind"], outer, t["dtype"], t["shape"], strict=True
+            )
+        }
+    return st.tensors
+
+
+_STATES: weakref.WeakKeyDictionary[Any, ModelState] = weakref.WeakKeyDictionary()
+_SESSIONS: OrderedDict[tuple[int, Any], ort.InferenceSession] = OrderedDict()
+_LOCK = threading.RLock()
+
+
+def state(m: Any) -> ModelState:
+    """The cache record of a model (created on first use, dropped with the model)."""
+    with _LOCK:
+        st = _STATES.get(m)
+        if st is None:
+            st = ModelState()
+            _STATES[m] = st
+            weakref.finalize(m, _drop_sessions, id(m))
+        return st
+
+
+def _drop_sessions(model_id: int) -> None:
+    with _LOCK:
+        for key in [k for k in _SESSIONS if k[0] == model_id]:
+            del _SESSIONS[key]
+
+
+def clear_cache(m: Any = None) -> None:
+    """Drop cached sessions and generated feeds (of one model, or of all), freeing their memory."""
+    with _LOCK:
+        if m is None:
+            _SESSIONS.clear()
+            for st in list(_STATES.values()):
+                st.feeds.clear()
+        else:
+            _drop_sessions(id(m))
+            st = _STATES.get(m)
+            if st is not None:
+                st.feeds.clear()
+
+
+def cached_sessions() -> int:
+    """How many sessions are cached right now."""
+    return len(_SESSIONS)
+
+
+def graph_index(m: Any, path: str) -> GraphIndex:
+    """Lookups over graph ``path`` of model ``m`` (built once)."""
+    st = state(m)
+    gi = st.indexes.get(path)
+    if gi is None:
+        g = m.graph_proto(path)
+        if not isinstance(g, onnx.GraphProto):
+            raise InspectError(
+                f"'{path}' is a model-local function; onnxruntime inlines functions, so values inside it "
+                "cannot be fetched: fetch the calling node's outputs instead"
+            )
+        gi = GraphIndex.build(g)
+        st.indexes[path] = gi
+    return gi
+
+
+def node_ids(m: Any, path: str) -> list[str]:
+    """Model node ids of graph ``path``, by position in its node list."""
+    st = state(m)
+    ids = st.node_ids.get(path)
+    if ids is None:
+        nodes = m.nodes
+        sub = nodes[nodes["graph"] == path]
+        ids = [""] * len(sub)
+        for nid, idx in zip(sub.index, sub["index"], strict=True):
+            ids[int(idx)] = nid
+        st.node_ids[path] = ids
+    return ids
+
+
+def external_folder(m: Any) -> Path | None:
+    """Folder that the model's external-data locations are relative to."""
+    base = getattr(m, "base_dir", None)
+    if base is not None:
+        return Path(base)
+    return Path(m.path).parent if getattr(m, "path", None) is not None else None
+
+
+def _uses_external(proto: onnx.ModelProto) -> bool:
+    def graph_has(g: onnx.GraphProto) -> bool:
+        for t in g.initializer:
+            if t.data_location == onnx.TensorProto.EXTERNAL:
+                return True
+        for n in g.node:
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.TENSOR and a.t.data_location == onnx.TensorProto.EXTERNAL:
+                    return True
+                if a.type == onnx.AttributeProto.GRAPH and graph_has(a.g):
+                    return True
+                if a.type == onnx.AttributeProto.GRAPHS and any(graph_has(b) for b in a.graphs):
+                    return True
+        return False
+
+    return graph_has(proto.graph)
+
+
+def session_options(optimization: str, config: Mapping[str, str] | None = None) -> ort.SessionOptions:
+    """SessionOptions with a quiet log, the given optimization level and config entries."""
+    if optimization not in OPTIMIZATION:
+        raise InspectError(f"optimization={optimization!r} is not one of {sorted(OPTIMIZATION)}")
+    so = ort.SessionOptions()
+    # Fatal only: every error reaches the caller as a RuntimeFailure, and warnings about the
+    # initializers a cut leaves unused are expected.
+    so.log_severity_level = 4
+    so.graph_optimization_level = OPTIMIZATION[optimization]
+    for k, v in (config or {}).items():
+        so.add_session_config_entry(k, v)
+    return so
+
+
+def _node_from_message(msg: str, model: onnx.ModelProto | None = None) -> str | None:
+    """The node an onnxruntime error message is about: by name, or the first node of an unknown op type."""
+    m = (
+        re.search(r"Name:'([^']*)'", msg)
+        or re.search(r"node with name '([^']*)'", msg)
+        or re.search(r"[Nn]ode \(([^)]*)\)", msg)
+    )
+    if m and m.group(1):
+        return m.group(1)
+    op = re.search(r"(?:([\w.]+):)?(\w+)\(-?\d+\) is not a registered function/op", msg)
+    if op and model is not None:
+        domain, op_type = op.group(1) or "", op.group(2)
+        for i, n in enumerate(model.graph.node):
+            if n.op_type == op_type and n.domain in (domain, domain or "ai.onnx"):
+                return n.name or f"{n.op_type}_{i}"
+    return None
+
+
+def _clean(msg: str) -> str:
+    msg = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", str(msg).strip())
+    return msg if len(msg) < 1500 else msg[:1500] + " ..."
+
+
+def create_session(
+    source: Path | onnx.ModelProto,
+    *,
+    label: str,
+    providers: Sequence[str],
+    provider_options: Sequence[Mapping[str, str]],
+    optimization: str = "all",
+    ext_dir: Path | None = None,
+    config: Mapping[str, str] | None = None,
+    so: ort.SessionOptions | None = None,
+    force_temp_file: bool = False,
+    model: onnx.ModelProto | None = None,
+) -> ort.InferenceSession:
+    """Create a session from a model file, or from a (cut) ModelProto whose external data lives in ``ext_dir``.
+
+    Provider requests are checked after creation (no silent fallback); onnxruntime errors become
+    :class:`RuntimeFailure` naming the model (and the node when onnxruntime reports one).
+    """
+    so = so if so is not None else session_options(optimization, config)
+    tmp: str | None = None
+    try:
+        if isinstance(source, onnx.ModelProto):
+            external = _uses_external(source)
+            if external and ext_dir is None:
+                raise ExternalDataError(
+                    f"{label} stores weights in external files but was given as bytes or a ModelProto, so "
+                    "onnxruntime cannot find them: load it from its path (oi.load(path)) or pass base_dir="
+                )
+            if external and (force_temp_file or not FOLDER_OPTION):
+                # Older onnxruntime: a small model file beside the original, external refs unchanged.
+                fd, tmp = tempfile.mkstemp(prefix=".oi-cut-", suffix=".onnx", dir=ext_dir)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(source.SerializeToString())
+                src: str | bytes = tmp
+            else:
+                if external:
+                    so.add_session_config_entry(_FOLDER_KEY, str(ext_dir))
+                src = source.SerializeToString()
+        else:
+            src = str(source)
+        try:
+            sess = ort.InferenceSession(
+                src, so, providers=list(providers), provider_options=[dict(o) for o in provider_options]
+            )
+        except InspectError:
+            raise
+        except Exception as exc:  # onnxruntime raises its own Exception subclasses (Fail, InvalidGraph, ...)
+            msg = _clean(str(exc))
+            node = _node_from_message(msg, source if isinstance(source, onnx.ModelProto) else model)
+            where = f" at node '{node}'" if node else ""
+            raise RuntimeFailure(f"onnxruntime could not build a session for {label}{where}: {msg}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    try:
+        check_session_providers(sess, providers, label)
+    except ProviderError:
+        del sess
+        raise
+    return sess
+
+
+def cached_session(m: Any, key: Any, factory: Callable[[], ort.InferenceSession]) -> ort.InferenceSession:
+    """The session cached under ``key`` for model ``m``, created by ``factory`` on a miss (LRU)."""
+    state(m)  # registers the finalizer that drops this model's sessions
+    full = (id(m), key)
+    with _LOCK:
+        sess = _SESSIONS.get(full)
+        if sess is not None:
+            _SESSIONS.move_to_end(full)
+            return sess
+    sess = factory()
+    with _LOCK:
+        _SESSIONS[full] = sess
+        while len(_SESSIONS) > MAX_SESSIONS:
+            _SESSIONS.popitem(last=False)
+    return sess
+
+
+def run_session(
+    sess: ort.InferenceSession,
+    output_names: Sequence[str],
+    feeds: Mapping[str, Any],
+    *,
+    label: str,
+    node_label: Callable[[str], str] | None = None,
+) -> list[Any]:
+    """``sess.run`` with onnxruntime errors turned into RuntimeFailure naming the failing node."""
+    try:
+        return sess.run(list(output_names), dict(feeds))
+    except Exception as exc:
+        msg = _clean(str(exc))
+        node = _node_from_message(msg)
+        where = ""
+        if node:
+            where = f" at node {node_label(node) if node_label else repr(node)}"
+        raise RuntimeFailure(f"onnxruntime failed running {label}{where}: {msg}") from None
