@@ -31,6 +31,7 @@ from .runtime import (
     run,
     symbolic_shapes,
 )
+from .widgets import GraphView
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ __all__ = [
     "ExternalDataError",
     "FeedError",
     "GraphError",
+    "GraphView",
     "InspectError",
     "Model",
     "ModelLoadError",

@@ -1,0 +1,84 @@
+// Build the graph view: src/index.ts -> ../onnx_inspect/static/graphview.js (ES module that
+// anywidget loads as _esm) and src/style.css -> ../onnx_inspect/static/graphview.css.
+// The layout worker (src/worker.ts) is bundled first and inlined as a string, so the widget
+// starts it from a Blob URL without fetching any file.
+// `node scripts/build.mjs --tests` bundles tests/*.test.ts into node_modules/.oi-test-build/ for `node --test`.
+
+import { readdirSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(dirname(fileURLToPath(import.meta.url)));
+const outDir = join(here, "..", "onnx_inspect", "static");
+const tests = process.argv.includes("--tests");
+
+async function workerSource() {
+  const r = await esbuild.build({
+    entryPoints: [join(here, "src", "worker.ts")],
+    bundle: true,
+    format: "iife",
+    minify: true,
+    write: false,
+    target: "es2020",
+    legalComments: "none",
+  });
+  return r.outputFiles[0].text;
+}
+
+function workerPlugin(source) {
+  return {
+    name: "layout-worker",
+    setup(build) {
+      build.onResolve({ filter: /^virtual:layout-worker$/ }, (args) => ({ path: args.path, namespace: "oi-worker" }));
+      build.onLoad({ filter: /.*/, namespace: "oi-worker" }, () => ({
+        contents: `export default ${JSON.stringify(source)};`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+const source = await workerSource();
+
+if (tests) {
+  const dir = join(here, "node_modules", ".oi-test-build"); // ignored by git with node_modules/
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const entries = readdirSync(join(here, "tests"))
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => join(here, "tests", f));
+  await esbuild.build({
+    entryPoints: entries,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
+    target: "node20",
+    plugins: [workerPlugin(source)],
+    logLevel: "warning",
+  });
+} else {
+  mkdirSync(outDir, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(here, "src", "index.ts")],
+    bundle: true,
+    format: "esm",
+    minify: !process.env.OI_NO_MINIFY,
+    sourcemap: false,
+    target: "es2020",
+    outfile: join(outDir, "graphview.js"),
+    plugins: [workerPlugin(source)],
+    legalComments: "eof",
+    logLevel: "warning",
+  });
+  await esbuild.build({
+    entryPoints: [join(here, "src", "style.css")],
+    bundle: true,
+    minify: true,
+    outfile: join(outDir, "graphview.css"),
+    logLevel: "warning",
+  });
+  console.log(`built ${join(outDir, "graphview.js")} and graphview.css`);
+}

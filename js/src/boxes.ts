@@ -1,0 +1,119 @@
+// What each box shows and how big it is: text lines for nodes, collapsed groups and io boxes.
+// Sizes are estimated from character counts (no DOM measuring), so layouts can run in a worker
+// and in tests. Pure logic, no DOM.
+
+import { type GraphData, IO_INPUT, IO_OUTPUT, KIND_INITIALIZER, nodeInputs } from "./payload";
+import type { Tree } from "./groups";
+
+export const CHAR_W = 6.4; // px per character at the 11px UI font (estimate)
+export const OP_CHAR_W = 7.2; // bold op type line
+export const LINE_H = 13;
+export const MAX_WEIGHT_LINES = 3;
+export const MAX_NAME_CHARS = 30;
+
+export interface BoxContent {
+  kind: "node" | "group" | "io";
+  /** first (bold) line */
+  title: string;
+  /** further lines */
+  lines: string[];
+  /** extra lines listing weights (node boxes only) */
+  weights: string[];
+  w: number;
+  h: number;
+}
+
+/** Shorten a string to n characters, keeping its end (names differ at the end). */
+export function ellipsize(s: string, n: number): string {
+  if (s.length <= n) return s;
+  return `\u2026${s.slice(s.length - n + 1)}`;
+}
+
+function widthOf(title: string, lines: string[], min: number, max: number): number {
+  let w = title.length * OP_CHAR_W;
+  for (const l of lines) w = Math.max(w, l.length * CHAR_W);
+  return Math.round(Math.min(max, Math.max(min, w + 20)));
+}
+
+/** Weight inputs (initializers) of a node, as "shape name" lines. */
+export function weightLines(d: GraphData, i: number): string[] {
+  const out: string[] = [];
+  let extra = 0;
+  for (const t of nodeInputs(d, i)) {
+    if (t < 0 || d.tensorKind[t] !== KIND_INITIALIZER) continue;
+    if (out.length < MAX_WEIGHT_LINES) {
+      const shape = d.tensorShape[t] || "?";
+      out.push(`${shape}  ${ellipsize(d.tensorName[t], 18)}`);
+    } else {
+      extra++;
+    }
+  }
+  if (extra > 0) out.push(`+${extra} more`);
+  return out;
+}
+
+export function nodeContent(d: GraphData, i: number): BoxContent {
+  const title = d.nodeDomain[i] && d.nodeDomain[i] !== "ai.onnx" ? `${d.nodeOp[i]}` : d.nodeOp[i];
+  const label = ellipsize(d.nodeName[i] || d.nodeId[i], MAX_NAME_CHARS);
+  const lines = label && label !== title ? [label] : [];
+  const weights = weightLines(d, i);
+  const w = widthOf(title, [...lines, ...weights], 64, 230);
+  const h = 12 + LINE_H + lines.length * LINE_H + weights.length * (LINE_H - 1) + (weights.length ? 3 : 0);
+  return { kind: "node", title, lines, weights, w, h };
+}
+
+export function ioContent(d: GraphData, row: number): BoxContent {
+  const t = d.ioTensor[row];
+  const title = ellipsize(d.tensorName[t], MAX_NAME_CHARS);
+  const shape = d.tensorShape[t];
+  const dtype = d.tensorDtype[t];
+  const kind = d.ioKind[row] === IO_INPUT ? "input" : d.ioKind[row] === IO_OUTPUT ? "output" : "outer";
+  const info = [dtype, shape].filter((x) => x).join(" ");
+  const lines = [info ? `${kind} \u00b7 ${info}` : kind];
+  return { kind: "io", title, lines, weights: [], w: widthOf(title, lines, 70, 230), h: 12 + 2 * LINE_H };
+}
+
+/** The most common op types inside a group, e.g. "MatMul×6 Add×2". */
+export function opSummary(d: GraphData, t: Tree, g: number, top = 3): string {
+  const counts = new Map<string, number>();
+  const stack = [g];
+  while (stack.length > 0) {
+    const x = stack.pop() as number;
+    for (const b of t.groupChildren[x]) {
+      if (b >= t.nItems) stack.push(b - t.nItems);
+      else if (b < d.nNodes) counts.set(d.nodeOp[b], (counts.get(d.nodeOp[b]) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, top)
+    .map(([op, n]) => `${op}\u00d7${n}`)
+    .join(" ");
+}
+
+export function groupContent(d: GraphData, t: Tree, g: number): BoxContent {
+  const title = ellipsize(t.groupLabel[g] || t.groupKey[g], MAX_NAME_CHARS);
+  const n = t.groupCount[g];
+  const lines = [`${n} node${n === 1 ? "" : "s"}`, ellipsize(opSummary(d, t, g), 34)];
+  return { kind: "group", title, lines, weights: [], w: widthOf(title, lines, 90, 250), h: 14 + 3 * LINE_H };
+}
+
+/** Content of any box of a tree. */
+export function boxContent(d: GraphData, t: Tree, box: number): BoxContent {
+  if (box >= t.nItems) return groupContent(d, t, box - t.nItems);
+  if (box >= d.nNodes) return ioContent(d, box - d.nNodes);
+  return nodeContent(d, box);
+}
+
+/** Broad op category, for the colour of a node's accent bar. */
+export function opCategory(op: string): string {
+  if (/^(Conv|ConvTranspose|Gemm|MatMul|MatMulInteger|QLinearConv|QLinearMatMul|FusedMatMul|Einsum)$/.test(op)) return "linear";
+  if (/^(Relu|LeakyRelu|PRelu|Sigmoid|Tanh|Gelu|FastGelu|BiasGelu|Softmax|LogSoftmax|Elu|Selu|HardSigmoid|HardSwish|Mish|Softplus|Clip|Erf|QuickGelu)$/.test(op)) return "activation";
+  if (/Norm|^(BatchNormalization|Dropout|LRN)$/.test(op)) return "norm";
+  if (/Pool|^(Resize|Upsample)$/.test(op)) return "pool";
+  if (/^(Reshape|Transpose|Flatten|Squeeze|Unsqueeze|Concat|Split|Slice|Gather|GatherElements|GatherND|Expand|Tile|Shape|Size|Pad|Cast|Identity|ScatterND|ScatterElements|Where|Range|DepthToSpace|SpaceToDepth)$/.test(op)) return "shape";
+  if (/^(Constant|ConstantOfShape)$/.test(op)) return "const";
+  if (/^(If|Loop|Scan)$/.test(op)) return "control";
+  if (/QuantizeLinear|DequantizeLinear|DynamicQuantize/.test(op)) return "quant";
+  return "math";
+}

@@ -1,0 +1,324 @@
+// Grouping: the scope tree of one graph (main graph or a body) as collapsible groups, with groups
+// that have too many children split into consecutive chunks so that no single layout call sees
+// more than CHUNK_MAX boxes. Pure logic, no DOM.
+
+import { type GraphData, IO_INPUT, IO_OUTPUT } from "./payload";
+
+/** Most children one group may have before it is split into consecutive chunks. */
+export const CHUNK_MAX = 60;
+
+export interface Tree {
+  graph: number;
+  nItems: number;
+  /** Group g has box id nItems + g; items (node rows, then io rows) are box ids 0..nItems-1. */
+  groupKey: string[];
+  groupLabel: string[];
+  groupParent: number[];
+  groupDepth: number[];
+  /** child box ids, in graph order */
+  groupChildren: number[][];
+  /** number of nodes (not io boxes) inside, at any depth */
+  groupCount: number[];
+  /** true for groups made by chunking rather than by a scope */
+  groupChunk: boolean[];
+  /** box id -> group (the group that directly contains it); -1 when not in this graph */
+  itemGroup: Int32Array;
+  /** group key -> group index */
+  groupIndex: Map<string, number>;
+  /** edges of this graph (payload edge rows) */
+  edges: number[];
+  /** per edge of `edges` (same position): lowest common group, and the two children of it on each side */
+  edgeLca: Int32Array;
+  edgeCu: Int32Array;
+  edgeCv: Int32Array;
+  /**
+   * per group: unique pairs routed by its layout, flattened [a0, b0, a1, b1, ...]: child -> child
+   * edges at this level, and edges crossing the group's border as (portIn(t), child) for edges
+   * coming in and (child, portOut(t)) for edges going out. The two ports are small invisible
+   * nodes in the group's layout, so an edge into an open group is routed inside it too.
+   */
+  levelPairs: number[][];
+}
+
+/** Virtual box id of a group's entry port in its own layout. */
+export function portIn(t: Tree): number {
+  return t.nItems + t.groupKey.length;
+}
+
+/** Virtual box id of a group's exit port in its own layout. */
+export function portOut(t: Tree): number {
+  return t.nItems + t.groupKey.length + 1;
+}
+
+export function isGroupBox(t: Tree, box: number): boolean {
+  return box >= t.nItems;
+}
+
+export function groupOfBox(t: Tree, box: number): number {
+  return box - t.nItems;
+}
+
+export function boxOfGroup(t: Tree, g: number): number {
+  return t.nItems + g;
+}
+
+/** The group containing a box (an item or a group), or -1 for the root. */
+export function parentOfBox(t: Tree, box: number): number {
+  return box >= t.nItems ? t.groupParent[box - t.nItems] : t.itemGroup[box];
+}
+
+function lastSegment(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+/** Build the group tree of graph `graph`, chunking groups with more than chunkMax children. */
+export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_MAX): Tree {
+  const nItems = d.nNodes + d.nIo;
+  const groupKey: string[] = [];
+  const groupLabel: string[] = [];
+  const groupParent: number[] = [];
+  const groupChunk: boolean[] = [];
+  const groupIndex = new Map<string, number>();
+  const scopeToGroup = new Map<number, number>();
+
+  const addGroup = (key: string, label: string, parent: number, chunk: boolean): number => {
+    const g = groupKey.length;
+    groupKey.push(key);
+    groupLabel.push(label);
+    groupParent.push(parent);
+    groupChunk.push(chunk);
+    groupIndex.set(key, g);
+    return g;
+  };
+  // root group of this graph
+  const root = addGroup("", "", -1, false);
+
+  // scopes of this graph; parents may be listed after children, so resolve recursively
+  const scopeRowsByPath = new Map<string, number>();
+  for (let s = 0; s < d.scopeGraph.length; s++) {
+    if (d.scopeGraph[s] === graph) scopeRowsByPath.set(d.scopePath[s], s);
+  }
+  const groupOfScope = (s: number): number => {
+    const known = scopeToGroup.get(s);
+    if (known !== undefined) return known;
+    const path = d.scopePath[s];
+    if (path === "") {
+      scopeToGroup.set(s, root);
+      return root;
+    }
+    const p = d.scopeParent[s];
+    const parentGroup = p >= 0 && p !== s ? groupOfScope(p) : root;
+    const g = addGroup(path, lastSegment(path), parentGroup, false);
+    scopeToGroup.set(s, g);
+    return g;
+  };
+  for (const s of scopeRowsByPath.values()) groupOfScope(s);
+
+  const itemGroup = new Int32Array(nItems).fill(-1);
+  const order = new Float64Array(nItems);
+  for (let i = 0; i < d.nNodes; i++) {
+    if (d.nodeGraph[i] !== graph) continue;
+    const s = d.nodeScope[i];
+    itemGroup[i] = s >= 0 && d.scopeGraph[s] === graph ? groupOfScope(s) : root;
+    order[i] = i;
+  }
+  for (let r = 0; r < d.nIo; r++) {
+    if (d.ioGraph[r] !== graph) continue;
+    const item = d.nNodes + r;
+    itemGroup[item] = root;
+    order[item] = d.ioKind[r] === IO_OUTPUT ? d.nNodes + r : -d.nIo + r;
+  }
+
+  // children lists
+  const groupChildren: number[][] = groupKey.map(() => []);
+  const groupFirst: number[] = groupKey.map(() => Infinity);
+  for (let item = 0; item < nItems; item++) {
+    const g = itemGroup[item];
+    if (g < 0) continue;
+    groupChildren[g].push(item);
+    // propagate first-position upwards for ordering groups among their siblings
+    for (let a = g; a >= 0 && groupFirst[a] > order[item]; a = groupParent[a]) groupFirst[a] = order[item];
+  }
+  for (let g = 1; g < groupKey.length; g++) groupChildren[groupParent[g]].push(nItems + g);
+  const firstOf = (box: number): number => (box >= nItems ? groupFirst[box - nItems] : order[box]);
+  for (const ch of groupChildren) ch.sort((a, b) => firstOf(a) - firstOf(b));
+
+  // a group with a single child says nothing as a frame: put the child in its place (bottom-up,
+  // so chains of single groups collapse; a group child takes a combined label like "encoder/layer")
+  const scopeDepth = (g: number): number => {
+    let k = 0;
+    for (let a = g; a > 0; a = groupParent[a]) k++;
+    return k;
+  };
+  const byDepth = groupKey.map((_, g) => g).filter((g) => g !== root);
+  const depthMemo = byDepth.map(scopeDepth);
+  const order2 = byDepth.map((g, k) => [g, depthMemo[k]]).sort((a, b) => b[1] - a[1]);
+  for (const [g] of order2) {
+    if (groupChildren[g].length !== 1) continue;
+    const child = groupChildren[g][0];
+    const p = groupParent[g];
+    const siblings = groupChildren[p];
+    siblings[siblings.indexOf(nItems + g)] = child;
+    if (child >= nItems) {
+      groupParent[child - nItems] = p;
+      groupLabel[child - nItems] = `${groupLabel[g]}/${groupLabel[child - nItems]}`;
+    } else {
+      itemGroup[child] = p;
+    }
+    groupChildren[g] = [];
+    groupIndex.delete(groupKey[g]);
+  }
+
+  // chunk oversized groups (repeatedly, so chunk lists stay under chunkMax too)
+  const nScopeGroups = groupKey.length;
+  for (let g = 0; g < nScopeGroups; g++) {
+    let children = groupChildren[g];
+    if (children.length <= chunkMax) continue;
+    const isIo = (b: number) => b < nItems && b >= d.nNodes;
+    let keep: number[] = [];
+    let rest = children;
+    const ioCount = children.filter(isIo).length;
+    if (ioCount <= chunkMax / 4) {
+      keep = children.filter(isIo);
+      rest = children.filter((b) => !isIo(b));
+    }
+    let level = 0;
+    while (rest.length + keep.length > chunkMax) {
+      const nChunks = Math.ceil(rest.length / chunkMax);
+      const size = Math.ceil(rest.length / nChunks);
+      const chunks: number[] = [];
+      for (let c = 0; c < nChunks; c++) {
+        const members = rest.slice(c * size, (c + 1) * size);
+        if (members.length === 0) continue;
+        const base = groupKey[g] === "" ? "" : `${groupKey[g]}/`;
+        const key = `${base}\u2026${level > 0 ? `${level}.` : ""}${c + 1}`;
+        const cg = addGroup(key, "", g, true);
+        groupChildren.push(members);
+        groupFirst.push(firstOf(members[0]));
+        chunks.push(nItems + cg);
+      }
+      rest = chunks;
+      level++;
+    }
+    children = [...keep, ...rest].sort((a, b) => firstOf(a) - firstOf(b));
+    groupChildren[g] = children;
+  }
+  // parents of everything moved into chunks
+  for (let g = 0; g < groupKey.length; g++) {
+    for (const b of groupChildren[g]) {
+      if (b >= nItems) groupParent[b - nItems] = g;
+      else itemGroup[b] = g;
+    }
+  }
+
+  // depths and node counts
+  const nGroups = groupKey.length;
+  const groupDepth: number[] = new Array(nGroups).fill(0);
+  const groupCount: number[] = new Array(nGroups).fill(0);
+  const depthOf = (g: number): number => {
+    if (g === root) return 0;
+    if (groupDepth[g] > 0) return groupDepth[g];
+    groupDepth[g] = depthOf(groupParent[g]) + 1;
+    return groupDepth[g];
+  };
+  for (let g = 0; g < nGroups; g++) depthOf(g);
+  for (let i = 0; i < d.nNodes; i++) {
+    for (let g = itemGroup[i]; g >= 0; g = groupParent[g]) groupCount[g]++;
+  }
+  // chunk labels: "part k/n" among the chunks of the same parent
+  for (let g = 0; g < nGroups; g++) {
+    const chunks = groupChildren[g].filter((b) => b >= nItems && groupChunk[b - nItems]);
+    chunks.forEach((b, k) => {
+      groupLabel[b - nItems] = `part ${k + 1}/${chunks.length}`;
+    });
+  }
+
+  // edges of this graph with their level
+  const edges: number[] = [];
+  for (let e = 0; e < d.edgeSrc.length; e++) {
+    const s = d.edgeSrc[e];
+    const t = d.edgeDst[e];
+    if (itemGroup[s] >= 0 && itemGroup[t] >= 0 && s !== t) edges.push(e);
+  }
+  const edgeLca = new Int32Array(edges.length);
+  const edgeCu = new Int32Array(edges.length);
+  const edgeCv = new Int32Array(edges.length);
+  const levelSets: Map<number, Set<number>>[] = new Array(nGroups);
+  const levelPairs: number[][] = [];
+  for (let g = 0; g < nGroups; g++) levelPairs.push([]);
+  const IN = nItems + nGroups;
+  const OUT = IN + 1;
+  const addPair = (g: number, a: number, b: number): void => {
+    let m = levelSets[g];
+    if (!m) {
+      m = new Map();
+      levelSets[g] = m;
+    }
+    let set = m.get(a);
+    if (!set) {
+      set = new Set();
+      m.set(a, set);
+    }
+    if (!set.has(b)) {
+      set.add(b);
+      levelPairs[g].push(a, b);
+    }
+  };
+  for (let k = 0; k < edges.length; k++) {
+    let u = d.edgeSrc[edges[k]];
+    let v = d.edgeDst[edges[k]];
+    let gu = itemGroup[u];
+    let gv = itemGroup[v];
+    // climb the deeper side until both sit in the same group; every group left on the way
+    // routes the edge to (from) its exit (entry) port
+    while (gu !== gv) {
+      if (groupDepth[gu] >= groupDepth[gv]) {
+        addPair(gu, u, OUT);
+        u = nItems + gu;
+        gu = groupParent[gu];
+      } else {
+        addPair(gv, IN, v);
+        v = nItems + gv;
+        gv = groupParent[gv];
+      }
+    }
+    edgeLca[k] = gu;
+    edgeCu[k] = u;
+    edgeCv[k] = v;
+    if (u !== v) addPair(gu, u, v);
+  }
+
+  return {
+    graph,
+    nItems,
+    groupKey,
+    groupLabel,
+    groupParent,
+    groupDepth,
+    groupChildren,
+    groupCount,
+    groupChunk,
+    itemGroup,
+    groupIndex,
+    edges,
+    edgeLca,
+    edgeCu,
+    edgeCv,
+    levelPairs,
+  };
+}
+
+/** Groups from a box up to (not including) the root, innermost first. */
+export function ancestors(t: Tree, box: number): number[] {
+  const out: number[] = [];
+  for (let g = parentOfBox(t, box); g > 0; g = t.groupParent[g]) out.push(g);
+  return out;
+}
+
+/** Input io rows first in the sort order: used by callers that need the kind of an io item. */
+export function ioKindOf(d: GraphData, item: number): number {
+  return item >= d.nNodes ? d.ioKind[item - d.nNodes] : -1;
+}
+
+export { IO_INPUT };

@@ -1,0 +1,108 @@
+// anywidget entry point: `render({ model, el })`. Also exports `mount` for pages without a
+// widget manager (the standalone HTML report, test harnesses).
+
+import type { Overlay } from "./colors";
+import { type RawPayload, decodePayload } from "./payload";
+import { GraphViewUI, type Host } from "./view";
+
+export { GraphViewUI } from "./view";
+export { decodePayload } from "./payload";
+
+/** The subset of anywidget's model this view uses. */
+export interface WidgetModel {
+  get(name: string): unknown;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, cb: () => void): void;
+  off?(event: string, cb: () => void): void;
+}
+
+/** Payload as it arrives: UTF-8 JSON bytes (the widget trait), a JSON string, or an object. */
+export function parsePayload(raw: unknown): RawPayload {
+  if (raw instanceof DataView || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+    const bytes =
+      raw instanceof ArrayBuffer
+        ? new Uint8Array(raw)
+        : new Uint8Array((raw as ArrayBufferView).buffer, (raw as ArrayBufferView).byteOffset, (raw as ArrayBufferView).byteLength);
+    return JSON.parse(new TextDecoder().decode(bytes)) as RawPayload;
+  }
+  if (typeof raw === "string") return JSON.parse(raw) as RawPayload;
+  return raw as RawPayload;
+}
+
+function errorBox(el: HTMLElement, err: unknown): void {
+  const box = document.createElement("div");
+  box.className = "oi-graph oi-error";
+  box.setAttribute("data-oi-state", "error");
+  box.textContent = `onnx-inspect graph view: ${String(err)}`;
+  el.appendChild(box);
+}
+
+function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+  let ui: GraphViewUI;
+  try {
+    const data = decodePayload(parsePayload(model.get("_payload")));
+    const listeners: [string, () => void][] = [];
+    const on = (ev: string, cb: () => void) => {
+      model.on(ev, cb);
+      listeners.push([ev, cb]);
+    };
+    const host: Host = {
+      selected: () => (model.get("selected") as string[] | null) ?? [],
+      setSelected: (ids) => {
+        model.set("selected", ids);
+        model.save_changes();
+      },
+      overlay: () => (model.get("overlay") as Overlay | null) ?? null,
+      onSelected: (cb) => on("change:selected", cb),
+      onOverlay: (cb) => on("change:overlay", cb),
+      height: () => (model.get("height") as string | null) ?? "600px",
+    };
+    ui = new GraphViewUI(el, data, host);
+    return () => {
+      for (const [ev, cb] of listeners) model.off?.(ev, cb);
+      ui.destroy();
+    };
+  } catch (err) {
+    errorBox(el, err);
+    return () => {};
+  }
+}
+
+/** Mount a graph view on a page without a widget manager; returns the view (selection callbacks via opts). */
+export function mount(
+  el: HTMLElement,
+  payload: unknown,
+  opts: { selected?: string[]; overlay?: Overlay | null; height?: string; onSelect?: (ids: string[]) => void } = {},
+): { view: GraphViewUI; setOverlay(o: Overlay | null): void; setSelected(ids: string[]): void; selected(): string[] } {
+  let selected = opts.selected ?? [];
+  let overlay = opts.overlay ?? null;
+  const selCbs: (() => void)[] = [];
+  const ovCbs: (() => void)[] = [];
+  const host: Host = {
+    selected: () => selected,
+    setSelected: (ids) => {
+      selected = ids;
+      opts.onSelect?.(ids);
+    },
+    overlay: () => overlay,
+    onSelected: (cb) => selCbs.push(cb),
+    onOverlay: (cb) => ovCbs.push(cb),
+    height: () => opts.height ?? "600px",
+  };
+  const view = new GraphViewUI(el, decodePayload(parsePayload(payload)), host);
+  return {
+    view,
+    setOverlay(o) {
+      overlay = o;
+      for (const cb of ovCbs) cb();
+    },
+    setSelected(ids) {
+      selected = ids;
+      for (const cb of selCbs) cb();
+    },
+    selected: () => selected,
+  };
+}
+
+export default { render };

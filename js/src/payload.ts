@@ -1,0 +1,202 @@
+// The graph payload sent once from Python (onnx_inspect/views/graph_payload.py) and its decoding
+// into flat typed columns. Everything that comes from the model is data: it is only ever put into
+// the DOM through textContent / setAttribute.
+
+/** Front-coded string table: s[i] = s[i-1].slice(0, prefix[i]) + suffix[i] (UTF-16 units). */
+export interface FrontCoded {
+  prefix: number[];
+  suffix: string[];
+}
+
+/** An integer column: a plain list, run-length pairs, or deltas from the previous value. */
+export type IntColumn = number[] | { rle: number[] } | { delta: number[] };
+
+export interface RawPayload {
+  format: string;
+  version: number;
+  strings: string[] | FrontCoded;
+  graphs: { path: IntColumn; owner: IntColumn; attr: IntColumn; parent: IntColumn };
+  scopes: { graph: IntColumn; path: IntColumn; parent: IntColumn };
+  nodes: {
+    id: IntColumn;
+    name: IntColumn;
+    op: IntColumn;
+    domain: IntColumn;
+    graph: IntColumn;
+    scope: IntColumn;
+    in_ptr: IntColumn;
+    in: IntColumn;
+    out_ptr: IntColumn;
+    out: IntColumn;
+  };
+  tensors: { name: IntColumn; shape: IntColumn; dtype: IntColumn; kind: IntColumn };
+  io: { graph: IntColumn; kind: IntColumn; tensor: IntColumn };
+  edges: { src: IntColumn; dst: IntColumn; tensor: IntColumn };
+  tensor_kinds: string[];
+  bodies?: { node: IntColumn; graph: IntColumn };
+  model?: { name?: number; n_nodes?: number };
+}
+
+/** Tensor kinds, in the order of payload.tensor_kinds. */
+export const TENSOR_KINDS = ["intermediate", "input", "output", "initializer", "constant", "outer"] as const;
+export const KIND_INITIALIZER = 3;
+
+/** io row kinds: graph input, graph output, outer-scope value used by a body. */
+export const IO_INPUT = 0;
+export const IO_OUTPUT = 1;
+export const IO_OUTER = 2;
+
+export interface GraphData {
+  strings: string[];
+  nNodes: number;
+  nIo: number;
+  // graphs
+  graphPath: string[];
+  graphOwner: Int32Array;
+  graphAttr: string[];
+  graphParent: Int32Array;
+  // scopes
+  scopeGraph: Int32Array;
+  scopePath: string[];
+  scopeParent: Int32Array;
+  // nodes
+  nodeId: string[];
+  nodeName: string[];
+  nodeOp: string[];
+  nodeDomain: string[];
+  nodeGraph: Int32Array;
+  nodeScope: Int32Array;
+  inPtr: Int32Array;
+  ins: Int32Array;
+  outPtr: Int32Array;
+  outs: Int32Array;
+  // tensors
+  tensorName: string[];
+  tensorShape: string[];
+  tensorDtype: string[];
+  tensorKind: Int32Array;
+  // io rows: item index = nNodes + row
+  ioGraph: Int32Array;
+  ioKind: Int32Array;
+  ioTensor: Int32Array;
+  // edges between items (node rows, then io rows)
+  edgeSrc: Int32Array;
+  edgeDst: Int32Array;
+  edgeTensor: Int32Array;
+  /** node id -> node row */
+  nodeIndex: Map<string, number>;
+  /** graph row -> node rows that open it (owner for bodies, callers for model-local functions) */
+  bodiesOf: Map<number, number[]>;
+}
+
+/** Decode a string table given as a plain list or front-coded. */
+export function decodeStrings(s: string[] | FrontCoded): string[] {
+  if (Array.isArray(s)) return s;
+  const n = s.suffix.length;
+  const out: string[] = new Array(n);
+  let prev = "";
+  for (let i = 0; i < n; i++) {
+    prev = prev.slice(0, s.prefix[i]) + s.suffix[i];
+    out[i] = prev;
+  }
+  return out;
+}
+
+/** Decode an integer column (plain, run-length or delta coded) into an Int32Array. */
+export function decodeInts(c: IntColumn | undefined): Int32Array {
+  if (c === undefined) return new Int32Array(0);
+  if (Array.isArray(c)) return Int32Array.from(c);
+  if ("rle" in c) {
+    const pairs = c.rle;
+    let n = 0;
+    for (let k = 1; k < pairs.length; k += 2) n += pairs[k];
+    const out = new Int32Array(n);
+    let at = 0;
+    for (let k = 0; k < pairs.length; k += 2) {
+      out.fill(pairs[k], at, at + pairs[k + 1]);
+      at += pairs[k + 1];
+    }
+    return out;
+  }
+  const d = c.delta;
+  const out = new Int32Array(d.length);
+  let acc = 0;
+  for (let k = 0; k < d.length; k++) {
+    acc += d[k];
+    out[k] = acc;
+  }
+  return out;
+}
+
+const i32 = decodeInts;
+
+function lookup(strings: string[], col: IntColumn): string[] {
+  const idx = decodeInts(col);
+  const out: string[] = new Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = idx[i] >= 0 ? strings[idx[i]] : "";
+  return out;
+}
+
+/** Turn the raw payload into typed columns plus the lookups the view needs. */
+export function decodePayload(p: RawPayload): GraphData {
+  if (!p || p.format !== "onnx-inspect/graph") {
+    throw new Error("not an onnx-inspect graph payload");
+  }
+  const strings = decodeStrings(p.strings);
+  const nodeIdIdx = decodeInts(p.nodes.id);
+  const n = nodeIdIdx.length;
+  const d: GraphData = {
+    strings,
+    nNodes: n,
+    nIo: 0,
+    graphPath: lookup(strings, p.graphs.path),
+    graphOwner: i32(p.graphs.owner),
+    graphAttr: lookup(strings, p.graphs.attr),
+    graphParent: i32(p.graphs.parent),
+    scopeGraph: i32(p.scopes.graph),
+    scopePath: lookup(strings, p.scopes.path),
+    scopeParent: i32(p.scopes.parent),
+    nodeId: Array.from(nodeIdIdx, (k) => strings[k]),
+    nodeName: lookup(strings, p.nodes.name),
+    nodeOp: lookup(strings, p.nodes.op),
+    nodeDomain: lookup(strings, p.nodes.domain),
+    nodeGraph: i32(p.nodes.graph),
+    nodeScope: i32(p.nodes.scope),
+    inPtr: i32(p.nodes.in_ptr),
+    ins: i32(p.nodes.in),
+    outPtr: i32(p.nodes.out_ptr),
+    outs: i32(p.nodes.out),
+    tensorName: lookup(strings, p.tensors.name),
+    tensorShape: lookup(strings, p.tensors.shape),
+    tensorDtype: lookup(strings, p.tensors.dtype),
+    tensorKind: i32(p.tensors.kind),
+    ioGraph: i32(p.io.graph),
+    ioKind: i32(p.io.kind),
+    ioTensor: i32(p.io.tensor),
+    edgeSrc: i32(p.edges.src),
+    edgeDst: i32(p.edges.dst),
+    edgeTensor: i32(p.edges.tensor),
+    nodeIndex: new Map(),
+    bodiesOf: new Map(),
+  };
+  d.nIo = d.ioGraph.length;
+  for (let i = 0; i < n; i++) d.nodeIndex.set(d.nodeId[i], i);
+  // bodies a node opens: subgraphs it owns and model-local functions it calls
+  const bn = decodeInts(p.bodies?.node);
+  const bg = decodeInts(p.bodies?.graph);
+  for (let k = 0; k < bn.length; k++) {
+    const list = d.bodiesOf.get(bn[k]) ?? [];
+    list.push(bg[k]);
+    d.bodiesOf.set(bn[k], list);
+  }
+  return d;
+}
+
+/** Input tensor rows of node i (-1 for an omitted optional input). */
+export function nodeInputs(d: GraphData, i: number): Int32Array {
+  return d.ins.subarray(d.inPtr[i], d.inPtr[i + 1]);
+}
+
+export function nodeOutputs(d: GraphData, i: number): Int32Array {
+  return d.outs.subarray(d.outPtr[i], d.outPtr[i + 1]);
+}

@@ -1,0 +1,1125 @@
+// The graph view: SVG rendering and interaction (pan, zoom, fit, select, expand/collapse groups,
+// open bodies, search, tooltips, overlays). Model text only ever reaches the DOM through
+// textContent and setAttribute.
+
+import { type BoxContent, boxContent, opCategory } from "./boxes";
+import {
+  type Overlay,
+  aggregate,
+  categoricalScale,
+  formatNumber,
+  isNumeric,
+  numericScale,
+  textColorFor,
+  viridisGradient,
+} from "./colors";
+import { type Tree, buildTree, parentOfBox, portIn, portOut } from "./groups";
+import { LayoutEngine } from "./engine";
+import { type GraphData, IO_INPUT, IO_OUTPUT, KIND_INITIALIZER, nodeInputs, nodeOutputs } from "./payload";
+import { type Placement, type Rect, place } from "./place";
+import { buildSearchIndex, searchNodes } from "./search";
+import { type Visible, collapse, computeVisible, initialExpanded, reveal } from "./visible";
+
+const SVG = "http://www.w3.org/2000/svg";
+/** At most this many boxes are shown when a graph is first opened. */
+export const INITIAL_BUDGET = 250;
+
+export interface Host {
+  selected(): string[];
+  setSelected(ids: string[]): void;
+  overlay(): Overlay | null;
+  onSelected(cb: () => void): void;
+  onOverlay(cb: () => void): void;
+  height(): string;
+}
+
+interface GraphState {
+  graph: number;
+  tree: Tree;
+  expanded: Set<number>;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function svg(tag: string, attrs: Record<string, string | number> = {}): SVGElement {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+}
+
+function button(cls: string, text: string, title: string): HTMLButtonElement {
+  const b = el("button", `oi-btn ${cls}`, text);
+  b.type = "button";
+  b.title = title;
+  b.setAttribute("aria-label", title);
+  return b;
+}
+
+/** Smooth path through points (a B-spline, as dagre-d3 draws edges). */
+function pathThrough(pts: number[]): string {
+  const n = pts.length / 2;
+  if (n < 2) return "";
+  const f = (v: number) => Math.round(v * 10) / 10;
+  if (n === 2) return `M${f(pts[0])},${f(pts[1])}L${f(pts[2])},${f(pts[3])}`;
+  let d = `M${f(pts[0])},${f(pts[1])}`;
+  // uniform cubic B-spline, clamped at both ends
+  let x0 = pts[0];
+  let y0 = pts[1];
+  d += `L${f((5 * pts[0] + pts[2]) / 6)},${f((5 * pts[1] + pts[3]) / 6)}`;
+  for (let i = 1; i < n - 1; i++) {
+    const x1 = pts[2 * i];
+    const y1 = pts[2 * i + 1];
+    const x2 = pts[2 * i + 2];
+    const y2 = pts[2 * i + 3];
+    d += `C${f((2 * x0 + x1) / 3)},${f((2 * y0 + y1) / 3)} ${f((x0 + 2 * x1) / 3)},${f((y0 + 2 * y1) / 3)} ${f((x0 + 4 * x1 + x2) / 6)},${f((y0 + 4 * y1 + y2) / 6)}`;
+    x0 = x1;
+    y0 = y1;
+  }
+  const xl = pts[2 * n - 2];
+  const yl = pts[2 * n - 1];
+  d += `C${f((2 * x0 + xl) / 3)},${f((2 * y0 + yl) / 3)} ${f((x0 + 2 * xl) / 3)},${f((y0 + 2 * yl) / 3)} ${f(xl)},${f(yl)}`;
+  return d;
+}
+
+export class GraphViewUI {
+  readonly root: HTMLDivElement;
+  private d: GraphData;
+  private host: Host;
+  private engine: LayoutEngine;
+  private states = new Map<number, GraphState>();
+  private stack: number[] = [0];
+  private contentCache = new Map<string, BoxContent>();
+  private svgEl: SVGSVGElement;
+  private viewport: SVGGElement;
+  private canvas: HTMLDivElement;
+  private tooltip: HTMLDivElement;
+  private legend: HTMLDivElement;
+  private breadcrumb: HTMLDivElement;
+  private searchInput: HTMLInputElement;
+  private searchCount: HTMLSpanElement;
+  private status: HTMLDivElement;
+  private k = 1;
+  private tx = 0;
+  private ty = 0;
+  private placement: Placement | null = null;
+  private visible: Visible | null = null;
+  private elements = new Map<number, SVGGElement>();
+  private edgeEls = new Map<string, SVGGElement>();
+  private layers: { frames: SVGGElement; edges: SVGGElement; boxes: SVGGElement } | null = null;
+  private drawnGraph = -1;
+  private selected = new Set<number>();
+  private lastSent = "";
+  private hay: string[] | null = null;
+  private hits: number[] = [];
+  private hitPos = -1;
+  private hitQuery = "";
+  private generation = 0;
+  private fitted = false;
+  private destroyed = false;
+  private resizeObserver: ResizeObserver | null = null;
+
+  constructor(container: HTMLElement, data: GraphData, host: Host) {
+    this.d = data;
+    this.host = host;
+    this.engine = new LayoutEngine();
+    this.root = el("div", "oi-graph");
+    this.root.setAttribute("data-oi-state", "layout");
+    this.root.tabIndex = 0;
+    this.root.style.height = host.height();
+
+    const bar = el("div", "oi-toolbar");
+    this.breadcrumb = el("div", "oi-breadcrumb");
+    const search = el("div", "oi-search-box");
+    this.searchInput = el("input", "oi-search");
+    this.searchInput.type = "search";
+    this.searchInput.placeholder = "Search name, op, tensor";
+    this.searchInput.setAttribute("aria-label", "Search nodes by name, op type or tensor");
+    const prev = button("oi-search-prev", "\u25b2", "Previous match (Shift+Enter)");
+    const next = button("oi-search-next", "\u25bc", "Next match (Enter)");
+    this.searchCount = el("span", "oi-search-count");
+    search.append(this.searchInput, this.searchCount, prev, next);
+    const zoom = el("div", "oi-zoom");
+    const zin = button("oi-zoom-in", "+", "Zoom in");
+    const zout = button("oi-zoom-out", "\u2212", "Zoom out");
+    const fit = button("oi-fit", "Fit", "Fit the graph to the view");
+    zoom.append(zout, zin, fit);
+    bar.append(this.breadcrumb, search, zoom);
+
+    this.canvas = el("div", "oi-canvas");
+    this.svgEl = svg("svg", { class: "oi-svg", width: "100%", height: "100%" }) as SVGSVGElement;
+    const defs = svg("defs");
+    const marker = svg("marker", {
+      id: `oi-arrow-${Math.random().toString(36).slice(2)}`,
+      viewBox: "0 0 10 10",
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: "auto-start-reverse",
+    });
+    marker.appendChild(svg("path", { d: "M0,0L10,5L0,10z", class: "oi-arrowhead" }));
+    defs.appendChild(marker);
+    this.svgEl.appendChild(defs);
+    this.arrowId = marker.getAttribute("id") as string;
+    this.viewport = svg("g", { class: "oi-viewport" }) as SVGGElement;
+    this.svgEl.appendChild(this.viewport);
+    this.canvas.appendChild(this.svgEl);
+    this.tooltip = el("div", "oi-tooltip");
+    this.tooltip.hidden = true;
+    this.legend = el("div", "oi-legend");
+    this.legend.hidden = true;
+    this.status = el("div", "oi-status");
+    this.canvas.append(this.tooltip, this.legend, this.status);
+    this.root.append(bar, this.canvas);
+    container.appendChild(this.root);
+
+    // events
+    this.searchInput.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        this.stepSearch(ev.shiftKey ? -1 : 1);
+      } else if (ev.key === "Escape") {
+        this.searchInput.value = "";
+        this.clearSearch();
+      }
+    });
+    this.searchInput.addEventListener("input", () => this.updateSearchCount());
+    prev.addEventListener("click", () => this.stepSearch(-1));
+    next.addEventListener("click", () => this.stepSearch(1));
+    zin.addEventListener("click", () => this.zoomBy(1.25));
+    zout.addEventListener("click", () => this.zoomBy(0.8));
+    fit.addEventListener("click", () => this.fit());
+    this.installPointer();
+    host.onSelected(() => this.onExternalSelected());
+    host.onOverlay(() => this.applyOverlay());
+    if (typeof ResizeObserver !== "undefined") {
+      this.resizeObserver = new ResizeObserver(() => {
+        if (!this.fitted && this.placement && this.canvas.clientWidth > 0) this.fit();
+      });
+      this.resizeObserver.observe(this.canvas);
+    }
+
+    for (const id of host.selected()) {
+      const i = this.d.nodeIndex.get(id);
+      if (i !== undefined) this.selected.add(i);
+    }
+    this.lastSent = JSON.stringify(host.selected());
+    const first = [...this.selected][0];
+    if (first !== undefined && this.d.nodeGraph[first] !== 0) this.stack = this.pathTo(this.d.nodeGraph[first]);
+    if (first !== undefined) reveal(this.state().tree, first, this.state().expanded);
+    void this.refresh(true);
+  }
+
+  private arrowId: string;
+  /** whether the edge last given by edgePoints() lacks a route somewhere */
+  private lastLoose = false;
+
+  destroy(): void {
+    this.destroyed = true;
+    this.resizeObserver?.disconnect();
+    this.engine.dispose();
+    this.root.remove();
+  }
+
+  // ----- graph state ---------------------------------------------------------------------------
+
+  private state(graph: number = this.stack[this.stack.length - 1]): GraphState {
+    let s = this.states.get(graph);
+    if (!s) {
+      const tree = buildTree(this.d, graph);
+      s = { graph, tree, expanded: initialExpanded(tree, INITIAL_BUDGET) };
+      this.states.set(graph, s);
+    }
+    return s;
+  }
+
+  /** Graph rows from the main graph down to `graph` (through the bodies' owners). */
+  private pathTo(graph: number): number[] {
+    const path: number[] = [];
+    for (let g = graph; g >= 0; g = this.d.graphParent[g]) {
+      path.unshift(g);
+      if (g === 0) break;
+    }
+    if (path[0] !== 0) path.unshift(0);
+    return path;
+  }
+
+  private content(t: Tree, box: number): BoxContent {
+    const key = `${t.graph}:${box}`;
+    let c = this.contentCache.get(key);
+    if (!c) {
+      c = boxContent(this.d, t, box);
+      this.contentCache.set(key, c);
+    }
+    return c;
+  }
+
+  /** Lay out what is needed, place, draw. */
+  async refresh(fit = false): Promise<void> {
+    const gen = ++this.generation;
+    this.root.setAttribute("data-oi-state", "layout");
+    const s = this.state();
+    const t = s.tree;
+    // open groups reachable from the root
+    const open: number[] = [0];
+    for (let k = 0; k < open.length; k++) {
+      for (const b of t.groupChildren[open[k]]) {
+        if (b >= t.nItems && s.expanded.has(b - t.nItems)) open.push(b - t.nItems);
+      }
+    }
+    try {
+      await this.engine.ensure(t, open, (box) => this.content(t, box));
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (gen !== this.generation || this.destroyed) return;
+    this.placement = place(t, s.expanded, (g) => this.engine.get(t, g), (g) => this.frameMinWidth(t, g));
+    this.visible = computeVisible(t, this.d, s.expanded);
+    this.draw();
+    this.renderBreadcrumb();
+    if (fit || !this.fitted) this.fit();
+    this.root.setAttribute("data-oi-state", "ready");
+    this.prefetch(gen);
+  }
+
+  private fail(err: unknown): void {
+    this.root.setAttribute("data-oi-state", "error");
+    this.status.textContent = `graph view error: ${String(err)}`;
+    this.status.hidden = false;
+  }
+
+  private frameMinWidth(t: Tree, g: number): number {
+    return Math.min(260, (t.groupLabel[g] || t.groupKey[g]).length * 7 + 40);
+  }
+
+  /** Lay out the collapsed groups now on screen in the background, so expanding them is instant. */
+  private prefetch(gen: number): void {
+    const s = this.state();
+    const t = s.tree;
+    const want: number[] = [];
+    for (const b of this.visible?.boxes ?? []) {
+      if (b >= t.nItems && !this.engine.has(t, b - t.nItems)) want.push(b - t.nItems);
+    }
+    if (want.length === 0) return;
+    const run = () => {
+      if (gen !== this.generation || this.destroyed) return;
+      void this.engine.ensure(t, want.slice(0, 300), (box) => this.content(t, box), true).catch(() => {});
+    };
+    const ric = (globalThis as { requestIdleCallback?: (cb: () => void) => void }).requestIdleCallback;
+    if (ric) ric(run);
+    else setTimeout(run, 50);
+  }
+
+  // ----- drawing -------------------------------------------------------------------------------
+
+  /**
+   * Draw the visible graph. Box and edge elements are kept across redraws (keyed by box id and by
+   * edge ends) and only moved, so expanding a group re-creates just what is new on screen.
+   */
+  private draw(): void {
+    const s = this.state();
+    const t = s.tree;
+    const d = this.d;
+    const p = this.placement as Placement;
+    const v = this.visible as Visible;
+    if (!this.layers || this.drawnGraph !== t.graph) {
+      this.layers = {
+        frames: svg("g", { class: "oi-frames" }) as SVGGElement,
+        edges: svg("g", { class: "oi-edges" }) as SVGGElement,
+        boxes: svg("g", { class: "oi-boxes" }) as SVGGElement,
+      };
+      this.viewport.replaceChildren(this.layers.frames, this.layers.edges, this.layers.boxes);
+      this.elements = new Map();
+      this.edgeEls = new Map();
+      this.drawnGraph = t.graph;
+    }
+    const { frames, edges, boxes } = this.layers;
+
+    const frameEls: SVGElement[] = [];
+    for (const g of v.frames) {
+      const r = p.rect.get(t.nItems + g) as Rect;
+      const fg = svg("g", { class: "oi-frame", transform: `translate(${r.x},${r.y})` }) as SVGGElement;
+      fg.setAttribute("data-expanded-group-id", t.groupKey[g]);
+      fg.appendChild(svg("rect", { class: "oi-frame-box", width: r.w, height: r.h, rx: 6 }));
+      const head = svg("g", { class: "oi-frame-head" });
+      head.appendChild(svg("rect", { class: "oi-frame-head-bg", width: r.w, height: 20, rx: 6 }));
+      const title = svg("text", { x: 22, y: 14, class: "oi-frame-title" });
+      title.textContent = t.groupLabel[g] || t.groupKey[g];
+      const toggle = svg("text", { x: 8, y: 14, class: "oi-toggle" });
+      toggle.textContent = "\u2212";
+      head.append(toggle, title);
+      const tip = svg("title");
+      tip.textContent = `${t.groupKey[g]} (double-click to collapse)`;
+      head.appendChild(tip);
+      fg.appendChild(head);
+      frameEls.push(fg);
+    }
+    frames.replaceChildren(...frameEls);
+
+    const marker = `url(#${this.arrowId})`;
+    const liveEdges = new Set<string>();
+    for (const e of v.edges) {
+      const pts = this.edgePoints(t, p, e.src, e.dst, e.lca, e.cu, e.cv);
+      if (pts.length < 4) continue;
+      const key = `${e.src}>${e.dst}`;
+      liveEdges.add(key);
+      let ge = this.edgeEls.get(key);
+      if (!ge) {
+        ge = svg("g", { class: "oi-edge" }) as SVGGElement;
+        const path = svg("path", { "marker-end": marker, class: "oi-edge-line" });
+        ge.appendChild(path);
+        const text = svg("text", { class: "oi-elabel" });
+        ge.appendChild(text);
+        edges.appendChild(ge);
+        this.edgeEls.set(key, ge);
+      }
+      ge.classList.toggle("oi-edge-loose", this.lastLoose);
+      const path = ge.firstChild as SVGElement;
+      const text = ge.lastChild as SVGElement;
+      path.setAttribute("d", pathThrough(pts));
+      const tensors = new Set<number>();
+      for (const row of e.rows) tensors.add(d.edgeTensor[row]);
+      if (tensors.size > 1) path.setAttribute("stroke-width", String(Math.min(4, 1 + Math.log2(tensors.size))));
+      else path.removeAttribute("stroke-width");
+      let label = "";
+      if (tensors.size === 1) {
+        const tr = [...tensors][0];
+        label = d.tensorShape[tr];
+        ge.setAttribute("data-tensor", d.tensorName[tr]);
+      } else {
+        label = `${tensors.size} tensors`;
+        ge.removeAttribute("data-tensor");
+      }
+      const mid = Math.floor(pts.length / 4) * 2;
+      const a = pts.length >= 6 ? [pts[mid], pts[mid + 1]] : [(pts[0] + pts[2]) / 2, (pts[1] + pts[3]) / 2];
+      if (text.textContent !== label) text.textContent = label;
+      text.setAttribute("x", String(Math.round(a[0] + 4)));
+      text.setAttribute("y", String(Math.round(a[1] + 3)));
+    }
+    for (const [key, ge] of this.edgeEls) {
+      if (!liveEdges.has(key)) {
+        ge.remove();
+        this.edgeEls.delete(key);
+      }
+    }
+
+    const liveBoxes = new Set(v.boxes);
+    for (const [b, g] of this.elements) {
+      if (!liveBoxes.has(b)) {
+        g.remove();
+        this.elements.delete(b);
+      }
+    }
+    for (const b of v.boxes) {
+      const r = p.rect.get(b) as Rect;
+      let g = this.elements.get(b);
+      if (!g) {
+        g = this.makeBox(t, b, r);
+        boxes.appendChild(g);
+        this.elements.set(b, g);
+      }
+      g.setAttribute("transform", `translate(${r.x},${r.y})`);
+    }
+    this.applySelection();
+    this.applyOverlay();
+    this.applyHits();
+  }
+
+  /** The SVG element of one box (a node, an io box or a collapsed group), at the origin. */
+  private makeBox(t: Tree, b: number, r: Rect): SVGGElement {
+    const d = this.d;
+    const c = this.content(t, b);
+    const g = svg("g") as SVGGElement;
+    if (b >= t.nItems) {
+      const gi = b - t.nItems;
+      g.setAttribute("class", "oi-group");
+      g.setAttribute("data-group-id", t.groupKey[gi]);
+      g.appendChild(svg("rect", { class: "oi-group-shadow", x: 4, y: 4, width: r.w, height: r.h, rx: 6 }));
+      g.appendChild(svg("rect", { class: "oi-box oi-group-box", width: r.w, height: r.h, rx: 6 }));
+      const plus = svg("text", { x: r.w - 14, y: 15, class: "oi-toggle" });
+      plus.textContent = "+";
+      g.appendChild(plus);
+    } else if (b >= d.nNodes) {
+      const row = b - d.nNodes;
+      const kind = d.ioKind[row] === IO_INPUT ? "oi-input" : d.ioKind[row] === IO_OUTPUT ? "oi-output" : "oi-outer";
+      g.setAttribute("class", `oi-io ${kind}`);
+      g.setAttribute("data-io-id", d.tensorName[d.ioTensor[row]]);
+      g.appendChild(svg("rect", { class: "oi-box oi-io-box", width: r.w, height: r.h, rx: r.h / 2 }));
+    } else {
+      g.setAttribute("class", `oi-node oi-cat-${opCategory(d.nodeOp[b])}`);
+      g.setAttribute("data-node-id", d.nodeId[b]);
+      g.appendChild(svg("rect", { class: "oi-box oi-node-box", width: r.w, height: r.h, rx: 4 }));
+      g.appendChild(svg("rect", { class: "oi-accent", width: 4, height: r.h, rx: 2 }));
+      if (d.bodiesOf.has(b)) {
+        g.classList.add("oi-has-body");
+        const open = svg("text", { x: r.w - 14, y: 14, class: "oi-open-body" });
+        open.textContent = "\u29c9";
+        const tip = svg("title");
+        tip.textContent = "double-click to open the body";
+        open.appendChild(tip);
+        g.appendChild(open);
+      }
+    }
+    const left = b < d.nNodes ? 12 : 10;
+    const anchor = b >= d.nNodes && b < t.nItems ? "middle" : "start";
+    const x = anchor === "middle" ? r.w / 2 : left;
+    let y = 17;
+    const title = svg("text", { x, y, class: "oi-title", "text-anchor": anchor });
+    title.textContent = c.title;
+    g.appendChild(title);
+    for (const line of c.lines) {
+      y += 13;
+      const tl = svg("text", { x, y, class: "oi-sub", "text-anchor": anchor });
+      tl.textContent = line;
+      g.appendChild(tl);
+    }
+    if (c.weights.length) y += 3;
+    for (const line of c.weights) {
+      y += 12;
+      const tl = svg("text", { x, y, class: "oi-weight" });
+      tl.textContent = line;
+      g.appendChild(tl);
+    }
+    return g;
+  }
+
+  /** Absolute points of the route of pair (a, b) in group g's layout, or null. */
+  private route(t: Tree, p: Placement, g: number, a: number, b: number): number[] | null {
+    const geo = p.level.get(g);
+    const o = p.origin.get(g);
+    if (!geo || !o) return null;
+    const k = this.engine.pairIndex(t, g).get(a * (t.nItems + t.groupKey.length + 2) + b);
+    if (k === undefined) return null;
+    const pts = geo.points[k];
+    if (pts.length === 0) return null; // not routed (see FAN_MAX in engine.ts)
+    const out: number[] = new Array(pts.length);
+    for (let j = 0; j < pts.length; j += 2) {
+      out[j] = pts[j] + o.x;
+      out[j + 1] = pts[j + 1] + o.y;
+    }
+    return out;
+  }
+
+  /**
+   * Absolute points of a visible edge: from src's bottom out through the exit ports of the open
+   * groups around it, along the route in the group where both ends meet, then in through the
+   * entry ports of the open groups around dst, to dst's top.
+   */
+  private edgePoints(t: Tree, p: Placement, src: number, dst: number, lca: number, cu: number, cv: number): number[] {
+    const rs = p.rect.get(src) as Rect;
+    const rd = p.rect.get(dst) as Rect;
+    const segs: (number[] | null)[] = [];
+    const OUT = portOut(t);
+    const IN = portIn(t);
+    for (let b = src; b !== cu; ) {
+      const g = parentOfBox(t, b);
+      segs.push(this.route(t, p, g, b, OUT));
+      b = t.nItems + g;
+    }
+    segs.push(this.route(t, p, lca, cu, cv));
+    const tail: (number[] | null)[] = [];
+    for (let b = dst; b !== cv; ) {
+      const g = parentOfBox(t, b);
+      tail.push(this.route(t, p, g, IN, b));
+      b = t.nItems + g;
+    }
+    segs.push(...tail.reverse());
+    const mid: number[] = [];
+    this.lastLoose = segs.some((seg) => seg === null);
+    segs.forEach((seg, k) => {
+      if (!seg) return;
+      // drop the first point of the first route and the last of the last: the boxes' ports replace them
+      const from = k === 0 ? 2 : 0;
+      const to = k === segs.length - 1 ? seg.length - 2 : seg.length;
+      for (let j = from; j < to; j++) mid.push(seg[j]);
+    });
+    const start = [rs.x + rs.w / 2, rs.y + rs.h];
+    const end = [rd.x + rd.w / 2, rd.y];
+    if (mid.length === 0 && end[1] < start[1]) {
+      // upward edge with no route: bow out to the side
+      mid.push(start[0] + 40, start[1] + 20, end[0] + 40, end[1] - 20);
+    }
+    return [...start, ...mid, ...end];
+  }
+
+  private renderBreadcrumb(): void {
+    const items: HTMLElement[] = [];
+    this.stack.forEach((g, k) => {
+      if (k > 0) items.push(el("span", "oi-crumb-sep", "\u203a"));
+      let label = "main graph";
+      if (g !== 0) {
+        const owner = this.d.graphOwner[g];
+        const path = this.d.graphPath[g];
+        label = owner >= 0 ? `${this.d.nodeId[owner].split("::").pop()} \u00b7 ${this.d.graphAttr[g]}` : path;
+      }
+      const b = button("oi-crumb", label, k === this.stack.length - 1 ? "current graph" : "go back to this graph");
+      b.setAttribute("data-graph", this.d.graphPath[g]);
+      if (k === this.stack.length - 1) b.disabled = true;
+      else b.addEventListener("click", () => this.openGraphPath(this.stack.slice(0, k + 1)));
+      items.push(b);
+    });
+    this.breadcrumb.replaceChildren(...items);
+    this.breadcrumb.hidden = this.stack.length === 1 && this.d.graphPath.length === 1;
+  }
+
+  // ----- view transform ------------------------------------------------------------------------
+
+  private applyTransform(): void {
+    this.viewport.setAttribute("transform", `translate(${this.tx},${this.ty}) scale(${this.k})`);
+    this.root.classList.toggle("oi-zoom-far", this.k < 0.45);
+  }
+
+  /** Fit the whole graph into the view (never enlarging past 1:1; tall graphs start at the top). */
+  fit(): void {
+    const p = this.placement;
+    if (!p) return;
+    const W = this.canvas.clientWidth;
+    const H = this.canvas.clientHeight;
+    if (W === 0 || H === 0) {
+      this.applyTransform();
+      return;
+    }
+    this.fitted = true;
+    const m = 24;
+    const k = Math.min(1, (W - 2 * m) / Math.max(1, p.width), (H - 2 * m) / Math.max(1, p.height));
+    this.k = Math.max(0.05, k);
+    if (k < 0.25) {
+      // too small to read: show the top at a readable scale instead
+      this.k = Math.max(0.25, Math.min(1, (W - 2 * m) / Math.max(1, p.width)));
+      this.tx = Math.max(m, (W - p.width * this.k) / 2);
+      this.ty = m;
+    } else {
+      this.tx = (W - p.width * this.k) / 2;
+      this.ty = (H - p.height * this.k) / 2;
+    }
+    this.applyTransform();
+  }
+
+  zoomBy(f: number, cx?: number, cy?: number): void {
+    const W = this.canvas.clientWidth;
+    const H = this.canvas.clientHeight;
+    const x = cx ?? W / 2;
+    const y = cy ?? H / 2;
+    const k = Math.min(4, Math.max(0.03, this.k * f));
+    this.tx = x - ((x - this.tx) * k) / this.k;
+    this.ty = y - ((y - this.ty) * k) / this.k;
+    this.k = k;
+    this.applyTransform();
+  }
+
+  /** Put a box in the middle of the view, at a readable scale. */
+  centerOn(box: number): void {
+    const r = this.placement?.rect.get(box);
+    if (!r) return;
+    const W = this.canvas.clientWidth || 600;
+    const H = this.canvas.clientHeight || 400;
+    if (this.k < 0.6) this.k = 0.8;
+    this.tx = W / 2 - (r.x + r.w / 2) * this.k;
+    this.ty = H / 2 - (r.y + r.h / 2) * this.k;
+    this.fitted = true;
+    this.applyTransform();
+  }
+
+  // ----- pointer -------------------------------------------------------------------------------
+
+  private installPointer(): void {
+    let down: { x: number; y: number; tx: number; ty: number; id: number } | null = null;
+    let dragged = false;
+    const svgEl = this.svgEl;
+    svgEl.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0) return;
+      down = { x: ev.clientX, y: ev.clientY, tx: this.tx, ty: this.ty, id: ev.pointerId };
+      dragged = false;
+    });
+    svgEl.addEventListener("pointermove", (ev) => {
+      if (down && down.id === ev.pointerId) {
+        const dx = ev.clientX - down.x;
+        const dy = ev.clientY - down.y;
+        if (!dragged && Math.abs(dx) + Math.abs(dy) > 4) {
+          dragged = true;
+          svgEl.setPointerCapture?.(ev.pointerId);
+          this.root.classList.add("oi-panning");
+          this.tooltip.hidden = true;
+        }
+        if (dragged) {
+          this.tx = down.tx + dx;
+          this.ty = down.ty + dy;
+          this.applyTransform();
+        }
+        return;
+      }
+      this.hover(ev);
+    });
+    const up = (ev: PointerEvent) => {
+      if (down && down.id === ev.pointerId) {
+        if (dragged) svgEl.releasePointerCapture?.(ev.pointerId);
+        down = null;
+        this.root.classList.remove("oi-panning");
+      }
+    };
+    svgEl.addEventListener("pointerup", up);
+    svgEl.addEventListener("pointercancel", up);
+    svgEl.addEventListener("pointerleave", () => {
+      this.tooltip.hidden = true;
+    });
+    svgEl.addEventListener("click", (ev) => {
+      if (dragged) {
+        dragged = false;
+        return;
+      }
+      this.onClick(ev);
+    });
+    svgEl.addEventListener("dblclick", (ev) => this.onDblClick(ev));
+    svgEl.addEventListener(
+      "wheel",
+      (ev) => {
+        ev.preventDefault();
+        const rect = svgEl.getBoundingClientRect();
+        const scale = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+        this.zoomBy(Math.exp(-ev.deltaY * scale * 0.0015), ev.clientX - rect.left, ev.clientY - rect.top);
+      },
+      { passive: false },
+    );
+  }
+
+  private targetOf(ev: Event): Element | null {
+    const t = ev.target as Element | null;
+    return t?.closest?.("[data-node-id],[data-group-id],[data-expanded-group-id],[data-io-id]") ?? null;
+  }
+
+  private onClick(ev: MouseEvent): void {
+    const target = this.targetOf(ev);
+    const id = target?.getAttribute("data-node-id");
+    if (id != null) {
+      const i = this.d.nodeIndex.get(id);
+      if (i === undefined) return;
+      if (ev.shiftKey || ev.metaKey || ev.ctrlKey) {
+        if (this.selected.has(i)) this.selected.delete(i);
+        else this.selected.add(i);
+      } else {
+        this.selected = new Set([i]);
+      }
+      this.sendSelection();
+      return;
+    }
+    const gid = target?.getAttribute("data-expanded-group-id");
+    if (gid != null && (ev.target as Element).closest(".oi-frame-head") && (ev.target as Element).classList.contains("oi-toggle")) {
+      this.toggleGroup(gid);
+      return;
+    }
+    const cg = target?.getAttribute("data-group-id");
+    if (cg != null && (ev.target as Element).classList.contains("oi-toggle")) {
+      this.toggleGroup(cg);
+      return;
+    }
+    if (!target && this.selected.size > 0 && !ev.shiftKey) {
+      this.selected = new Set();
+      this.sendSelection();
+    }
+  }
+
+  private onDblClick(ev: MouseEvent): void {
+    const target = this.targetOf(ev);
+    if (!target) return;
+    ev.preventDefault();
+    const gid = target.getAttribute("data-group-id") ?? target.getAttribute("data-expanded-group-id");
+    if (gid != null) {
+      if (target.hasAttribute("data-expanded-group-id") && !(ev.target as Element).closest(".oi-frame-head")) return;
+      this.toggleGroup(gid);
+      return;
+    }
+    const id = target.getAttribute("data-node-id");
+    if (id != null) {
+      const i = this.d.nodeIndex.get(id);
+      const bodies = i === undefined ? undefined : this.d.bodiesOf.get(i);
+      if (bodies && bodies.length > 0) this.openBody(bodies[0]);
+    }
+  }
+
+  /** Expand a collapsed group or collapse an expanded one, by its data-group-id. */
+  toggleGroup(key: string): void {
+    const s = this.state();
+    const g = s.tree.groupIndex.get(key);
+    if (g === undefined || g === 0) return;
+    if (s.expanded.has(g)) collapse(s.tree, g, s.expanded);
+    else s.expanded.add(g);
+    void this.refresh();
+  }
+
+  /** Open the body graph `graph` (a subgraph of an If/Loop/Scan node, or a local function). */
+  openBody(graph: number): void {
+    this.openGraphPath(this.pathTo(graph));
+  }
+
+  private openGraphPath(path: number[]): void {
+    this.stack = path;
+    this.fitted = false;
+    this.hideTooltip();
+    void this.refresh(true);
+  }
+
+  private hideTooltip(): void {
+    this.tooltip.hidden = true;
+  }
+
+  // ----- tooltip -------------------------------------------------------------------------------
+
+  private hover(ev: PointerEvent): void {
+    const target = this.targetOf(ev);
+    if (!target) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const lines = this.tooltipLines(target);
+    if (lines.length === 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const rows: HTMLElement[] = [];
+    for (const [cls, text] of lines) rows.push(el("div", cls, text));
+    this.tooltip.replaceChildren(...rows);
+    this.tooltip.hidden = false;
+    const box = this.canvas.getBoundingClientRect();
+    let x = ev.clientX - box.left + 14;
+    let y = ev.clientY - box.top + 14;
+    const tw = this.tooltip.offsetWidth;
+    const th = this.tooltip.offsetHeight;
+    if (x + tw > box.width) x = Math.max(0, ev.clientX - box.left - tw - 10);
+    if (y + th > box.height) y = Math.max(0, ev.clientY - box.top - th - 10);
+    this.tooltip.style.left = `${x}px`;
+    this.tooltip.style.top = `${y}px`;
+  }
+
+  private tensorLine(t: number): string {
+    const d = this.d;
+    const shape = d.tensorShape[t] || "?";
+    const dtype = d.tensorDtype[t] ? `${d.tensorDtype[t]} ` : "";
+    const w = d.tensorKind[t] === KIND_INITIALIZER ? "  (weight)" : "";
+    return `${d.tensorName[t]}: ${dtype}${shape}${w}`;
+  }
+
+  private tooltipLines(target: Element): [string, string][] {
+    const d = this.d;
+    const out: [string, string][] = [];
+    const id = target.getAttribute("data-node-id");
+    const ov = this.overlayInfo;
+    if (id != null) {
+      const i = d.nodeIndex.get(id);
+      if (i === undefined) return out;
+      out.push(["oi-tt-title", d.nodeDomain[i] ? `${d.nodeOp[i]} (${d.nodeDomain[i]})` : d.nodeOp[i]]);
+      if (d.nodeName[i]) out.push(["oi-tt-name", d.nodeName[i]]);
+      if (d.nodeId[i] !== d.nodeName[i]) out.push(["oi-tt-id", `id: ${d.nodeId[i]}`]);
+      const ins = nodeInputs(d, i);
+      if (ins.length) out.push(["oi-tt-head", "inputs"]);
+      for (const t of ins) out.push(["oi-tt-row", t >= 0 ? this.tensorLine(t) : "(omitted)"]);
+      const outs = nodeOutputs(d, i);
+      if (outs.length) out.push(["oi-tt-head", "outputs"]);
+      for (const t of outs) out.push(["oi-tt-row", t >= 0 ? this.tensorLine(t) : "(omitted)"]);
+      const bodies = d.bodiesOf.get(i);
+      if (bodies) out.push(["oi-tt-head", `double-click to open: ${bodies.map((g) => d.graphAttr[g] || d.graphPath[g]).join(", ")}`]);
+      if (ov) {
+        const v = ov.values.get(i);
+        out.push(["oi-tt-overlay", `${ov.label}: ${v === undefined ? "\u2014" : typeof v === "number" ? formatNumber(v) : v}${ov.unit}`]);
+      }
+      return out;
+    }
+    const gid = target.getAttribute("data-group-id") ?? target.getAttribute("data-expanded-group-id");
+    if (gid != null) {
+      const t = this.state().tree;
+      const g = t.groupIndex.get(gid);
+      if (g === undefined) return out;
+      out.push(["oi-tt-title", t.groupLabel[g] || gid]);
+      out.push(["oi-tt-name", gid]);
+      out.push(["oi-tt-row", `${t.groupCount[g]} nodes`]);
+      out.push(["oi-tt-head", target.hasAttribute("data-group-id") ? "double-click to expand" : "double-click the header to collapse"]);
+      if (ov) {
+        const v = ov.groupValue(t, g);
+        if (v !== undefined) out.push(["oi-tt-overlay", `${ov.label}: ${typeof v === "number" ? formatNumber(v) : v}${ov.unit}`]);
+      }
+      return out;
+    }
+    const io = target.getAttribute("data-io-id");
+    if (io != null) {
+      const cls = target.classList;
+      out.push(["oi-tt-title", cls.contains("oi-input") ? "graph input" : cls.contains("oi-output") ? "graph output" : "value from an enclosing graph"]);
+      const t = d.tensorName.indexOf(io);
+      out.push(["oi-tt-row", t >= 0 ? this.tensorLine(t) : io]);
+    }
+    return out;
+  }
+
+  // ----- selection -----------------------------------------------------------------------------
+
+  private sendSelection(): void {
+    const ids = [...this.selected].map((i) => this.d.nodeId[i]);
+    this.lastSent = JSON.stringify(ids);
+    this.host.setSelected(ids);
+    this.applySelection();
+  }
+
+  private onExternalSelected(): void {
+    const ids = this.host.selected();
+    const key = JSON.stringify(ids);
+    if (key === this.lastSent) return;
+    this.lastSent = key;
+    const sel = new Set<number>();
+    for (const id of ids) {
+      const i = this.d.nodeIndex.get(id);
+      if (i !== undefined) sel.add(i);
+    }
+    this.selected = sel;
+    const first = [...sel][0];
+    if (first === undefined) {
+      this.applySelection();
+      return;
+    }
+    this.reveal(first);
+  }
+
+  /** Show node i: open its graph, expand the groups around it, centre it. */
+  reveal(i: number): void {
+    const graph = this.d.nodeGraph[i];
+    const cur = this.stack[this.stack.length - 1];
+    let changed = false;
+    if (graph !== cur) {
+      this.stack = this.pathTo(graph);
+      changed = true;
+    }
+    const s = this.state();
+    if (reveal(s.tree, i, s.expanded)) changed = true;
+    if (changed) {
+      void this.refresh().then(() => this.centerOn(i));
+    } else {
+      this.applySelection();
+      this.applyHits();
+      const r = this.placement?.rect.get(i);
+      if (r && !this.inView(r)) this.centerOn(i);
+    }
+  }
+
+  private inView(r: Rect): boolean {
+    const W = this.canvas.clientWidth;
+    const H = this.canvas.clientHeight;
+    const x = r.x * this.k + this.tx;
+    const y = r.y * this.k + this.ty;
+    return x >= 0 && y >= 0 && x + r.w * this.k <= W && y + r.h * this.k <= H;
+  }
+
+  private applySelection(): void {
+    const t = this.state().tree;
+    const containing = new Set<number>();
+    for (const i of this.selected) {
+      for (let g = t.itemGroup[i]; g > 0; g = t.groupParent[g]) containing.add(t.nItems + g);
+    }
+    for (const [b, e] of this.elements) {
+      e.classList.toggle("oi-selected", b < this.d.nNodes && this.selected.has(b));
+      e.classList.toggle("oi-contains-selected", b >= t.nItems && containing.has(b));
+    }
+  }
+
+  // ----- search --------------------------------------------------------------------------------
+
+  private computeHits(): void {
+    const q = this.searchInput.value;
+    if (q === this.hitQuery) return;
+    this.hitQuery = q;
+    if (!this.hay) this.hay = buildSearchIndex(this.d);
+    this.hits = searchNodes(this.d, this.hay, q, this.stack[this.stack.length - 1]);
+    this.hitPos = -1;
+  }
+
+  private updateSearchCount(): void {
+    this.computeHits();
+    const q = this.searchInput.value.trim();
+    this.searchCount.textContent = q === "" ? "" : this.hits.length === 0 ? "no match" : `${this.hits.length} found`;
+    this.applyHits();
+  }
+
+  private clearSearch(): void {
+    this.hitQuery = "";
+    this.hits = [];
+    this.hitPos = -1;
+    this.searchCount.textContent = "";
+    this.applyHits();
+  }
+
+  /** Go to the next (+1) or previous (-1) search hit. */
+  stepSearch(dir: number): void {
+    this.computeHits();
+    if (this.hits.length === 0) {
+      this.searchCount.textContent = this.searchInput.value.trim() === "" ? "" : "no match";
+      this.applyHits();
+      return;
+    }
+    this.hitPos = (this.hitPos + dir + this.hits.length) % this.hits.length;
+    this.searchCount.textContent = `${this.hitPos + 1}/${this.hits.length}`;
+    const i = this.hits[this.hitPos];
+    const graph = this.d.nodeGraph[i];
+    const s = this.state(graph);
+    const needs = graph !== this.stack[this.stack.length - 1] || reveal(s.tree, i, s.expanded);
+    if (needs) {
+      if (graph !== this.stack[this.stack.length - 1]) this.stack = this.pathTo(graph);
+      void this.refresh().then(() => {
+        this.applyHits();
+        this.centerOn(i);
+      });
+    } else {
+      this.applyHits();
+      this.centerOn(i);
+    }
+  }
+
+  private applyHits(): void {
+    const current = this.hitPos >= 0 ? this.hits[this.hitPos] : -1;
+    const all = new Set(this.searchInput.value.trim() === "" ? [] : this.hits);
+    for (const [b, e] of this.elements) {
+      e.classList.toggle("oi-hit", b === current);
+      e.classList.toggle("oi-match", b !== current && all.has(b));
+    }
+  }
+
+  // ----- overlay -------------------------------------------------------------------------------
+
+  private overlayInfo: {
+    label: string;
+    unit: string;
+    values: Map<number, number | string>;
+    groupValue(t: Tree, g: number): number | string | undefined;
+  } | null = null;
+
+  private applyOverlay(): void {
+    const o = this.host.overlay();
+    const d = this.d;
+    const t = this.state().tree;
+    if (!o || !o.values || Object.keys(o.values).length === 0) {
+      this.overlayInfo = null;
+      this.legend.hidden = true;
+      this.root.classList.remove("oi-has-overlay");
+      for (const e of this.elements.values()) {
+        e.classList.remove("oi-painted", "oi-novalue");
+        const box = e.querySelector<SVGElement>(".oi-box");
+        box?.style.removeProperty("fill");
+        for (const tx of e.querySelectorAll<SVGElement>("text")) tx.style.removeProperty("fill");
+      }
+      return;
+    }
+    const values = new Map<number, number | string>();
+    for (const [id, v] of Object.entries(o.values)) {
+      const i = d.nodeIndex.get(id);
+      if (i !== undefined && v !== null && v !== undefined) values.set(i, v);
+    }
+    const numeric = isNumeric(o);
+    const how = o.aggregate ?? "sum";
+    const groupCache = new Map<string, number | string | undefined>();
+    const groupValue = (tree: Tree, g: number): number | string | undefined => {
+      const key = `${tree.graph}:${g}`;
+      if (groupCache.has(key)) return groupCache.get(key);
+      const nums: number[] = [];
+      const cats = new Set<string>();
+      const stack = [g];
+      while (stack.length > 0) {
+        const x = stack.pop() as number;
+        for (const b of tree.groupChildren[x]) {
+          if (b >= tree.nItems) stack.push(b - tree.nItems);
+          else {
+            const v = values.get(b);
+            if (v === undefined) continue;
+            if (typeof v === "number") nums.push(v);
+            else cats.add(String(v));
+          }
+        }
+      }
+      let out: number | string | undefined;
+      if (numeric) out = nums.length ? aggregate(nums, how) : undefined;
+      else out = cats.size === 0 ? undefined : cats.size === 1 ? [...cats][0] : "mixed";
+      groupCache.set(key, out);
+      return out;
+    };
+    this.overlayInfo = { label: o.label ?? "value", unit: o.unit ? ` ${o.unit}` : "", values, groupValue };
+
+    // numeric: nodes are coloured on a scale over every node value of this graph (stable while
+    // expanding), collapsed groups on their own scale over the aggregates on screen; both in the legend
+    let nodeColor: (v: number | string) => string;
+    let groupColor: (v: number | string) => string;
+    if (numeric) {
+      const nodeNums: number[] = [];
+      for (const [i, v] of values) if (typeof v === "number" && d.nodeGraph[i] === t.graph) nodeNums.push(v);
+      const groupNums: number[] = [];
+      for (const b of this.elements.keys()) {
+        if (b >= t.nItems) {
+          const v = groupValue(t, b - t.nItems);
+          if (typeof v === "number") groupNums.push(v);
+        }
+      }
+      const ns = numericScale(nodeNums, o.scale ?? "linear");
+      const gs = numericScale(groupNums, o.scale ?? "linear");
+      nodeColor = (v) => (typeof v === "number" ? ns.color(v) : "#999999");
+      groupColor = (v) => (typeof v === "number" ? gs.color(v) : "#999999");
+      const rows: [string, number, number, boolean][] = [];
+      if (nodeNums.length) rows.push(["nodes", ns.min, ns.max, ns.log]);
+      if (groupNums.length) rows.push([`groups (${how})`, gs.min, gs.max, gs.log]);
+      this.renderNumericLegend(o, rows);
+    } else {
+      const sc = categoricalScale([...values.values()].map(String));
+      nodeColor = (v) => sc.color(String(v));
+      groupColor = (v) => (v === "mixed" ? "#8c8c8c" : sc.color(String(v)));
+      this.renderCategoricalLegend(o, sc.categories, (c) => sc.color(c));
+    }
+    this.root.classList.add("oi-has-overlay");
+    for (const [b, e] of this.elements) {
+      let v: number | string | undefined;
+      if (b >= t.nItems) v = groupValue(t, b - t.nItems);
+      else if (b < d.nNodes) v = values.get(b);
+      else continue;
+      const box = e.querySelector<SVGElement>(".oi-box");
+      if (v === undefined) {
+        e.classList.add("oi-novalue");
+        e.classList.remove("oi-painted");
+        box?.style.removeProperty("fill");
+        for (const tx of e.querySelectorAll<SVGElement>("text")) tx.style.removeProperty("fill");
+        continue;
+      }
+      const c = b >= t.nItems ? groupColor(v) : nodeColor(v);
+      e.classList.add("oi-painted");
+      e.classList.remove("oi-novalue");
+      box?.style.setProperty("fill", c);
+      const fg = textColorFor(c);
+      for (const tx of e.querySelectorAll<SVGElement>("text")) tx.style.setProperty("fill", fg);
+    }
+  }
+
+  private renderNumericLegend(o: Overlay, rows: [string, number, number, boolean][]): void {
+    const title = el("div", "oi-legend-title", `${o.label ?? "value"}${o.unit ? ` (${o.unit})` : ""}`);
+    const parts: HTMLElement[] = [title];
+    for (const [what, min, max, log] of rows) {
+      if (rows.length > 1 || log) parts.push(el("div", "oi-legend-sub", `${what}${log ? " \u00b7 log scale" : ""}`));
+      const bar = el("div", "oi-legend-bar");
+      bar.style.background = viridisGradient();
+      const ticks = el("div", "oi-legend-ticks");
+      ticks.append(el("span", "", formatNumber(min)), el("span", "", formatNumber(max)));
+      parts.push(bar, ticks);
+    }
+    this.legend.replaceChildren(...parts);
+    this.legend.hidden = false;
+  }
+
+  private renderCategoricalLegend(o: Overlay, cats: string[], color: (c: string) => string): void {
+    const rows: HTMLElement[] = [el("div", "oi-legend-title", o.label ?? "category")];
+    for (const c of cats.slice(0, 12)) {
+      const row = el("div", "oi-legend-row");
+      const sw = el("span", "oi-swatch");
+      sw.style.background = color(c);
+      row.append(sw, el("span", "oi-legend-label", c));
+      rows.push(row);
+    }
+    if (cats.length > 12) rows.push(el("div", "oi-legend-row", `+${cats.length - 12} more`));
+    this.legend.replaceChildren(...rows);
+    this.legend.hidden = false;
+  }
+}

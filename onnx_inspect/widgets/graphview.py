@@ -1,0 +1,200 @@
+"""``GraphView``: the model's graph as an anywidget, with selection and overlays synced to Python.
+
+The graph payload (``views.graph_payload``) is sent once, as UTF-8 JSON bytes in a binary comm
+buffer; ``selected`` and ``overlay`` are separate traits, so selecting or repainting never
+resends the graph. The front end is ``js/`` built into ``onnx_inspect/static/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import anywidget
+import traitlets
+
+from ..errors import InspectError, UnknownNameError
+from ..model import Model, load
+from ..views.graph_payload import graph_payload
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+ESM = STATIC / "graphview.js"
+CSS = STATIC / "graphview.css"
+
+
+def _bundle_missing() -> InspectError:
+    return InspectError(
+        f"the graph view's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip "
+        "(the build runs `npm ci && npm run build` in js/), or run those two commands in the js/ folder "
+        "of a source checkout."
+    )
+
+
+class GraphView(anywidget.AnyWidget):
+    """Interactive graph of an ONNX model: pan, zoom, search, expand scopes, open If/Loop/Scan bodies.
+
+    ``selected`` (list of node ids, as in ``m.nodes.index``) syncs both ways; ``overlay`` paints
+    per-node values (latency, provider, ...) without resending the graph.
+    """
+
+    if ESM.is_file() and CSS.is_file():
+        _esm = ESM
+        _css = CSS
+
+    _payload = traitlets.Bytes(b"").tag(sync=True)
+    selected = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    overlay = traitlets.Dict(default_value={}).tag(sync=True)
+    height = traitlets.Unicode("600px").tag(sync=True)
+
+    def __init__(
+        self,
+        model: Model | str | os.PathLike[str] | bytes | Any,
+        *,
+        selected: Iterable[str] = (),
+        height: str = "600px",
+        **kwargs: Any,
+    ) -> None:
+        if not (ESM.is_file() and CSS.is_file()):
+            raise _bundle_missing()
+        m = model if isinstance(model, Model) else load(model)
+        self.model = m
+        self._node_ids = frozenset(m.nodes.index)
+        self._payload_dict = graph_payload(m)
+        data = json.dumps(self._payload_dict, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        super().__init__(_payload=data, height=height, **kwargs)
+        sel = list(selected)
+        if sel:
+            self.selected = sel
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The graph payload that was sent to the front end (a dict; see ``views.graph_payload``)."""
+        return self._payload_dict
+
+    @property
+    def payload_nbytes(self) -> int:
+        """Size in bytes of the payload as sent (compact UTF-8 JSON)."""
+        return len(self._payload)
+
+    # -- validation ------------------------------------------------------------------------------
+    def _unknown(self, ids: Iterable[str]) -> list[str]:
+        return [i for i in ids if i not in self._node_ids]
+
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal: dict[str, Any]) -> list[str]:
+        ids = list(proposal["value"])
+        bad = self._unknown(ids)
+        if bad:
+            raise UnknownNameError(
+                f"GraphView.selected: {len(bad)} id(s) are not nodes of this model, e.g. {bad[0]!r}; "
+                "use ids from m.nodes.index"
+            )
+        return list(dict.fromkeys(ids))  # no duplicates, order kept
+
+    @traitlets.validate("overlay")
+    def _check_overlay(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        value = proposal["value"]
+        if not value:
+            return {}
+        if not isinstance(value, Mapping) or not isinstance(value.get("values"), Mapping):
+            raise InspectError(
+                "GraphView.overlay must be {} or a dict with 'values' {node_id: number|str}, "
+                "plus optional 'label', 'kind', 'scale', 'aggregate', 'unit'; use set_overlay()"
+            )
+        return _normalise_overlay(value, self._unknown(value["values"]))
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def select(self, ids: str | Iterable[str]) -> None:
+        """Select node(s) by id; the view expands groups, opens bodies and centres as needed."""
+        self.selected = [ids] if isinstance(ids, str) else list(ids)
+
+    def set_overlay(
+        self,
+        values: Mapping[str, Any] | Any,
+        label: str = "value",
+        *,
+        kind: Literal["numeric", "categorical"] | None = None,
+        scale: Literal["linear", "log"] = "linear",
+        aggregate: Literal["sum", "max", "mean"] = "sum",
+        unit: str = "",
+    ) -> None:
+        """Paint nodes by a value per node id (a dict or a pandas Series indexed by node id).
+
+        Numbers get a colour scale (collapsed groups show the ``aggregate`` of their nodes),
+        strings get categorical colours; None/NaN values are left unpainted.
+        """
+        mapping = values.to_dict() if hasattr(values, "to_dict") else dict(values)
+        self.overlay = {
+            "values": mapping,
+            "label": str(label),
+            "kind": kind,
+            "scale": scale,
+            "aggregate": aggregate,
+            "unit": str(unit),
+        }
+
+    def clear_overlay(self) -> None:
+        """Remove the overlay colours and legend."""
+        self.overlay = {}
+
+
+def _normalise_overlay(value: Mapping[str, Any], unknown: list[str]) -> dict[str, Any]:
+    """Check ids and value types; make every value a plain float/str (JSON-safe, no NaN)."""
+    if unknown:
+        raise UnknownNameError(
+            f"overlay: {len(unknown)} id(s) are not nodes of this model, e.g. {unknown[0]!r}; "
+            "key the values by m.nodes.index (for a profile, use Profile.by_node() indexed by node_id)"
+        )
+    values: dict[str, float | str] = {}
+    n_num = n_str = 0
+    for k, v in value["values"].items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            v = str(v)
+        if isinstance(v, numbers.Real):
+            f = float(v)
+            if math.isnan(f):
+                continue
+            if math.isinf(f):
+                raise InspectError(f"overlay value for node {k!r} is infinite; overlays need finite numbers")
+            values[str(k)] = f
+            n_num += 1
+        elif isinstance(v, str):
+            values[str(k)] = v
+            n_str += 1
+        else:
+            raise InspectError(
+                f"overlay value for node {k!r} is a {type(v).__name__}; use numbers or strings"
+            )
+    kind = value.get("kind")
+    if kind is None:
+        kind = "categorical" if n_str else "numeric"
+    if kind not in ("numeric", "categorical"):
+        raise InspectError(f"overlay kind {kind!r} is not 'numeric' or 'categorical'")
+    if kind == "numeric" and n_str:
+        raise InspectError("overlay kind is 'numeric' but some values are strings; pass kind='categorical'")
+    if kind == "categorical":
+        values = {
+            k: str(v) if not isinstance(v, float) or not v.is_integer() else str(int(v))
+            for k, v in values.items()
+        }
+    scale = value.get("scale") or "linear"
+    if scale not in ("linear", "log"):
+        raise InspectError(f"overlay scale {scale!r} is not 'linear' or 'log'")
+    agg = value.get("aggregate") or "sum"
+    if agg not in ("sum", "max", "mean"):
+        raise InspectError(f"overlay aggregate {agg!r} is not 'sum', 'max' or 'mean'")
+    return {
+        "values": values,
+        "label": str(value.get("label") or "value"),
+        "kind": kind,
+        "scale": scale,
+        "aggregate": agg,
+        "unit": str(value.get("unit") or ""),
+    }
