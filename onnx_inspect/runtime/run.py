@@ -22,6 +22,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from ..errors import FeedError, InspectError, ProviderError, UnknownNameError
+from .diff import diff_table
 from .extract import Cut, build_model, check_sufficient, plan
 from .feeds import (
     DEFAULT_MAX_BYTES,
@@ -491,7 +492,6 @@ def compare(
     the best provider against CPU. ``outputs="all"`` compares every main-graph value, in graph order,
     so the first row that is not ``allclose`` shows where the results start to diverge.
     """
-    from ..views.tensors import diff_table
 
     model = as_model(m)
     if providers is None:

@@ -1,0 +1,115 @@
+"""Differences between two runs' tensors: max absolute/relative difference, NaN placement, allclose.
+
+Pure numpy/pandas, so ``oi.compare`` (runtime) computes its table without importing the views layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DIFF_COLUMNS = [
+    "dtype", "shape_a", "shape_b", "max_abs_diff", "max_rel_diff", "mean_abs_diff", "mismatch",
+    "nan_mismatch", "allclose",
+]  # fmt: skip
+
+
+def _numeric(a: np.ndarray) -> bool:
+    return a.dtype.kind in "biufc"
+
+
+def tensor_diff(a: Any, b: Any, *, rtol: float = 1e-3, atol: float = 1e-5) -> dict[str, Any]:
+    """Max/mean absolute and max relative difference of two tensors, NaN placement and allclose.
+
+    Relative difference is ``|a - b| / max(|a|, |b|)`` per element (0 where both are 0). Positions
+    where exactly one side is NaN count as ``nan_mismatch`` and fail ``allclose``.
+    """
+    x, y = np.asarray(a), np.asarray(b)
+    out: dict[str, Any] = {
+        "dtype": x.dtype.name if x.dtype == y.dtype else f"{x.dtype.name}/{y.dtype.name}",
+        "shape_a": tuple(int(d) for d in x.shape),
+        "shape_b": tuple(int(d) for d in y.shape),
+        "max_abs_diff": np.nan,
+        "max_rel_diff": np.nan,
+        "mean_abs_diff": np.nan,
+        "mismatch": np.nan,
+        "nan_mismatch": 0,
+        "allclose": False,
+    }
+    if x.shape != y.shape:
+        return out
+    if not (_numeric(x) and _numeric(y)):
+        eq = bool(np.array_equal(x, y))
+        out.update(allclose=eq, mismatch=0.0 if eq else np.nan)
+        return out
+    if x.size == 0:
+        out.update(max_abs_diff=0.0, max_rel_diff=0.0, mean_abs_diff=0.0, mismatch=0.0, allclose=True)
+        return out
+    xf = x.astype(np.complex128 if x.dtype.kind == "c" or y.dtype.kind == "c" else np.float64)
+    yf = y.astype(xf.dtype)
+    nx, ny = np.isnan(xf), np.isnan(yf)
+    nan_mismatch = int(np.count_nonzero(nx != ny))
+    both = ~(nx | ny)
+    xv, yv = xf[both], yf[both]
+    same_inf = np.isinf(xv) & (xv == yv)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        diff = np.abs(xv - yv)
+        diff[same_inf] = 0.0
+        scale = np.maximum(np.abs(xv), np.abs(yv))
+        rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), 0.0)
+    rel[same_inf] = 0.0
+    rel[np.isinf(diff)] = np.inf  # an Inf against a finite value
+    close = np.isclose(xf, yf, rtol=rtol, atol=atol, equal_nan=True)
+    out.update(
+        max_abs_diff=float(diff.max()) if diff.size else 0.0,
+        max_rel_diff=float(np.nanmax(rel)) if rel.size else 0.0,
+        mean_abs_diff=float(diff.mean()) if diff.size else 0.0,
+        mismatch=float(1.0 - np.count_nonzero(close) / close.size),
+        nan_mismatch=nan_mismatch,
+        allclose=bool(close.all()),
+    )
+    return out
+
+
+def diff_table(
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    *,
+    rtol: float = 1e-3,
+    atol: float = 1e-5,
+    labels: Sequence[str] = ("a", "b"),
+) -> pd.DataFrame:
+    """Per-tensor differences between two result dicts (index = tensor name, in ``a``'s order).
+
+    ``mismatch`` is the fraction of elements outside ``rtol``/``atol``. The labels are kept in
+    ``df.attrs["labels"]``. Tensors present on one side only get ``allclose = False`` and NaN diffs.
+    """
+    names = list(dict.fromkeys([*a.keys(), *b.keys()]))
+    rows = []
+    for n in names:
+        if n in a and n in b:
+            rows.append(tensor_diff(a[n], b[n], rtol=rtol, atol=atol))
+        else:
+            have = a.get(n) if n in a else b.get(n)
+            shape = tuple(np.asarray(have).shape)
+            rows.append(
+                {
+                    "dtype": np.asarray(have).dtype.name,
+                    "shape_a": shape if n in a else None,
+                    "shape_b": shape if n in b else None,
+                    "max_abs_diff": np.nan,
+                    "max_rel_diff": np.nan,
+                    "mean_abs_diff": np.nan,
+                    "mismatch": np.nan,
+                    "nan_mismatch": 0,
+                    "allclose": False,
+                }
+            )
+    df = pd.DataFrame(rows, index=pd.Index(names, name="tensor", dtype=object), columns=DIFF_COLUMNS)
+    df["allclose"] = df["allclose"].astype(bool)
+    df.attrs["labels"] = tuple(labels)
+    df.attrs["rtol"], df.attrs["atol"] = rtol, atol
+    return df
