@@ -95,7 +95,9 @@ def nbytes_of(dtype_elem: int | None, shape: Shape) -> int | None:
             return None
         count *= d
     bits = element_bits(dtype_elem)
-    return None if bits is None else (count * bits + 7) // 8
+    if bits is None or count * bits >= 2**66:  # over 2**63 bytes: a damaged or absurd shape, not a size
+        return None
+    return (count * bits + 7) // 8
 
 
 def subgraph_attrs(node: onnx.NodeProto) -> list[tuple[str, onnx.GraphProto]]:
@@ -231,6 +233,11 @@ class _Walker:
         domains = [n.domain for n in protos]
         ins = [tuple(n.input) for n in protos]
         outs = [tuple(n.output) for n in protos]
+        _require_text(where, "node name", names)
+        _require_text(where, "op type", ops)
+        _require_text(where, "domain", domains)
+        _require_text(where, "value name", [x for xs in ins for x in xs])
+        _require_text(where, "value name", [x for xs in outs for x in xs])
         bodies_of: dict[int, list[tuple[str, onnx.GraphProto]]] = {}
         for i, op in enumerate(ops):
             if op in BODY_OPS or domains[i] not in ("", "ai.onnx"):
@@ -268,6 +275,14 @@ class _Walker:
                 inits.setdefault(sp.values.name, sp.values)
         input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
         output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
+        _require_text(where, "graph input", input_names)
+        _require_text(where, "graph output", output_names)
+        _require_text(where, "initializer name", list(inits))
+        for kind, names_ in (("input", input_names), ("output", output_names)):
+            if "" in names_:
+                raise GraphError(
+                    f"{where}: graph {kind} #{names_.index('')} has no name; ONNX values must be named"
+                )
         taken = set(input_names) | inits.keys()
         producer: dict[str, int] = {}
         for i, os_ in enumerate(outs):
@@ -479,6 +494,13 @@ class _Walker:
                 src = self.row_of_tensor[ref]
                 for key in ("dtype", "shape", "shape_source", "nbytes"):
                     t[key][row] = t[key][src]
+
+
+def _require_text(where: str, what: str, values: list[Any]) -> None:
+    """Protobuf returns bytes for strings that are not valid UTF-8: such a file is damaged."""
+    for v in values:
+        if v.__class__ is not str:
+            raise GraphError(f"{where}: a {what} is not valid UTF-8 ({bytes(v)[:40]!r}); the file is damaged")
 
 
 def _constant_values(

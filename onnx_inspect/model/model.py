@@ -55,6 +55,19 @@ class Model:
         self.nodes = self._node_frame()
         self.tensors = self._tensor_frame()
         self.graphs = self._graph_frame()
+        self._check_text()
+
+    def _check_text(self) -> None:
+        """Names must be text: protobuf hands back bytes for strings that are not valid UTF-8."""
+        for frame, what in ((self.nodes, "node"), (self.tensors, "tensor")):
+            for col in ("name", "op_type", "domain") if what == "node" else ("name",):
+                values = frame[col]
+                if values.dtype == object:
+                    bad = next((v for v in values if not isinstance(v, str)), None)
+                    if bad is not None:
+                        raise ModelLoadError(
+                            f"a {what} {col} is not valid UTF-8 ({bad[:40]!r}); the file is corrupted or not ONNX"
+                        )
 
     # -- construction ----------------------------------------------------------------------------------
     def _infer(self, proto: onnx.ModelProto, raw: bytes | None) -> onnx.ModelProto:
@@ -181,9 +194,16 @@ class Model:
                 f"'{name}' is a {row['kind']} value{prod}, not a weight: its value exists only when the model "
                 f"runs; use oi.run(m, outputs=['{name}'])"
             )
-        if isinstance(src, onnx.TensorProto):
-            return self._tensor_value(src)
-        return self._node_value(src, graph)
+        try:
+            if isinstance(src, onnx.TensorProto):
+                return self._tensor_value(src)
+            return self._node_value(src, graph)
+        except InspectError:
+            raise
+        except Exception as exc:  # a damaged tensor (wrong size, unknown dtype) must not surface raw
+            raise InspectError(
+                f"weight '{name}' cannot be decoded ({type(exc).__name__}: {exc}); the tensor in the file is damaged"
+            ) from exc
 
     def _tensor_value(self, t: onnx.TensorProto) -> np.ndarray:
         if uses_external(t):
@@ -280,6 +300,13 @@ class Model:
         df["parent"] = df["parent"].astype(object).where(df["parent"].notna(), None)
         return df.sort_values(["graph", "scope"]).reset_index(drop=True)
 
+    @property
+    def title(self) -> str:
+        """A short name for the model: its file name, else the graph's name, else 'model'."""
+        if self.path is not None:
+            return self.path.name
+        return text(self.proto.graph.name) or "model"
+
     def summary(self) -> dict[str, Any]:
         """IR version, opsets, producer, metadata, doc string, op counts, parameters, inputs/outputs."""
         p = self.proto
@@ -298,13 +325,13 @@ class Model:
         return {
             "path": str(self.path) if self.path else None,
             "ir_version": p.ir_version,
-            "opsets": {(o.domain or "ai.onnx"): o.version for o in p.opset_import},
-            "producer": f"{p.producer_name} {p.producer_version}".strip(),
-            "domain": p.domain,
+            "opsets": {(text(o.domain) or "ai.onnx"): o.version for o in p.opset_import},
+            "producer": f"{text(p.producer_name)} {text(p.producer_version)}".strip(),
+            "domain": text(p.domain),
             "model_version": p.model_version,
-            "graph_name": p.graph.name,
-            "doc_string": p.doc_string,
-            "metadata": {e.key: e.value for e in p.metadata_props},
+            "graph_name": text(p.graph.name),
+            "doc_string": text(p.doc_string),
+            "metadata": {text(e.key): text(e.value) for e in p.metadata_props},
             "n_nodes": int((self.nodes["graph"] == "").sum()),
             "n_nodes_total": len(self.nodes),
             "n_subgraphs": int((self.graphs["kind"] == "body").sum()),
@@ -340,6 +367,11 @@ class Model:
             f"IR {s['ir_version']}, opsets {esc(str(s['opsets']))}<br>inputs: {ins}<br>outputs: {outs}<br>"
             f"params: {s['n_params']:,} ({s['param_bytes']:,} bytes)<br>ops: {ops}</div>"
         )
+
+
+def text(value: str | bytes) -> str:
+    """Model text as str: protobuf returns bytes for string fields that are not valid UTF-8."""
+    return value if isinstance(value, str) else bytes(value).decode("utf-8", "replace")
 
 
 # Columns that may hold None keep object dtype so None stays None (pandas would turn it into NaN).

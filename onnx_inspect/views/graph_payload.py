@@ -275,7 +275,7 @@ def graph_payload(m: Model) -> dict[str, Any]:
                 b_node.append(i)
                 b_graph.append(gi)
 
-    model_name = m.path.name if m.path is not None else (m.proto.graph.name or "model")
+    model_name = m.title
     table, coded = string_table(
         [
             graph_paths, g_attr, s_path, node_ids, nodes["name"].tolist(), nodes["op_type"].tolist(),
