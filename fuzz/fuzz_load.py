@@ -1,7 +1,7 @@
 """Long fuzz run of the loader (mutations of real models), with figures: inputs tried, outcomes by type.
 
     python fuzz/fuzz_load.py --cases 20000 --seed 1
-    python fuzz/fuzz_load.py --atheris          # coverage-guided, if `pip install atheris` worked
+    python fuzz/fuzz_load.py --atheris --seconds 300   # coverage-guided (pip install atheris)
 
 Every input must load or raise oi.InspectError; a per-input watchdog (10 s) catches hangs, and the peak
 resident memory is printed. Any other exception stops the run with the input saved to fuzz/crashes/.
@@ -73,13 +73,24 @@ def run_mutations(n: int, seed: int) -> int:
     return 0
 
 
-def run_atheris() -> int:
+def run_atheris(seconds: int) -> int:
+    """Coverage-guided run (libFuzzer via atheris) from the real models as a seed corpus."""
+    import tempfile
+
     import atheris  # type: ignore[import-not-found]
+
+    from fuzz.harness import seeds
+
+    corpus = tempfile.mkdtemp(prefix="oi-fuzz-corpus-")
+    for name, data in seeds():
+        Path(corpus, f"{name}.onnx").write_bytes(data)
+    atheris.instrument_all()  # coverage feedback from onnx_inspect (and everything else loaded)
 
     def one(data: bytes) -> None:
         outcome(data)
 
-    atheris.Setup([*sys.argv[:1], "-max_total_time=300"], one)
+    args = [sys.argv[0], corpus, f"-max_total_time={seconds}", f"-timeout={HANG_S}", "-rss_limit_mb=2048"]
+    atheris.Setup(args, one)
     atheris.Fuzz()
     return 0
 
@@ -88,9 +99,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--atheris", action="store_true")
+    ap.add_argument(
+        "--atheris", action="store_true", help="coverage-guided run instead (pip install atheris)"
+    )
+    ap.add_argument("--seconds", type=int, default=300, help="length of the --atheris run")
     args = ap.parse_args()
-    return run_atheris() if args.atheris else run_mutations(args.cases, args.seed)
+    return run_atheris(args.seconds) if args.atheris else run_mutations(args.cases, args.seed)
 
 
 if __name__ == "__main__":

@@ -300,10 +300,15 @@ def save_with_external_data(model: onnx.ModelProto, folder: Path, name: str = "m
     return path
 
 
-def big_external_model(folder: Path, total_bytes: int, chunk_bytes: int = 256 * 2**20) -> Path:
-    """A model whose float32 weights total ``total_bytes`` in one external file, written chunk by chunk.
+def big_external_model(
+    folder: Path, total_bytes: int, chunk_bytes: int = 256 * 2**20, sparse: bool = False
+) -> Path:
+    """A model whose float32 weights total ``total_bytes`` in one external file, one initializer per chunk.
 
-    The weights are never all in memory: each initializer is written straight to the data file.
+    The weights are never all in memory: they are written 16 MB at a time (0.001 everywhere), or with
+    ``sparse`` the file is only extended (a sparse file of zeros: instant, and no disk space used).
+    Layer k adds the first 4 values of weight k to the running sum, so running the first layer needs
+    only ``w0``.
     """
     folder.mkdir(parents=True, exist_ok=True)
     data_name = "weights.bin"
@@ -315,11 +320,12 @@ def big_external_model(folder: Path, total_bytes: int, chunk_bytes: int = 256 * 
     piece = np.full(min(elems, 2**22), 0.001, dtype=np.float32).tobytes()  # 16 MB written repeatedly
     with open(folder / data_name, "wb") as f:
         for k in range(n_chunks):
-            offset = f.tell()
-            left = chunk_bytes
-            while left > 0:
-                f.write(piece[: min(left, len(piece))])
-                left -= len(piece)
+            offset = k * chunk_bytes
+            if not sparse:
+                left = chunk_bytes
+                while left > 0:
+                    f.write(piece[: min(left, len(piece))])
+                    left -= len(piece)
             t = TensorProto(name=f"w{k}", data_type=TensorProto.FLOAT, dims=[elems])
             t.data_location = TensorProto.EXTERNAL
             for key, val in (("location", data_name), ("offset", str(offset)), ("length", str(chunk_bytes))):
@@ -330,6 +336,8 @@ def big_external_model(folder: Path, total_bytes: int, chunk_bytes: int = 256 * 
             nodes.append(helper.make_node("Slice", [f"w{k}", "start", "stop"], [sl], name=f"/layer{k}/Slice"))
             nodes.append(helper.make_node("Add", [x, sl], [f"h{k}"], name=f"/layer{k}/Add"))
             x = f"h{k}"
+        if sparse:
+            f.truncate(n_chunks * chunk_bytes)
     inits += [
         numpy_helper.from_array(np.array([0], np.int64), "start"),
         numpy_helper.from_array(np.array([4], np.int64), "stop"),
