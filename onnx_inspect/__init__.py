@@ -31,7 +31,7 @@ from .runtime import (
     run,
     symbolic_shapes,
 )
-from .widgets import GraphView
+from .widgets import GraphView, Inspector, inspect
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "GraphError",
     "GraphView",
     "InspectError",
+    "Inspector",
     "Model",
     "ModelLoadError",
     "Profile",
@@ -53,6 +54,7 @@ __all__ = [
     "clear_cache",
     "compare",
     "compare_profiles",
+    "inspect",
     "load",
     "make_feeds",
     "netron",

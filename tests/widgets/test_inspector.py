@@ -1,0 +1,342 @@
+"""Inspector panel state without a browser: selection -> details, weights, runs, profiles, errors.
+
+Real models (onnx's SqueezeNet) and real onnxruntime sessions; the widgets are driven from Python
+the way the buttons drive them, and their text is read back from the widget tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onnx_inspect as oi
+from onnx_inspect import testing
+from onnx_inspect.runtime.run import run
+from onnx_inspect.widgets import Inspector, inspect
+from onnx_inspect.widgets.inspector import PLOTLY_MIME, TensorCard
+
+EVIL = '<img src=x onerror="alert(1)">'
+
+
+def texts(w: Any) -> list[str]:
+    """Every HTML value and button label in a widget tree (tags stripped, entities decoded)."""
+    out: list[str] = []
+    if isinstance(w, W.HTML):
+        out.append(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", w.value)).split()))
+    if isinstance(w, W.Button):
+        out.append(w.description)
+    for c in getattr(w, "children", ()) or ():
+        out.extend(texts(c))
+    return out
+
+
+def raw_html(w: Any) -> str:
+    parts = [w.value] if isinstance(w, W.HTML) else []
+    parts += [raw_html(c) for c in getattr(w, "children", ()) or ()]
+    return "\n".join(parts)
+
+
+def buttons(w: Any) -> list[W.Button]:
+    out = [w] if isinstance(w, W.Button) else []
+    for c in getattr(w, "children", ()) or ():
+        out.extend(buttons(c))
+    return out
+
+
+def array(v: Any) -> np.ndarray:
+    """A plotly JSON array: a list, or plotly's typed-array form {"dtype", "bdata"} (base64)."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)
+
+
+def plotly_specs(out: W.Output) -> list[dict]:
+    return [o["data"][PLOTLY_MIME] for o in out.outputs if PLOTLY_MIME in o.get("data", {})]
+
+
+@pytest.fixture(scope="module")
+def model(squeezenet: Path) -> oi.Model:
+    return oi.load(squeezenet)
+
+
+@pytest.fixture
+def insp(model: oi.Model) -> Inspector:
+    return inspect(model)
+
+
+def test_select_shows_op_type_shapes_and_links(insp: Inspector) -> None:
+    assert insp.selected == [] and "Click a node" in " ".join(texts(insp._node_box))
+    insp.select("n0")
+    assert insp.selected == ["n0"] and insp.graph.selected == ["n0"]
+    assert insp.tabs.selected_index == 1  # the Node tab follows a selection made on the graph
+    panel = " ".join(texts(insp._node_box))
+    for text in ("Conv", "data_0", "1×3×224×224", "conv1_w_0", "64×3×3×3", "1×64×111×111", "kernel_shape",
+                 "since opset 1", "shape inferred"):  # fmt: skip
+        assert text in panel, text
+    assert "onnx__Conv.html" in raw_html(insp._node_box)
+    # producer / consumer references are buttons that move the selection
+    by_label = {b.description: b for b in buttons(insp._node_box)}
+    by_label["→ n1"].click()
+    assert insp.selected == ["n1"]
+    assert "Relu" in " ".join(texts(insp._node_box))
+    by_label = {b.description: b for b in buttons(insp._node_box)}
+    by_label["← n0"].click()
+    assert insp.selected == ["n0"]
+    with pytest.raises(oi.UnknownNameError, match="no node named 'n999'"):
+        insp.select("n999")
+
+
+def test_model_tab_summary_filter_and_pick(insp: Inspector) -> None:
+    summary = " ".join(texts(insp._model_box))
+    assert "onnx-caffe2" in summary and "softmaxout_1" in summary and "1,235,613" in summary
+    assert len(insp._list.options) == 105
+    ids = insp.filter_nodes("concat")
+    assert ids and all(insp.model.nodes.at[i, "op_type"] == "Concat" for i in ids)
+    assert "8 of 105 nodes" in " ".join(texts(insp._model_box))
+    insp._list.value = ids[2]  # a click in the list
+    assert insp.selected == [ids[2]]
+    assert insp.tabs.selected_index == 0  # picking from the table keeps the table in view
+    insp.select("n0")  # the table drops its highlight when the selection is not listed
+    assert insp._list.value is None
+
+
+def test_weights_tab_shows_stats_histogram_and_preview(insp: Inspector, model: oi.Model) -> None:
+    insp.select("n0")
+    cards = insp.show_weights()
+    assert insp.tabs.selected_index == 2
+    assert [c.name for c in cards] == ["conv1_w_0", "conv1_b_0"]
+    bias = cards[1]
+    want = model.weight("conv1_b_0")
+    assert bias.summary["shape"] == (64,)
+    assert bias.summary["min"] == pytest.approx(float(want.min()))
+    assert bias.summary["std"] == pytest.approx(float(want.std()), rel=1e-6)
+    text = " ".join(texts(bias))
+    assert "min" in text and "zeros" in text and "initializer" in text
+    spec = plotly_specs(bias.hist)[0]
+    assert spec["data"][0]["type"] == "bar" and array(spec["data"][0]["y"]).sum() == 64
+    # the 4-D conv weight gets index pickers for its two leading axes
+    w = cards[0]
+    assert len(w.pickers) == 2 and w.pickers[0].max == 63
+    w.pickers[0].value = 5
+    assert "slice [5][0][:, :] of 64×3×3×3" in " ".join(texts(w))
+    assert "ConstantOfShape_2" in " ".join(texts(w))
+    insp.select("n1")  # Relu: nothing to show, said plainly
+    assert "no weights" in " ".join(texts(insp._weights_box))
+
+
+def test_run_to_selection_sets_last_run_and_shows_a_summary(insp: Inspector, model: oi.Model) -> None:
+    insp.select("n3")
+    values = insp.run_to_selection()
+    assert insp.last_run is values and list(values) == ["r3"] and insp.last_run_node == "n3"
+    direct = run(model, ["r3"], providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(values["r3"], direct["r3"], rtol=1e-6)
+    result = " ".join(texts(insp._run_result))
+    assert "Outputs of n3 on CPU" in result and "r3" in result and "1×16×55×55" in result
+    card = next(c for c in insp._run_result.children if isinstance(c, TensorCard))
+    assert card.summary["shape"] == (1, 16, 55, 55) and plotly_specs(card.hist)
+    assert "done in" in insp._run_status.value
+
+
+def test_run_button_works_in_the_background(insp: Inspector) -> None:
+    insp.select("n1")
+    insp._run_btn.click()
+    assert insp.wait(60)
+    assert insp.last_run is not None and list(insp.last_run) == ["r1"]
+    assert not insp._run_btn.disabled
+
+
+def test_compare_providers(insp: Inspector) -> None:
+    insp.select("n0")
+    table = insp.compare_providers("CPUExecutionProvider")
+    assert insp.last_compare is table and table.index.tolist() == ["r0"] and bool(table["allclose"].all())
+    assert "not allclose" in " ".join(texts(insp._run_result))
+    every = insp.compare_providers(every_tensor=True)
+    assert len(every) > 50
+
+
+def test_inputs_from_a_variable_and_an_npz(model: oi.Model, tmp_path: Path) -> None:
+    x = np.random.default_rng(3).standard_normal((1, 3, 224, 224)).astype(np.float32)
+    ns: dict[str, Any] = {"x_in": x, "feeds": {"data_0": x}}
+    insp = Inspector(model, namespace=ns)
+    insp.select("n0")
+    insp._source.value = "variable"
+    insp._variable.value = "x_in"
+    got = insp.run_to_selection()
+    np.testing.assert_allclose(got["r0"], run(model, ["r0"], feeds={"data_0": x})["r0"], rtol=1e-6)
+    insp._variable.value = "feeds"
+    insp.run_to_selection()
+    buf = io.BytesIO()
+    np.savez(buf, data_0=x)
+    insp._source.value = "file"
+    insp._upload.value = ({"name": "in.npz", "type": "", "size": buf.tell(), "content": memoryview(buf.getvalue()),
+                           "last_modified": datetime.datetime.now(datetime.timezone.utc)},)  # fmt: skip
+    got = insp.run_to_selection()
+    np.testing.assert_allclose(got["r0"], run(model, ["r0"], feeds={"data_0": x})["r0"], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("source", "setup", "message"),
+    [
+        ("variable", {"_variable": EVIL}, "the notebook has no variable named '" + EVIL),
+        ("variable", {"_variable": "notdict"}, "it must be a dict"),
+        ("file", {}, "no .npz file uploaded"),
+    ],
+)
+def test_bad_inputs_show_a_readable_escaped_error(
+    model: oi.Model, source: str, setup: dict, message: str
+) -> None:
+    insp = Inspector(model, namespace={"notdict": 3})
+    insp.select("n0")
+    insp._source.value = source
+    for attr, value in setup.items():
+        getattr(insp, attr).value = value
+    with pytest.raises(oi.InspectError):
+        insp.run_to_selection()
+    status = insp._run_status.value
+    assert "class='oi-error'" in status and "Traceback" not in status
+    assert EVIL not in status  # escaped
+    assert message in html.unescape(re.sub(r"<[^>]+>", "", status))
+    assert insp.last_run is None and isinstance(insp.last_error, oi.InspectError)
+    # the button path shows the same message and does not raise
+    insp._run_status.value = ""
+    insp._run_btn.click()
+    insp.wait(30)
+    assert "class='oi-error'" in insp._run_status.value
+
+
+def test_wrong_npz_names_the_input(model: oi.Model) -> None:
+    insp = Inspector(model)
+    insp.select("n0")
+    buf = io.BytesIO()
+    np.savez(buf, wrong=np.zeros((1, 3, 224, 224), np.float32))
+    insp._source.value = "file"
+    insp._upload.value = ({"name": "mine.npz", "type": "", "size": buf.tell(), "content": memoryview(buf.getvalue()),
+                           "last_modified": datetime.datetime.now(datetime.timezone.utc)},)  # fmt: skip
+    with pytest.raises(oi.FeedError):
+        insp.run_to_selection()
+    assert "oi-error" in insp._run_status.value and "data_0" in insp._run_status.value
+
+
+def test_no_selection_is_an_error_not_a_crash(insp: Inspector) -> None:
+    with pytest.raises(oi.InspectError, match="select a node first"):
+        insp.run_to_selection()
+    assert "oi-error" in insp._run_status.value
+
+
+def test_small_profile_sets_profile_figures_and_overlay(insp: Inspector, model: oi.Model) -> None:
+    with pytest.raises(oi.InspectError, match="no profile yet"):
+        insp.set_overlay("latency")
+    p = insp.run_profile(runs=2, warmup=1)
+    assert insp.profile is p and p.n_runs == 2
+    ov = insp.graph.overlay
+    assert ov["kind"] == "numeric" and ov["scale"] == "log" and len(ov["values"]) > 20
+    assert set(ov["values"]) <= set(model.nodes.index)
+    assert all(v > 0 for v in ov["values"].values())
+    assert insp._p_overlay.value == "latency" and not insp._p_overlay.disabled
+    for out in insp._p_figs:
+        assert plotly_specs(out), out._dom_classes
+    assert "Conv" in str(plotly_specs(insp._p_figs[0])[0]["data"])
+    assert insp._p_progress.bar_style == "success" and "oi-busy" not in insp._p_progress._dom_classes
+    summary = " ".join(texts(insp._p_summary))
+    assert "runs 2" in summary and "CPU" in summary
+    insp._p_overlay.value = "provider"  # the switch repaints the graph
+    assert insp.graph.overlay["kind"] == "categorical" and set(insp.graph.overlay["values"].values()) == {
+        "CPU"
+    }
+    insp._p_overlay.value = "off"
+    assert insp.graph.overlay == {}
+
+
+def test_profile_errors_are_shown(insp: Inspector) -> None:
+    with pytest.raises(oi.InspectError):
+        insp.run_profile(runs=1, warmup=0, optimization="turbo")
+    assert "oi-error" in insp._p_status.value and "turbo" in insp._p_status.value
+    assert insp._p_progress.bar_style == "danger" and not insp._p_btn.disabled
+
+
+def test_subgraph_bodies_open_from_the_node_tab() -> None:
+    insp = Inspector(oi.load(testing.control_flow()))
+    insp.select("branch")
+    opens = [b for b in buttons(insp._node_box) if b.description.startswith("open ")]
+    assert sorted(b.description for b in opens) == ["open branch::else_branch", "open branch::then_branch"]
+    next(b for b in opens if b.description.endswith("then_branch")).click()
+    assert insp.selected[0].startswith("branch::then_branch::")
+    insp.select("branch::then_branch::loop::body::scan")
+    text = " ".join(texts(insp._node_box))
+    assert "Scan" in text and "outer constant" in text and "(implicit)" in text
+    # a value inside a Loop body has one value per iteration: the panel says so instead of failing
+    with pytest.raises(oi.InspectError):
+        insp.run_to_selection()
+    status = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", insp._run_status.value)).split())
+    assert "oi-error" in insp._run_status.value and "Loop body" in status and "Traceback" not in status
+
+
+def test_model_text_is_escaped_everywhere() -> None:
+    w = numpy_helper.from_array(np.ones((2, 2), np.float32), EVIL + ".w")
+    n = helper.make_node("MatMul", ["x", EVIL + ".w"], ["y"], name=EVIL, doc_string=EVIL)
+    g = helper.make_graph([n], EVIL, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])], [w])  # fmt: skip
+    m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name=EVIL))
+    insp = Inspector(m)
+    insp.select(EVIL)
+    insp.show_weights()
+    insp.run_to_selection()
+    everything = raw_html(insp)
+    assert EVIL not in everything and "<img" not in everything
+    assert html.escape(EVIL, quote=True) in everything
+    assert any(EVIL in b.description for b in buttons(insp)) or EVIL in insp._run_target.value.replace(
+        html.escape(EVIL, quote=True), EVIL
+    )
+    hist = insp._weights_cards.children[0].hist
+    assert EVIL not in str(plotly_specs(hist)[0]["layout"]["title"])
+
+
+def test_inspect_accepts_a_path_and_rejects_a_bad_file(squeezenet: Path, tmp_path: Path) -> None:
+    insp = inspect(squeezenet)
+    assert isinstance(insp, W.HBox) and "oi-inspector" in insp._dom_classes
+    assert "oi-details" in insp.panel._dom_classes
+    assert list(insp.tabs.titles) == ["Model", "Node", "Weights", "Run", "Profile"]
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not onnx at all")
+    with pytest.raises(oi.ModelLoadError, match="bad.onnx"):
+        inspect(bad)
+    assert onnx.load(str(squeezenet)).graph.node  # the file was read, not modified
+
+
+def test_weights_are_read_only_when_shown_and_big_ones_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = testing.save_with_external_data(testing.conv_model(), tmp_path)
+    m = oi.load(path)
+    reads: list[str] = []
+    real = oi.Model.weight
+
+    def counting(self: oi.Model, name: str, graph: str = "") -> np.ndarray:
+        reads.append(name)
+        return real(self, name, graph)
+
+    monkeypatch.setattr(oi.Model, "weight", counting)
+    monkeypatch.setattr("onnx_inspect.widgets.inspector.BACKGROUND_BYTES", 0)
+    insp = Inspector(m)
+    conv = m.nodes.index[m.nodes["op_type"] == "Conv"][0]
+    insp.select(conv)
+    assert "conv1.weight" in " ".join(texts(insp._node_box))
+    assert reads == []  # details never read weights
+    insp.show_tab("Weights")  # as a click on the tab: summarised in a background thread
+    assert insp.wait(30)
+    assert sorted(reads) == ["conv1.bias", "conv1.weight"]
+    cards = [c for c in insp._weights_cards.children if isinstance(c, TensorCard)]
+    assert [c.name for c in cards] == ["conv1.weight", "conv1.bias"]
+    assert "external data file" in " ".join(texts(cards[0]))
+    np.testing.assert_array_equal(cards[0].value, real(m, "conv1.weight"))
