@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -385,14 +385,15 @@ def profile(
     optimization: Optimization = "all",
     feeds: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     dims: Mapping[str, Any] | None = None,
-    progress: bool = True,
+    progress: bool | Callable[[int, int], None] = True,
     keep_files: str | os.PathLike[str] | None = None,
 ) -> Profile:
     """Run the model ``warmup + runs`` times with onnxruntime's profiler on and return the joined Profile.
 
     The session computes only the model's own outputs (nothing is marked), so times are the ones a
     deployment sees. ``feeds`` defaults to seeded random inputs (``dims`` sets symbolic dims).
-    The profile file lives in a temporary folder that is removed afterwards, unless ``keep_files``
+    ``progress``: a tqdm bar on long runs (True), none (False), or a callable ``(done, total)`` called
+    after every run, warmup included (for custom progress bars). The profile file lives in a temporary folder that is removed afterwards, unless ``keep_files``
     names a folder to keep it (and the optimized graph) in.
     """
     model = as_model(m)
@@ -426,17 +427,22 @@ def profile(
         total = warmup + runs
         bar = None
         try:
+            report = progress if callable(progress) else None
             t0 = time.perf_counter()
             run_session(sess, out_names, inputs, label=label)
             first = time.perf_counter() - t0
-            if progress and first * (total - 1) > PROGRESS_AFTER_S:
+            if report is not None:
+                report(1, total)
+            elif progress and first * (total - 1) > PROGRESS_AFTER_S:
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=total, initial=1, desc="profiling", unit="run", leave=False)
-            for _ in range(total - 1):
+            for done in range(2, total + 1):
                 run_session(sess, out_names, inputs, label=label)
                 if bar is not None:
                     bar.update(1)
+                if report is not None:
+                    report(done, total)
         finally:
             if bar is not None:
                 bar.close()

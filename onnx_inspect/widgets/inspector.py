@@ -155,6 +155,16 @@ def _short(provider: str) -> str:
     return provider.replace("ExecutionProvider", "")
 
 
+def _bar_updater(bar: W.IntProgress) -> Callable[[int, int], None]:
+    """Progress callback for oi.profile that moves an ipywidgets bar (runs done of total)."""
+
+    def update(done: int, total: int) -> None:
+        bar.max = total
+        bar.value = done
+
+    return update
+
+
 class _Ticker:
     """Updates a label with the elapsed time every ``period`` seconds until stopped."""
 
@@ -983,7 +993,7 @@ class Inspector(W.HBox):
                     kw["dims"] = dims
             self._p_btn.disabled = True
             bar = self._p_progress
-            bar.value, bar.max, bar.bar_style = 1, 1, "info"
+            bar.value, bar.max, bar.bar_style = 0, runs + warmup, "info"
             bar.add_class("oi-busy")
             try:
                 with _Ticker(self._p_status, f"profiling {runs} runs (+{warmup} warmup) on {_short(prov)}, "
@@ -994,7 +1004,7 @@ class Inspector(W.HBox):
                         warmup=warmup,
                         providers=[prov],
                         optimization=opt,
-                        progress=False,
+                        progress=_bar_updater(bar),
                         **kw,
                     )
                     took = tick.elapsed

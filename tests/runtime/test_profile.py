@@ -559,3 +559,14 @@ def test_repr_and_summary(squeeze_all: Profile) -> None:
     )
     assert "Profile: 2 runs" in repr(squeeze_all)
     assert "<table" in squeeze_all._repr_html_()
+
+
+def test_progress_callback_sees_every_run() -> None:
+    import onnx_inspect as oi
+    from onnx_inspect import testing
+
+    seen: list[tuple[int, int]] = []
+    oi.profile(
+        oi.load(testing.residual_chain(3)), runs=3, warmup=2, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
