@@ -17,6 +17,7 @@ from .errors import (
 )
 from .model import Model, load
 from .netron import netron
+from .report import report
 from .runtime import (
     Profile,
     ProfileComparison,
@@ -62,6 +63,7 @@ __all__ = [
     "profile",
     "providers",
     "read_feeds",
+    "report",
     "run",
     "symbolic_shapes",
 ]

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import onnx
+import pandas as pd
 
 from .errors import InspectError
 from .model import Model, load
+from .runtime import Profile, profile
 
 DEMO_MODEL = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_squeezenet.onnx"
 
@@ -54,10 +56,41 @@ def format_summary(m: Model) -> str:
     return "\n".join(lines)
 
 
+def format_profile(p: Profile, top: int = 10) -> str:
+    """Per-op-type and slowest-node tables of a profile, as plain text."""
+    ops = p.by_op_type().head(top)
+    nodes = p.by_node().head(top)
+    op_cols = [c for c in ("calls", "mean_us", "p50_us", "p90_us", "share") if c in ops.columns]
+    node_cols = [c for c in ("op_type", "provider", "mean_us", "share") if c in nodes.columns]
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.precision", 3):
+        return (
+            f"profile    {p.n_runs} runs, mean {p.mean_run_us / 1000:.3f} ms per run\n\n"
+            f"{ops[op_cols].to_string()}\n\n{nodes[node_cols].to_string()}"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="onnx-inspect", description="Inspect an ONNX model.")
+    p = argparse.ArgumentParser(
+        prog="onnx-inspect",
+        description="Inspect an ONNX model: summary, latency profile, self-contained HTML report.",
+    )
     p.add_argument("model", nargs="?", help="path of the .onnx file")
-    p.add_argument("--demo", action="store_true", help="inspect SqueezeNet from the onnx package's test data")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="SqueezeNet from the onnx package: summary, profile and onnx-inspect-demo.html",
+    )
+    p.add_argument("-o", "--output", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.add_argument("--profile", action="store_true", help="profile the model with onnxruntime")
+    p.add_argument("--runs", type=int, default=10, help="profiled runs (default 10)")
+    p.add_argument("--warmup", type=int, default=2, help="warmup runs, not counted (default 2)")
+    p.add_argument("--provider", action="append", metavar="NAME", help="execution provider (repeatable)")
+    p.add_argument(
+        "--optimization",
+        default="all",
+        choices=["disabled", "basic", "extended", "all"],
+        help="onnxruntime graph optimization level for the profile (default all)",
+    )
     return p
 
 
@@ -68,12 +101,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("onnx-inspect: give a MODEL path or --demo (not both)", file=sys.stderr)
         return 2
     path = demo_model_path() if args.demo else Path(args.model)
+    if args.demo:  # the demo shows everything: summary, profile and a report
+        args.profile = True
+        args.output = args.output or "onnx-inspect-demo.html"
     try:
         m = load(path)
+        print(format_summary(m))
+        prof = None
+        if args.profile:
+            prof = profile(
+                m,
+                runs=args.runs,
+                warmup=args.warmup,
+                providers=args.provider,
+                optimization=args.optimization,
+                progress=sys.stderr.isatty(),
+            )
+            print()
+            print(format_profile(prof))
+        if args.output:
+            from .report import report
+
+            written = report(m, args.output, profile=prof)
+            print(f"\nreport     {written}")
     except InspectError as exc:
         print(f"onnx-inspect: {exc}", file=sys.stderr)
         return 1
-    print(format_summary(m))
     return 0
 
 

@@ -11,12 +11,50 @@ import pytest
 from onnx_inspect.cli import main
 
 
-def test_demo_prints_a_real_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--demo"]) == 0
+def test_demo_prints_summary_and_profile_and_writes_a_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--demo", "--runs", "2", "--warmup", "0"]) == 0
     out = capsys.readouterr().out
     assert "light_squeezenet.onnx" in out
     assert "data_0  float32[1, 3, 224, 224]" in out
     assert "Conv x26" in out
+    assert "profile    2 runs" in out and "CPUExecutionProvider" in out
+    report = tmp_path / "onnx-inspect-demo.html"
+    html = report.read_text()
+    assert "Content-Security-Policy" in html and "softmaxout_1" in html
+
+
+def test_report_and_profile_options(
+    resnet50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "r.html"
+    code = main(
+        [
+            str(resnet50),
+            "-o",
+            str(out_file),
+            "--profile",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--provider",
+            "CPUExecutionProvider",
+            "--optimization",
+            "basic",
+        ]
+    )
+    assert code == 0
+    assert out_file.stat().st_size > 1_000_000
+    assert "Conv" in capsys.readouterr().out
+
+
+def test_unknown_provider_is_one_line(squeezenet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(squeezenet), "--profile", "--provider", "NoSuchExecutionProvider"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("onnx-inspect: ") and "NoSuchExecutionProvider" in err and err.count("\n") == 1
 
 
 def test_real_model(resnet50: Path, capsys: pytest.CaptureFixture[str]) -> None:

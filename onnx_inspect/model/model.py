@@ -205,6 +205,11 @@ class Model:
                 f"weight '{name}' cannot be decoded ({type(exc).__name__}: {exc}); the tensor in the file is damaged"
             ) from exc
 
+    def is_external(self, tensor_id: str) -> bool:
+        """Whether a weight's bytes live in an external-data file (read only when asked for)."""
+        src = self._index.weights.get(tensor_id)
+        return isinstance(src, onnx.TensorProto) and uses_external(src)
+
     def _tensor_value(self, t: onnx.TensorProto) -> np.ndarray:
         if uses_external(t):
             return read_external(t, self.base_dir)

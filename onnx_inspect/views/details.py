@@ -720,7 +720,7 @@ def weight_info(m: Model, tensor_id: str) -> dict[str, Any]:
     src = _resolve_outer(t, tensor_id)
     r = t.loc[src]
     where = "initializer" if r["kind"] == "initializer" else f"output of node {r['producer']}"
-    ext = _is_external(m, src)
+    ext = m.is_external(src)
     if ext:
         where += ", external data file (read when shown)"
     return {
@@ -735,20 +735,6 @@ def weight_info(m: Model, tensor_id: str) -> dict[str, Any]:
         "where": where,
         "external": ext,
     }
-
-
-def _is_external(m: Model, tensor_id: str) -> bool:
-    r = m.tensors.loc[tensor_id]
-    if r["kind"] != "initializer":
-        return False
-    try:
-        g = m.graph_proto(r["graph"])
-    except InspectError:
-        return False
-    for init in getattr(g, "initializer", ()):
-        if init.name == r["name"]:
-            return init.data_location == onnx.TensorProto.EXTERNAL
-    return False
 
 
 def stats_html(summary: Mapping[str, Any]) -> str:

@@ -1068,6 +1068,24 @@ class Inspector(W.HBox):
         if self._p_overlay.value != mode:
             self._p_overlay.value = mode
 
+    def to_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
+        """Write this Inspector's model, profile, last run and selection as a self-contained HTML report."""
+        from ..report import report  # entry point above the widgets layer: imported when used
+
+        mode = self._p_overlay.value
+        overlay = (
+            {"latency": "mean_us", "provider": "provider"}.get(mode) if self.profile is not None else None
+        )
+        return report(
+            self.model,
+            path,
+            profile=self.profile,
+            runs=[self.last_run] if self.last_run else None,
+            title=title,
+            selected=list(self.selected),
+            overlay=overlay,
+        )
+
     def _apply_overlay_safe(self, mode: str) -> None:
         with contextlib.suppress(Exception), self._reporting(self._p_status, "painting the graph"):
             self.set_overlay(mode)

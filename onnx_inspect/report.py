@@ -1,0 +1,1130 @@
+"""``oi.report``: one self-contained HTML file with the graph, every node's details, weights, runs and profile.
+
+The file opens offline in any browser and makes no network request: the graph front end (the same
+``static/graphview.js`` the widget uses) is embedded as a string and imported from a Blob URL, then
+driven through a tiny in-page stand-in for the anywidget model; plotly's JS is inlined once, only
+when a figure can be shown. All data travels as JSON inside ``<script type="application/json">``
+(``<``, ``>`` and ``&`` escaped), and the page builds its DOM with ``textContent`` and attribute
+setters only, so model text (names, doc strings, metadata, attribute strings) can never become
+markup. A Content-Security-Policy meta tag forbids every fetch and any script but the page's own.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import os
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+
+from .errors import InspectError
+from .model import Model, load
+from .views import details as D
+from .views.graph_payload import graph_payload
+from .views.tensors import sample_values, tensor_summary
+
+STATIC = Path(__file__).resolve().parent / "static"
+ESM = STATIC / "graphview.js"
+CSS = STATIC / "graphview.css"
+
+FORMAT = "onnx-inspect/report"
+VERSION = 1
+#: Histograms in a report carry this many bin counts (never raw values).
+HIST_BINS = 40
+#: Weight and run previews list this many leading values.
+PREVIEW_VALUES = 8
+#: Longest doc string / metadata value / consumer list embedded per node.
+MAX_DOC_CHARS = 4000
+MAX_META_CHARS = 2000
+MAX_CONSUMERS = 32
+#: Overlays a profile adds to the report's overlay switch (metric -> menu label).
+PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
+
+
+def content_security_policy(nonce: str) -> str:
+    """The report's CSP: no fetch of any kind; scripts only inline with ``nonce`` or from blob: URLs."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "connect-src 'none'",
+            f"script-src 'nonce-{nonce}' blob:",
+            "worker-src blob:",
+            "style-src 'unsafe-inline'",
+            "img-src data: blob:",
+            "font-src data:",
+            "media-src 'none'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "manifest-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
+def json_for_script(obj: Any) -> str:
+    """Compact JSON that is safe as the text of a ``<script type="application/json">`` element."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def plotly_js() -> str:
+    """plotly.js (minified, from the installed plotly package), made safe to inline in a script element."""
+    from plotly.offline import get_plotlyjs
+
+    js = get_plotlyjs()
+    # an end tag or comment opener inside would end or confuse the script element
+    return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
+
+
+# -- small converters ---------------------------------------------------------------------------------
+
+
+def _num(v: Any) -> float | int | None:
+    """A JSON-safe number: None for NaN/Inf/missing, int for integers."""
+    if v is None or v is np.ma.masked:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _text(v: Any, limit: int | None = None) -> str:
+    s = "" if v is None else str(v)
+    return D.cut(s, limit) if limit is not None else s
+
+
+def _hist(value: Any) -> dict[str, Any] | None:
+    """Bin counts of a tensor's finite values (sampled above 1M values): {lo, hi, counts, n}."""
+    vals, n = sample_values(value)
+    if vals.size == 0:
+        return None
+    lo, hi = float(vals.min()), float(vals.max())
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, _ = np.histogram(vals, bins=HIST_BINS, range=(lo, hi))
+    return {"lo": lo, "hi": hi, "counts": counts.tolist(), "n": int(n), "sampled": bool(vals.size < n)}
+
+
+def _stats(value: Any) -> dict[str, Any]:
+    s = tensor_summary(value)
+    out = {k: _num(s[k]) for k in ("size", "min", "max", "mean", "std", "nan", "inf", "zero_fraction")}
+    out["dtype"] = s["dtype"]
+    out["shape"] = list(s["shape"])
+    return out
+
+
+def _preview(value: Any) -> list[Any]:
+    a = np.asarray(value)
+    flat = a.reshape(-1)[:PREVIEW_VALUES]
+    if a.dtype.kind in "biu":
+        return [int(x) for x in flat]
+    if a.dtype.kind == "f" or a.dtype.kind not in "cOUSb":
+        try:
+            return [_num(x) for x in flat.astype(np.float64)]
+        except (TypeError, ValueError):
+            pass
+    if a.dtype.kind == "b":
+        return [bool(x) for x in flat]
+    return [_text(x, 60) for x in flat.tolist()]
+
+
+def _tensor_block(value: Any) -> dict[str, Any]:
+    """Statistics, histogram bin counts and the first few values of an array."""
+    return {"stats": _stats(value), "hist": _hist(value), "head": _preview(value)}
+
+
+# -- model, nodes and weights ------------------------------------------------------------------------
+
+
+def _summary_json(m: Model) -> dict[str, Any]:
+    s = m.summary()
+    return {
+        "file": m.path.name if m.path is not None else None,
+        "producer": " ".join(x for x in (s["producer"], m.proto.producer_version) if x),
+        "ir_version": s["ir_version"],
+        "opsets": [[d, int(v)] for d, v in s["opsets"].items()],
+        "graph_name": s["graph_name"],
+        "domain": s["domain"],
+        "model_version": s["model_version"],
+        "doc_string": _text(s["doc_string"], MAX_DOC_CHARS),
+        "metadata": [[_text(k, 200), _text(v, MAX_META_CHARS)] for k, v in s["metadata"].items()],
+        "n_nodes": s["n_nodes"],
+        "n_nodes_total": s["n_nodes_total"],
+        "n_subgraphs": s["n_subgraphs"],
+        "n_functions": s["n_functions"],
+        "n_params": _num(s["n_params"]),
+        "param_bytes": _num(s["param_bytes"]),
+        "inputs": [[r["name"], r["dtype"] or "?", D.shape_text(r["shape"])] for r in s["inputs"]],
+        "outputs": [[r["name"], r["dtype"] or "?", D.shape_text(r["shape"])] for r in s["outputs"]],
+        "op_types": [[k, int(v)] for k, v in s["op_types"].items()],
+        "warnings": [str(w) for w in s["warnings"]],
+    }
+
+
+class _Index:
+    """Column dicts of ``m.nodes``/``m.tensors`` and per-op schema facts, so that every node's details
+    cost a few dict lookups. Same meaning as ``views.details`` (``io_table``, ``attribute_table``,
+    ``node_info``, ``weight_info``), which builds one small DataFrame per call instead (tests compare)."""
+
+    def __init__(self, m: Model) -> None:
+        self.m = m
+        t = m.tensors
+        ids = t.index.tolist()
+        self.tensor_cols = {
+            c: dict(zip(ids, t[c].tolist(), strict=True))
+            for c in ("name", "graph", "dtype", "shape", "shape_source", "kind", "producer", "consumers",
+                      "nbytes", "outer_ref")
+        }  # fmt: skip
+        self._opsets: dict[str, int | None] = {}
+        self._schemas: dict[tuple[str, str], Any] = {}
+        self._slots: dict[tuple[str, str, str, int], list[str]] = {}
+        self._defaults: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
+        self._external: dict[str, frozenset[str]] = {}
+
+    def opset(self, domain: str) -> int | None:
+        if domain not in self._opsets:
+            self._opsets[domain] = D.opset_version(self.m, domain)
+        return self._opsets[domain]
+
+    def schema(self, op: str, domain: str) -> Any:
+        key = (op, domain)
+        if key not in self._schemas:
+            self._schemas[key] = D.op_schema(op, domain, self.opset(domain))
+        return self._schemas[key]
+
+    def slots(self, op: str, domain: str, which: str, n: int) -> list[str]:
+        """Schema names of a node's first ``n`` inputs/outputs: 'X', 'inputs[2]' (variadic), '#3' (none)."""
+        key = (op, domain, which, n)
+        got = self._slots.get(key)
+        if got is None:
+            s = self.schema(op, domain)
+            formals = list(s.inputs if which == "inputs" else s.outputs) if s is not None else []
+            got = []
+            for i in range(n):
+                j = min(i, len(formals) - 1)
+                if i < len(formals) and _option(formals[i]) != "variadic":
+                    got.append(formals[i].name)
+                elif formals and _option(formals[j]) == "variadic":
+                    got.append(f"{formals[j].name}[{i - j}]")
+                else:
+                    got.append(f"#{i}")
+            self._slots[key] = got
+        return got
+
+    def defaults(self, op: str, domain: str) -> list[tuple[str, str, str, str]]:
+        """(name, type, value, source) of every attribute the op's schema defines, sorted by name."""
+        key = (op, domain)
+        got = self._defaults.get(key)
+        if got is None:
+            s = self.schema(op, domain)
+            got = []
+            for name, a in sorted((s.attributes if s is not None else {}).items()):
+                dv = a.default_value
+                text = (
+                    ""
+                    if dv is None or dv.type == onnx.AttributeProto.UNDEFINED
+                    else D.format_attribute(dv)["value"]
+                )
+                kind = _ATTR_TYPES.get(int(a.type), str(a.type)).lower()
+                if a.required:
+                    got.append((name, kind, "(required, missing)", "missing"))
+                else:
+                    got.append((name, kind, text or "(not set)", "default"))
+            self._defaults[key] = got
+        return got
+
+    def resolve_outer(self, tid: str) -> str:
+        """Follow a body's reference to an enclosing graph's value up to the value itself."""
+        kind, ref_of = self.tensor_cols["kind"], self.tensor_cols["outer_ref"]
+        seen = set()
+        while kind[tid] == "outer" and ref_of[tid] and tid not in seen:
+            seen.add(tid)
+            ref = ref_of[tid]
+            if ref not in kind:
+                break
+            tid = ref
+        return tid
+
+    def external(self, graph: str) -> frozenset[str]:
+        got = self._external.get(graph)
+        if got is None:
+            try:
+                inits = getattr(self.m.graph_proto(graph), "initializer", ())
+            except InspectError:
+                inits = ()
+            got = frozenset(i.name for i in inits if i.data_location == onnx.TensorProto.EXTERNAL)
+            self._external[graph] = got
+        return got
+
+
+_ATTR_TYPES = {int(v): k.lower() for k, v in onnx.AttributeProto.AttributeType.items()}
+_OPTIONS = {"Single": "", "Optional": "optional", "Variadic": "variadic"}
+
+
+def _option(p: Any) -> str:
+    return _OPTIONS.get(str(p.option).rsplit(".", 1)[-1], str(p.option))
+
+
+def _io(ix: _Index, node_id: str, row: Mapping[str, Any], which: str) -> list[list[Any]]:
+    """Rows [slot, name, tensor id, dtype, shape text, shape source, kind, producer | consumers]."""
+    cols = ix.tensor_cols
+    names = list(row[which])
+    slots = ix.slots(row["op_type"], row["domain"], which, len(names))
+    if which == "inputs":
+        implicit = list(row["implicit_inputs"])
+        slots = [*slots, *(["(implicit)"] * len(implicit))]
+        names += implicit
+    out = []
+    for slot, name in zip(slots, names, strict=True):
+        if not name:
+            out.append([slot, "", None, "", "", "", "omitted", None if which == "inputs" else []])
+            continue
+        try:
+            tid = ix.m.tensor_id(name, row["graph"])
+        except InspectError:
+            out.append([slot, name, None, "", "", "", "unknown", None if which == "inputs" else []])
+            continue
+        src = ix.resolve_outer(tid)
+        kind = cols["kind"][tid]
+        if slot == "(implicit)":
+            kind = f"implicit {cols['kind'][src]}"
+        elif kind == "outer":
+            kind = f"outer {cols['kind'][src]}"
+        if which == "inputs":
+            link: Any = cols["producer"][src]
+        else:
+            cons = [c for c in cols["consumers"][tid] if c != node_id]
+            more = [f"… (+{len(cons) - MAX_CONSUMERS})"] if len(cons) > MAX_CONSUMERS else []
+            link = cons[:MAX_CONSUMERS] + more
+        out.append(
+            [slot, name, tid, cols["dtype"][tid] or "", D.shape_text(cols["shape"][tid]),
+             cols["shape_source"][tid] or "", kind, link]
+        )  # fmt: skip
+    return out
+
+
+def _attrs(ix: _Index, node_id: str, node: onnx.NodeProto, op: str, domain: str) -> list[list[str]]:
+    rows = [
+        [a.name, f["type"], _text(f["value"]), "set"]
+        for a in node.attribute
+        for f in [D.format_attribute(a, node_id)]
+    ]
+    fn = f"@{domain}:{op}"
+    if fn in ix.m.graphs.index:
+        n = int(ix.m.graphs.at[fn, "n_nodes"])
+        rows.append(["(function body)", "function", f"model-local function, {n} nodes", "model"])
+    have = {a.name for a in node.attribute}
+    rows += [list(d) for d in ix.defaults(op, domain) if d[0] not in have]
+    return rows
+
+
+def node_records(m: Model) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Details of every node as JSON-ready dicts (header, attributes, inputs, outputs, weight ids),
+    and the ids of all weights they refer to (in first-use order)."""
+    ix = _Index(m)
+    fn_paths = {p for p in m.graphs.index if str(p).startswith("@")}
+    out: dict[str, dict[str, Any]] = {}
+    weights: dict[str, None] = {}
+    nodes = m.nodes
+    cols = ["op_type", "domain", "name", "graph", "scope", "ort_name", "inputs", "outputs", "implicit_inputs",
+            "subgraphs"]  # fmt: skip
+    for nid, *vals in zip(nodes.index.tolist(), *(nodes[c].tolist() for c in cols), strict=True):
+        row = dict(zip(cols, vals, strict=True))
+        node = m.node(nid)
+        op, domain = row["op_type"], row["domain"]
+        ins = _io(ix, nid, row, "inputs")
+        outs = _io(ix, nid, row, "outputs")
+        w = list(dict.fromkeys(r[2] for r in (*ins, *outs) if r[2] is not None and _is_weight_kind(r[6])))
+        weights.update(dict.fromkeys(w))
+        fn = f"@{domain}:{op}"
+        out[nid] = {
+            "op": op,
+            "domain": domain or "ai.onnx",
+            "opset": ix.opset(domain),
+            "name": row["name"],
+            "graph": row["graph"],
+            "scope": row["scope"],
+            "ort": row["ort_name"],
+            "doc": _text(node.doc_string, MAX_DOC_CHARS),
+            "meta": [[_text(p.key, 200), _text(p.value, MAX_META_CHARS)] for p in node.metadata_props],
+            "bodies": list(dict.fromkeys((*row["subgraphs"], *((fn,) if fn in fn_paths else ())))),
+            "attrs": _attrs(ix, nid, node, op, domain),
+            "ins": ins,
+            "outs": outs,
+            "w": w,
+        }
+    return out, list(weights)
+
+
+def _is_weight_kind(kind: str) -> bool:
+    return kind.rsplit(" ", 1)[-1] in ("initializer", "constant")
+
+
+def weight_records(m: Model, tensor_ids: Iterable[str], read: bool = True) -> dict[str, dict[str, Any]]:
+    """What the report shows of each weight: name, dtype, shape, bytes, where it lives, and (with
+    ``read``) statistics, histogram bin counts and first values; a read failure becomes ``error``."""
+    ix = _Index(m)
+    cols = ix.tensor_cols
+    out = {}
+    for tid in tensor_ids:
+        if tid not in cols["kind"]:
+            raise InspectError(
+                f"weight_records: {tid!r} is not a tensor id of this model (see m.tensors.index)"
+            )
+        src = ix.resolve_outer(tid)
+        kind, name, graph = cols["kind"][src], cols["name"][src], cols["graph"][src]
+        where = "initializer" if kind == "initializer" else f"output of node {cols['producer'][src]}"
+        if kind == "initializer" and name in ix.external(graph):
+            where += ", external data file (read when shown)"
+        rec: dict[str, Any] = {
+            "name": name,
+            "graph": graph,
+            "dtype": cols["dtype"][src] or "",
+            "shape": D.shape_text(cols["shape"][src]),
+            "nbytes": _num(cols["nbytes"][src]),
+            "kind": kind,
+            "where": where,
+        }
+        if read:
+            try:
+                rec.update(_tensor_block(m.weight(name, graph)))
+            except InspectError as exc:
+                rec["error"] = str(exc)
+        out[tid] = rec
+    return out
+
+
+# -- profile and runs --------------------------------------------------------------------------------
+
+
+def _figure_json(fig: Any) -> dict[str, Any]:
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(fig, validate=False), parse_constant=lambda _c: None)
+
+
+def _clean_overlay(o: Mapping[str, Any], ids: frozenset[str]) -> dict[str, Any]:
+    values: dict[str, float | str] = {}
+    for k, v in dict(o.get("values") or {}).items():
+        if str(k) not in ids or v is None:
+            continue
+        if isinstance(v, str):
+            values[str(k)] = v
+        else:
+            f = _num(v)
+            if f is not None:
+                values[str(k)] = float(f)
+    return {
+        "values": values,
+        "label": str(o.get("label") or "value"),
+        "kind": o.get("kind")
+        or ("categorical" if any(isinstance(v, str) for v in values.values()) else "numeric"),
+        "scale": o.get("scale") or "linear",
+        "aggregate": o.get("aggregate") or "sum",
+        "unit": str(o.get("unit") or ""),
+    }
+
+
+def profile_record(m: Model, p: Any) -> dict[str, Any]:
+    """The profile part of a report: summary, warnings, figures (plotly JSON), overlays, per-node times."""
+    from .runtime import Profile
+
+    if not isinstance(p, Profile):
+        raise InspectError(
+            f"profile must be an oi.Profile (from oi.profile or Profile.from_json), not {type(p).__name__}"
+        )
+    ids = frozenset(m.nodes.index)
+    bn = p.by_node()
+    known = [nid for nid in bn.index if nid in ids]
+    if len(bn) and not known:
+        raise InspectError(
+            "the profile's node ids match no node of this model (e.g. "
+            f"{bn.index[0]!r}); pass the model the profile was made from"
+        )
+    s = p.summary()
+    figures = [("op_types", p.figure_op_types()), ("top_nodes", p.figure_top_nodes())]
+    if p.n_runs:
+        figures.append(("timeline", p.figure_timeline(0)))
+    nodes = {}
+    for nid in known:
+        r = bn.loc[nid]
+        nodes[str(nid)] = {
+            "mean_us": _num(r["mean_us"]), "p50_us": _num(r["p50_us"]), "p90_us": _num(r["p90_us"]),
+            "share": _num(r["share"]), "calls": _num(r["calls"]), "provider": _text(r["provider"]),
+            "kernel": _text(r["kernel"]), "mapping": _text(r["mapping"]),
+            "fused_with": [str(x) for x in r["fused_with"]],
+        }  # fmt: skip
+    return {
+        "summary": {
+            "runs": s["runs"],
+            "mean_run_us": _num(s["mean_run_us"]),
+            "mean_kernel_us": _num(s["mean_kernel_us"]),
+            "coverage": _num(s["coverage"]),
+            "optimization": _text(s["optimization"]) if s["optimization"] else "",
+            "providers": [str(x) for x in (s["providers"] or [])],
+            "source": _text(p.meta.get("source") or ""),
+        },
+        "warnings": [str(w) for w in s["warnings"]],
+        "figures": [{"id": k, "fig": _figure_json(f)} for k, f in figures],
+        "overlays": {  # moved to the report's top-level "overlays" by report_data
+            k: {**_clean_overlay(p.overlay(k), ids), "menu": label} for k, label in PROFILE_OVERLAYS.items()
+        },
+        "nodes": nodes,
+        "unmatched_nodes": len(bn) - len(known),
+    }
+
+
+RunsArg = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+def normalise_runs(runs: RunsArg) -> list[tuple[str, dict[str, Any]]]:
+    """``runs`` as (label, {name: array}) pairs: one dict of arrays is one run; a list of ``oi.run``
+    results is labelled 'run 0', 'run 1', ...; a dict of such dicts keeps its keys as labels."""
+    if runs is None:
+        return []
+    if isinstance(runs, Mapping):
+        if runs and all(isinstance(v, Mapping) for v in runs.values()):
+            return [(str(k), dict(v)) for k, v in runs.items()]
+        if any(isinstance(v, Mapping) for v in runs.values()):
+            raise InspectError(
+                "runs mixes arrays and dicts; pass {name: array} for one run or {label: {name: array}} for several"
+            )
+        return [("run", dict(runs))]
+    if isinstance(runs, (list, tuple)):
+        out = []
+        for i, r in enumerate(runs):
+            if not isinstance(r, Mapping):
+                raise InspectError(
+                    f"runs[{i}] is a {type(r).__name__}; each run must be a dict {{name: array}} as oi.run returns"
+                )
+            out.append((f"run {i}", dict(r)))
+        return out
+    raise InspectError(
+        f"runs must be a dict {{name: array}}, a list of oi.run results or None, not {type(runs).__name__}"
+    )
+
+
+def _tensor_id_of(m: Model, key: str) -> str | None:
+    if key in m.tensors.index:
+        return key
+    try:
+        return m.tensor_id(key)
+    except InspectError:
+        return None
+
+
+def runs_record(m: Model, runs: RunsArg) -> list[dict[str, Any]]:
+    """Tensor summaries (statistics, histogram bin counts, first values) of each run's tensors."""
+    out = []
+    for label, values in normalise_runs(runs):
+        rows = []
+        for key, v in values.items():
+            try:
+                block = _tensor_block(v)
+            except (TypeError, ValueError) as exc:
+                raise InspectError(
+                    f"runs[{label!r}][{key!r}] is not an array ({exc}); pass numpy arrays"
+                ) from exc
+            tid = _tensor_id_of(m, str(key))
+            producer = m.tensors.at[tid, "producer"] if tid is not None else None
+            rows.append({"name": str(key), "tid": tid, "producer": producer, **block})
+        out.append({"label": label, "tensors": rows})
+    return out
+
+
+# -- the page ----------------------------------------------------------------------------------------
+
+
+def _overlay_choice(
+    overlay: str | Mapping[str, Any] | None, prof: dict[str, Any] | None, ids: frozenset[str]
+) -> tuple[str, dict[str, Any] | None]:
+    """(initial overlay key, a custom overlay to add to the menu or None)."""
+    if isinstance(overlay, Mapping):
+        if not overlay or not overlay.get("values"):
+            return "none", None
+        return "custom", {
+            **_clean_overlay(overlay, ids),
+            "menu": str(overlay.get("label") or "custom overlay"),
+        }
+    if overlay is None:
+        return ("mean_us" if prof else "none"), None
+    if overlay == "none":
+        return "none", None
+    if prof is None or overlay not in prof["overlays"]:
+        have = ["none", *(prof["overlays"] if prof else [])]  # before report_data moves them
+        raise InspectError(
+            f"overlay={overlay!r} is not available in this report; use one of {have} or an overlay dict"
+        )
+    return overlay, None
+
+
+def report_data(
+    m: Model,
+    profile: Any = None,
+    runs: RunsArg = None,
+    *,
+    title: str | None = None,
+    selected: Iterable[str] = (),
+    overlay: str | Mapping[str, Any] | None = None,
+    weights: bool = True,
+) -> dict[str, Any]:
+    """Everything a report shows, as one JSON-ready dict (the page's ``oi-data`` script)."""
+    from . import __version__
+
+    ids = frozenset(m.nodes.index)
+    sel = [str(s) for s in ([selected] if isinstance(selected, str) else selected)]
+    bad = [s for s in sel if s not in ids]
+    if bad:
+        raise InspectError(f"selected: {bad[0]!r} is not a node id of this model; use ids from m.nodes.index")
+    nodes, weight_ids = node_records(m)
+    prof = profile_record(m, profile) if profile is not None else None
+    start, custom = _overlay_choice(overlay, prof, ids)
+    overlays: dict[str, Any] = prof.pop("overlays") if prof else {}
+    if custom is not None:
+        overlays["custom"] = custom
+    name = m.path.name if m.path is not None else (m.proto.graph.name or "model")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": title if title is not None else f"{name}: onnx-inspect report",
+        "generator": f"onnx-inspect {__version__}",
+        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "summary": _summary_json(m),
+        "payload": graph_payload(m),
+        "nodes": nodes,
+        "weights": weight_records(m, weight_ids, read=weights),
+        "weights_read": bool(weights),
+        "profile": prof,
+        "overlays": overlays,
+        "overlay": start,
+        "runs": runs_record(m, runs),
+        "selected": sel,
+    }
+
+
+def _bundle() -> tuple[str, str]:
+    if not (ESM.is_file() and CSS.is_file()):
+        raise InspectError(
+            f"the graph view's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip, "
+            "or run `npm ci && npm run build` in the js/ folder of a source checkout."
+        )
+    return ESM.read_text(encoding="utf-8"), CSS.read_text(encoding="utf-8")
+
+
+def _needs_plotly(data: Mapping[str, Any]) -> bool:
+    return bool(data["profile"] or data["runs"] or any(w.get("hist") for w in data["weights"].values()))
+
+
+def _css_safe(css: str) -> str:
+    return css.replace("</", "<\\/")
+
+
+def report_html(
+    m: Model | str | os.PathLike[str] | bytes | Any,
+    profile: Any = None,
+    runs: RunsArg = None,
+    *,
+    title: str | None = None,
+    selected: Iterable[str] = (),
+    overlay: str | Mapping[str, Any] | None = None,
+    weights: bool = True,
+) -> str:
+    """The report as one HTML string (see :func:`report`)."""
+    model = m if isinstance(m, Model) else load(m)
+    esm, css = _bundle()
+    data = report_data(model, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
+    nonce = secrets.token_urlsafe(18)
+    plotly = f"<script nonce='{nonce}'>{plotly_js()}</script>\n" if _needs_plotly(data) else ""
+    return (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{content_security_policy(nonce)}\">\n"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+        "<meta name='referrer' content='no-referrer'>\n"
+        f"<meta name='generator' content='{html.escape(data['generator'], quote=True)}'>\n"
+        f"<title>{html.escape(data['title'])}</title>\n"
+        f"<style>{_css_safe(css)}</style>\n<style>{_css_safe(_REPORT_CSS)}</style>\n"
+        "</head>\n<body>\n"
+        "<noscript><p class='oi-noscript'>This onnx-inspect report needs JavaScript to show the model.</p></noscript>\n"
+        f"{_BODY}\n"
+        f"<script type='application/json' id='oi-data'>{json_for_script(data)}</script>\n"
+        f"<script type='application/json' id='oi-graphview-esm'>{json_for_script(esm)}</script>\n"
+        f"{plotly}"
+        f"<script nonce='{nonce}'>{_REPORT_JS}</script>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def report(
+    m: Model | str | os.PathLike[str] | bytes | Any,
+    path: str | os.PathLike[str],
+    profile: Any = None,
+    runs: RunsArg = None,
+    *,
+    title: str | None = None,
+    selected: Iterable[str] = (),
+    overlay: str | Mapping[str, Any] | None = None,
+    weights: bool = True,
+) -> Path:
+    """Write a self-contained HTML report of ``m`` to ``path`` (opens offline, makes no requests).
+
+    It has the interactive graph, every node's details and weight statistics (histograms on click),
+    with ``profile`` (an ``oi.Profile``) its figures and a latency/provider overlay switch, and with
+    ``runs`` ({name: array}, a list of ``oi.run`` results, or {label: {name: array}}) tensor summaries.
+    ``selected`` preselects node ids; ``overlay`` is the first overlay shown ('mean_us', 'provider',
+    'none', or a ``GraphView.overlay`` dict); ``weights=False`` reads no weight.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise InspectError(
+            f"report path {str(out)!r} is a folder; pass a file name such as {str(out / 'report.html')!r}"
+        )
+    if not out.parent.is_dir():
+        raise InspectError(
+            f"cannot write the report to {str(out)!r}: folder {str(out.parent)!r} does not exist"
+        )
+    text = report_html(m, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InspectError(f"cannot write the report to {str(out)!r}: {exc.strerror or exc}") from exc
+    return out
+
+
+_BODY = """<div class='oi-report' data-oi-report='loading'>
+<header class='oi-report-head'><h1 class='oi-report-title'></h1><div class='oi-report-sub'></div></header>
+<nav class='oi-report-nav'></nav>
+<section class='oi-report-section' id='oi-graph-section'>
+<div class='oi-report-bar'><label class='oi-overlay-label'>overlay <select class='oi-overlay-select'></select></label>
+<span class='oi-report-hint'>Click a node for its details; double-click a group to expand it.</span></div>
+<div class='oi-report-split'><div class='oi-report-graph'></div><aside class='oi-details'></aside></div>
+</section>
+<section class='oi-report-section' id='oi-profile-section' hidden><h2>Profile</h2><div class='oi-profile'></div></section>
+<section class='oi-report-section' id='oi-runs-section' hidden><h2>Runs</h2><div class='oi-runs'></div></section>
+<section class='oi-report-section' id='oi-model-section'><h2>Model</h2><div class='oi-model'></div></section>
+<footer class='oi-report-foot'></footer>
+</div>"""
+
+
+_REPORT_CSS = """
+body { margin: 0; background: #fff; color: rgba(0,0,0,.87);
+  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.oi-report { max-width: 1800px; margin: 0 auto; padding: 0 16px 24px; }
+.oi-report-head { padding: 12px 0 4px; }
+.oi-report-title { font-size: 20px; margin: 0; word-break: break-all; }
+.oi-report-sub, .oi-report-foot, .oi-note, .oi-report-hint { color: rgba(0,0,0,.54); }
+.oi-report-nav { display: flex; gap: 14px; padding: 4px 0 8px; border-bottom: 1px solid #e0e0e0; }
+.oi-report-nav a { color: #1976d2; text-decoration: none; }
+.oi-report-section h2 { font-size: 16px; margin: 18px 0 8px; }
+.oi-report-bar { display: flex; gap: 16px; align-items: center; padding: 8px 0; flex-wrap: wrap; }
+.oi-report-split { display: grid; grid-template-columns: minmax(0, 1fr) minmax(360px, 38%); gap: 12px; }
+.oi-report-graph { min-width: 0; }
+.oi-details { border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px 10px; height: 680px;
+  overflow: auto; box-sizing: border-box; }
+.oi-details h3 { font-size: 15px; margin: 2px 0 6px; word-break: break-all; }
+.oi-details h4 { font-size: 13px; margin: 12px 0 4px; }
+.oi-table { border-collapse: collapse; margin: 2px 0 6px; font-size: 12px; }
+.oi-table th, .oi-table td { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: left;
+  vertical-align: top; }
+.oi-table td { overflow-wrap: break-word; }
+.oi-table td.oi-num { white-space: nowrap; }
+.oi-table td.oi-mono, .oi-table td.oi-wrap, .oi-kv td, .oi-meta td, .oi-meta th { overflow-wrap: anywhere; }
+.oi-table thead th { border-bottom: 1px solid #bbb; }
+.oi-table .oi-num { text-align: right; font-variant-numeric: tabular-nums; }
+.oi-default td, .oi-default th { color: rgba(0,0,0,.5); }
+.oi-mono, .oi-table td.oi-mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.oi-doc { white-space: pre-wrap; background: #f7f7f7; padding: 6px; border-radius: 3px; margin: 4px 0;
+  max-height: 200px; overflow: auto; }
+.oi-link { background: none; border: none; padding: 0; color: #1976d2; cursor: pointer; font: inherit;
+  text-align: left; white-space: normal; overflow-wrap: anywhere; }
+.oi-link:hover { text-decoration: underline; }
+.oi-btn-small { font: inherit; font-size: 11px; padding: 1px 6px; cursor: pointer; }
+.oi-weight { border-top: 1px solid #eee; padding: 4px 0; }
+.oi-hist { width: 100%; height: 260px; }
+.oi-run-hist .oi-hist { width: min(900px, 90vw); }
+.oi-fig { width: 100%; min-height: 300px; margin-bottom: 8px; }
+.oi-warning { color: #8a5300; }
+.oi-error { color: #d32f2f; }
+.oi-section-note { margin: 4px 0; }
+@media (max-width: 900px) { .oi-report-split { grid-template-columns: 1fr; } }
+"""
+
+
+# The page's own script: reads the oi-data JSON, boots the graph bundle from a Blob URL with a small
+# anywidget-model stand-in, and builds every panel with textContent/attribute setters (no innerHTML).
+_REPORT_JS = r"""
+(() => {
+  "use strict";
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const root = $(".oi-report");
+  const data = JSON.parse(document.getElementById("oi-data").textContent);
+
+  function h(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function fmt(v) {
+    if (v === null || v === undefined) return "";
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return String(v);
+      if (Number.isInteger(v)) return v.toLocaleString("en-US");
+      const a = Math.abs(v);
+      if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
+      return String(Number(v.toPrecision(4)));
+    }
+    return String(v);
+  }
+  function fmtBytes(n) {
+    if (n === null || n === undefined) return "?";
+    const units = ["B", "kB", "MB", "GB", "TB"];
+    let i = 0;
+    while (Math.abs(n) >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+    return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+  }
+  function pct(v) { return v === null || v === undefined ? "" : `${(100 * v).toFixed(1)}%`; }
+  /** A table; a cell is text, a number (right-aligned), a DOM node, or {text, cls}. */
+  function table(head, rows, cls) {
+    const t = h("table", `oi-table ${cls || ""}`);
+    if (head) {
+      const tr = h("tr");
+      for (const c of head) tr.appendChild(h("th", "", c));
+      t.appendChild(h("thead")).appendChild(tr);
+    }
+    const body = t.appendChild(h("tbody"));
+    for (const row of rows) {
+      const tr = body.appendChild(h("tr", row.cls || ""));
+      (row.cells || row).forEach((c, k) => {
+        const td = h(k === 0 && row.th ? "th" : "td");
+        if (c instanceof Node) td.appendChild(c);
+        else if (c && typeof c === "object") { td.textContent = c.text === undefined ? "" : String(c.text); if (c.cls) td.className = c.cls; }
+        else if (typeof c === "number") { td.textContent = fmt(c); td.className = "oi-num"; }
+        else td.textContent = c === null || c === undefined ? "" : String(c);
+        tr.appendChild(td);
+      });
+    }
+    return t;
+  }
+  function kv(pairs) {
+    const shown = pairs.filter((p) => p[1] !== null && p[1] !== undefined && p[1] !== "");
+    return table(null, shown.map((p) => ({ th: true, cells: [p[0], { text: fmt(p[1]) }] })), "oi-kv");
+  }
+
+  // ---- the graph: bundle from a Blob URL, driven by a minimal anywidget model ----
+  function makeModel(state) {
+    const listeners = new Map();
+    return {
+      get: (k) => state[k],
+      set(k, v) {
+        const old = state[k];
+        state[k] = v;
+        if (old !== v) for (const cb of [...(listeners.get(`change:${k}`) || [])]) cb();
+      },
+      on(ev, cb) { if (!listeners.has(ev)) listeners.set(ev, []); listeners.get(ev).push(cb); },
+      off(ev, cb) { const l = listeners.get(ev); if (l && cb) l.splice(l.indexOf(cb) >>> 0, 1); else listeners.delete(ev); },
+      save_changes() {},
+      send() {},
+    };
+  }
+  const overlays = data.overlays || {};
+  const model = makeModel({
+    _payload: data.payload,
+    selected: data.selected || [],
+    overlay: data.overlay && overlays[data.overlay] ? overlays[data.overlay] : {},
+    height: "680px",
+  });
+  const select = (ids) => model.set("selected", ids);
+
+  async function bootGraph() {
+    const host = $(".oi-report-graph");
+    try {
+      const src = JSON.parse(document.getElementById("oi-graphview-esm").textContent);
+      const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+      const mod = await import(url);
+      mod.default.render({ model, el: host });
+    } catch (err) {
+      const box = h("div", "oi-graph oi-error", `onnx-inspect graph view could not start: ${err}`);
+      box.setAttribute("data-oi-state", "error");
+      host.appendChild(box);
+    }
+  }
+
+  // ---- overlay switch ----
+  function setupOverlay() {
+    const sel = $(".oi-overlay-select");
+    const keys = Object.keys(overlays);
+    if (keys.length === 0) { $(".oi-overlay-label").hidden = true; return; }
+    sel.appendChild(new Option("none", "none"));
+    for (const k of keys) sel.appendChild(new Option(overlays[k].menu || overlays[k].label || k, k));
+    sel.value = data.overlay && overlays[data.overlay] ? data.overlay : "none";
+    sel.addEventListener("change", () => { model.set("overlay", overlays[sel.value] || {}); });
+  }
+
+  // ---- plots ----
+  const plotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
+  function histPlot(el, hist) {
+    if (!window.Plotly) { el.textContent = "plotly is not included in this report"; return; }
+    const n = hist.counts.length;
+    const w = (hist.hi - hist.lo) / n;
+    const x = [], lo = [], hi = [];
+    for (let i = 0; i < n; i++) { x.push(hist.lo + (i + 0.5) * w); lo.push(hist.lo + i * w); hi.push(hist.lo + (i + 1) * w); }
+    window.Plotly.newPlot(el, [{
+      type: "bar", x, y: hist.counts, width: w, marker: { line: { width: 0 } },
+      customdata: lo.map((v, i) => [v, hi[i]]),
+      hovertemplate: "[%{customdata[0]:.4g}, %{customdata[1]:.4g}): %{y}<extra></extra>",
+    }], {
+      bargap: 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
+      xaxis: { title: { text: "value" } }, yaxis: { title: { text: hist.sampled ? "count (sample)" : "count" } },
+    }, plotConfig);
+  }
+  function histToggle(hist) {
+    const wrap = h("div");
+    if (!hist) { wrap.appendChild(h("span", "oi-note", "no finite values to plot")); return wrap; }
+    const btn = h("button", "oi-btn-small oi-hist-btn", "histogram");
+    btn.type = "button";
+    const plot = h("div", "oi-hist");
+    plot.hidden = true;
+    btn.addEventListener("click", () => {
+      plot.hidden = !plot.hidden;
+      if (!plot.hidden && !plot.dataset.drawn) { plot.dataset.drawn = "1"; histPlot(plot, hist); }
+    });
+    wrap.append(btn, plot);
+    return wrap;
+  }
+  function statsTable(s) {
+    return table(["min", "max", "mean", "std", "NaN", "Inf", "zeros"],
+      [[s.min, s.max, s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }]], "oi-stats");
+  }
+  function headText(vals) { return vals && vals.length ? `first values: ${vals.map(fmt).join(", ")}` : ""; }
+  function tensorBlock(title, rec, facts) {
+    const box = h("div", "oi-weight");
+    box.appendChild(h("div", "oi-mono", title));
+    if (facts) box.appendChild(h("div", "oi-note", facts));
+    if (rec.error) { box.appendChild(h("div", "oi-error", rec.error)); return box; }
+    if (rec.stats) {
+      box.appendChild(statsTable(rec.stats));
+      const ht = headText(rec.head);
+      if (ht) box.appendChild(h("div", "oi-note oi-mono", ht));
+      box.appendChild(histToggle(rec.hist));
+    }
+    return box;
+  }
+
+  // ---- node details ----
+  const details = $(".oi-details");
+  const runIndex = (data.runs || []).map((r) => {
+    const m = new Map();
+    for (const t of r.tensors) { m.set(t.name, t); if (t.tid) m.set(t.tid, t); }
+    return m;
+  });
+  function nodeLink(id) {
+    if (!data.nodes[id]) return h("span", "oi-mono", id);
+    const b = h("button", "oi-link oi-mono", id);
+    b.type = "button";
+    b.title = "select this node";
+    b.addEventListener("click", () => select([id]));
+    return b;
+  }
+  function linkList(ids) {
+    const span = h("span");
+    (ids || []).forEach((id, k) => { if (k) span.appendChild(document.createTextNode(", ")); span.appendChild(nodeLink(id)); });
+    return span;
+  }
+  function ioTable(rows, which) {
+    return table(["slot", "name", "dtype", "shape", "kind", which === "ins" ? "producer" : "consumers"],
+      rows.map((r) => [r[0], { text: r[1] || "(omitted)", cls: "oi-mono" }, r[3], { text: r[4] + (r[5] && r[5] !== "declared" ? ` (${r[5]})` : ""), cls: "oi-wrap" }, r[6],
+        which === "ins" ? (r[7] ? nodeLink(r[7]) : "") : linkList(r[7])]), `oi-io oi-${which}`);
+  }
+  function showDetails() {
+    const ids = model.get("selected") || [];
+    details.replaceChildren();
+    if (ids.length === 0) {
+      details.appendChild(h("p", "oi-note", "Click a node in the graph to see its attributes, inputs, outputs and weights."));
+      return;
+    }
+    const id = ids[0];
+    const n = data.nodes[id];
+    if (!n) { details.appendChild(h("p", "oi-error", `unknown node ${id}`)); return; }
+    details.setAttribute("data-node-id", id);
+    const title = h("h3", "oi-node-title", n.op);
+    if (ids.length > 1) title.appendChild(h("span", "oi-note", ` (+${ids.length - 1} more selected)`));
+    details.appendChild(title);
+    details.appendChild(kv([["id", id], ["name", n.name || "(unnamed)"], ["domain", `${n.domain}${n.opset ? ` (opset ${n.opset})` : ""}`],
+      ["graph", n.graph], ["scope", n.scope || "(top)"], ["profiler name", n.ort !== id ? n.ort : ""],
+      ["bodies", n.bodies.join(", ")]]));
+    if (n.doc) details.appendChild(h("div", "oi-doc", n.doc));
+    if (n.meta.length) details.appendChild(table(["metadata", "value"], n.meta.map((p) => ({ th: true, cells: p })), "oi-meta"));
+    const prof = data.profile && data.profile.nodes[id];
+    if (prof) {
+      details.appendChild(h("h4", "", "Profile"));
+      details.appendChild(kv([["mean", `${fmt(prof.mean_us)} us/run`], ["p50 / p90", `${fmt(prof.p50_us)} / ${fmt(prof.p90_us)} us`],
+        ["share", pct(prof.share)], ["calls per run", fmt(prof.calls)], ["provider", prof.provider], ["kernel", prof.kernel],
+        ["fused with", prof.fused_with.join(", ")]]));
+    } else if (data.profile) {
+      details.appendChild(h("p", "oi-note", "No profiled kernel time on this node (fused into another, or not run)."));
+    }
+    details.appendChild(h("h4", "", "Attributes"));
+    if (n.attrs.length) {
+      details.appendChild(table(["attribute", "type", "value"], n.attrs.map((a) => ({
+        th: true, cls: a[3] === "set" ? "" : "oi-default",
+        cells: [a[0], a[1], { text: a[3] === "default" ? `${a[2]} (default)` : a[2], cls: "oi-mono" }],
+      })), "oi-attrs"));
+    } else details.appendChild(h("p", "oi-note", "no attributes"));
+    details.appendChild(h("h4", "", "Inputs"));
+    details.appendChild(ioTable(n.ins, "ins"));
+    details.appendChild(h("h4", "", "Outputs"));
+    details.appendChild(ioTable(n.outs, "outs"));
+    if (n.w.length) {
+      details.appendChild(h("h4", "", "Weights"));
+      for (const tid of n.w) {
+        const w = data.weights[tid];
+        if (!w) continue;
+        const facts = `${w.dtype}[${w.shape}], ${fmtBytes(w.nbytes)}, ${w.where}`;
+        const block = tensorBlock(w.name, w, facts);
+        block.setAttribute("data-tensor-id", tid);
+        details.appendChild(block);
+      }
+      if (!data.weights_read) details.appendChild(h("p", "oi-note", "Weight values were left out of this report (weights=False)."));
+    }
+    const runRows = [];
+    (data.runs || []).forEach((r, k) => {
+      for (const o of n.outs) {
+        const t = o[2] && (runIndex[k].get(o[2]) || runIndex[k].get(o[1]));
+        if (t) runRows.push([r.label, t]);
+      }
+    });
+    if (runRows.length) {
+      details.appendChild(h("h4", "", "Values from runs"));
+      for (const [label, t] of runRows) {
+        details.appendChild(tensorBlock(`${t.name} (${label})`, t, `${t.stats.dtype}[${t.stats.shape.join("×")}]`));
+      }
+    }
+  }
+
+  // ---- profile, runs and model sections ----
+  function renderProfile() {
+    const p = data.profile;
+    if (!p) return;
+    const sec = $("#oi-profile-section");
+    sec.hidden = false;
+    const box = $(".oi-profile");
+    const s = p.summary;
+    box.appendChild(kv([["runs", fmt(s.runs)], ["mean run", `${fmt(s.mean_run_us)} us`], ["kernel time per run", `${fmt(s.mean_kernel_us)} us`],
+      ["on model nodes", pct(s.coverage)], ["providers", s.providers.join(", ")], ["optimization", s.optimization], ["source", s.source]]));
+    if (p.unmatched_nodes) box.appendChild(h("p", "oi-warning", `${p.unmatched_nodes} profiled node id(s) are not nodes of this model and are left out.`));
+    for (const w of p.warnings) box.appendChild(h("p", "oi-warning", w));
+    for (const f of p.figures) {
+      const div = h("div", `oi-fig oi-fig-${f.id}`);
+      box.appendChild(div);
+      if (window.Plotly) window.Plotly.newPlot(div, f.fig.data || [], f.fig.layout || {}, plotConfig);
+    }
+  }
+  function renderRuns() {
+    if (!data.runs || !data.runs.length) return;
+    $("#oi-runs-section").hidden = false;
+    const box = $(".oi-runs");
+    const head = ["tensor", "producer", "dtype", "shape", "min", "max", "mean", "std", "NaN", "Inf", "zeros", ""];
+    for (const r of data.runs) {
+      box.appendChild(h("h3", "", r.label));
+      const rows = r.tensors.map((t) => {
+        const s = t.stats;
+        return [{ text: t.name, cls: "oi-mono" }, t.producer ? nodeLink(t.producer) : "", s.dtype, s.shape.join("×") || "scalar",
+          s.min, s.max, s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }, ""];
+      });
+      const tbl = table(head, rows, "oi-run");
+      tbl.querySelectorAll("tbody tr").forEach((tr, k) => {
+        const hist = r.tensors[k].hist;
+        const cell = tr.lastElementChild;
+        if (!hist) { cell.appendChild(h("span", "oi-note", "no finite values")); return; }
+        const btn = cell.appendChild(h("button", "oi-btn-small oi-hist-btn", "histogram"));
+        btn.type = "button";
+        let extra = null;
+        btn.addEventListener("click", () => {
+          if (extra) { extra.hidden = !extra.hidden; return; }
+          extra = h("tr", "oi-run-hist");
+          const td = extra.appendChild(h("td"));
+          td.colSpan = head.length;
+          const plot = td.appendChild(h("div", "oi-hist"));
+          tr.after(extra);
+          histPlot(plot, hist);
+        });
+      });
+      box.appendChild(tbl);
+    }
+  }
+  function renderModel() {
+    const s = data.summary;
+    const box = $(".oi-model");
+    box.appendChild(kv([["file", s.file || "(in-memory model)"], ["producer", s.producer || "?"], ["IR version", s.ir_version],
+      ["opsets", s.opsets.map((o) => `${o[0]} ${o[1]}`).join(", ")], ["graph", s.graph_name], ["domain", s.domain],
+      ["model version", s.model_version || ""],
+      ["nodes", `${fmt(s.n_nodes)} in the main graph, ${fmt(s.n_nodes_total)} in all`],
+      ["bodies / functions", s.n_subgraphs || s.n_functions ? `${s.n_subgraphs} / ${s.n_functions}` : ""],
+      ["parameters", `${fmt(s.n_params)} (${fmtBytes(s.param_bytes)})`]]));
+    if (s.doc_string) box.appendChild(h("div", "oi-doc", s.doc_string));
+    for (const w of s.warnings) box.appendChild(h("p", "oi-warning", w));
+    if (s.metadata.length) { box.appendChild(h("h3", "", "Metadata")); box.appendChild(table(["key", "value"], s.metadata.map((p) => ({ th: true, cells: p })), "oi-meta")); }
+    box.appendChild(h("h3", "", "Inputs and outputs"));
+    box.appendChild(table(["kind", "name", "dtype", "shape"], [...s.inputs.map((r) => ["input", ...r]), ...s.outputs.map((r) => ["output", ...r])], "oi-model-io"));
+    box.appendChild(h("h3", "", "Op types"));
+    box.appendChild(table(["op type", "count"], s.op_types, "oi-ops"));
+  }
+  function renderChrome() {
+    $(".oi-report-title").textContent = data.title;
+    const s = data.summary;
+    $(".oi-report-sub").textContent = `${fmt(s.n_nodes_total)} nodes · ${fmt(s.n_params)} parameters · ${data.generator} · ${data.created}`;
+    const nav = $(".oi-report-nav");
+    const links = [["#oi-graph-section", "Graph"], ["#oi-profile-section", "Profile", !!data.profile], ["#oi-runs-section", "Runs", (data.runs || []).length > 0], ["#oi-model-section", "Model"]];
+    for (const [href, text, on] of links) {
+      if (on === false) continue;
+      const a = h("a", "", text);
+      a.setAttribute("href", href);
+      nav.appendChild(a);
+    }
+    $(".oi-report-foot").textContent = "Self-contained report: it makes no network requests.";
+  }
+
+  renderChrome();
+  setupOverlay();
+  model.on("change:selected", showDetails);
+  showDetails();
+  renderModel();
+  renderRuns();
+  renderProfile();
+  bootGraph().finally(() => root.setAttribute("data-oi-report", "ready"));
+})();
+"""
+
+
+__all__ = [
+    "content_security_policy",
+    "json_for_script",
+    "node_records",
+    "normalise_runs",
+    "profile_record",
+    "report",
+    "report_data",
+    "report_html",
+    "runs_record",
+    "weight_records",
+]

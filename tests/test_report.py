@@ -1,0 +1,415 @@
+"""oi.report / report_html: one self-contained file, plotly once, safe JSON, CSP, every node's details.
+
+Browser behaviour (zero requests, clicks, overlays, injection) is in tests/browser/test_report_browser.py;
+here the HTML text and the embedded data are checked in Python.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import importlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onnx_inspect as oi
+from onnx_inspect.testing import (
+    constant_weights,
+    control_flow,
+    conv_model,
+    save_with_external_data,
+    transformer_like,
+    with_function,
+)
+from onnx_inspect.views import details as D
+
+# the module, not the oi.report function that shadows it as an attribute of the package
+R = importlib.import_module("onnx_inspect.report")
+
+EVIL = '<img src=x onerror="window.__oi_pwned=1"></script><script>window.__oi_pwned=1</script><!--'
+PLOTLY_BANNER = re.compile(r"plotly\.js v\d+\.\d+\.\d+")
+
+
+def evil_model() -> onnx.ModelProto:
+    """A valid, runnable model whose names, doc strings, metadata and attribute strings are markup."""
+    x = "x<b>in</b>"
+    w = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), "w" + EVIL)
+    n1 = helper.make_node("MatMul", [x, w.name], ["h" + EVIL], name="mm" + EVIL, doc_string="doc " + EVIL)
+    n2 = helper.make_node("Relu", ["h" + EVIL], ["y"], name="relu<script>window.__oi_pwned=1</script>")
+    n3 = helper.make_node("Constant", [], ["label"], name="const" + EVIL, value_string=EVIL)
+    for n in (n1, n2, n3):
+        p = n.metadata_props.add()
+        p.key, p.value = "k" + EVIL, "v" + EVIL
+    g = helper.make_graph(
+        [n1, n2, n3],
+        "graph" + EVIL,
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [4, 2])],
+        [
+            helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 3]),
+            helper.make_tensor_value_info("label", TensorProto.STRING, []),
+        ],
+        [w],
+        doc_string="graph doc " + EVIL,
+    )
+    m = helper.make_model(
+        g,
+        opset_imports=[helper.make_opsetid("", 17)],
+        producer_name="producer" + EVIL,
+        doc_string="doc " + EVIL,
+    )
+    m.ir_version = 10
+    helper.set_model_props(m, {"author" + EVIL: "meta " + EVIL})
+    return m
+
+
+class Scripts(html.parser.HTMLParser):
+    """Collects every element start tag and the text of each <script> as a browser's tokenizer sees them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._in: dict[str, str | None] | None = None
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._in, self._buf = dict(attrs), []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._in is not None:
+            self.scripts.append((self._in, "".join(self._buf)))
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in is not None:
+            self._buf.append(data)
+
+
+def parse(text: str) -> Scripts:
+    p = Scripts()
+    p.feed(text)
+    p.close()
+    return p
+
+
+def data_of(text: str) -> dict:
+    (attrs, body), *_ = [s for s in parse(text).scripts if s[0].get("id") == "oi-data"]
+    assert attrs.get("type") == "application/json"
+    return json.loads(body)
+
+
+@pytest.fixture(scope="module")
+def small():
+    m = oi.load(transformer_like(layers=2))
+    return m, oi.profile(m, runs=3, warmup=1)
+
+
+@pytest.fixture(scope="module")
+def small_html(small):
+    m, p = small
+    return R.report_html(m, p, oi.run(m, outputs="all"))
+
+
+def test_json_for_script_escapes_markup_and_round_trips():
+    value = {"a": "</script><script>alert(1)</script><!-- & \u2028 \u2029", "b": [1.5, None, "ok"]}
+    text = R.json_for_script(value)
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in text
+    assert json.loads(text) == value
+    with pytest.raises(ValueError):
+        R.json_for_script({"nan": float("nan")})  # NaN is not JSON; converters must clean it first
+
+
+def test_report_has_one_plotly_copy_csp_and_nonced_scripts(small_html):
+    text = small_html
+    assert len(PLOTLY_BANNER.findall(text)) == 1
+    doc = parse(text)
+    metas = [
+        a
+        for t, a in doc.tags
+        if t == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"
+    ]
+    assert len(metas) == 1
+    csp = metas[0]["content"] or ""
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["connect-src"] == "'none'"
+    assert directives["img-src"] == "data: blob:"
+    assert "unsafe-eval" not in csp and "unsafe-inline" not in directives["script-src"]
+    nonce = re.fullmatch(r"'nonce-([A-Za-z0-9_-]+)' blob:", directives["script-src"]).group(1)
+    # the CSP meta comes before any script or style
+    first_code = min(text.index("<script"), text.index("<style"))
+    assert text.index("Content-Security-Policy") < first_code
+    runnable = [a for a, _ in doc.scripts if a.get("type") != "application/json"]
+    assert len(runnable) == 2  # plotly.js and the page's own script
+    assert all(a.get("nonce") == nonce for a in runnable)
+    assert [a.get("id") for a, _ in doc.scripts if a.get("type") == "application/json"] == [
+        "oi-data",
+        "oi-graphview-esm",
+    ]
+    # no element of the page's markup loads or links anything
+    assert not [(t, a) for t, a in doc.tags if {"src", "href", "srcset", "action", "data"} & set(a)]
+
+
+def test_embedded_bundle_is_the_widget_bundle(small_html):
+    doc = parse(small_html)
+    (_, body), *_ = [s for s in doc.scripts if s[0].get("id") == "oi-graphview-esm"]
+    assert json.loads(body) == R.ESM.read_text(encoding="utf-8")
+    assert R.CSS.read_text(encoding="utf-8").replace("</", "<\\/") in small_html
+
+
+def test_every_node_has_details_and_weights_have_histograms(small):
+    m, p = small
+    data = R.report_data(m, p)
+    assert set(data["nodes"]) == set(m.nodes.index)
+    assert data["payload"]["model"]["n_nodes"] == len(m.nodes)
+    nid = "/layers.0/attn/MatMul_2"
+    n = data["nodes"][nid]
+    assert n["op"] == "MatMul" and n["scope"] == "layers.0/attn"
+    assert n["w"] == ["layers.0.attn.q"]
+    ins = {r[1]: r for r in n["ins"]}
+    assert ins["layers.0.attn.q"][3:5] == ["float32", "8×8"]
+    assert ins["layers.0.attn.q"][6] == "initializer"
+    ln = data["nodes"]["/layers.0/ln1/LayerNormalization_1"]
+    attrs = {a[0]: a for a in ln["attrs"]}
+    assert attrs["axis"][1:] == ["int", "-1", "set"]
+    assert attrs["epsilon"][3] == "default"
+    # weight statistics and histogram bin counts agree with numpy
+    w = data["weights"]["layers.0.attn.q"]
+    arr = m.weight("layers.0.attn.q")
+    assert w["shape"] == "8×8" and w["nbytes"] == arr.nbytes
+    assert w["stats"]["min"] == pytest.approx(float(arr.min()))
+    assert w["stats"]["std"] == pytest.approx(float(arr.std()), rel=1e-6)
+    assert sum(w["hist"]["counts"]) == arr.size and len(w["hist"]["counts"]) == R.HIST_BINS
+    assert w["head"] == pytest.approx(arr.reshape(-1)[: R.PREVIEW_VALUES].tolist())
+    # every weight any node refers to is in the table
+    assert {t for rec in data["nodes"].values() for t in rec["w"]} == set(data["weights"])
+
+
+def expected_record(m, nid: str) -> dict:
+    """A node's report record rebuilt from views.details (the Inspector's tables), the reference."""
+    info = D.node_info(m, nid)
+
+    def io(which: str) -> list:
+        rows = []
+        for r in D.io_table(m, nid, which).to_dict("records"):
+            if which == "inputs":
+                link = r["producer"]
+            else:
+                cons = list(r["consumers"])
+                extra = [f"… (+{len(cons) - R.MAX_CONSUMERS})"] if len(cons) > R.MAX_CONSUMERS else []
+                link = cons[: R.MAX_CONSUMERS] + extra
+            shape = D.shape_text(r["shape"]) if r["tensor_id"] else ""
+            rows.append([r["slot"], r["name"], r["tensor_id"], r["dtype"] or "", shape, r["shape_source"] or "",
+                         r["kind"], link])  # fmt: skip
+        return rows
+
+    attrs = D.attribute_table(m, nid)
+    return {
+        "op": info["op_type"],
+        "domain": info["domain"],
+        "opset": info["opset"],
+        "name": info["name"],
+        "graph": info["graph"],
+        "scope": info["scope"],
+        "ort": info["ort_name"],
+        "doc": info["doc_string"],
+        "meta": [list(kv) for kv in info["metadata"].items()],
+        "bodies": list(info["subgraphs"]),
+        "attrs": [[str(k), r["type"], str(r["value"]), r["source"]] for k, r in attrs.iterrows()],
+        "ins": io("inputs"),
+        "outs": io("outputs"),
+        "w": D.weight_ids(m, nid),
+    }
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: transformer_like(layers=2),
+        control_flow,
+        with_function,
+        constant_weights,
+        conv_model,
+        lambda: evil_model(),
+        "light_squeezenet.onnx",
+        "light_inception_v1.onnx",
+    ],
+    ids=["transformer", "control_flow", "function", "constants", "conv", "evil", "squeezenet", "inception"],
+)
+def test_node_records_match_the_details_views(make, light_dir):
+    m = oi.load(light_dir / make if isinstance(make, str) else make())
+    records, weight_ids = R.node_records(m)
+    assert list(records) == list(m.nodes.index)
+    for nid in m.nodes.index:
+        assert records[nid] == expected_record(m, nid), nid
+    assert weight_ids == list(dict.fromkeys(t for nid in m.nodes.index for t in D.weight_ids(m, nid)))
+    for tid, rec in R.weight_records(m, weight_ids, read=False).items():
+        info = D.weight_info(m, tid)
+        assert rec == {
+            "name": info["name"], "graph": info["graph"], "dtype": info["dtype"] or "",
+            "shape": D.shape_text(info["shape"]), "nbytes": info["nbytes"], "kind": info["kind"],
+            "where": info["where"],
+        }  # fmt: skip
+
+
+def test_profile_figures_overlays_and_node_times(small):
+    m, p = small
+    data = R.report_data(m, p)
+    prof = data["profile"]
+    assert [f["id"] for f in prof["figures"]] == ["op_types", "top_nodes", "timeline"]
+    assert all(f["fig"]["data"] for f in prof["figures"])
+    assert set(data["overlays"]) == {"mean_us", "provider"}
+    assert data["overlay"] == "mean_us"  # a profile paints latency first
+    lat = data["overlays"]["mean_us"]
+    assert lat["kind"] == "numeric" and set(lat["values"]) <= set(m.nodes.index)
+    bn = p.by_node()
+    some = bn.index[0]
+    assert lat["values"][some] == pytest.approx(bn.at[some, "mean_us"])
+    assert data["overlays"]["provider"]["kind"] == "categorical"
+    assert prof["nodes"][some]["provider"] == bn.at[some, "provider"]
+    assert R.report_data(m, p, overlay="provider")["overlay"] == "provider"
+    assert R.report_data(m, p, overlay="none")["overlay"] == "none"
+    custom = R.report_data(m, overlay={"values": {some: 3.0, "not-a-node": 1.0}, "label": "my value"})
+    assert custom["overlay"] == "custom" and custom["overlays"]["custom"]["values"] == {some: 3.0}
+
+
+def test_runs_as_dict_list_and_labelled(small):
+    m, _ = small
+    r = oi.run(m)
+    out = m.nodes.index[-1]
+    one = R.runs_record(m, r)
+    assert [x["label"] for x in one] == ["run"]
+    row = one[0]["tensors"][0]
+    assert row["name"] == "output" and row["producer"] == out
+    assert row["stats"]["shape"] == list(r["output"].shape)
+    assert [x["label"] for x in R.runs_record(m, [r, r])] == ["run 0", "run 1"]
+    assert [x["label"] for x in R.runs_record(m, {"cpu": r, "other": r})] == ["cpu", "other"]
+    # names the model does not know are still summarised
+    extra = R.runs_record(m, {"mine": np.array([np.nan, 1.0, np.inf])})[0]["tensors"][0]
+    assert extra["tid"] is None and extra["stats"]["nan"] == 1 and extra["stats"]["inf"] == 1
+    assert extra["head"] == [None, 1.0, None]
+    text = R.runs_record(m, {"s": np.array(["<b>x</b>", "y"])})[0]["tensors"][0]
+    assert text["head"] == ["<b>x</b>", "y"] and text["hist"] is None and text["stats"]["min"] is None
+
+
+@pytest.mark.parametrize(
+    ("runs", "match"),
+    [
+        (42, "runs must be"),
+        ([{"a": np.zeros(2)}, "x"], r"runs\[1\]"),
+        ({"a": np.zeros(2), "b": {"c": np.zeros(1)}}, "mixes"),
+    ],
+)
+def test_bad_runs_are_refused(small, runs, match):
+    m, _ = small
+    with pytest.raises(oi.InspectError, match=match):
+        R.report_html(m, runs=runs)
+
+
+def test_bad_arguments_are_refused(small, tmp_path):
+    m, p = small
+    with pytest.raises(oi.InspectError, match="does not exist"):
+        oi_report(m, tmp_path / "missing" / "r.html")
+    with pytest.raises(oi.InspectError, match="is a folder"):
+        oi_report(m, tmp_path)
+    with pytest.raises(oi.InspectError, match="oi.Profile"):
+        R.report_html(m, profile={"mean_us": 1})
+    with pytest.raises(oi.InspectError, match="overlay='provider'"):
+        R.report_html(m, overlay="provider")  # no profile, so no provider overlay
+    with pytest.raises(oi.InspectError, match="not a node id"):
+        R.report_html(m, selected=["nope"])
+    other = oi.load(control_flow())
+    with pytest.raises(oi.InspectError, match="match no node"):
+        R.report_html(other, profile=p)
+
+
+def oi_report(*args, **kw) -> Path:
+    return R.report(*args, **kw)
+
+
+def test_report_writes_file_from_path_and_preselects(tmp_path):
+    src = tmp_path / "cf.onnx"
+    onnx.save(control_flow(), src)
+    m = oi.load(src)
+    sub = next(n for n in m.nodes.index if "::" in n)
+    out = R.report(src, tmp_path / "cf.html", selected=[sub], title="control flow")
+    assert out == tmp_path / "cf.html"
+    text = out.read_text(encoding="utf-8")
+    data = data_of(text)
+    assert data["title"] == "control flow" and "<title>control flow</title>" in text
+    assert data["selected"] == [sub] and sub in data["nodes"]
+    assert set(data["nodes"]) == set(m.nodes.index)  # bodies' nodes too
+
+
+def test_constant_nodes_and_external_weights(tmp_path):
+    m = oi.load(constant_weights())
+    data = R.report_data(m)
+    const_outputs = {t for t, k in zip(m.tensors.index, m.tensors["kind"], strict=True) if k == "constant"}
+    assert const_outputs and const_outputs <= set(data["weights"])
+    assert all("stats" in data["weights"][t] for t in const_outputs)
+    # weights in an external file are read; a missing file is reported per weight, not a crash
+    path = save_with_external_data(transformer_like(layers=1, hidden=32), tmp_path)
+    ext = oi.load(path)
+    good = R.report_data(ext)
+    assert good["weights"] and all(
+        "stats" in w and "external" in w["where"] for w in good["weights"].values()
+    )
+    for f in tmp_path.iterdir():
+        if f.suffix != ".onnx":
+            f.unlink()
+    bad = R.report_data(oi.load(path))
+    errors = [w["error"] for w in bad["weights"].values() if "error" in w]
+    assert errors and all(isinstance(e, str) and e for e in errors)
+    skipped = R.report_data(oi.load(path), weights=False)
+    assert all("stats" not in w and "error" not in w for w in skipped["weights"].values())
+
+
+def test_model_without_figures_leaves_plotly_out():
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="r")],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    text = R.report_html(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    assert not PLOTLY_BANNER.search(text)
+    assert len(text) < 400_000
+
+
+def test_untrusted_text_never_becomes_markup():
+    m = oi.load(evil_model())
+    p = oi.profile(m, runs=2, warmup=0)
+    text = R.report_html(m, p, oi.run(m, outputs="all"), title="title " + EVIL)
+    doc = parse(text)
+    # the only elements are the page's own: no <img>, and exactly four <script> elements
+    assert not [t for t, _ in doc.tags if t in ("img", "iframe", "object", "embed")]
+    assert len(doc.scripts) == 4
+    assert "window.__oi_pwned" not in "".join(
+        body for a, body in doc.scripts if a.get("type") != "application/json"
+    )
+    data = data_of(text)
+    assert data["title"] == "title " + EVIL
+    node = data["nodes"]["mm" + EVIL]
+    assert node["doc"] == "doc " + EVIL and node["meta"] == [["k" + EVIL, "v" + EVIL]]
+    const = data["nodes"]["const" + EVIL]
+    assert EVIL in const["attrs"][0][2]
+    assert data["summary"]["metadata"] == [["author" + EVIL, "meta " + EVIL]]
+    assert "<title>title &lt;img" in text
+
+
+def test_transformer_500_nodes_with_profile_fits_8mb():
+    m = oi.load(transformer_like(layers=30))
+    assert len(m.nodes) > 500
+    p = oi.profile(m, runs=5, warmup=1)
+    text = R.report_html(m, p)
+    size = len(text.encode("utf-8"))
+    assert size < 8_000_000, f"{size / 1e6:.2f} MB"
+    assert len(PLOTLY_BANNER.findall(text)) == 1
