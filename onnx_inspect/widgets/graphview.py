@@ -43,8 +43,10 @@ class GraphView(anywidget.AnyWidget):
     """
 
     if ESM.is_file() and CSS.is_file():
-        _esm = ESM
-        _css = CSS
+        # Strings, not Paths: anywidget watches a Path for hot reload through a signal that holds every
+        # widget instance strongly, so no GraphView (nor its model) could ever be freed.
+        _esm = ESM.read_text(encoding="utf-8")
+        _css = CSS.read_text(encoding="utf-8")
 
     _payload = traitlets.Bytes(b"").tag(sync=True)
     selected = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)

@@ -106,12 +106,35 @@ def _html(value: str = "", *classes: str) -> W.HTML:
     return w
 
 
-def _close_tree(w: W.Widget) -> None:
-    """Close a widget and everything inside it (frees their comms)."""
-    for child in getattr(w, "children", ()) or ():
-        _close_tree(child)
-    with contextlib.suppress(Exception):
-        w.close()
+def _widgets_in(value: Any) -> list[W.Widget]:
+    if isinstance(value, W.Widget):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, W.Widget)]
+    return []
+
+
+def _close_tree(root: W.Widget, extra: Sequence[Any] = ()) -> None:
+    """Close a widget and every widget it holds (children, layouts, styles): frees their comms.
+
+    ipywidgets keeps each widget registered until it is closed, and closing a box closes neither its
+    children nor its Layout/Style widgets.
+    """
+    seen: set[int] = set()
+    stack: list[W.Widget] = [root, *[w for v in extra for w in _widgets_in(v)]]
+    found: list[W.Widget] = []
+    while stack:
+        w = stack.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        found.append(w)
+        for name in w.keys:
+            with contextlib.suppress(Exception):
+                stack.extend(_widgets_in(getattr(w, name)))
+    for w in found:
+        with contextlib.suppress(Exception):
+            W.Widget.close(w)  # the base close: never re-enter an override such as Inspector.close
 
 
 def _themed(fig: Any) -> Any:
@@ -1067,6 +1090,21 @@ class Inspector(W.HBox):
             self.graph.set_overlay(values, "execution provider", kind="categorical")
         if self._p_overlay.value != mode:
             self._p_overlay.value = mode
+
+    def close(self) -> None:
+        """Close this Inspector and every widget inside it, and drop its model's cached sessions.
+
+        ipywidgets keeps every widget alive until it is closed, so a cell that is re-run leaves the old
+        Inspector (and its model) in the kernel; close it to free them at once.
+        """
+        from ..runtime import clear_cache
+
+        if hasattr(self, "_weights_job"):  # (also called by Widget.__del__ on a half-built Inspector)
+            self.wait(timeout=60)
+        held = [v for v in vars(self).values() if v is not self]  # widgets kept aside (other tabs' boxes)
+        _close_tree(self, extra=held)
+        if getattr(self, "model", None) is not None:
+            clear_cache(self.model)
 
     def to_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
         """Write this Inspector's model, profile, last run and selection as a self-contained HTML report."""
