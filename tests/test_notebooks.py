@@ -36,3 +36,30 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     if path.stem.startswith("02"):
         # the full run matches the expected output shipped with the model
         assert "(1, 1000, 1, 1)" in text
+
+
+def test_exported_notebook_embeds_the_graph_widget_state(tmp_path: Path) -> None:
+    """nbconvert --to html keeps the GraphView's state (payload, selection, front-end module).
+
+    The exported page loads the standard widget-manager scripts from a CDN to draw it, unlike oi.report.
+    """
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import onnx_inspect as oi\nfrom onnx_inspect.cli import demo_model_path\n"
+            "w = oi.GraphView(oi.load(demo_model_path()), selected=['n0'])\nw"
+        )
+    ]
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True)
+    client.execute()
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    graphs = [s["state"] for s in state.values() if s["state"].get("_anywidget_id", "").endswith("GraphView")]
+    assert len(graphs) == 1
+    assert graphs[0]["selected"] == ["n0"] and "oi-graph" in graphs[0]["_esm"]
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert "application/vnd.jupyter.widget-state+json" in html
+    assert "application/vnd.jupyter.widget-view+json" in html
+    assert "@jupyter-widgets/html-manager" in html  # the CDN script an exported page depends on
