@@ -73,18 +73,33 @@ export function ioContent(d: GraphData, row: number): BoxContent {
   return { kind: "io", title, lines, weights: [], w: widthOf(title, lines, 70, 230), h: 12 + 2 * LINE_H };
 }
 
-/** The most common op types inside a group, e.g. "MatMul×6 Add×2". */
-export function opSummary(d: GraphData, t: Tree, g: number, top = 3): string {
+/** Per tree: op type -> count of the nodes inside each group (any depth), filled on demand. */
+const opCountCache = new WeakMap<Tree, Map<number, Map<string, number>>>();
+
+/** Op type counts of the nodes inside group g (memoised bottom-up, so summing a tree is linear). */
+export function opCounts(d: GraphData, t: Tree, g: number): Map<string, number> {
+  let memo = opCountCache.get(t);
+  if (!memo) {
+    memo = new Map();
+    opCountCache.set(t, memo);
+  }
+  const known = memo.get(g);
+  if (known) return known;
   const counts = new Map<string, number>();
-  const stack = [g];
-  while (stack.length > 0) {
-    const x = stack.pop() as number;
-    for (const b of t.groupChildren[x]) {
-      if (b >= t.nItems) stack.push(b - t.nItems);
-      else if (b < d.nNodes) counts.set(d.nodeOp[b], (counts.get(d.nodeOp[b]) ?? 0) + 1);
+  for (const b of t.groupChildren[g]) {
+    if (b >= t.nItems) {
+      for (const [op, n] of opCounts(d, t, b - t.nItems)) counts.set(op, (counts.get(op) ?? 0) + n);
+    } else if (b < d.nNodes) {
+      counts.set(d.nodeOp[b], (counts.get(d.nodeOp[b]) ?? 0) + 1);
     }
   }
-  return [...counts.entries()]
+  memo.set(g, counts);
+  return counts;
+}
+
+/** The most common op types inside a group, e.g. "MatMul×6 Add×2". */
+export function opSummary(d: GraphData, t: Tree, g: number, top = 3): string {
+  return [...opCounts(d, t, g).entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, top)
     .map(([op, n]) => `${op}\u00d7${n}`)

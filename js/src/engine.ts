@@ -1,12 +1,18 @@
 // Layout engine: runs one dagre layout per group (never the whole graph), caches results, and
-// keeps the work off the main thread in a Web Worker started from a Blob of bundled code (no file
-// fetch, so it works inside JupyterLab and in a saved HTML file). Falls back to running on the
-// main thread where workers are unavailable (or for tiny jobs, where a round trip costs more).
+// keeps the work off the main thread in Web Workers started from a Blob of bundled code (no file
+// fetch, so it works inside JupyterLab and in a saved HTML file). A priority queue (schedule.ts)
+// sits in front of the workers: layouts a user waits for go first, the first paint's layouts are
+// spread over two workers, and prefetching runs one small batch at a time on one worker only.
+// Falls back to the main thread where workers are unavailable (or for small urgent jobs, where a
+// round trip costs more than the layout).
 
 import type { BoxContent } from "./boxes";
 import { type Tree, portIn, portOut } from "./groups";
 import { type LayoutJob, type LayoutResult, runLayout } from "./layout";
+import { BACKGROUND, LayoutScheduler, type Priority, type Runner, URGENT, VISIBLE } from "./schedule";
 import workerSource from "virtual:layout-worker";
+
+export { BACKGROUND, URGENT, VISIBLE } from "./schedule";
 
 const PORT_SIZE = 2;
 /** Edges routed per source (and per target) in one layout; more are drawn unrouted. */
@@ -15,29 +21,187 @@ export const FAN_MAX = 6;
 const SYNC_BELOW = 60;
 /** Urgent jobs up to this many boxes in total run on the main thread (no worker round trip). */
 const URGENT_SYNC = 200;
-/** Background (prefetch) work goes to the worker in batches of this many groups. */
-const PREFETCH_BATCH = 2;
+/** Most layout workers (the first paint's layouts are split between them). */
+const MAX_WORKERS = 2;
+/** Workers idle this long are stopped (a later layout starts them again). */
+const WORKER_IDLE_MS = 60_000;
 
 type Pending = { resolve: (r: LayoutResult[]) => void; reject: (e: unknown) => void };
 
-export class LayoutEngine {
-  private cache = new Map<string, LayoutResult>();
-  private inflight = new Map<string, Promise<void>>();
-  private running = new Set<string>();
-  private pairs = new Map<string, Map<number, number>>();
-  private worker: Worker | null | undefined = undefined;
-  private url: string | null = null;
+/** Runs batches on the main thread, each in its own task (so a chain of them never blocks input). */
+class MainThreadRunner implements Runner {
+  run(jobs: LayoutJob[]): Promise<LayoutResult[]> {
+    return new Promise((resolve, reject) => {
+      setTimeout(() => {
+        try {
+          resolve(jobs.map(runLayout));
+        } catch (err) {
+          reject(err);
+        }
+      }, 0);
+    });
+  }
+}
+
+/** One layout worker, started on demand from a Blob URL; on failure it falls back to the main thread. */
+class WorkerRunner implements Runner {
+  private worker: Worker | null = null;
+  private broken = false;
   private seq = 0;
   private pending = new Map<number, Pending>();
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private fallback = new MainThreadRunner();
+
+  constructor(private url: string) {}
+
+  /** Start the worker now, so its start-up overlaps other work. */
+  warm(): void {
+    if (this.get()) this.idleLater();
+  }
+
+  private idleLater(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.stop(), WORKER_IDLE_MS);
+  }
+
+  private get(): Worker | null {
+    if (this.broken) return null;
+    if (this.worker) return this.worker;
+    try {
+      const w = new Worker(this.url);
+      w.onmessage = (ev: MessageEvent<{ id: number; results?: LayoutResult[]; error?: string }>) => {
+        const p = this.pending.get(ev.data.id);
+        if (!p) return;
+        this.pending.delete(ev.data.id);
+        if (ev.data.results) p.resolve(ev.data.results);
+        else p.reject(new Error(ev.data.error ?? "layout failed"));
+      };
+      w.onerror = (ev) => {
+        ev.preventDefault?.();
+        this.fail();
+      };
+      this.worker = w;
+    } catch {
+      this.broken = true;
+    }
+    return this.worker;
+  }
+
+  private fail(): void {
+    this.broken = true;
+    this.worker?.terminate();
+    this.worker = null;
+    for (const p of this.pending.values()) p.reject(new Error("layout worker failed"));
+    this.pending.clear();
+  }
+
+  async run(jobs: LayoutJob[]): Promise<LayoutResult[]> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const worker = this.get();
+    if (!worker) return this.fallback.run(jobs);
+    try {
+      return await new Promise<LayoutResult[]>((resolve, reject) => {
+        const id = ++this.seq;
+        this.pending.set(id, { resolve, reject });
+        worker.postMessage({ id, jobs });
+      });
+    } catch {
+      this.fail(); // broken worker: do this batch and the rest on the main thread
+      return this.fallback.run(jobs);
+    } finally {
+      if (this.pending.size === 0 && this.worker) this.idleLater();
+    }
+  }
+
+  private stop(): void {
+    if (this.pending.size > 0) return;
+    this.worker?.terminate();
+    this.worker = null;
+  }
+}
+
+function requestIdle(cb: () => void): void {
+  const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+  if (ric) ric(cb, { timeout: 1000 });
+  else setTimeout(cb, 30);
+}
+
+/**
+ * The page's layout pool, shared by every graph view on it (a notebook with ten views still runs
+ * at most MAX_WORKERS workers, and one view's prefetching gives way to another view's expand).
+ * Scheduler keys are "<engine id>|<graph>:<group>".
+ */
+interface Pool {
+  scheduler: LayoutScheduler;
+  workers: WorkerRunner[];
+  engines: Map<string, LayoutEngine>;
+}
+
+let pool: Pool | null = null;
+
+function getPool(): Pool {
+  if (pool) return pool;
+  const workers: WorkerRunner[] = [];
+  try {
+    if (typeof Worker !== "undefined" && typeof Blob !== "undefined" && workerSource) {
+      // the URL lives as long as the page: workers stopped when idle are started again from it
+      const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
+      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+      const n = Math.max(1, Math.min(MAX_WORKERS, cores));
+      for (let k = 0; k < n; k++) workers.push(new WorkerRunner(url));
+    }
+  } catch {
+    workers.length = 0;
+  }
+  const engines = new Map<string, LayoutEngine>();
+  const runners: Runner[] = workers.length > 0 ? workers : [new MainThreadRunner()];
+  const scheduler = new LayoutScheduler(runners, {
+    maxBackground: 1,
+    idle: requestIdle,
+    isDone: (key) => {
+      const bar = key.indexOf("|");
+      const engine = engines.get(key.slice(0, bar));
+      return !engine || engine.has(key.slice(bar + 1));
+    },
+  });
+  pool = { scheduler, workers, engines };
+  return pool;
+}
+
+/** Start the page's layout workers now, so their start-up overlaps decoding the payload. */
+export function warmLayoutWorkers(): void {
+  for (const w of getPool().workers) w.warm();
+}
+
+let engineSeq = 0;
+
+export class LayoutEngine {
+  private cache = new Map<string, LayoutResult>();
+  private pairs = new Map<string, Map<number, number>>();
+  private readonly id = `e${++engineSeq}`;
+  private registered = false;
   /** layout calls made so far (for tests and diagnostics) */
   calls = 0;
 
-  private key(t: Tree, g: number): string {
-    return `${t.graph}:${g}`;
+  /** The shared scheduler, with this engine registered (so queued jobs can be skipped once cached). */
+  private get scheduler(): LayoutScheduler {
+    const p = getPool();
+    if (!this.registered) {
+      p.engines.set(this.id, this);
+      this.registered = true;
+    }
+    return p.scheduler;
   }
 
-  has(t: Tree, g: number): boolean {
-    return this.cache.has(this.key(t, g));
+  /** Whether layout `key` ("<graph>:<group>") is cached. */
+  has(key: string): boolean;
+  has(t: Tree, g: number): boolean;
+  has(t: Tree | string, g?: number): boolean {
+    return this.cache.has(typeof t === "string" ? t : this.key(t, g as number));
+  }
+
+  private key(t: Tree, g: number): string {
+    return `${t.graph}:${g}`;
   }
 
   get(t: Tree, g: number): LayoutResult {
@@ -103,63 +267,66 @@ export class LayoutEngine {
     return { key: this.key(t, g), w, h, src, dst, pair, nPairs: pairs.length / 2 };
   }
 
-  /** Make sure groups have layouts; background work is batched so urgent requests get in first. */
-  async ensure(t: Tree, groups: number[], content: (box: number) => BoxContent, background = false): Promise<void> {
-    const waits: Promise<void>[] = [];
+  /**
+   * Make sure groups have layouts. Small urgent work runs right here; the rest goes through the
+   * page's priority queue (see schedule.ts), where it overtakes any prefetching.
+   */
+  async ensure(t: Tree, groups: number[], content: (box: number) => BoxContent, priority: Priority = VISIBLE): Promise<void> {
+    if (priority === BACKGROUND) {
+      await Promise.all(this.request(t, groups, content, BACKGROUND));
+      return;
+    }
     const jobs: LayoutJob[] = [];
+    for (const g of groups) if (!this.cache.has(this.key(t, g))) jobs.push(this.job(t, g, content));
+    if (jobs.length === 0) return;
+    let total = 0;
+    for (const j of jobs) total += j.w.length;
+    if (total <= (priority === URGENT ? URGENT_SYNC : SYNC_BELOW)) {
+      this.store(jobs.map(runLayout));
+      return;
+    }
+    const s = this.scheduler;
+    await Promise.all(jobs.map((j) => s.request(`${this.id}|${j.key}`, j, priority).then((r) => r && this.store([r]))));
+  }
+
+  /**
+   * Lay out these groups in the background (replacing this view's prefetch still queued), so
+   * expanding them later is instant. Never blocks: one small batch at a time, when the page is idle.
+   */
+  prefetch(t: Tree, groups: number[], content: (box: number) => BoxContent): void {
+    this.cancelPrefetch();
+    for (const p of this.request(t, groups, content, BACKGROUND)) p.catch(() => {}); // failures surface when really needed
+  }
+
+  private cancelPrefetch(): void {
+    const mine = `${this.id}|`;
+    pool?.scheduler.cancelBackground((key) => key.startsWith(mine));
+  }
+
+  /** Queue layouts of groups not cached yet; jobs are built only when dispatched. */
+  private request(t: Tree, groups: number[], content: (box: number) => BoxContent, prio: Priority): Promise<void>[] {
+    const s = this.scheduler;
+    const out: Promise<void>[] = [];
     for (const g of groups) {
       const key = this.key(t, g);
       if (this.cache.has(key)) continue;
-      const fl = this.inflight.get(key);
-      // background work waits for whatever is queued; urgent work overtakes it (see below)
-      if (fl && background) waits.push(fl);
-      else if (!fl || !background) jobs.push(this.job(t, g, content));
+      out.push(s.request(`${this.id}|${key}`, () => this.job(t, g, content), prio).then((r) => void (r && this.store([r]))));
     }
-    if (!background && jobs.length) {
-      // urgent and small (expanding a group), or the worker is busy prefetching: lay out right here
-      let total = 0;
-      for (const j of jobs) total += j.w.length;
-      if (total <= URGENT_SYNC || this.pending.size > 0) this.store(jobs.map(runLayout));
-      else waits.push(this.runBatch(jobs));
-    } else if (background) {
-      let chain: Promise<void> = Promise.resolve();
-      for (let k = 0; k < jobs.length; k += PREFETCH_BATCH) {
-        const batch = jobs.slice(k, k + PREFETCH_BATCH);
-        const p = chain.then(() => this.runBatch(batch));
-        chain = p;
-        for (const j of batch) this.inflight.set(j.key, p);
-        waits.push(p);
-      }
-    }
-    await Promise.all(waits);
+    return out;
   }
 
-  private async runBatch(all: LayoutJob[]): Promise<void> {
-    const jobs = all.filter((j) => !this.cache.has(j.key));
-    for (const j of jobs) this.running.add(j.key);
-    try {
-      if (jobs.length === 0) return;
-      let total = 0;
-      for (const j of jobs) total += j.w.length;
-      let results: LayoutResult[];
-      const worker = total >= SYNC_BELOW ? this.getWorker() : null;
-      if (worker) {
-        try {
-          results = await this.post(worker, jobs);
-        } catch {
-          this.worker = null; // broken worker: do the rest on the main thread
-          results = jobs.map(runLayout);
-        }
-      } else {
-        results = jobs.map(runLayout);
-      }
-      this.store(results);
-    } finally {
-      for (const j of all) {
-        this.running.delete(j.key);
-        if (this.inflight.get(j.key)) this.inflight.delete(j.key);
-      }
-    }
+  /** Hold prefetching (page-wide) while a refresh is on its way to the screen (calls nest). */
+  pauseBackground(): void {
+    this.scheduler.pause();
+  }
+
+  resumeBackground(): void {
+    pool?.scheduler.resume();
+  }
+
+  /** Hold prefetching for ms (user input just happened: a double-click may follow). */
+  quiet(ms: number): void {
+    pool?.scheduler.quiet(ms);
   }
 
   private store(results: LayoutResult[]): void {
@@ -167,46 +334,9 @@ export class LayoutEngine {
     for (const r of results) this.cache.set(r.key, r);
   }
 
-  private getWorker(): Worker | null {
-    if (this.worker !== undefined) return this.worker;
-    this.worker = null;
-    try {
-      if (typeof Worker === "undefined" || typeof Blob === "undefined" || !workerSource) return null;
-      this.url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
-      const w = new Worker(this.url);
-      w.onmessage = (ev: MessageEvent<{ id: number; results?: LayoutResult[]; error?: string }>) => {
-        const p = this.pending.get(ev.data.id);
-        if (!p) return;
-        this.pending.delete(ev.data.id);
-        if (ev.data.results) p.resolve(ev.data.results);
-        else p.reject(new Error(ev.data.error ?? "layout failed"));
-      };
-      w.onerror = (ev) => {
-        ev.preventDefault?.();
-        for (const p of this.pending.values()) p.reject(new Error("layout worker failed"));
-        this.pending.clear();
-        this.worker = null;
-      };
-      this.worker = w;
-    } catch {
-      this.worker = null;
-    }
-    return this.worker;
-  }
-
-  private post(worker: Worker, jobs: LayoutJob[]): Promise<LayoutResult[]> {
-    const id = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, jobs });
-    });
-  }
-
+  /** Forget this view: its queued prefetch is dropped; the shared workers stay (and stop when idle). */
   dispose(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    if (this.url) URL.revokeObjectURL(this.url);
-    for (const p of this.pending.values()) p.reject(new Error("disposed"));
-    this.pending.clear();
+    this.cancelPrefetch();
+    pool?.engines.delete(this.id);
   }
 }

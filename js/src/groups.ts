@@ -244,26 +244,30 @@ export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_
   const edgeLca = new Int32Array(edges.length);
   const edgeCu = new Int32Array(edges.length);
   const edgeCv = new Int32Array(edges.length);
-  const levelSets: Map<number, Set<number>>[] = new Array(nGroups);
   const levelPairs: number[][] = [];
   for (let g = 0; g < nGroups; g++) levelPairs.push([]);
   const IN = nItems + nGroups;
   const OUT = IN + 1;
+  // A pair (a, b) belongs to one group only (the parent of its non-port end), so pairs are
+  // deduplicated for all groups at once: port pairs by a flag per box, the rest by one set of
+  // a * nBoxes + b keys (exact in a double).
+  const nBoxes = OUT + 1;
+  const toOut = new Uint8Array(nBoxes);
+  const fromIn = new Uint8Array(nBoxes);
+  const seen = new Set<number>();
   const addPair = (g: number, a: number, b: number): void => {
-    let m = levelSets[g];
-    if (!m) {
-      m = new Map();
-      levelSets[g] = m;
+    if (b === OUT) {
+      if (toOut[a]) return;
+      toOut[a] = 1;
+    } else if (a === IN) {
+      if (fromIn[b]) return;
+      fromIn[b] = 1;
+    } else {
+      const key = a * nBoxes + b;
+      if (seen.has(key)) return;
+      seen.add(key);
     }
-    let set = m.get(a);
-    if (!set) {
-      set = new Set();
-      m.set(a, set);
-    }
-    if (!set.has(b)) {
-      set.add(b);
-      levelPairs[g].push(a, b);
-    }
+    levelPairs[g].push(a, b);
   };
   for (let k = 0; k < edges.length; k++) {
     let u = d.edgeSrc[edges[k]];

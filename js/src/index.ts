@@ -2,6 +2,7 @@
 // widget manager (the standalone HTML report, test harnesses).
 
 import type { Overlay } from "./colors";
+import { warmLayoutWorkers } from "./engine";
 import { type RawPayload, decodePayload } from "./payload";
 import { GraphViewUI, type Host } from "./view";
 
@@ -38,10 +39,21 @@ function errorBox(el: HTMLElement, err: unknown): void {
   el.appendChild(box);
 }
 
+/** Payloads from this size up are big enough to need the layout workers. */
+const WARM_BYTES = 20_000;
+
+function payloadSize(raw: unknown): number {
+  if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) return raw.byteLength;
+  return typeof raw === "string" ? raw.length : 0;
+}
+
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   let ui: GraphViewUI;
   try {
-    const data = decodePayload(parsePayload(model.get("_payload")));
+    const raw = model.get("_payload");
+    // start the layout workers before decoding, so they come up while the main thread is busy
+    if (payloadSize(raw) >= WARM_BYTES) warmLayoutWorkers();
+    const data = decodePayload(parsePayload(raw));
     const listeners: [string, () => void][] = [];
     const on = (ev: string, cb: () => void) => {
       model.on(ev, cb);

@@ -180,7 +180,17 @@ export function decodePayload(p: RawPayload): GraphData {
     bodiesOf: new Map(),
   };
   d.nIo = d.ioGraph.length;
-  for (let i = 0; i < n; i++) d.nodeIndex.set(d.nodeId[i], i);
+  // id -> row is built on first use: the first paint does not need it (a 50k-id map is ~10-20 ms)
+  let index: Map<string, number> | null = null;
+  Object.defineProperty(d, "nodeIndex", {
+    get(): Map<string, number> {
+      if (!index) {
+        index = new Map();
+        for (let i = 0; i < n; i++) index.set(d.nodeId[i], i);
+      }
+      return index;
+    },
+  });
   // bodies a node opens: subgraphs it owns and model-local functions it calls
   const bn = decodeInts(p.bodies?.node);
   const bg = decodeInts(p.bodies?.graph);

@@ -162,3 +162,25 @@ export function place(
   walk(0, 0, 0);
   return { rect, origin, level, width: root.width, height: root.height };
 }
+
+/**
+ * Where to fit a graph of size (gw, gh) in a W x H view whose bottom-right corner holds a box of
+ * size `obstacle` (the legend): the whole view when there is none, else the strip left of it or
+ * the strip above it, whichever lets the graph be drawn larger. Regions start at the top left.
+ */
+export function fitRegion(
+  W: number,
+  H: number,
+  obstacle: { w: number; h: number } | null,
+  gw: number,
+  gh: number,
+  margin: number,
+): { w: number; h: number } {
+  if (!obstacle || obstacle.w <= 0 || obstacle.h <= 0) return { w: W, h: H };
+  const scale = (r: { w: number; h: number }) => Math.min((r.w - 2 * margin) / Math.max(1, gw), (r.h - 2 * margin) / Math.max(1, gh));
+  const beside = { w: W - obstacle.w, h: H };
+  const above = { w: W, h: H - obstacle.h };
+  const ok = [beside, above].filter((r) => r.w > 2 * margin + 40 && r.h > 2 * margin + 40);
+  if (ok.length === 0) return { w: W, h: H };
+  return ok.reduce((a, b) => (scale(b) > scale(a) ? b : a));
+}

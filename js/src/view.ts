@@ -14,15 +14,38 @@ import {
   viridisGradient,
 } from "./colors";
 import { type Tree, buildTree, parentOfBox, portIn, portOut } from "./groups";
-import { LayoutEngine } from "./engine";
+import { LayoutEngine, URGENT, VISIBLE, warmLayoutWorkers } from "./engine";
+import type { Priority } from "./schedule";
 import { type GraphData, IO_INPUT, IO_OUTPUT, KIND_INITIALIZER, nodeInputs, nodeOutputs } from "./payload";
-import { type Placement, type Rect, place } from "./place";
+import { type Placement, type Rect, fitRegion, place } from "./place";
 import { buildSearchIndex, searchNodes } from "./search";
 import { type Visible, collapse, computeVisible, initialExpanded, reveal } from "./visible";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** At most this many boxes are shown when a graph is first opened. */
 export const INITIAL_BUDGET = 250;
+/** Graphs with at least this many boxes start the layout workers before building the view. */
+const WARM_WORKERS_AT = 60;
+/** Most collapsed groups prefetched after a refresh. */
+const PREFETCH_MAX = 300;
+/** Distance of the legend from the canvas edges, px (keep in step with .oi-legend in style.css). */
+const LEGEND_INSET = 8;
+/** Categories listed in the legend (the rest are counted). */
+const LEGEND_ROWS = 8;
+/** Prefetching waits this long after pointer input (a double-click may be coming). */
+const INPUT_QUIET_MS = 400;
+
+/** Run cb once the next frame has been produced (or after 500 ms where frames are not produced). */
+function afterPaint(cb: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cb();
+  };
+  if (typeof requestAnimationFrame !== "undefined") requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 500);
+}
 
 export interface Host {
   selected(): string[];
@@ -58,6 +81,11 @@ function button(cls: string, text: string, title: string): HTMLButtonElement {
   b.title = title;
   b.setAttribute("aria-label", title);
   return b;
+}
+
+/** The legend's size plus its distance from the canvas edges (it sits at the bottom right). */
+function legendBox(legend: HTMLElement): { w: number; h: number } {
+  return { w: legend.offsetWidth + 2 * LEGEND_INSET, h: legend.offsetHeight + 2 * LEGEND_INSET };
 }
 
 /** Smooth path through points (a B-spline, as dagre-d3 draws edges). */
@@ -110,7 +138,7 @@ export class GraphViewUI {
   private visible: Visible | null = null;
   private elements = new Map<number, SVGGElement>();
   private edgeEls = new Map<string, SVGGElement>();
-  private layers: { frames: SVGGElement; edges: SVGGElement; boxes: SVGGElement } | null = null;
+  private layers: { frames: SVGGElement; edges: SVGGElement; heads: SVGGElement; boxes: SVGGElement } | null = null;
   private drawnGraph = -1;
   private selected = new Set<number>();
   private lastSent = "";
@@ -120,6 +148,9 @@ export class GraphViewUI {
   private hitQuery = "";
   private generation = 0;
   private fitted = false;
+  /** the view is as fit() left it (no pan or zoom since): a legend appearing re-fits it */
+  private atFit = false;
+  private legendFolded = false;
   private destroyed = false;
   private resizeObserver: ResizeObserver | null = null;
 
@@ -127,6 +158,8 @@ export class GraphViewUI {
     this.d = data;
     this.host = host;
     this.engine = new LayoutEngine();
+    // big graphs will need the layout workers: start them now (render() may have already)
+    if (data.nNodes + data.nIo >= WARM_WORKERS_AT) warmLayoutWorkers();
     this.root = el("div", "oi-graph");
     this.root.setAttribute("data-oi-state", "layout");
     this.root.tabIndex = 0;
@@ -196,7 +229,12 @@ export class GraphViewUI {
     fit.addEventListener("click", () => this.fit());
     this.installPointer();
     host.onSelected(() => this.onExternalSelected());
-    host.onOverlay(() => this.applyOverlay());
+    host.onOverlay(() => {
+      const had = !this.legend.hidden;
+      this.applyOverlay();
+      // a legend appearing (or going) over a fitted view: fit again, around it
+      if (this.atFit && had !== !this.legend.hidden) this.fit();
+    });
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => {
         if (!this.fitted && this.placement && this.canvas.clientWidth > 0) this.fit();
@@ -212,7 +250,7 @@ export class GraphViewUI {
     const first = [...this.selected][0];
     if (first !== undefined && this.d.nodeGraph[first] !== 0) this.stack = this.pathTo(this.d.nodeGraph[first]);
     if (first !== undefined) reveal(this.state().tree, first, this.state().expanded);
-    void this.refresh(true);
+    void this.refresh(true, VISIBLE);
   }
 
   private arrowId: string;
@@ -259,10 +297,22 @@ export class GraphViewUI {
     return c;
   }
 
-  /** Lay out what is needed, place, draw. */
-  async refresh(fit = false): Promise<void> {
+  /**
+   * Lay out what is needed, place, draw. User actions refresh at URGENT priority (ahead of any
+   * prefetching); background layout is held until this refresh has reached the screen.
+   */
+  async refresh(fit = false, priority: Priority = URGENT): Promise<void> {
     const gen = ++this.generation;
     this.root.setAttribute("data-oi-state", "layout");
+    this.engine.pauseBackground();
+    try {
+      await this.refreshNow(gen, fit, priority);
+    } finally {
+      afterPaint(() => this.engine.resumeBackground());
+    }
+  }
+
+  private async refreshNow(gen: number, fit: boolean, priority: Priority): Promise<void> {
     const s = this.state();
     const t = s.tree;
     // open groups reachable from the root
@@ -273,19 +323,28 @@ export class GraphViewUI {
       }
     }
     try {
-      await this.engine.ensure(t, open, (box) => this.content(t, box));
+      await this.engine.ensure(t, open, (box) => this.content(t, box), priority);
     } catch (err) {
       this.fail(err);
       return;
     }
     if (gen !== this.generation || this.destroyed) return;
+    // the view's size is read before the DOM changes below, so fitting does not force a layout
+    // of the new SVG (the browser lays it out once, in the next frame)
+    const fitNow = fit || !this.fitted;
+    const size = fitNow ? this.canvasSize() : null;
     this.placement = place(t, s.expanded, (g) => this.engine.get(t, g), (g) => this.frameMinWidth(t, g));
     this.visible = computeVisible(t, this.d, s.expanded);
+    const legendShown = !this.legend.hidden;
+    if (size) this.fitTo(size.w, size.h);
+    else this.atFit = false;
     this.draw();
+    // an overlay set before the first paint brings its legend only now: fit around it (rare, so
+    // the forced layout this costs is acceptable)
+    if (size && !legendShown && !this.legend.hidden) this.fit();
     this.renderBreadcrumb();
-    if (fit || !this.fitted) this.fit();
     this.root.setAttribute("data-oi-state", "ready");
-    this.prefetch(gen);
+    this.prefetch();
   }
 
   private fail(err: unknown): void {
@@ -298,22 +357,18 @@ export class GraphViewUI {
     return Math.min(260, (t.groupLabel[g] || t.groupKey[g]).length * 7 + 40);
   }
 
-  /** Lay out the collapsed groups now on screen in the background, so expanding them is instant. */
-  private prefetch(gen: number): void {
+  /**
+   * Lay out the collapsed groups now on screen in the background, so expanding them is instant.
+   * Replaces the previous refresh's prefetch; the engine runs it in small batches when idle.
+   */
+  private prefetch(): void {
     const s = this.state();
     const t = s.tree;
     const want: number[] = [];
     for (const b of this.visible?.boxes ?? []) {
       if (b >= t.nItems && !this.engine.has(t, b - t.nItems)) want.push(b - t.nItems);
     }
-    if (want.length === 0) return;
-    const run = () => {
-      if (gen !== this.generation || this.destroyed) return;
-      void this.engine.ensure(t, want.slice(0, 300), (box) => this.content(t, box), true).catch(() => {});
-    };
-    const ric = (globalThis as { requestIdleCallback?: (cb: () => void) => void }).requestIdleCallback;
-    if (ric) ric(run);
-    else setTimeout(run, 50);
+    this.engine.prefetch(t, want.slice(0, PREFETCH_MAX), (box) => this.content(t, box));
   }
 
   // ----- drawing -------------------------------------------------------------------------------
@@ -329,24 +384,30 @@ export class GraphViewUI {
     const p = this.placement as Placement;
     const v = this.visible as Visible;
     if (!this.layers || this.drawnGraph !== t.graph) {
+      // bottom to top: frame outlines, edges, frame headers, boxes. Edges take no pointer events
+      // (attribute and CSS), and headers sit above them, so a double-click on a header's middle
+      // reaches the header even where an edge crosses it.
       this.layers = {
-        frames: svg("g", { class: "oi-frames" }) as SVGGElement,
-        edges: svg("g", { class: "oi-edges" }) as SVGGElement,
+        frames: svg("g", { class: "oi-frames", "pointer-events": "none" }) as SVGGElement,
+        edges: svg("g", { class: "oi-edges", "pointer-events": "none" }) as SVGGElement,
+        heads: svg("g", { class: "oi-frame-heads" }) as SVGGElement,
         boxes: svg("g", { class: "oi-boxes" }) as SVGGElement,
       };
-      this.viewport.replaceChildren(this.layers.frames, this.layers.edges, this.layers.boxes);
+      const { frames, edges, heads, boxes } = this.layers;
+      this.viewport.replaceChildren(frames, edges, heads, boxes);
       this.elements = new Map();
       this.edgeEls = new Map();
       this.drawnGraph = t.graph;
     }
-    const { frames, edges, boxes } = this.layers;
+    const { frames, edges, heads, boxes } = this.layers;
 
+    const outlines: SVGElement[] = [];
     const frameEls: SVGElement[] = [];
     for (const g of v.frames) {
       const r = p.rect.get(t.nItems + g) as Rect;
+      outlines.push(svg("rect", { class: "oi-frame-box", x: r.x, y: r.y, width: r.w, height: r.h, rx: 6 }));
       const fg = svg("g", { class: "oi-frame", transform: `translate(${r.x},${r.y})` }) as SVGGElement;
       fg.setAttribute("data-expanded-group-id", t.groupKey[g]);
-      fg.appendChild(svg("rect", { class: "oi-frame-box", width: r.w, height: r.h, rx: 6 }));
       const head = svg("g", { class: "oi-frame-head" });
       head.appendChild(svg("rect", { class: "oi-frame-head-bg", width: r.w, height: 20, rx: 6 }));
       const title = svg("text", { x: 22, y: 14, class: "oi-frame-title" });
@@ -360,41 +421,56 @@ export class GraphViewUI {
       fg.appendChild(head);
       frameEls.push(fg);
     }
-    frames.replaceChildren(...frameEls);
+    frames.replaceChildren(...outlines);
+    heads.replaceChildren(...frameEls);
 
     const marker = `url(#${this.arrowId})`;
     const liveEdges = new Set<string>();
+    // A tensor read by many boxes gives a fan of edges, most of them unrouted ("loose", see
+    // FAN_MAX in engine.ts): its shape is labelled once (on a routed edge where there is one), not
+    // on every line of the fan, which would cost hundreds of overlapping text elements.
+    const drawn: { key: string; pts: number[]; loose: boolean; tensors: number[]; what: string }[] = [];
+    const labelled = new Set<string>();
     for (const e of v.edges) {
       const pts = this.edgePoints(t, p, e.src, e.dst, e.lca, e.cu, e.cv);
       if (pts.length < 4) continue;
-      const key = `${e.src}>${e.dst}`;
+      const tensors = [...new Set(e.rows.map((row) => d.edgeTensor[row]))].sort((a, b) => a - b);
+      const what = tensors.join(",");
+      drawn.push({ key: `${e.src}>${e.dst}`, pts, loose: this.lastLoose, tensors, what });
+      if (!this.lastLoose) labelled.add(what);
+    }
+    for (const { key, pts, loose, tensors, what } of drawn) {
       liveEdges.add(key);
       let ge = this.edgeEls.get(key);
       if (!ge) {
         ge = svg("g", { class: "oi-edge" }) as SVGGElement;
-        const path = svg("path", { "marker-end": marker, class: "oi-edge-line" });
-        ge.appendChild(path);
-        const text = svg("text", { class: "oi-elabel" });
-        ge.appendChild(text);
+        ge.appendChild(svg("path", { "marker-end": marker, class: "oi-edge-line" }));
         edges.appendChild(ge);
         this.edgeEls.set(key, ge);
       }
-      ge.classList.toggle("oi-edge-loose", this.lastLoose);
+      ge.classList.toggle("oi-edge-loose", loose);
       const path = ge.firstChild as SVGElement;
-      const text = ge.lastChild as SVGElement;
       path.setAttribute("d", pathThrough(pts));
-      const tensors = new Set<number>();
-      for (const row of e.rows) tensors.add(d.edgeTensor[row]);
-      if (tensors.size > 1) path.setAttribute("stroke-width", String(Math.min(4, 1 + Math.log2(tensors.size))));
+      if (tensors.length > 1) path.setAttribute("stroke-width", String(Math.min(4, 1 + Math.log2(tensors.length))));
       else path.removeAttribute("stroke-width");
-      let label = "";
-      if (tensors.size === 1) {
-        const tr = [...tensors][0];
-        label = d.tensorShape[tr];
-        ge.setAttribute("data-tensor", d.tensorName[tr]);
+      let label: string;
+      if (tensors.length === 1) {
+        ge.setAttribute("data-tensor", d.tensorName[tensors[0]]);
+        label = d.tensorShape[tensors[0]];
       } else {
-        label = `${tensors.size} tensors`;
+        label = `${tensors.length} tensors`;
         ge.removeAttribute("data-tensor");
+      }
+      if (loose && labelled.has(what)) label = "";
+      labelled.add(what);
+      let text = ge.childNodes[1] as SVGElement | undefined;
+      if (!label) {
+        text?.remove();
+        continue;
+      }
+      if (!text) {
+        text = svg("text", { class: "oi-elabel" });
+        ge.appendChild(text);
       }
       const mid = Math.floor(pts.length / 4) * 2;
       const a = pts.length >= 6 ? [pts[mid], pts[mid + 1]] : [(pts[0] + pts[2]) / 2, (pts[1] + pts[3]) / 2];
@@ -575,30 +651,42 @@ export class GraphViewUI {
     this.root.classList.toggle("oi-zoom-far", this.k < 0.45);
   }
 
-  /** Fit the whole graph into the view (never enlarging past 1:1; tall graphs start at the top). */
+  private canvasSize(): { w: number; h: number } {
+    return { w: this.canvas.clientWidth, h: this.canvas.clientHeight };
+  }
+
+  /**
+   * Fit the whole graph into the view (never enlarging past 1:1; tall graphs start at the top).
+   * A visible legend is kept clear: the graph goes beside it or above it, whichever shows it larger.
+   */
   fit(): void {
+    const { w, h } = this.canvasSize();
+    this.fitTo(w, h);
+  }
+
+  private fitTo(W: number, H: number): void {
     const p = this.placement;
     if (!p) return;
-    const W = this.canvas.clientWidth;
-    const H = this.canvas.clientHeight;
     if (W === 0 || H === 0) {
       this.applyTransform();
       return;
     }
     this.fitted = true;
     const m = 24;
-    const k = Math.min(1, (W - 2 * m) / Math.max(1, p.width), (H - 2 * m) / Math.max(1, p.height));
+    const region = fitRegion(W, H, this.legend.hidden ? null : legendBox(this.legend), p.width, p.height, m);
+    const k = Math.min(1, (region.w - 2 * m) / Math.max(1, p.width), (region.h - 2 * m) / Math.max(1, p.height));
     this.k = Math.max(0.05, k);
     if (k < 0.25) {
       // too small to read: show the top at a readable scale instead
-      this.k = Math.max(0.25, Math.min(1, (W - 2 * m) / Math.max(1, p.width)));
-      this.tx = Math.max(m, (W - p.width * this.k) / 2);
+      this.k = Math.max(0.25, Math.min(1, (region.w - 2 * m) / Math.max(1, p.width)));
+      this.tx = Math.max(m, (region.w - p.width * this.k) / 2);
       this.ty = m;
     } else {
-      this.tx = (W - p.width * this.k) / 2;
-      this.ty = (H - p.height * this.k) / 2;
+      this.tx = (region.w - p.width * this.k) / 2;
+      this.ty = (region.h - p.height * this.k) / 2;
     }
     this.applyTransform();
+    this.atFit = true;
   }
 
   zoomBy(f: number, cx?: number, cy?: number): void {
@@ -610,6 +698,7 @@ export class GraphViewUI {
     this.tx = x - ((x - this.tx) * k) / this.k;
     this.ty = y - ((y - this.ty) * k) / this.k;
     this.k = k;
+    this.atFit = false;
     this.applyTransform();
   }
 
@@ -623,6 +712,7 @@ export class GraphViewUI {
     this.tx = W / 2 - (r.x + r.w / 2) * this.k;
     this.ty = H / 2 - (r.y + r.h / 2) * this.k;
     this.fitted = true;
+    this.atFit = false;
     this.applyTransform();
   }
 
@@ -633,6 +723,7 @@ export class GraphViewUI {
     let dragged = false;
     const svgEl = this.svgEl;
     svgEl.addEventListener("pointerdown", (ev) => {
+      this.engine.quiet(INPUT_QUIET_MS);
       if (ev.button !== 0) return;
       down = { x: ev.clientX, y: ev.clientY, tx: this.tx, ty: this.ty, id: ev.pointerId };
       dragged = false;
@@ -650,6 +741,7 @@ export class GraphViewUI {
         if (dragged) {
           this.tx = down.tx + dx;
           this.ty = down.ty + dy;
+          this.atFit = false;
           this.applyTransform();
         }
         return;
@@ -680,6 +772,7 @@ export class GraphViewUI {
       "wheel",
       (ev) => {
         ev.preventDefault();
+        this.engine.quiet(INPUT_QUIET_MS);
         const rect = svgEl.getBoundingClientRect();
         const scale = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
         this.zoomBy(Math.exp(-ev.deltaY * scale * 0.0015), ev.clientX - rect.left, ev.clientY - rect.top);
@@ -1095,8 +1188,7 @@ export class GraphViewUI {
   }
 
   private renderNumericLegend(o: Overlay, rows: [string, number, number, boolean][]): void {
-    const title = el("div", "oi-legend-title", `${o.label ?? "value"}${o.unit ? ` (${o.unit})` : ""}`);
-    const parts: HTMLElement[] = [title];
+    const parts: HTMLElement[] = [this.legendHead(`${o.label ?? "value"}${o.unit ? ` (${o.unit})` : ""}`)];
     for (const [what, min, max, log] of rows) {
       if (rows.length > 1 || log) parts.push(el("div", "oi-legend-sub", `${what}${log ? " \u00b7 log scale" : ""}`));
       const bar = el("div", "oi-legend-bar");
@@ -1105,21 +1197,44 @@ export class GraphViewUI {
       ticks.append(el("span", "", formatNumber(min)), el("span", "", formatNumber(max)));
       parts.push(bar, ticks);
     }
+    this.showLegend(parts);
+  }
+
+  /** Legend title row, with a button that folds the legend down to that row. */
+  private legendHead(title: string): HTMLElement {
+    const head = el("div", "oi-legend-head");
+    const fold = button("oi-legend-toggle", this.legendFolded ? "+" : "\u2212", this.legendFolded ? "Show the legend" : "Fold the legend");
+    fold.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      this.legendFolded = !this.legendFolded;
+      this.legend.classList.toggle("oi-legend-folded", this.legendFolded);
+      fold.textContent = this.legendFolded ? "+" : "\u2212";
+      fold.title = this.legendFolded ? "Show the legend" : "Fold the legend";
+      fold.setAttribute("aria-label", fold.title);
+      if (this.atFit) this.fit();
+    });
+    const label = el("span", "oi-legend-title", title);
+    label.title = title; // the row is cut to the legend's width
+    head.append(label, fold);
+    return head;
+  }
+
+  private showLegend(parts: HTMLElement[]): void {
     this.legend.replaceChildren(...parts);
+    this.legend.classList.toggle("oi-legend-folded", this.legendFolded);
     this.legend.hidden = false;
   }
 
   private renderCategoricalLegend(o: Overlay, cats: string[], color: (c: string) => string): void {
-    const rows: HTMLElement[] = [el("div", "oi-legend-title", o.label ?? "category")];
-    for (const c of cats.slice(0, 12)) {
+    const rows: HTMLElement[] = [this.legendHead(o.label ?? "category")];
+    for (const c of cats.slice(0, LEGEND_ROWS)) {
       const row = el("div", "oi-legend-row");
       const sw = el("span", "oi-swatch");
       sw.style.background = color(c);
       row.append(sw, el("span", "oi-legend-label", c));
       rows.push(row);
     }
-    if (cats.length > 12) rows.push(el("div", "oi-legend-row", `+${cats.length - 12} more`));
-    this.legend.replaceChildren(...rows);
-    this.legend.hidden = false;
+    if (cats.length > LEGEND_ROWS) rows.push(el("div", "oi-legend-row oi-legend-more", `+${cats.length - LEGEND_ROWS} more`));
+    this.showLegend(rows);
   }
 }

@@ -52,21 +52,26 @@ export function computeVisible(t: Tree, d: GraphData, expanded: ReadonlySet<numb
       }
     }
   }
-  const repCache = new Map<number, number>();
-  const rep = (b: number): number => {
-    let r = repCache.get(b);
-    if (r === undefined) {
-      r = representative(t, b, expanded);
-      repCache.set(b, r);
+  // representative of every item, in one pass down the tree: items inside a collapsed group are
+  // drawn as that group (its outermost collapsed ancestor), the others as themselves
+  const rep = new Int32Array(t.nItems).fill(-1);
+  const walk: [number, number][] = [[0, -1]];
+  while (walk.length > 0) {
+    const [g, standIn] = walk.pop() as [number, number];
+    for (const b of t.groupChildren[g]) {
+      if (b >= t.nItems) {
+        const open = standIn < 0 && expanded.has(b - t.nItems);
+        walk.push([b - t.nItems, open ? -1 : standIn >= 0 ? standIn : b]);
+      } else {
+        rep[b] = standIn >= 0 ? standIn : b;
+      }
     }
-    return r;
-  };
+  }
   const byPair = new Map<number, Map<number, VisibleEdge>>();
   const edges: VisibleEdge[] = [];
   for (let k = 0; k < t.edges.length; k++) {
-    const lca = t.edgeLca[k];
-    const s = rep(d.edgeSrc[t.edges[k]]);
-    const v = rep(d.edgeDst[t.edges[k]]);
+    const s = rep[d.edgeSrc[t.edges[k]]];
+    const v = rep[d.edgeDst[t.edges[k]]];
     if (s === v) continue;
     let m = byPair.get(s);
     if (!m) {
@@ -75,7 +80,7 @@ export function computeVisible(t: Tree, d: GraphData, expanded: ReadonlySet<numb
     }
     let ve = m.get(v);
     if (!ve) {
-      ve = { src: s, dst: v, rows: [], lca, cu: t.edgeCu[k], cv: t.edgeCv[k] };
+      ve = { src: s, dst: v, rows: [], lca: t.edgeLca[k], cu: t.edgeCu[k], cv: t.edgeCv[k] };
       m.set(v, ve);
       edges.push(ve);
     }

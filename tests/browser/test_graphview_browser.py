@@ -249,7 +249,9 @@ def test_selecting_a_hidden_node_from_python_reveals_it(gv, scoped):
 def test_scoped_model_opens_collapsed_and_dblclick_expands(gv, scoped):
     from playwright.sync_api import expect
 
-    key = _pan_until(scoped, "data-group-id", lambda g: g.startswith("encoder/layer."))[0]
+    # The first view opens the first layers and starts at the top; collapsed layers lie ~15,000 px below.
+    scoped.locator("button.oi-fit").click()
+    key = _pan_until(scoped, "data-group-id", lambda g: g.startswith("encoder/layer."), tries=80)[0]
     before = ids_of(scoped)
     scoped.locator(css_attr("data-group-id", key)).dblclick()
     expect(scoped.locator(css_attr("data-group-id", key))).to_have_count(0)
