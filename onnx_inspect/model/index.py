@@ -320,6 +320,22 @@ class _Walker:
                 "the model is incomplete or its nodes are mis-wired"
             )
 
+        def resolve(name: str, nid: str, deps: list[int], label: str) -> None:
+            """Record that node ``nid`` reads ``name``: a local value, or one of an enclosing graph."""
+            lst = consumers.get(name)
+            if lst is not None:
+                if not lst or lst[-1] != nid:  # a node reading a value twice (Mul(x, x)) consumes it once
+                    lst.append(nid)
+                j = producer.get(name)
+                if j is not None:
+                    deps.append(j)
+            elif is_graph and name in env:
+                readers = free.setdefault(name, [])
+                if not readers or readers[-1] != nid:
+                    readers.append(nid)
+            else:
+                raise unresolved(name, label)
+
         implicit_of: list[tuple[str, ...]] = [()] * len(protos)
         subgraphs_of: list[tuple[str, ...]] = [()] * len(protos)
         deps: list[list[int]] = []
@@ -328,18 +344,8 @@ class _Walker:
             nid = ids[i]
             node_deps: list[int] = []
             for name in ins[i]:
-                if not name:
-                    continue
-                lst = consumers.get(name)
-                if lst is not None:
-                    lst.append(nid)
-                    j = producer.get(name)
-                    if j is not None:
-                        node_deps.append(j)
-                elif is_graph and name in env:
-                    free.setdefault(name, []).append(nid)
-                else:
-                    raise unresolved(name, f"node '{nid}' ({ops[i]})")
+                if name:
+                    resolve(name, nid, node_deps, f"node '{nid}' ({ops[i]})")
             bodies: list[str] = []
             if i in bodies_of:
                 implicit: list[str] = []
@@ -350,17 +356,7 @@ class _Walker:
                         if name not in implicit:
                             implicit.append(name)
                 for name in implicit:
-                    lst = consumers.get(name)
-                    if lst is not None:
-                        if nid not in lst:
-                            lst.append(nid)
-                        j = producer.get(name)
-                        if j is not None:
-                            node_deps.append(j)
-                    elif is_graph and name in env:
-                        free.setdefault(name, []).append(nid)
-                    else:
-                        raise unresolved(name, f"a subgraph of node '{nid}' ({ops[i]})")
+                    resolve(name, nid, node_deps, f"a subgraph of node '{nid}' ({ops[i]})")
                 implicit_of[i] = tuple(implicit)
             if functions:
                 n = protos[i]

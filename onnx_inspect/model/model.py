@@ -19,7 +19,7 @@ from onnx import numpy_helper
 from ..errors import InspectError, ModelLoadError, UnknownNameError
 from .dtypes import dtype_name
 from .external import read_external, uses_external
-from .index import SEP, Index, build_index, declared_names
+from .index import NODE_COLUMNS, SEP, Index, build_index, declared_names
 from .load import read_model
 from .scopes import graph_scopes
 
@@ -96,19 +96,9 @@ class Model:
         cols = dict(self._index.nodes)
         ids = cols.pop("id")
         cols["scope"] = [self._scopes.get(i, "") for i in ids]
-        order = [
-            "name",
-            "op_type",
-            "domain",
-            "graph",
-            "scope",
-            "inputs",
-            "outputs",
-            "index",
-            "ort_name",
-            "subgraphs",
-            "implicit_inputs",
-        ]
+        # the index's columns, with the scope placed after the graph it belongs to
+        order = [c for c in NODE_COLUMNS if c != "id"]
+        order.insert(order.index("graph") + 1, "scope")
         df = _frame({k: cols[k] for k in order}, ids)
         df["index"] = df["index"].astype("int64")
         return df

@@ -17,6 +17,21 @@ DIFF_COLUMNS = [
 ]  # fmt: skip
 
 
+def _unknown_row(dtype: str, shape_a: Any, shape_b: Any) -> dict[str, Any]:
+    """A difference row with nothing measured yet (and not close): the start of every row."""
+    return {
+        "dtype": dtype,
+        "shape_a": shape_a,
+        "shape_b": shape_b,
+        "max_abs_diff": np.nan,
+        "max_rel_diff": np.nan,
+        "mean_abs_diff": np.nan,
+        "mismatch": np.nan,
+        "nan_mismatch": 0,
+        "allclose": False,
+    }
+
+
 def _numeric(a: np.ndarray) -> bool:
     return a.dtype.kind in "biufc"
 
@@ -28,17 +43,11 @@ def tensor_diff(a: Any, b: Any, *, rtol: float = 1e-3, atol: float = 1e-5) -> di
     where exactly one side is NaN count as ``nan_mismatch`` and fail ``allclose``.
     """
     x, y = np.asarray(a), np.asarray(b)
-    out: dict[str, Any] = {
-        "dtype": x.dtype.name if x.dtype == y.dtype else f"{x.dtype.name}/{y.dtype.name}",
-        "shape_a": tuple(int(d) for d in x.shape),
-        "shape_b": tuple(int(d) for d in y.shape),
-        "max_abs_diff": np.nan,
-        "max_rel_diff": np.nan,
-        "mean_abs_diff": np.nan,
-        "mismatch": np.nan,
-        "nan_mismatch": 0,
-        "allclose": False,
-    }
+    out = _unknown_row(
+        x.dtype.name if x.dtype == y.dtype else f"{x.dtype.name}/{y.dtype.name}",
+        tuple(int(d) for d in x.shape),
+        tuple(int(d) for d in y.shape),
+    )
     if x.shape != y.shape:
         return out
     if not (_numeric(x) and _numeric(y)):
@@ -96,17 +105,9 @@ def diff_table(
             have = a.get(n) if n in a else b.get(n)
             shape = tuple(np.asarray(have).shape)
             rows.append(
-                {
-                    "dtype": np.asarray(have).dtype.name,
-                    "shape_a": shape if n in a else None,
-                    "shape_b": shape if n in b else None,
-                    "max_abs_diff": np.nan,
-                    "max_rel_diff": np.nan,
-                    "mean_abs_diff": np.nan,
-                    "mismatch": np.nan,
-                    "nan_mismatch": 0,
-                    "allclose": False,
-                }
+                _unknown_row(
+                    np.asarray(have).dtype.name, shape if n in a else None, shape if n in b else None
+                )
             )
     df = pd.DataFrame(rows, index=pd.Index(names, name="tensor", dtype=object), columns=DIFF_COLUMNS)
     df["allclose"] = df["allclose"].astype(bool)
