@@ -450,9 +450,43 @@ class Inspector(W.HBox):
         self._filter.observe(lambda _: self._refilter(), "value")
         self._list.observe(self._on_list_pick, "value")
         self._refilter()
-        self._model_box = W.VBox(
-            [self._summary, _html("<h5>Nodes</h5>"), self._filter, self._count, self._list]
+        self.netron_view: Any = None
+        self._netron_btn = W.Button(
+            description="Open in Netron",
+            tooltip="Serve this model with Netron on 127.0.0.1 and show it here (Netron's page contacts "
+            "outside hosts; onnx-inspect's own views do not)",
         )
+        self._netron_btn.add_class("oi-netron")
+        self._netron_btn.on_click(lambda _: self._open_netron_safe())
+        self._netron_box = _html("", "oi-netron-frame")
+        self._model_box = W.VBox(
+            [
+                self._summary,
+                self._netron_btn,
+                self._netron_box,
+                _html("<h5>Nodes</h5>"),
+                self._filter,
+                self._count,
+                self._list,
+            ]
+        )
+
+    def open_netron(self) -> Any:
+        """Serve the model with Netron on 127.0.0.1 and show it on the Model tab; returns the NetronView."""
+        from ..netron import netron  # entry point above the widgets layer: imported when used
+
+        with self._reporting(self._netron_box, "opening Netron"):
+            if self.netron_view is None:
+                self.netron_view = netron(self.model)
+            note = D.note_html(
+                f"Netron {self.netron_view.url} - its page contacts outside hosts (analytics, consent)"
+            )
+            self._netron_box.value = note + self.netron_view._repr_html_()
+        return self.netron_view
+
+    def _open_netron_safe(self) -> None:
+        with contextlib.suppress(Exception):
+            self.open_netron()
 
     def filter_nodes(self, text: str) -> list[str]:
         """Filter the Model tab's node table; returns the ids listed (at most ``LIST_LIMIT``)."""
@@ -1105,6 +1139,9 @@ class Inspector(W.HBox):
         _close_tree(self, extra=held)
         if getattr(self, "model", None) is not None:
             clear_cache(self.model)
+        if getattr(self, "netron_view", None) is not None:
+            self.netron_view.stop()
+            self.netron_view = None
 
     def to_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
         """Write this Inspector's model, profile, last run and selection as a self-contained HTML report."""

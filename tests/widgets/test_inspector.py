@@ -340,3 +340,22 @@ def test_weights_are_read_only_when_shown_and_big_ones_in_the_background(
     assert [c.name for c in cards] == ["conv1.weight", "conv1.bias"]
     assert "external data file" in " ".join(texts(cards[0]))
     np.testing.assert_array_equal(cards[0].value, real(m, "conv1.weight"))
+
+
+def test_netron_button_serves_the_model_on_loopback_and_close_stops_it(
+    squeezenet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import urllib.request
+
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    insp = oi.inspect(oi.load(squeezenet))
+    insp._netron_btn.click()
+    view = insp.netron_view
+    assert view is not None and view.url == f"http://127.0.0.1:{view.port}/"
+    assert f'<iframe src="{view.url}"' in insp._netron_box.value
+    with urllib.request.urlopen(view.url, timeout=10) as r:
+        assert r.status == 200
+    insp.close()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", view.port), timeout=2):
+        pass
