@@ -14,24 +14,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import onnx
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 from onnx_inspect import testing
 
 GOAL_RATIO = 1.5
 GOAL_RSS_MB = 500
-
-
-def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def floor(path: str) -> None:

@@ -13,9 +13,7 @@ Run: ``python benchmarks/profile.py [--mb 60] [--runs 20]``
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import math
 import tempfile
 import time
 import warnings
@@ -24,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 import onnx_inspect as oi
 from onnx_inspect.runtime.profile import Profile, profile
@@ -54,16 +53,6 @@ def _write_profile(path: Path, folder: Path, runs: int) -> Path:
     return Path(sess.end_profiling())
 
 
-def _best(fn, repeat: int = 3) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=60.0, help="size of the profile file to parse (MB)")
@@ -89,8 +78,8 @@ def main() -> None:
                 warnings.simplefilter("ignore")
                 Profile.from_json(big, m)
 
-        t_json = _best(parse_floor)
-        t_ours = _best(from_json)
+        t_json = best_of(parse_floor)
+        t_ours = best_of(from_json)
         p = Profile.from_json(big, m)
         print(
             f"profile file: {size_mb:.1f} MB, {n_runs} runs of light_densenet121 at 'disabled', {len(p.events)} node events"

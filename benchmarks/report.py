@@ -15,8 +15,9 @@ import argparse
 import importlib
 import json
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 import onnx_inspect as oi
 from onnx_inspect.testing import transformer_like
@@ -25,15 +26,6 @@ from onnx_inspect.testing import transformer_like
 R = importlib.import_module("onnx_inspect.report")
 
 GOAL_BYTES = 8_000_000
-
-
-def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> int:

@@ -352,3 +352,45 @@ def big_external_model(
     path = folder / "big.onnx"
     onnx.save(_model(graph), str(path))
     return path
+
+
+#: Markup that sets a canary global if a viewer ever parses model text as HTML.
+HOSTILE = '<img src=x onerror="window.__oi_pwned=1"></script><script>window.__oi_pwned=1</script><!--'
+
+
+def hostile_text_model() -> onnx.ModelProto:
+    """A valid, runnable model whose names, doc strings, metadata and attribute strings are markup.
+
+    Everything a viewer shows from it must appear as literal text; if any of it were parsed as HTML,
+    ``window.__oi_pwned`` would be set (the canary tests look for it).
+    """
+    x = "x<b>in</b>"
+    w = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), "w" + HOSTILE)
+    n1 = helper.make_node(
+        "MatMul", [x, w.name], ["h" + HOSTILE], name="mm" + HOSTILE, doc_string="doc " + HOSTILE
+    )
+    n2 = helper.make_node("Relu", ["h" + HOSTILE], ["y"], name="relu<script>window.__oi_pwned=1</script>")
+    n3 = helper.make_node("Constant", [], ["label"], name="const" + HOSTILE, value_string=HOSTILE)
+    for n in (n1, n2, n3):
+        p = n.metadata_props.add()
+        p.key, p.value = "k" + HOSTILE, "v" + HOSTILE
+    g = helper.make_graph(
+        [n1, n2, n3],
+        "graph" + HOSTILE,
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [4, 2])],
+        [
+            helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 3]),
+            helper.make_tensor_value_info("label", TensorProto.STRING, []),
+        ],
+        [w],
+        doc_string="graph doc " + HOSTILE,
+    )
+    m = helper.make_model(
+        g,
+        opset_imports=[helper.make_opsetid("", 17)],
+        producer_name="producer" + HOSTILE,
+        doc_string="doc " + HOSTILE,
+    )
+    m.ir_version = 10
+    helper.set_model_props(m, {"author" + HOSTILE: "meta " + HOSTILE})
+    return m

@@ -15,13 +15,17 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 import onnx_inspect as oi
+from onnx_inspect.testing import (
+    HOSTILE as EVIL,
+)
 from onnx_inspect.testing import (
     constant_weights,
     control_flow,
     conv_model,
+    hostile_text_model,
     save_with_external_data,
     transformer_like,
     with_function,
@@ -31,40 +35,7 @@ from onnx_inspect.views import details as D
 # the module, not the oi.report function that shadows it as an attribute of the package
 R = importlib.import_module("onnx_inspect.report")
 
-EVIL = '<img src=x onerror="window.__oi_pwned=1"></script><script>window.__oi_pwned=1</script><!--'
 PLOTLY_BANNER = re.compile(r"plotly\.js v\d+\.\d+\.\d+")
-
-
-def evil_model() -> onnx.ModelProto:
-    """A valid, runnable model whose names, doc strings, metadata and attribute strings are markup."""
-    x = "x<b>in</b>"
-    w = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), "w" + EVIL)
-    n1 = helper.make_node("MatMul", [x, w.name], ["h" + EVIL], name="mm" + EVIL, doc_string="doc " + EVIL)
-    n2 = helper.make_node("Relu", ["h" + EVIL], ["y"], name="relu<script>window.__oi_pwned=1</script>")
-    n3 = helper.make_node("Constant", [], ["label"], name="const" + EVIL, value_string=EVIL)
-    for n in (n1, n2, n3):
-        p = n.metadata_props.add()
-        p.key, p.value = "k" + EVIL, "v" + EVIL
-    g = helper.make_graph(
-        [n1, n2, n3],
-        "graph" + EVIL,
-        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [4, 2])],
-        [
-            helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 3]),
-            helper.make_tensor_value_info("label", TensorProto.STRING, []),
-        ],
-        [w],
-        doc_string="graph doc " + EVIL,
-    )
-    m = helper.make_model(
-        g,
-        opset_imports=[helper.make_opsetid("", 17)],
-        producer_name="producer" + EVIL,
-        doc_string="doc " + EVIL,
-    )
-    m.ir_version = 10
-    helper.set_model_props(m, {"author" + EVIL: "meta " + EVIL})
-    return m
 
 
 class Scripts(html.parser.HTMLParser):
@@ -238,7 +209,7 @@ def expected_record(m, nid: str) -> dict:
         with_function,
         constant_weights,
         conv_model,
-        lambda: evil_model(),
+        lambda: hostile_text_model(),
         "light_squeezenet.onnx",
         "light_inception_v1.onnx",
     ],
@@ -385,7 +356,7 @@ def test_model_without_figures_leaves_plotly_out():
 
 
 def test_untrusted_text_never_becomes_markup():
-    m = oi.load(evil_model())
+    m = oi.load(hostile_text_model())
     p = oi.profile(m, runs=2, warmup=0)
     text = R.report_html(m, p, oi.run(m, outputs="all"), title="title " + EVIL)
     doc = parse(text)

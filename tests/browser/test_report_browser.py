@@ -13,51 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
 import onnx_inspect as oi
 from onnx_inspect.report import report
-from onnx_inspect.testing import transformer_like
+from onnx_inspect.testing import HOSTILE as EVIL
+from onnx_inspect.testing import hostile_text_model, transformer_like
 
 pytestmark = pytest.mark.browser
-
-# the same injection model as tests/test_report.py (kept here so this module stands alone)
-EVIL = '<img src=x onerror="window.__oi_pwned=1"></script><script>window.__oi_pwned=1</script><!--'
-
-
-def evil_model() -> onnx.ModelProto:
-    """A valid, runnable model whose names, doc strings, metadata and attribute strings are markup."""
-    x = "x<b>in</b>"
-    w = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), "w" + EVIL)
-    n1 = helper.make_node("MatMul", [x, w.name], ["h" + EVIL], name="mm" + EVIL, doc_string="doc " + EVIL)
-    n2 = helper.make_node("Relu", ["h" + EVIL], ["y"], name="relu<script>window.__oi_pwned=1</script>")
-    n3 = helper.make_node("Constant", [], ["label"], name="const" + EVIL, value_string=EVIL)
-    for n in (n1, n2, n3):
-        p = n.metadata_props.add()
-        p.key, p.value = "k" + EVIL, "v" + EVIL
-    g = helper.make_graph(
-        [n1, n2, n3],
-        "graph" + EVIL,
-        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [4, 2])],
-        [
-            helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 3]),
-            helper.make_tensor_value_info("label", TensorProto.STRING, []),
-        ],
-        [w],
-        doc_string="graph doc " + EVIL,
-    )
-    m = helper.make_model(
-        g,
-        opset_imports=[helper.make_opsetid("", 17)],
-        producer_name="producer" + EVIL,
-        doc_string="doc " + EVIL,
-    )
-    m.ir_version = 10
-    helper.set_model_props(m, {"author" + EVIL: "meta " + EVIL})
-    return m
 
 
 READY = ".oi-graph[data-oi-state=ready]"
@@ -114,7 +77,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("reports")
     m = oi.load(transformer_like(layers=12))
     p = oi.profile(m, runs=3, warmup=1)
-    bad = oi.load(evil_model())
+    bad = oi.load(hostile_text_model())
     return {
         "profiled": report(m, folder / "profiled.html", profile=p, runs=[oi.run(m, outputs="all")]),
         "evil": report(
