@@ -12,7 +12,7 @@ import difflib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +243,38 @@ class _Runner:
         return label
 
     # fetching ---------------------------------------------------------------------------------------
+    def _session(
+        self,
+        scope: tuple[str, ...],
+        sess_outputs: tuple[str, ...],
+        fed_types: Mapping[str, Any],
+        source: Callable[[], Path | onnx.ModelProto],
+        label: str,
+        model: onnx.ModelProto | None = None,
+    ) -> ort.InferenceSession:
+        """The cached session for these outputs and fed tensors under this runner's providers and options."""
+        key = (
+            *scope,
+            sess_outputs,
+            tuple(sorted(fed_types.items())),
+            self.providers,
+            _freeze(self.provider_options),
+            self.optimization,
+        )
+
+        def factory() -> ort.InferenceSession:
+            return create_session(
+                source(),
+                label=label,
+                providers=self.providers,
+                provider_options=self.provider_options,
+                optimization=self.optimization,
+                ext_dir=external_folder(self.m),
+                model=model,
+            )
+
+        return cached_session(self.m, key, factory)
+
     def fetch(self, path: str, names: Sequence[str]) -> dict[str, Any]:
         """Values of ``names`` in graph ``path`` ("" = main graph)."""
         if path == "":
@@ -272,32 +304,15 @@ class _Runner:
             return result
         fed_types = {n: _elem_and_rank(self.cuts[n], f"fed tensor '{n}'") for n in cut.fed}
         whole = not cut.fed and set(sess_outputs) == set(gi.outputs) and len(sess_outputs) == len(gi.outputs)
-        skey = (
-            "main",
-            sess_outputs,
-            tuple(sorted(fed_types.items())),
-            self.providers,
-            _freeze(self.provider_options),
-            self.optimization,
-        )
 
-        def factory():  # type: ignore[no-untyped-def]
+        def source() -> Path | onnx.ModelProto:
             if whole and self.m.path is not None:
-                source: Path | onnx.ModelProto = Path(self.m.path)
-            else:
-                source = build_model(self.m.proto, gi, cut, fed_types, session_outputs=sess_outputs)
-                _name_nodes(source.graph, cut.nodes, node_ids(self.m, ""))
-            return create_session(
-                source,
-                label=self.label,
-                providers=self.providers,
-                provider_options=self.provider_options,
-                optimization=self.optimization,
-                ext_dir=external_folder(self.m),
-                model=self.m.proto,
-            )
+                return Path(self.m.path)
+            cut_model = build_model(self.m.proto, gi, cut, fed_types, session_outputs=sess_outputs)
+            _name_nodes(cut_model.graph, cut.nodes, node_ids(self.m, ""))
+            return cut_model
 
-        sess = cached_session(self.m, skey, factory)
+        sess = self._session(("main",), sess_outputs, fed_types, source, self.label, model=self.m.proto)
         sess_inputs = [i.name for i in sess.get_inputs()]
         values = run_session(
             sess,
@@ -356,29 +371,15 @@ class _Runner:
         if not sess_outputs:
             return result
         fed_types = {n: _elem_and_rank(outer_vals[n], f"outer value '{n}' of '{path}'") for n in cut.outer}
-        skey = (
-            "body",
-            path,
-            sess_outputs,
-            tuple(sorted(fed_types.items())),
-            self.providers,
-            _freeze(self.provider_options),
-            self.optimization,
+
+        def source() -> onnx.ModelProto:
+            cut_model = build_model(self.m.proto, gi, cut, fed_types, session_outputs=sess_outputs)
+            _name_nodes(cut_model.graph, cut.nodes, [i.split("::")[-1] for i in node_ids(self.m, path)])
+            return cut_model
+
+        sess = self._session(
+            ("body", path), sess_outputs, fed_types, source, f"branch '{path}' of {self.label}"
         )
-
-        def factory():  # type: ignore[no-untyped-def]
-            source = build_model(self.m.proto, gi, cut, fed_types, session_outputs=sess_outputs)
-            _name_nodes(source.graph, cut.nodes, [i.split("::")[-1] for i in node_ids(self.m, path)])
-            return create_session(
-                source,
-                label=f"branch '{path}' of {self.label}",
-                providers=self.providers,
-                provider_options=self.provider_options,
-                optimization=self.optimization,
-                ext_dir=external_folder(self.m),
-            )
-
-        sess = cached_session(self.m, skey, factory)
         values = run_session(
             sess,
             sess_outputs,
