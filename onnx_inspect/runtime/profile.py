@@ -52,10 +52,12 @@ class Profile:
     - ``run``, ``start_us`` (since the run started), ``dur_us``, ``self_us`` (``dur_us`` minus the events an
       If/Loop/Scan encloses, so sums never count a body twice), ``device_us`` (GPU kernel time, CUDA/ROCm
       profiling builds), ``thread``, ``depth``/``parent`` (nesting), ``ts_us`` (since the profiler started);
-    - ``node_id`` (the model node the kernel stands for; None when the runtime inserted it, e.g. layout
-      reorders, or when it matches nothing), ``model_nodes`` (every model node a fused kernel or a compiled
-      engine covers), ``mapping`` ("name", "fused", "rewritten", "engine", "inserted", "unmatched"),
-      ``fused`` and ``inserted`` flags, ``graph`` (the model graph path it ran in);
+    - ``node_id`` (the model node the kernel stands for; None when it matches nothing), ``model_nodes``
+      (every model node a fused kernel or a compiled engine covers), ``mapping`` ("name", "fused",
+      "rewritten", "engine", "charged", "inserted", "unmatched"), ``fused``, ``inserted`` (made by the
+      runtime) and ``layout`` flags, ``graph`` (the model graph path it ran in). Layout kernels the runtime
+      inserts (ReorderInput/ReorderOutput, Memcpy*) are charged to the model node they serve, the consumer
+      of the value they re-lay out (``mapping == "charged"``, ``layout`` True);
     - ``ort_name``, ``op_type`` (what onnxruntime ran), ``model_op_type``, ``provider``, ``input_shapes``,
       ``output_shapes``, dtypes and ``output_size``/``activation_size``/``parameter_size`` (bytes).
 
@@ -152,11 +154,12 @@ class Profile:
         ev = self.events[self.events["node_id"].notna()]
         if ev.empty:
             cols = ["op_type", "kernel", "provider", "calls", "mean_us", "p50_us", "p90_us", "share", "mapping",
-                    "fused_with", "input_shapes", "output_shapes"]  # fmt: skip
+                    "layout_us", "fused_with", "input_shapes", "output_shapes"]  # fmt: skip
             self._by_node = pd.DataFrame(columns=cols).rename_axis("node_id")
             return self._by_node.copy()
         stats = self._per_run(self.events["node_id"])  # unmapped events (None) only count in the total
-        first = ev.drop_duplicates("node_id").set_index("node_id")
+        # A node's own kernel describes it (mapping, shapes); charged layout kernels only add time.
+        first = ev.sort_values("layout", kind="stable").drop_duplicates("node_id").set_index("node_id")
         grouped = ev.groupby("node_id", sort=False)
         kernels = grouped["op_type"].agg(_joined)
         providers = grouped["provider"].agg(_joined)
@@ -169,6 +172,12 @@ class Profile:
             }
         ).join(stats)
         out["mapping"] = first["mapping"]
+        lay = ev[ev["layout"]]
+        out["layout_us"] = (
+            (lay.groupby("node_id", sort=False)["self_us"].sum() / max(self.n_runs, 1))
+            .reindex(out.index)
+            .fillna(0.0)
+        )
         out["fused_with"] = [fused_with.get(i, ()) for i in out.index]
         out["input_shapes"] = first["input_shapes"]
         out["output_shapes"] = first["output_shapes"]
@@ -190,7 +199,8 @@ class Profile:
         if by == "kernel":
             key = ev["op_type"]
         elif by == "model":
-            key = ev["model_op_type"].where(ev["model_op_type"].notna(), ev["op_type"] + " (inserted)")
+            own = ev["model_op_type"].notna() & ~ev["layout"]
+            key = ev["model_op_type"].where(own, ev["op_type"] + " (inserted)")
         else:
             raise InspectError(f"by={by!r} is not one of 'kernel', 'model'")
         key = key.rename("op_type")
@@ -417,11 +427,10 @@ def profile(
         # it saves, and fused kernels of unnamed nodes get fresh indices: the session runs a copy whose
         # nodes are named by their ids, so every kernel is traceable. Names change nothing it computes.
         renamed = named_copy(model) if (model.nodes["name"] != model.nodes.index).any() else None
-        # The optimized graph explains fusions; onnxruntime inlines model-local functions even when
-        # optimizations are off. Compiling providers (TensorRT, ...) cannot save theirs.
-        save_optimized = (optimization != "disabled" or len(model.proto.functions) > 0) and not any(
-            p in pj.COMPILING_PROVIDERS for p in names
-        )
+        # The optimized graph explains fusions; onnxruntime inlines functions even when optimizations are
+        # off (model-local ones, and standard ops it has no kernel for, such as HardSwish, whose nodes get
+        # fresh names). Compiling providers (TensorRT, ...) cannot save theirs.
+        save_optimized = not any(p in pj.COMPILING_PROVIDERS for p in names)
         sess = _profiling_session(model, renamed, folder, optimization, names, opts, label, save_optimized)
         out_names = [o.name for o in sess.get_outputs()]
         total = warmup + runs
@@ -628,6 +637,9 @@ def _assemble(
             ):
                 matches[k] = mt
 
+    layout = np.array([pj.is_layout(names[k], ops[k]) for k in range(n)], dtype=bool)
+    _charge_by_order(matches, layout, run, tids)
+
     self_us = edur.astype(float)
     depth = np.zeros(n, dtype=np.int64)
     for k in range(n):
@@ -665,7 +677,8 @@ def _assemble(
             "device_us": device,
             "mapping": [mt.kind for mt in matches],
             "fused": [len(mt.model_nodes) > 1 for mt in matches],
-            "inserted": [mt.kind == pj.INSERTED for mt in matches],
+            "inserted": [mt.kind in (pj.INSERTED, pj.CHARGED) for mt in matches],
+            "layout": layout,
             "model_nodes": [mt.model_nodes for mt in matches],
             "input_shapes": [s[0] if s else None for s in shapes_in],
             "output_shapes": [s[0] if s else None for s in shapes_out],
@@ -694,6 +707,27 @@ def _assemble(
     for note in notes:
         warnings.warn(note, stacklevel=3)
     return Profile(events, runs_df, kernels, model, meta, notes)
+
+
+def _charge_by_order(matches: list[pj.Match], layout: np.ndarray, run: np.ndarray, tids: list[Any]) -> None:
+    """Layout kernels no optimized graph explains go to the next kernel of their run and thread (the
+    one that reads the re-laid-out value, in onnxruntime's sequential order), else the previous one."""
+    n = len(matches)
+    for k in np.flatnonzero(layout):
+        if matches[k].node_id is not None:
+            continue
+        owner = None
+        for step in (1, -1):
+            q = k + step
+            while 0 <= q < n and run[q] == run[k]:
+                if tids[q] == tids[k] and not layout[q] and matches[q].node_id is not None:
+                    owner = matches[q].node_id
+                    break
+                q += step
+            if owner is not None:
+                break
+        if owner is not None:
+            matches[k] = pj.Match(owner, (owner,), pj.CHARGED)
 
 
 def _nest(

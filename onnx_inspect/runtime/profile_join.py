@@ -42,15 +42,18 @@ _RANDOM_OPS = frozenset({"RandomNormal", "RandomUniform", "RandomNormalLike", "R
                          "Bernoulli"})  # fmt: skip
 _TRAILING_INT = re.compile(r"_(\d+)$")
 
-# Mapping kinds written to the events table.
-NAME, FUSED, REWRITTEN, ENGINE, INSERTED, UNMATCHED = (
+# Mapping kinds written to the events table. "charged": a layout kernel (ReorderInput/Output, Memcpy*)
+# charged to the model node it serves (the consumer of the value it re-lays out).
+NAME, FUSED, REWRITTEN, ENGINE, INSERTED, UNMATCHED, CHARGED = (
     "name",
     "fused",
     "rewritten",
     "engine",
     "inserted",
     "unmatched",
+    "charged",
 )
+_SPLIT = re.compile(r"[/_]")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,22 @@ class GraphInfo:
     def find(self, name: str) -> int | None:
         """Position of the node the profiler calls ``name`` (node name, local id or ``<Op>_<index>``)."""
         return self.lookup.get(name)
+
+    def find_carried(self, name: str) -> int | None:
+        """Position of the model node whose name a runtime-made kernel name carries before a suffix, or None.
+
+        onnxruntime names many fused kernels after the node they replace plus a suffix
+        (``/model.2/act/Mul/QuickGeluFusion/``, ``<name>_fused_<act>``, ``<name>_token_3``): the longest
+        prefix, cut at a ``/`` or ``_``, that is a model node name.
+        """
+        for m in reversed(list(_SPLIT.finditer(name))):
+            cut = m.start()
+            if cut < 2:
+                break
+            p = self.lookup.get(name[:cut])
+            if p is not None:
+                return p
+        return None
 
 
 def build_graphs(nodes: Any, tensors: Any) -> dict[str, GraphInfo]:
@@ -179,6 +198,7 @@ class OptimizedJoin:
     def __init__(self, g: GraphInfo, og: onnx.GraphProto) -> None:
         self.g = g
         self.og = og
+        self._users: dict[str, list[int]] | None = None
         self.by_name: dict[str, int] = {}
         self.unnamed: dict[str, list[int]] = {}
         for i, n in enumerate(og.node):
@@ -215,6 +235,14 @@ class OptimizedJoin:
                 base = nchwc_value(g, n.name)
                 if base is not None:
                     alias[n.output[0]] = base
+                    continue
+                # A fused kernel named after the node it replaces (``<node>/QuickGeluFusion/``) computes
+                # that node's outputs, perhaps in another layout (NCHWc values get new names).
+                carried = g.find_carried(n.name) if n.name else None
+                if carried is not None and len(g.outputs[carried]) == len(n.output):
+                    for o, mo in zip(n.output, g.outputs[carried], strict=True):
+                        if o and mo and o not in alias:
+                            alias[o] = mo
         return alias
 
     def _match_all(self) -> list[Match]:
@@ -224,7 +252,7 @@ class OptimizedJoin:
         matches: list[Match | None] = [None] * len(og.node)
         for i, n in enumerate(og.node):
             if n.op_type in LAYOUT_OPS:
-                matches[i] = _INSERTED
+                matches[i] = _INSERTED  # charged to the node it serves once the others are matched
                 continue
             produced = [alias[o] for o in n.output if o in alias and alias[o] in g.producer]
             claimed: dict[int, None] = {}
@@ -258,7 +286,64 @@ class OptimizedJoin:
                 kind = REWRITTEN
             matches[i] = Match(g.ids[primary], ids, kind)
         self._from_consumers(matches, alias)
+        self._charge_layout(matches)
         return [m if m is not None else _INSERTED for m in matches]
+
+    def _consumers(self) -> dict[str, list[int]]:
+        if self._users is None:
+            users: dict[str, list[int]] = {}
+            for i, n in enumerate(self.og.node):
+                for x in n.input:
+                    users.setdefault(x, []).append(i)
+            self._users = users
+        return self._users
+
+    def _served(self, i: int, matches: list[Match | None]) -> list[str]:
+        """Model node ids that consume node ``i``'s outputs, looking through layout kernels in between."""
+        og, users = self.og, self._consumers()
+        out: dict[str, None] = {}
+        seen = {i}
+        stack = [i]
+        while stack:
+            k = stack.pop()
+            for o in og.node[k].output:
+                for c in users.get(o, ()):
+                    if c in seen:
+                        continue
+                    seen.add(c)
+                    if og.node[c].op_type in LAYOUT_OPS:
+                        stack.append(c)
+                    elif matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
+                        out[matches[c].node_id] = None  # type: ignore[union-attr]
+        return list(out)
+
+    def _charge_layout(self, matches: list[Match | None]) -> None:
+        """Charge each layout kernel to the model node it serves: the first consumer of the value it
+        re-lays out (in graph order), else (a graph output) the node that produced that value."""
+        og = self.og
+        producer = {o: k for k, n in enumerate(og.node) for o in n.output if o}
+        pos: dict[str, int] = {}
+        for r, k in enumerate(_topo(og)):
+            m = matches[k]
+            if m is not None and m.node_id is not None:
+                pos.setdefault(m.node_id, r)
+        for i, n in enumerate(og.node):
+            if n.op_type not in LAYOUT_OPS:
+                continue
+            served = self._served(i, matches)
+            owner = None
+            if served:
+                owner = min(served, key=lambda nid: pos.get(nid, 0))
+            else:
+                k = producer.get(n.input[0]) if n.input else None
+                hops = 0
+                while k is not None and og.node[k].op_type in LAYOUT_OPS and hops < 16:
+                    k = producer.get(og.node[k].input[0]) if og.node[k].input else None
+                    hops += 1
+                if k is not None and matches[k] is not None and matches[k].node_id is not None:  # type: ignore[union-attr]
+                    owner = matches[k].node_id  # type: ignore[union-attr]
+            if owner is not None:
+                matches[i] = Match(owner, (owner,), CHARGED)
 
     def _from_consumers(self, matches: list[Match | None], alias: dict[str, str]) -> None:
         """An executed node that exposes no model value is part of the model node its outputs feed."""
@@ -276,7 +361,9 @@ class OptimizedJoin:
                     continue
                 for c in consumers.get(o, ()):
                     m = matches[c]
-                    if m is not None and m.node_id is not None:
+                    if og.node[c].op_type in LAYOUT_OPS:
+                        owners.update(self._served(c, matches))
+                    elif m is not None and m.node_id is not None:
                         owners.add(m.node_id)
             if len(owners) == 1:
                 (owner,) = owners
@@ -329,7 +416,7 @@ def match_by_name(g: GraphInfo, name: str, op: str) -> Match:
     if p is not None and g.ops[p] in op:  # kept its name: FusedConv, QLinearConv, MatMulNBits, ...
         return Match(g.ids[p], (g.ids[p],), REWRITTEN)
     if op in LAYOUT_OPS or name.startswith(("ReorderInput", "ReorderOutput", "Memcpy")):
-        return _INSERTED
+        return _INSERTED  # charged to a neighbouring kernel's node by the caller
     base = nchwc_value(g, name)
     if base is not None:
         q = g.producer.get(base)
@@ -345,7 +432,15 @@ def match_by_name(g: GraphInfo, name: str, op: str) -> Match:
             primary = _primary(g, chain, op)
             ids = tuple(g.ids[c] for c in sorted(chain))
             return Match(g.ids[primary], ids, FUSED if len(ids) > 1 else REWRITTEN)
+    carried = g.find_carried(name)
+    if carried is not None:
+        return Match(g.ids[carried], (g.ids[carried],), REWRITTEN)
     return _UNMATCHED
+
+
+def is_layout(name: str, op: str) -> bool:
+    """Whether an event is a layout kernel onnxruntime inserted (re-layout or device copy)."""
+    return op in LAYOUT_OPS or (not op and name.startswith(("ReorderInput", "ReorderOutput", "Memcpy")))
 
 
 def nchwc_value(g: GraphInfo, name: str) -> str | None:
