@@ -39,7 +39,9 @@ class ProviderError(InspectError):
 
 
 class RuntimeFailure(InspectError):
-    """onnxruntime refused to build a session or run the model."""
+    """onnxruntime refused to build a session or run the model (its full text is in ``.details``)."""
+
+    details: str = ""
 
 
 class ProfileError(InspectError):

@@ -7,6 +7,8 @@ from .profile import compare_profiles as compare_profiles
 from .profile import profile as profile
 from .providers import providers as providers
 from .run import compare as compare
+from .run import input_dims as input_dims
+from .run import input_shapes as input_shapes
 from .run import make_feeds as make_feeds
 from .run import placement as placement
 from .run import read_feeds as read_feeds

@@ -19,6 +19,7 @@ import onnx
 from onnx import numpy_helper
 
 from ..errors import FeedError
+from . import dims as dimplan
 
 #: Generated or loaded feeds larger than this (bytes, all inputs together) are refused.
 DEFAULT_MAX_BYTES = 2 * 2**30
@@ -70,7 +71,10 @@ def spec_of(vi: onnx.ValueInfoProto) -> InputSpec:
         dims: list[Dim] = []
         for d in tt.shape.dim:
             w = d.WhichOneof("value")
-            dims.append(int(d.dim_value) if w == "dim_value" else (d.dim_param or None))
+            if w == "dim_value":
+                dims.append(int(d.dim_value) if d.dim_value >= 0 else None)  # -1: unknown (Paddle)
+            else:
+                dims.append(d.dim_param if d.dim_param and d.dim_param != "?" else None)
         shape = tuple(dims)
     return InputSpec(vi.name, tt.elem_type, _np_dtype(tt.elem_type), shape, "tensor")
 
@@ -87,54 +91,94 @@ def _item_size(spec: InputSpec) -> int:
     return spec.dtype.itemsize
 
 
-def resolve_shape(spec: InputSpec, dims: DimsArg) -> tuple[int, ...]:
-    """Concrete shape of an input: fixed dims kept, symbolic ones from ``dims`` (by dim name), else 1.
-
-    ``dims`` may also map the input's own name to a full shape.
-    """
+def resolve_shape(
+    spec: InputSpec, dims: DimsArg, sizes: Mapping[tuple[str, int], int | None] | None = None
+) -> tuple[int, ...]:
+    """Concrete shape of an input: fixed dims kept, free ones from ``sizes`` ((input, axis) -> size, as
+    planned by ``dims.plan``: ``dims=``, metadata or a default), or ``dims[input]`` as a full shape."""
     dims = dims or {}
     if spec.name in dims:
         full = dims[spec.name]
-        if isinstance(full, (int, np.integer)):
+        what = f"dims['{spec.name}']"
+        if isinstance(full, (int, np.integer)) or not isinstance(full, (tuple, list, np.ndarray)):
             raise FeedError(
-                f"dims['{spec.name}'] = {full} names an input, so it must be a full shape (a tuple), "
-                "not one number"
+                f"{what} = {full!r} names an input, so it must be a full shape (a tuple of ints), not "
+                f"{type(full).__name__}"
+            )
+        if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in full):
+            raise FeedError(
+                f"{what} = {tuple(full)!r} must be a tuple of ints (input '{spec.name}': {spec.type_text})"
             )
         shape = tuple(int(d) for d in full)
         if spec.shape is not None and len(shape) != len(spec.shape):
             raise FeedError(
-                f"dims['{spec.name}'] has rank {len(shape)} but input '{spec.name}' is {spec.type_text} "
+                f"{what} has rank {len(shape)} but input '{spec.name}' is {spec.type_text} "
                 f"(rank {len(spec.shape)})"
             )
         if spec.shape is not None:
             for k, (want, got) in enumerate(zip(spec.shape, shape, strict=True)):
                 if isinstance(want, int) and want != got:
                     raise FeedError(
-                        f"dims['{spec.name}'] gives dimension {k} = {got} but input '{spec.name}' fixes it "
+                        f"{what} gives dimension {k} = {got} but input '{spec.name}' fixes it "
                         f"to {want} ({spec.type_text})"
                     )
     else:
-        if spec.shape is None:
+        if sizes is None:
+            infos = dimplan.plan([spec], dims)
+            sizes = {u: i.value for i in infos for u in i.uses}
+        if spec.shape is None or (spec.name, -1) in sizes:
             raise FeedError(
                 f"input '{spec.name}' has no declared shape, so a value cannot be generated; pass "
                 f"dims={{'{spec.name}': (...)}} with its full shape, or give feeds"
             )
         out: list[int] = []
-        for d in spec.shape:
+        for ax, d in enumerate(spec.shape):
             if isinstance(d, int):
                 out.append(d)
-            elif isinstance(d, str) and d in dims:
-                v = dims[d]
-                if not isinstance(v, (int, np.integer)):
-                    raise FeedError(f"dims['{d}'] must be an int (symbolic dim of input '{spec.name}')")
-                out.append(int(v))
-            else:
-                out.append(1)
+                continue
+            v = sizes.get((spec.name, ax))
+            if v is None:
+                key = dimplan.dim_key(spec, ax)
+                raise FeedError(
+                    f"input '{spec.name}' ({spec.type_text}): the model does not say the size of dim '{key}' "
+                    f"(axis {ax}); pass dims={{'{key}': N}} (CLI: --dims {key}=N) or give feeds"
+                )
+            out.append(int(v))
         shape = tuple(out)
     for k, d in enumerate(shape):
         if d < 0:
             raise FeedError(f"input '{spec.name}': dimension {k} resolves to {d}; dims must be >= 0")
     return shape
+
+
+def check_seed(seed: Any) -> int:
+    """The seed as an int >= 0 (FeedError naming ``seed`` otherwise)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise FeedError(f"seed={seed!r} must be an int >= 0")
+    return int(seed)
+
+
+def check_ranges(ranges: Any) -> dict[str, tuple[float, float]]:
+    """``ranges`` as {input: (low, high)} with finite low < high (FeedError naming the entry otherwise)."""
+    if ranges is None:
+        return {}
+    if not isinstance(ranges, Mapping):
+        raise FeedError(f"ranges must be a dict like {{'x': (0, 10)}}, not {type(ranges).__name__}")
+    out: dict[str, tuple[float, float]] = {}
+    for name, v in ranges.items():
+        what = f"ranges[{name!r}] = {v!r}"
+        if not isinstance(v, (tuple, list)) or len(v) != 2:
+            raise FeedError(f"{what} must be a (low, high) pair")
+        try:
+            lo, hi = float(v[0]), float(v[1])
+        except (TypeError, ValueError, OverflowError):
+            raise FeedError(f"{what} must be a pair of numbers") from None
+        if isinstance(v[0], bool) or isinstance(v[1], bool) or not (np.isfinite(lo) and np.isfinite(hi)):
+            raise FeedError(f"{what} must be finite numbers")
+        if not hi > lo:
+            raise FeedError(f"{what}: high must be greater than low")
+        out[str(name)] = (v[0], v[1])
+    return out
 
 
 def _nbytes(shape: tuple[int, ...], itemsize: int) -> int:
@@ -158,13 +202,21 @@ def generate(
     ranges: RangesArg = None,
     seed: int = 0,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    metadata: Mapping[str, str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Seeded random values for the given inputs: floats ~ N(0, 1), ints and bools in [0, 2).
 
-    ``ranges`` maps an input name to ``(low, high)``: uniform floats, or ints in ``[low, high)``.
-    Sizes are checked against ``max_bytes`` before any array is allocated.
+    Free dims take their size from ``dims``, then the model's ``metadata``, then a default (see
+    ``runtime.dims``); image dims nobody sizes raise FeedError. ``ranges`` maps an input name to
+    ``(low, high)``: uniform floats, or ints in ``[low, high)``. Sizes are checked against ``max_bytes``
+    before any array is allocated.
     """
-    ranges = ranges or {}
+    ranges = check_ranges(ranges)
+    seed = check_seed(seed)
+    infos = dimplan.plan([s for s in specs if s.kind == "tensor"], dims, metadata)
+    if any(i.value is None for i in infos):
+        raise FeedError(dimplan.missing_message(infos))
+    sizes = {u: i.value for i in infos for u in i.uses}
     plan: list[tuple[InputSpec, tuple[int, ...]]] = []
     total = 0
     for spec in specs:
@@ -179,7 +231,7 @@ def generate(
                 f"input '{spec.name}' is {what}; random values cannot be generated for it: pass "
                 f"feeds={{'{spec.name}': ...}}"
             )
-        shape = resolve_shape(spec, dims)
+        shape = resolve_shape(spec, dims, sizes)
         size = _nbytes(shape, _item_size(spec))
         if size > max_bytes:
             raise FeedError(
@@ -200,10 +252,6 @@ def generate(
         dt = spec.dtype
         assert dt is not None
         lo_hi = ranges.get(spec.name)
-        if lo_hi is not None:
-            lo, hi = lo_hi
-            if not hi > lo:
-                raise FeedError(f"ranges['{spec.name}'] = {lo_hi!r}: high must be greater than low")
         if dt.kind == "b":
             out[spec.name] = rng.integers(0, 2, size=shape).astype(bool)
         elif dt.kind in "iu":
@@ -231,19 +279,27 @@ def check_value(spec: InputSpec, value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         arr = value
     elif hasattr(value, "__array__") or isinstance(value, (list, tuple, int, float, bool, np.generic)):
-        arr = np.asarray(value)
-        if (
-            not isinstance(value, (np.ndarray, np.generic))
-            and spec.dtype is not None
-            and not hasattr(value, "dtype")
-        ):
-            # Python scalars and lists carry no dtype of their own: take the input's.
-            try:
+        try:
+            if (
+                not isinstance(value, (np.ndarray, np.generic))
+                and spec.dtype is not None
+                and not hasattr(value, "dtype")
+            ):
+                # Python scalars and lists carry no dtype of their own: take the input's.
                 arr = np.asarray(value, dtype=spec.dtype)
-            except (TypeError, ValueError) as exc:
-                raise FeedError(
-                    f"input '{spec.name}': cannot convert the given value to {spec.dtype} ({exc})"
-                ) from None
+            else:
+                arr = np.asarray(value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise FeedError(
+                f"input '{spec.name}': cannot convert the given {type(value).__name__} to a "
+                f"{spec.type_text} array ({first}); pass one numpy array of that shape"
+            ) from None
+        if arr.dtype == np.dtype(object) and spec.dtype != np.dtype(object):
+            raise FeedError(
+                f"input '{spec.name}': the given {type(value).__name__} is ragged or mixed (numpy makes an object "
+                f"array of it); pass one numpy array ({spec.type_text})"
+            )
     else:
         raise FeedError(
             f"input '{spec.name}': got a {type(value).__name__}; pass a numpy array ({spec.type_text})"
@@ -325,6 +381,10 @@ def load_feeds(
         path = Path(source)
         if not path.exists():
             raise FeedError(f"feeds file '{path}' does not exist")
+        if not path.is_dir() and not path.is_file():
+            raise FeedError(
+                f"feeds file '{path}' is not a regular file (a pipe or device); save the feeds to a file"
+            )
         if path.is_dir():
             files = _pb_files(path, data_set)
         elif path.suffix == ".npz":
@@ -340,7 +400,8 @@ def load_feeds(
     total = 0
     for f in files:
         if not f.is_file():
-            raise FeedError(f"feeds file '{f}' does not exist")
+            why = "is not a regular file" if f.exists() else "does not exist"
+            raise FeedError(f"feeds file '{f}' {why}")
         total += f.stat().st_size
     if total > max_bytes:
         raise FeedError(
@@ -380,6 +441,11 @@ def _load_npz(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
         raise FeedError(f"'{path}' is not a readable .npz file ({exc})") from None
     total = 0
     for key, shape, dtype in headers:
+        if dtype.hasobject:
+            raise FeedError(
+                f"'{path}': array '{key}' holds Python objects ({dtype}), which are not read (they could run "
+                "code); save plain numeric or string arrays"
+            )
         size = _nbytes(shape, dtype.itemsize)
         if size > max_bytes:
             raise FeedError(
@@ -389,5 +455,8 @@ def _load_npz(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
         total += size
     if total > max_bytes:
         raise FeedError(f"'{path}' holds {_fmt_bytes(total)} of arrays, over the {_fmt_bytes(max_bytes)} cap")
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise FeedError(f"'{path}' is not a readable .npz file ({str(exc).splitlines()[0]})") from None

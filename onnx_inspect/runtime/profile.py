@@ -25,14 +25,23 @@ import onnx
 import onnxruntime as ort
 import pandas as pd
 
-from ..errors import FeedError, InspectError, ProfileError
+from ..errors import FeedError, InspectError, ProfileError, RuntimeFailure
 from ..model import Model
+from . import dims as dimplan
 from . import profile_join as pj
 from .feeds import check_value, generate, input_specs
 from .profile_trace import Trace, assign_runs, read_trace, shapes_column
 from .providers import resolve_providers
-from .run import as_model, make_feeds, named_copy, read_feeds
-from .session import OPTIMIZATION, create_session, external_folder, run_session, session_options
+from .run import as_model, make_feeds, model_metadata, named_copy, read_feeds, with_dims_hint
+from .session import (
+    DEFAULT_TIME_BUDGET,
+    OPTIMIZATION,
+    check_budget,
+    create_session,
+    external_folder,
+    run_session,
+    session_options,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -397,27 +406,43 @@ def profile(
     dims: Mapping[str, Any] | None = None,
     progress: bool | Callable[[int, int], None] = True,
     keep_files: str | os.PathLike[str] | None = None,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
 ) -> Profile:
     """Run the model ``warmup + runs`` times with onnxruntime's profiler on and return the joined Profile.
 
     The session computes only the model's own outputs (nothing is marked), so times are the ones a
-    deployment sees. ``feeds`` defaults to seeded random inputs (``dims`` sets symbolic dims).
-    ``progress``: a tqdm bar on long runs (True), none (False), or a callable ``(done, total)`` called
-    after every run, warmup included (for custom progress bars). The profile file lives in a temporary folder that is removed afterwards, unless ``keep_files``
-    names a folder to keep it (and the optimized graph) in.
+    deployment sees. ``feeds`` defaults to seeded random inputs sized as ``oi.input_dims(m, dims)`` says;
+    inputs missing from ``feeds`` are generated the same way. ``progress``: a tqdm bar on long runs (True),
+    none (False), or a callable ``(done, total)`` called after every run, warmup included. All runs together
+    get ``time_budget`` seconds (None: no limit): when it is spent the profile stops early with a warning
+    and keeps the complete runs; Ctrl-C ends onnxruntime's run. The profile file lives in a temporary
+    folder that is removed afterwards, unless ``keep_files`` names a folder to keep it (and the optimized
+    graph) in. A model whose whole graph onnxruntime folds away gives an empty profile (no events).
     """
     model = as_model(m)
     runs = _count(runs, "runs", 1)
     warmup = _count(warmup, "warmup", 0)
+    budget = check_budget(time_budget)
     if optimization not in OPTIMIZATION:
         raise InspectError(f"optimization={optimization!r} is not one of {list(OPTIMIZATION)}")
     names, opts = resolve_providers(providers, provider_options)
-    inputs = _prepare_feeds(model, feeds, dims)
+    inputs, infos = _prepare_feeds(model, feeds, dims)
     label = f"model '{model.path.name}'" if model.path is not None else "the in-memory model"
 
     if keep_files is not None:
+        if not isinstance(keep_files, (str, os.PathLike)) or not str(keep_files) or "\0" in str(keep_files):
+            raise InspectError(f"keep_files={keep_files!r} must name a folder")
         folder = Path(keep_files)
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            raise InspectError(
+                f"keep_files='{folder}' is an existing file, not a folder; name a folder to keep the profile in"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InspectError(
+                f"keep_files='{folder}': cannot create the folder ({exc.strerror or exc})"
+            ) from None
         tmp = None
     else:
         tmp = tempfile.mkdtemp(prefix="oi-profile-")
@@ -435,10 +460,17 @@ def profile(
         out_names = [o.name for o in sess.get_outputs()]
         total = warmup + runs
         bar = None
+        done = 0
+        stopped = None
+        deadline = None if budget is None else time.monotonic() + budget
         try:
             report = progress if callable(progress) else None
             t0 = time.perf_counter()
-            run_session(sess, out_names, inputs, label=label)
+            try:
+                run_session(sess, out_names, inputs, label=label, budget=budget)
+            except RuntimeFailure as exc:
+                raise with_dims_hint(exc, infos) from None
+            done = 1
             first = time.perf_counter() - t0
             if report is not None:
                 report(1, total)
@@ -446,8 +478,19 @@ def profile(
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=total, initial=1, desc="profiling", unit="run", leave=False)
-            for done in range(2, total + 1):
-                run_session(sess, out_names, inputs, label=label)
+            while done < total:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    stopped = f"the time budget of {budget:g} s was spent"
+                    break
+                try:
+                    run_session(sess, out_names, inputs, label=label, budget=left)
+                except RuntimeFailure:
+                    if left is None or time.monotonic() < deadline:  # type: ignore[operator]
+                        raise
+                    stopped = f"the time budget of {budget:g} s was spent during a run"
+                    break
+                done += 1
                 if bar is not None:
                     bar.update(1)
                 if report is not None:
@@ -458,6 +501,14 @@ def profile(
             trace_path = sess.end_profiling()
             del sess
         trace = read_trace(trace_path, source=f"profile of {label}")
+        notes = []
+        if stopped is not None:
+            keep_warmup = min(warmup, done - 1)
+            notes.append(
+                f"profile of {label}: stopped after {done} of {total} runs ({keep_warmup} warmup, "
+                f"{done - keep_warmup} measured) because {stopped}; pass a larger time_budget= for more runs"
+            )
+            warmup, total = keep_warmup, done
         opt_path = folder / "optimized.onnx"
         opt = (
             onnx.load(str(opt_path), load_external_data=False)
@@ -470,8 +521,11 @@ def profile(
             "providers": list(names),
             "renamed": renamed is not None,
             "onnxruntime": ort.__version__,
+            "input_shapes": {k: tuple(np.shape(v)) for k, v in inputs.items()},
+            "input_dims": {i.key: (i.value, i.source) for i in infos},
         }
-        return _assemble(trace, model, opt, warmup=warmup, meta=meta, expected_runs=total)
+        return _assemble(trace, model, opt, warmup=warmup, meta=meta, expected_runs=total, notes=notes,
+                         allow_empty=True)  # fmt: skip
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -511,10 +565,18 @@ def _profiling_session(
                           ext_dir=external_folder(model))  # fmt: skip
 
 
-def _prepare_feeds(model: Model, feeds: Any, dims: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Feeds for every real input: given ones checked, the others seeded random (as ``oi.run`` makes them)."""
+def _prepare_feeds(
+    model: Model, feeds: Any, dims: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[dimplan.DimInfo]]:
+    """Feeds for every real input: given ones checked, the others seeded random (as ``oi.run`` makes them),
+    and the plan of the free dims the generated ones used."""
+    specs = input_specs(model.proto.graph)
+    dimplan.check_keys(specs, dims)
+    meta = model_metadata(model)
     if feeds is None:
-        return make_feeds(model, dims=dims)
+        return make_feeds(model, dims=dims), dimplan.plan(
+            [s for s in specs if s.kind == "tensor"], dims, meta
+        )
     if isinstance(feeds, (str, os.PathLike)) or (
         isinstance(feeds, Sequence) and not isinstance(feeds, Mapping)
     ):
@@ -525,7 +587,6 @@ def _prepare_feeds(model: Model, feeds: Any, dims: Mapping[str, Any] | None) -> 
         raise FeedError(
             f"feeds must be a dict of arrays or a path to .npz/.pb feeds, not {type(feeds).__name__}"
         )
-    specs = input_specs(model.proto.graph)
     known = {s.name for s in specs}
     extra = sorted(set(given) - known)
     if extra:
@@ -534,8 +595,9 @@ def _prepare_feeds(model: Model, feeds: Any, dims: Mapping[str, Any] | None) -> 
             f"its inputs: {sorted(known)}"
         )
     out = {s.name: check_value(s, given[s.name]) for s in specs if s.name in given}
-    out.update(generate([s for s in specs if s.name not in given], dims=dims))
-    return out
+    rest = [s for s in specs if s.name not in given]
+    out.update(generate(rest, dims=dims, metadata=meta))
+    return out, dimplan.plan([s for s in rest if s.kind == "tensor"], dims, meta)
 
 
 # -- assembling a Profile -----------------------------------------------------------------------------
@@ -547,12 +609,23 @@ def _assemble(
     warmup: int,
     meta: dict[str, Any],
     expected_runs: int | None = None,
+    notes: Sequence[str] = (),
+    allow_empty: bool = False,
 ) -> Profile:
-    """Turn a parsed trace into a Profile: runs, nesting, the join to model nodes, device kernels."""
-    notes = list(trace.warnings)
+    """Turn a parsed trace into a Profile: runs, nesting, the join to model nodes, device kernels.
+
+    ``allow_empty``: the runs are known to have succeeded (``oi.profile``), so a trace without node
+    events means onnxruntime folded the whole graph into constants: an empty profile, not a broken file.
+    """
+    notes = [*trace.warnings, *notes]
     src = trace.source
     n_ev = len(trace.name)
-    if n_ev == 0:
+    if n_ev == 0 and allow_empty and trace.run_ts:
+        notes.append(
+            f"{src}: no kernel ran (onnxruntime computed the outputs at session creation, e.g. a graph of "
+            "Shape or ConstantOfShape nodes), so the profile has no node events"
+        )
+    elif n_ev == 0:
         why = (
             "the file is truncated before the first node event"
             if trace.truncated

@@ -21,7 +21,8 @@ import onnx
 import onnxruntime as ort
 import pandas as pd
 
-from ..errors import FeedError, InspectError, ProviderError, UnknownNameError
+from ..errors import FeedError, InspectError, ProviderError, RuntimeFailure, UnknownNameError
+from . import dims as dimplan
 from .diff import diff_table
 from .extract import Cut, build_model, check_sufficient, plan
 from .feeds import (
@@ -29,14 +30,19 @@ from .feeds import (
     DimsArg,
     InputSpec,
     RangesArg,
+    check_ranges,
+    check_seed,
     check_value,
     generate,
     input_specs,
     load_feeds,
+    resolve_shape,
 )
 from .providers import ProviderSpec, resolve_providers
 from .session import (
+    DEFAULT_TIME_BUDGET,
     cached_session,
+    check_budget,
     create_session,
     external_folder,
     graph_index,
@@ -99,16 +105,54 @@ def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[
 
 def _check_dims_ranges(specs: Sequence[InputSpec], dims: DimsArg, ranges: RangesArg) -> None:
     names = [s.name for s in specs]
-    symbolic = sorted({d for s in specs for d in (s.shape or ()) if isinstance(d, str)})
-    for key in dims or {}:
-        if key not in names and key not in symbolic:
-            raise FeedError(
-                f"dims names '{key}', which is neither an input nor a symbolic dimension; inputs: {names}, "
-                f"symbolic dims: {symbolic}"
-            )
-    for key in ranges or {}:
+    dimplan.check_keys(specs, dims)
+    for key in check_ranges(ranges):
         if key not in names:
             raise FeedError(f"ranges names '{key}', which is not a model input; inputs: {names}")
+
+
+def model_metadata(m: Any) -> dict[str, str]:
+    """The model's metadata_props as a dict (sizes such as Ultralytics' ``imgsz`` come from here)."""
+    return {p.key: p.value for p in m.proto.metadata_props}
+
+
+def with_dims_hint(exc: InspectError, infos: Sequence[dimplan.DimInfo]) -> InspectError:
+    """The same error, its one line ending with the default sizes the generated inputs used (if any)."""
+    used = dimplan.used_defaults(infos)
+    if not used or not isinstance(exc, RuntimeFailure):
+        return exc
+    new = RuntimeFailure(f"{exc}; the generated inputs used default sizes {used}: set them with dims=")
+    new.details = getattr(exc, "details", str(exc))  # type: ignore[attr-defined]
+    return new
+
+
+def input_dims(m: Any, dims: DimsArg = None, feeds: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Every symbolic or unknown dim of the model's inputs: which inputs/axes use it, the size a run will
+    use and where it comes from (``dims``, ``metadata``, ``default``; ``unset`` must be given in ``dims=``).
+
+    Indexed by the ``dims=`` key (a dim name, or ``"input[axis]"`` for an unnamed ``?`` dim). Inputs given
+    in ``feeds`` are left out (their shapes come from the arrays).
+    """
+    model = as_model(m)
+    specs = [s for s in input_specs(model.proto.graph) if s.name not in (feeds or {})]
+    dimplan.check_keys(specs, dims)
+    return dimplan.table(dimplan.plan(specs, dims, model_metadata(model)))
+
+
+def input_shapes(m: Any, dims: DimsArg = None) -> dict[str, tuple[int, ...] | None]:
+    """Shape each generated input gets with these ``dims`` (None where a dim is still unset)."""
+    model = as_model(m)
+    specs = [s for s in input_specs(model.proto.graph) if s.kind == "tensor"]
+    dimplan.check_keys(specs, dims)
+    infos = dimplan.plan(specs, dims, model_metadata(model))
+    sizes = {u: i.value for i in infos for u in i.uses}
+    out: dict[str, tuple[int, ...] | None] = {}
+    for spec in specs:
+        try:
+            out[spec.name] = resolve_shape(spec, dims, sizes)
+        except FeedError:
+            out[spec.name] = None
+    return out
 
 
 def _elem_and_rank(value: Any, what: str) -> tuple[int, int | None]:
@@ -142,13 +186,16 @@ class _Runner:
         ranges: RangesArg,
         seed: int,
         max_bytes: int,
+        time_budget: float | None = DEFAULT_TIME_BUDGET,
     ) -> None:
         self.m = m
+        self.budget = check_budget(time_budget)
         self.label = _label(m)
         self.providers, self.provider_options = resolve_providers(providers, provider_options)
         session_options(optimization)  # validates the level early
         self.optimization = optimization
-        self.dims, self.ranges, self.seed, self.max_bytes = dims, ranges, seed, max_bytes
+        self.dims, self.ranges, self.max_bytes = dims, ranges, max_bytes
+        self.seed = check_seed(seed)
         self.gi = graph_index(m, "")
         st = state(m)
         if st.specs is None:
@@ -221,6 +268,7 @@ class _Runner:
                 ranges=self.ranges,
                 seed=self.seed,
                 max_bytes=self.max_bytes,
+                metadata=model_metadata(self.m),
             )
             st.feeds[key] = got
             while len(st.feeds) > 4:
@@ -303,7 +351,14 @@ class _Runner:
         if not sess_outputs:
             return result
         fed_types = {n: _elem_and_rank(self.cuts[n], f"fed tensor '{n}'") for n in cut.fed}
-        whole = not cut.fed and set(sess_outputs) == set(gi.outputs) and len(sess_outputs) == len(gi.outputs)
+        # The model file itself serves when the whole graph runs; an input that feeds nothing is left out of
+        # the cut copy instead (onnxruntime would ask for it).
+        whole = (
+            not cut.fed
+            and set(sess_outputs) == set(gi.outputs)
+            and len(sess_outputs) == len(gi.outputs)
+            and set(cut.inputs) >= set(self.specs)
+        )
 
         def source() -> Path | onnx.ModelProto:
             if whole and self.m.path is not None:
@@ -314,13 +369,20 @@ class _Runner:
 
         sess = self._session(("main",), sess_outputs, fed_types, source, self.label, model=self.m.proto)
         sess_inputs = [i.name for i in sess.get_inputs()]
-        values = run_session(
-            sess,
-            sess_outputs,
-            {n: feeds[n] for n in sess_inputs},
-            label=self.label,
-            node_label=self._ort_node_label(""),
-        )
+        try:
+            values = run_session(
+                sess,
+                sess_outputs,
+                {n: feeds[n] for n in sess_inputs},
+                label=self.label,
+                node_label=self._ort_node_label(""),
+                budget=self.budget,
+            )
+        except RuntimeFailure as exc:
+            if not self.generated:
+                raise
+            specs = [self.specs[n] for n in cut.inputs]
+            raise with_dims_hint(exc, dimplan.plan(specs, self.dims, model_metadata(self.m))) from None
         result.update(zip(sess_outputs, values, strict=True))
         return result
 
@@ -385,6 +447,7 @@ class _Runner:
             sess_outputs,
             {n: outer_vals[n] for n in cut.outer},
             label=f"branch '{path}' of {self.label}",
+            budget=self.budget,
         )
         result.update(zip(sess_outputs, values, strict=True))
         return result
@@ -422,18 +485,22 @@ def run(
     provider_options: Any = None,
     optimization: str = "all",
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
 ) -> dict[str, np.ndarray]:
     """Run the model (or just the part that ``outputs`` need) and return ``{name: array}``.
 
     ``outputs``: None (model outputs), a tensor name or id, a list of them, or ``"all"`` (every
-    main-graph value). ``feeds``: None (seeded random inputs; ``dims`` sets symbolic dims, default 1;
+    main-graph value). ``feeds``: None (seeded random inputs, sized as ``oi.input_dims(m, dims)`` says:
+    ``dims`` sets symbolic/unknown dims, else the model's metadata or 1; image dims must be given;
     ``ranges`` sets value ranges per input), a dict of arrays, an ``.npz``, ``.pb`` file(s) or a
     backend-test folder. Feeding an intermediate tensor starts the run there (only the nodes between
-    run). ``providers`` default to the best available (``oi.providers()``).
+    run). ``providers`` default to the best available (``oi.providers()``). onnxruntime's run is stopped
+    after ``time_budget`` seconds (None: no limit) or on Ctrl-C.
     """
     model = as_model(m)
     wanted = _resolve_outputs(model, outputs)
-    runner = _Runner(model, feeds, providers, provider_options, optimization, dims, ranges, seed, max_bytes)
+    runner = _Runner(model, feeds, providers, provider_options, optimization, dims, ranges, seed, max_bytes,
+                     time_budget)  # fmt: skip
     by_graph: dict[str, list[str]] = {}
     for _, graph, name in wanted:
         by_graph.setdefault(graph, []).append(name)
@@ -456,7 +523,9 @@ def make_feeds(
     model = as_model(m)
     specs = input_specs(model.proto.graph)
     _check_dims_ranges(specs, dims, ranges)
-    return generate(specs, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes)
+    return generate(
+        specs, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes, metadata=model_metadata(model)
+    )
 
 
 def read_feeds(

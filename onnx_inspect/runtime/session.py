@@ -7,11 +7,13 @@ file beside the model on onnxruntime < 1.21), so weights are never read into Pyt
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import re
 import tempfile
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -261,10 +263,12 @@ def create_session(
         except InspectError:
             raise
         except Exception as exc:  # onnxruntime raises its own Exception subclasses (Fail, InvalidGraph, ...)
-            msg = _clean(str(exc))
+            msg = _clean(_one_line(str(exc)))
             node = _node_from_message(msg, source if isinstance(source, onnx.ModelProto) else model)
             where = f" at node '{node}'" if node else ""
-            raise RuntimeFailure(f"onnxruntime could not build a session for {label}{where}: {msg}") from None
+            err = RuntimeFailure(f"onnxruntime could not build a session for {label}{where}: {msg}")
+            err.details = str(exc)  # type: ignore[attr-defined]
+            raise err from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -294,6 +298,36 @@ def cached_session(m: Any, key: Any, factory: Callable[[], ort.InferenceSession]
     return sess
 
 
+#: Seconds one ``oi.run`` (each session run) or one ``oi.profile`` (all runs together) may take by default.
+DEFAULT_TIME_BUDGET = 300.0
+
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _POOL
+    with _LOCK:
+        if _POOL is None:
+            _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="oi-run")
+        return _POOL
+
+
+def check_budget(budget: Any, what: str = "time_budget") -> float | None:
+    """A time budget in seconds (> 0), or None for no limit."""
+    if budget is None:
+        return None
+    if isinstance(budget, bool) or not isinstance(budget, (int, float, np.integer, np.floating)):
+        raise InspectError(f"{what}={budget!r} must be a number of seconds or None")
+    if not budget > 0 or budget != budget:
+        raise InspectError(f"{what}={budget!r} must be > 0 seconds (or None for no limit)")
+    return float(budget)
+
+
+def _one_line(msg: str) -> str:
+    """onnxruntime's (often multi-line) message condensed to one line."""
+    return " ".join(part.strip() for part in str(msg).splitlines() if part.strip())
+
+
 def run_session(
     sess: ort.InferenceSession,
     output_names: Sequence[str],
@@ -301,14 +335,53 @@ def run_session(
     *,
     label: str,
     node_label: Callable[[str], str] | None = None,
+    budget: float | None = None,
 ) -> list[Any]:
-    """``sess.run`` with onnxruntime errors turned into RuntimeFailure naming the failing node."""
+    """``sess.run`` that can be stopped: after ``budget`` seconds or on Ctrl-C, onnxruntime's run is ended
+    through ``RunOptions.terminate`` (it runs on a worker thread so the caller's thread stays interruptible).
+    onnxruntime errors become a one-line RuntimeFailure naming the failing node (full text in ``.details``).
+    """
+    ro = ort.RunOptions()
+    ro.log_severity_level = 4
+    names, given = list(output_names), dict(feeds)
+    fut = _pool().submit(sess.run, names, given, ro)
+    deadline = None if budget is None else time.monotonic() + budget
+    why = None
     try:
-        return sess.run(list(output_names), dict(feeds))
-    except Exception as exc:
-        msg = _clean(str(exc))
-        node = _node_from_message(msg)
-        where = ""
-        if node:
-            where = f" at node {node_label(node) if node_label else repr(node)}"
-        raise RuntimeFailure(f"onnxruntime failed running {label}{where}: {msg}") from None
+        while True:
+            wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
+            try:
+                return fut.result(timeout=wait)
+            except concurrent.futures.TimeoutError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    why = "budget"
+                    ro.terminate = True
+                    break
+            except Exception as exc:
+                raise _failure(exc, label, node_label) from None
+    except KeyboardInterrupt:
+        ro.terminate = True
+        with contextlib.suppress(Exception):
+            fut.result(timeout=30)
+        raise
+    with contextlib.suppress(Exception):
+        fut.result(timeout=30)  # onnxruntime checks the flag between kernels and Loop iterations
+    assert why == "budget"
+    raise RuntimeFailure(
+        f"onnxruntime did not finish running {label} within the time budget of {budget:g} s and was stopped; "
+        "pass a larger time_budget= (or None), or smaller inputs (dims=)"
+    )
+
+
+def _failure(exc: Exception, label: str, node_label: Callable[[str], str] | None) -> InspectError:
+    if isinstance(exc, InspectError):
+        return exc
+    full = str(exc)
+    msg = _clean(_one_line(full))
+    node = _node_from_message(msg)
+    where = ""
+    if node:
+        where = f" at node {node_label(node) if node_label else repr(node)}"
+    err = RuntimeFailure(f"onnxruntime failed running {label}{where}: {msg}")
+    err.details = full  # type: ignore[attr-defined]
+    return err
