@@ -85,6 +85,16 @@ def input_specs(graph: onnx.GraphProto) -> list[InputSpec]:
     return [spec_of(vi) for vi in graph.input if vi.name not in inits]
 
 
+def _no_numpy_feed(spec: InputSpec) -> FeedError | None:
+    """onnxruntime's Python API takes no numpy arrays of ml_dtypes types (bfloat16, float8, int4, ...)."""
+    if spec.dtype is None or spec.dtype.kind != "V":
+        return None
+    return FeedError(
+        f"input '{spec.name}' is {spec.type_text}: onnxruntime's Python API cannot take {spec.dtype.name} arrays "
+        "from numpy, so this input cannot be fed here; run a copy of the model with a Cast from float32 in front"
+    )
+
+
 def _item_size(spec: InputSpec) -> int:
     if spec.dtype is None or spec.dtype == np.dtype(object):
         return 8
@@ -225,6 +235,9 @@ def generate(
                 f"input '{spec.name}' is a {spec.kind}, not a tensor; values cannot be generated for it: "
                 "pass feeds={...} with a value for it"
             )
+        bad = _no_numpy_feed(spec)
+        if bad is not None:
+            raise bad
         if spec.dtype is None or spec.dtype == np.dtype(object) or spec.dtype.kind not in "biufc":
             what = "string" if spec.elem_type == onnx.TensorProto.STRING else spec.type_text
             raise FeedError(
@@ -276,6 +289,9 @@ def check_value(spec: InputSpec, value: Any) -> np.ndarray:
     """Validate one given value against its input spec (dtype, rank, fixed dims) and return it as an array."""
     if spec.kind != "tensor":
         return value  # sequences / optionals / maps are passed through to onnxruntime as given
+    bad = _no_numpy_feed(spec)
+    if bad is not None:
+        raise bad
     if isinstance(value, np.ndarray):
         arr = value
     elif hasattr(value, "__array__") or isinstance(value, (list, tuple, int, float, bool, np.generic)):

@@ -30,7 +30,7 @@ from ..model import Model
 from . import dims as dimplan
 from . import profile_join as pj
 from .feeds import check_value, generate, input_specs
-from .profile_trace import Trace, assign_runs, read_trace, shapes_column
+from .profile_trace import MAX_PROFILE_BYTES, Trace, assign_runs, read_trace, shapes_column
 from .providers import resolve_providers
 from .run import as_model, make_feeds, model_metadata, named_copy, read_feeds, with_dims_hint
 from .session import (
@@ -100,15 +100,16 @@ class Profile:
         *,
         optimized_model: str | os.PathLike[str] | onnx.ModelProto | None = None,
         warmup: int = 0,
+        max_bytes: int = MAX_PROFILE_BYTES,
     ) -> Profile:
         """Read a profile file written by onnxruntime (here or elsewhere) and join it to model ``m``.
 
         ``optimized_model`` is the graph onnxruntime saved (``optimized_model_filepath``) for that session;
         with it, fused and rewritten kernels map back to model nodes exactly, without it by name rules.
-        ``warmup`` leading runs in the file are dropped.
+        ``warmup`` leading runs in the file are dropped; files over ``max_bytes`` are refused.
         """
         model = as_model(m) if m is not None else None
-        trace = read_trace(path)
+        trace = read_trace(path, max_bytes=_count(max_bytes, "max_bytes", 1))
         opt = _read_optimized(optimized_model) if optimized_model is not None else None
         meta = {"source": str(path), "optimization": None, "providers": None, "renamed": False}
         return _assemble(trace, model, opt, warmup=_count(warmup, "warmup", 0), meta=meta)
@@ -949,6 +950,13 @@ def _attach_kernels(
 def _read_optimized(src: str | os.PathLike[str] | onnx.ModelProto) -> onnx.ModelProto:
     if isinstance(src, onnx.ModelProto):
         return src
+    if not isinstance(src, (str, os.PathLike)) or not Path(src).is_file():
+        why = (
+            "is not a regular file"
+            if isinstance(src, (str, os.PathLike)) and Path(src).exists()
+            else "does not exist"
+        )
+        raise ProfileError(f"optimized model {str(src)!r} {why}")
     try:
         return onnx.load(str(src), load_external_data=False)
     except FileNotFoundError:

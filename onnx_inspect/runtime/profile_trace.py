@@ -9,6 +9,8 @@ This module only reads; joining events to model nodes lives in ``profile_join``.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from ..errors import ProfileError
 
 #: onnxruntime's default cap on recorded events (``Profiler::global_max_num_events_``).
 EVENT_CAP = 1_000_000
+#: Profile files larger than this are refused (1M events take ~300-500 MB as onnxruntime writes them).
+MAX_PROFILE_BYTES = 768 * 2**20
 
 _KERNEL_SUFFIX = "_kernel_time"
 _FENCE_SUFFIXES = ("_fence_before", "_fence_after")
@@ -79,6 +83,10 @@ def _salvage(raw: bytes, source: str) -> tuple[list[Any], bool]:
     """Parse a complete file, or the complete events of a truncated one (onnxruntime writes one per line)."""
     try:
         return json.loads(raw), False
+    except RecursionError:
+        raise ProfileError(
+            f"{source}: not an onnxruntime profile (JSON nested too deeply; onnxruntime writes a flat list)"
+        ) from None
     except ValueError:  # includes UnicodeDecodeError
         pass
     end = len(raw)
@@ -90,7 +98,7 @@ def _salvage(raw: bytes, source: str) -> tuple[list[Any], bool]:
         if head.lstrip().startswith(b"["):
             try:
                 return json.loads(head + b"\n]"), True
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         end = nl
     raise ProfileError(
@@ -99,10 +107,25 @@ def _salvage(raw: bytes, source: str) -> tuple[list[Any], bool]:
     )
 
 
-def load_events(path: str | Path) -> tuple[list[Any], bool]:
-    """Raw trace event list of a profile file and whether it had to be salvaged from a truncated file."""
+def load_events(path: str | Path, max_bytes: int = MAX_PROFILE_BYTES) -> tuple[list[Any], bool]:
+    """Raw trace event list of a profile file and whether it had to be salvaged from a truncated file.
+
+    Only regular files up to ``max_bytes`` are read (a pipe would block, a huge file exhaust memory).
+    """
+    if not isinstance(path, (str, os.PathLike)) or "\0" in str(path):
+        raise ProfileError(f"{path!r} is not a profile file path")
     p = Path(path)
     try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ProfileError(
+                f"{p}: not a regular file (a folder, pipe or device); pass the profile's .json file"
+            )
+        if st.st_size > max_bytes:
+            raise ProfileError(
+                f"{p}: the file takes {st.st_size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB cap "
+                "(onnxruntime's own event cap keeps real profiles smaller); pass max_bytes= to read it anyway"
+            )
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ProfileError(f"{p}: profile file not found") from None
@@ -246,9 +269,9 @@ def parse_events(events: list[Any], source: str, truncated: bool = False) -> Tra
     return t
 
 
-def read_trace(path: str | Path, source: str | None = None) -> Trace:
+def read_trace(path: str | Path, source: str | None = None, max_bytes: int = MAX_PROFILE_BYTES) -> Trace:
     """Read and split a profile file (see ``parse_events``); ``source`` names it in messages."""
-    events, truncated = load_events(path)
+    events, truncated = load_events(path, max_bytes)
     return parse_events(events, source or str(path), truncated)
 
 

@@ -602,7 +602,9 @@ def named_copy(m: Any) -> onnx.ModelProto:
     graphs = m.graphs
 
     def visit(g: onnx.GraphProto, path: str) -> None:
-        ids = node_ids(m, path)
+        ids = node_ids(m, path) if path == "" or path in graphs.index else []
+        if len(ids) != len(g.node):
+            return  # a body the model index does not list (a graph attribute on a standard op): left as is
         for i, n in enumerate(g.node):
             n.name = ids[i]
             for a in n.attribute:
