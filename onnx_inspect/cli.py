@@ -7,12 +7,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pandas as pd
 
-from .errors import InspectError
+from .errors import FeedError, InspectError
 from .model import Model, load
-from .runtime import Profile, profile
+from .runtime import Profile, input_dims, profile, run
+from .runtime.session import DEFAULT_TIME_BUDGET
 
 DEMO_MODEL = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_squeezenet.onnx"
 
@@ -56,6 +58,44 @@ def format_summary(m: Model) -> str:
     return "\n".join(lines)
 
 
+def parse_dims(items: Sequence[str] | None) -> dict[str, int | tuple[int, ...]] | None:
+    """``--dims`` values (``NAME=N``, or ``INPUT=1,3,224,224`` for an input's full shape) as a dims dict."""
+    if not items:
+        return None
+    out: dict[str, int | tuple[int, ...]] = {}
+    for item in items:
+        name, eq, value = item.rpartition("=")
+        try:
+            if not eq or not name:
+                raise ValueError
+            parts = [int(v) for v in value.split(",")]
+        except ValueError:
+            raise FeedError(
+                f"--dims {item!r}: write NAME=N (a symbolic dim, or INPUT[AXIS]=N) or INPUT=D0,D1,... (a full shape)"
+            ) from None
+        out[name] = parts[0] if len(parts) == 1 and "," not in value else tuple(parts)
+    return out
+
+
+def format_dims(m: Model, dims: dict[str, object] | None, feeds: object = None) -> list[str]:
+    """One line per symbolic or unknown input dim: the size runs use and where it comes from."""
+    given = set(feeds) if isinstance(feeds, dict) else set()
+    if feeds is not None and not isinstance(feeds, dict):
+        return []  # sizes come from the feeds file
+    t = input_dims(m, dims, feeds={k: None for k in given})  # type: ignore[arg-type]
+    lines = []
+    for key, row in t.iterrows():
+        where = ", ".join(f"{i} axis {a}" if a >= 0 else f"{i} (rank unknown)" for i, a in row["inputs"])
+        value = "?" if row["value"] is None else row["value"]
+        lines.append(f"dim        {key} = {value}  ({row['source']}; {where})")
+    return lines
+
+
+def format_shapes(shapes: dict[str, tuple[int, ...]]) -> str:
+    """``name[d0, d1, ...]`` for each input a run used."""
+    return ", ".join(f"{k}{list(v)}" for k, v in shapes.items())
+
+
 def format_profile(p: Profile, top: int = 10) -> str:
     """Per-op-type and slowest-node tables of a profile, as plain text."""
     ops = p.by_op_type().head(top)
@@ -63,8 +103,11 @@ def format_profile(p: Profile, top: int = 10) -> str:
     op_cols = [c for c in ("calls", "mean_us", "p50_us", "p90_us", "share") if c in ops.columns]
     node_cols = [c for c in ("op_type", "provider", "mean_us", "share") if c in nodes.columns]
     with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.precision", 3):
+        shapes = p.meta.get("input_shapes") or {}
+        used = f"\ninputs     {format_shapes(shapes)}" if shapes else ""
         return (
-            f"profile    {p.n_runs} runs, mean {p.mean_run_us / 1000:.3f} ms per run\n\n"
+            f"profile    {p.n_runs} runs, mean {p.mean_run_us / 1000:.3f} ms per run, "
+            f"{p.coverage():.1%} of kernel time on model nodes{used}\n\n"
             f"{ops[op_cols].to_string()}\n\n{nodes[node_cols].to_string()}"
         )
 
@@ -85,6 +128,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=10, help="profiled runs (default 10)")
     p.add_argument("--warmup", type=int, default=2, help="warmup runs, not counted (default 2)")
     p.add_argument("--provider", action="append", metavar="NAME", help="execution provider (repeatable)")
+    p.add_argument("--run", action="store_true", help="run the model once and print its outputs' shapes")
+    p.add_argument(
+        "--dims",
+        action="append",
+        metavar="NAME=N",
+        help="size of a symbolic or unknown input dim (NAME=N, INPUT[AXIS]=N) or an input's full shape "
+        "(INPUT=1,3,224,224); repeatable. Free dims the model does not size are listed in the summary",
+    )
+    p.add_argument(
+        "--feeds",
+        metavar="FILE",
+        help="inputs for run/profile/report: an .npz, a TensorProto .pb or a folder",
+    )
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=DEFAULT_TIME_BUDGET,
+        metavar="SECONDS",
+        help=f"stop onnxruntime after this long (profile: all runs together; default {DEFAULT_TIME_BUDGET:g})",
+    )
     p.add_argument(
         "--optimization",
         default="all",
@@ -105,9 +168,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.profile = True
         args.output = args.output or "onnx-inspect-demo.html"
     try:
+        dims = parse_dims(args.dims)
         m = load(path)
         print(format_summary(m))
+        for line in format_dims(m, dims, args.feeds):
+            print(line)
         prof = None
+        if args.run:
+            from .runtime import make_feeds, read_feeds
+
+            feeds = read_feeds(m, args.feeds) if args.feeds else make_feeds(m, dims=dims)
+            outs = run(m, feeds=feeds, providers=args.provider, optimization=args.optimization,
+                       time_budget=args.time_budget)  # fmt: skip
+            print(f"\ninputs     {format_shapes({k: np.shape(v) for k, v in feeds.items()})}")
+            for name, value in outs.items():
+                arr = np.asarray(value)
+                print(f"output     {name}  {arr.dtype}{list(arr.shape)}")
         if args.profile:
             prof = profile(
                 m,
@@ -116,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 providers=args.provider,
                 optimization=args.optimization,
                 progress=sys.stderr.isatty(),
+                feeds=args.feeds,
+                dims=dims,
+                time_budget=args.time_budget,
             )
             print()
             print(format_profile(prof))
