@@ -711,19 +711,35 @@ class Inspector(W.HBox):
         )
         self._seed = W.IntText(value=0, description="seed", layout=W.Layout(width="180px"), style=_LABEL)
         specs = input_specs(self.model.proto.graph)
-        symbolic = sorted({d for s in specs for d in (s.shape or ()) if isinstance(d, str)})
-        self._dims = {name: W.IntText(value=1, description=name, style={"description_width": "initial"},
-                                      layout=W.Layout(width="200px")) for name in symbolic}  # fmt: skip
+        # One field per symbolic or unknown dim, filled with the size a run would use (from the model's
+        # metadata or the default); image dims the model does not size start empty and must be filled.
+        self._dims: dict[str, W.Text] = {}
+        free = self._dim_plan()
+        for key, row in free.iterrows():
+            if row["inputs"][0][1] < 0:
+                continue  # rank unknown: a full-shape field below
+            where = ", ".join(f"{i} axis {a}" for i, a in row["inputs"])
+            field = W.Text(
+                value="" if row["value"] is None else str(row["value"]),
+                placeholder="required" if row["value"] is None else "",
+                description=str(key),
+                tooltip=f"{where}; size from {row['source']}",
+                style={"description_width": "initial"},
+                layout=W.Layout(width="220px"),
+            )
+            field.add_class("oi-dim")
+            self._dims[str(key)] = field
         self._full_shapes = {
             s.name: W.Text(placeholder="e.g. 1,3,224,224", description=f"shape of {s.name}",
                            style={"description_width": "initial"})
             for s in specs if s.shape is None and s.kind == "tensor"
         }  # fmt: skip
         shapes = ", ".join(f"{s.name}: {s.type_text}" for s in specs) or "none"
-        gen_note = _html(D.note_html(f"model inputs: {shapes}" + ("" if symbolic else " (all dims fixed)")))
+        gen_note = _html(D.note_html(f"model inputs: {shapes}" + ("" if len(free) else " (all dims fixed)")))
+        dims_note = _html(self._dims_note(free))
         self._gen_box = W.VBox(
             [gen_note, W.HBox([self._seed, *self._dims.values()], layout=W.Layout(flex_flow="row wrap")),
-             *self._full_shapes.values()]
+             dims_note, *self._full_shapes.values()]
         )  # fmt: skip
         self._upload = W.FileUpload(accept=".npz", multiple=False, description="upload .npz")
         self._file_box = W.VBox(
@@ -771,6 +787,30 @@ class Inspector(W.HBox):
             ]
         )  # fmt: skip
 
+    def _dim_plan(self) -> Any:
+        """The model's free input dims (``oi.input_dims``); an empty table if the inputs cannot be read."""
+        from ..runtime.run import input_dims
+
+        try:
+            return input_dims(self.model)
+        except InspectError:
+            import pandas as pd
+
+            return pd.DataFrame(columns=["inputs", "value", "source", "symbolic"])
+
+    @staticmethod
+    def _dims_note(free: Any) -> str:
+        if not len(free):
+            return ""
+        parts = []
+        for key, row in free.iterrows():
+            if row["inputs"][0][1] < 0:
+                continue
+            where = ", ".join(f"{i}[{a}]" for i, a in row["inputs"])
+            what = "must be set" if row["value"] is None else f"{row['value']} from {row['source']}"
+            parts.append(f"{key} ({where}): {what}")
+        return D.note_html("free dims: " + "; ".join(parts)) if parts else ""
+
     def _on_source(self, change: Mapping[str, Any]) -> None:
         box = {"generated": self._gen_box, "file": self._file_box, "variable": self._var_box}[change["new"]]
         self._source_box.children = [box]
@@ -791,7 +831,15 @@ class Inspector(W.HBox):
         """Keyword arguments for oi.run/compare from the input-source controls (feeds, dims, seed)."""
         src = self._source.value
         if src == "generated":
-            dims: dict[str, Any] = {k: int(w.value) for k, w in self._dims.items()}
+            dims: dict[str, Any] = {}
+            for k, w in self._dims.items():
+                text = w.value.strip()
+                if not text:
+                    continue  # left to the model's metadata or the default; unset image dims fail in one line
+                try:
+                    dims[k] = int(text)
+                except ValueError:
+                    raise InspectError(f"dim '{k}' must be a whole number, got {text!r}") from None
             for name, w in self._full_shapes.items():
                 text = w.value.strip()
                 if not text:
@@ -898,8 +946,21 @@ class Inspector(W.HBox):
                 self._run_btn.disabled = self._cmp_btn.disabled = False
             self.last_run = values
             self.last_run_node = nid
+            self.last_run_inputs = self._used_shapes(kw)
             self._show_run(values, nid, prov, took)
             return values
+
+    def _used_shapes(self, kw: Mapping[str, Any]) -> dict[str, tuple[int, ...] | None]:
+        """Shapes of the model inputs a run with these arguments used (given arrays, or generated ones)."""
+        from ..runtime.run import input_shapes
+
+        feeds = kw.get("feeds")
+        if isinstance(feeds, Mapping):
+            return {k: tuple(np.shape(v)) for k, v in feeds.items()}
+        try:
+            return input_shapes(self.model, kw.get("dims"))
+        except InspectError:
+            return {}
 
     def _show_run(self, values: Mapping[str, np.ndarray], nid: str, prov: str, took: float) -> None:
         from ..views.tensors import summary_table
@@ -918,7 +979,9 @@ class Inspector(W.HBox):
         cards: list[W.Widget] = [TensorCard(v, k) for k, v in list(values.items())[:MAX_CARDS]]
         if len(values) > MAX_CARDS:
             cards.append(_html(D.note_html(f"{len(values) - MAX_CARDS} more outputs: see insp.last_run")))
-        self._run_result.children = [head, *cards]
+        used = getattr(self, "last_run_inputs", {}) or {}
+        inputs = _html(D.note_html("inputs used: " + _shapes_text(used)), "oi-run-inputs") if used else None
+        self._run_result.children = [head, *([inputs] if inputs else []), *cards]
         self._run_status.value = D.note_html(f"done in {took:.2f} s")
 
     def _run_clicked(self) -> None:
@@ -1017,8 +1080,10 @@ class Inspector(W.HBox):
         self._profile_box = W.VBox(
             [
                 W.HBox([self._p_runs, self._p_warmup], layout=W.Layout(flex_flow="row wrap")),
-                self._p_provider, self._p_opt, self._p_btn, self._p_progress, self._p_status,
-                self._p_overlay, self._p_summary, *self._p_figs,
+                self._p_provider, self._p_opt,
+                # The Run tab's input controls (same widgets: one set of dims and feeds for both tabs).
+                self._source, self._source_box,
+                self._p_btn, self._p_progress, self._p_status, self._p_overlay, self._p_summary, *self._p_figs,
             ]
         )  # fmt: skip
 
@@ -1090,6 +1155,7 @@ class Inspector(W.HBox):
             ("on model nodes", f"{s['coverage']:.1%} of kernel time"),
             ("providers", ", ".join(_short(x) for x in (s["providers"] or []))),
             ("optimization", s["optimization"]),
+            ("inputs", _shapes_text(p.meta.get("input_shapes") or {})),
         ]
         rows = "".join(f"<tr><th>{D.esc(k)}</th><td>{D.esc(v)}</td></tr>" for k, v in pairs)
         warn = "".join(f"<div class='oi-warning'>{D.esc(w)}</div>" for w in s["warnings"])
@@ -1164,6 +1230,11 @@ class Inspector(W.HBox):
     def _apply_overlay_safe(self, mode: str) -> None:
         with contextlib.suppress(Exception), self._reporting(self._p_status, "painting the graph"):
             self.set_overlay(mode)
+
+
+def _shapes_text(shapes: Mapping[str, Any]) -> str:
+    """``x[1, 3, 224, 224], mask[1, 8]`` (``?`` where a shape is unknown)."""
+    return ", ".join(f"{k}{list(v)}" if v is not None else f"{k}[?]" for k, v in shapes.items())
 
 
 def _pct(v: Any) -> str:

@@ -359,3 +359,49 @@ def test_netron_button_serves_the_model_on_loopback_and_close_stops_it(
     insp.close()
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", view.port), timeout=2):
         pass
+
+
+def _image_model(imgsz: str | None = None) -> oi.Model:
+    """x: float[batch, 3, height, ?] -> Relu (an unnamed dim too), optionally with Ultralytics' imgsz."""
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, "height", "?"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    if imgsz is not None:
+        helper.set_model_props(m, {"imgsz": imgsz})
+    return oi.load(m)
+
+
+def test_run_and_profile_tabs_ask_for_free_dims_and_show_the_shapes_used() -> None:
+    insp = Inspector(_image_model())
+    fields = insp._dims
+    assert list(fields) == ["batch", "height", "x[3]"]
+    assert fields["batch"].value == "1" and fields["height"].value == "" and fields["x[3]"].value == ""
+    assert fields["height"].placeholder == "required" and "oi-dim" in fields["height"]._dom_classes
+    # The Profile tab shows the same input controls.
+    assert insp._source in insp._profile_box.children and insp._source_box in insp._profile_box.children
+    insp.select("relu")
+    with pytest.raises(oi.FeedError, match="'height'.*'x\\[3\\]'.*dims="):
+        insp.run_to_selection()
+    status = html.unescape(re.sub(r"<[^>]+>", "", insp._run_status.value))
+    assert "height" in status and "x[3]" in status
+    fields["height"].value, fields["x[3]"].value = "5", "7"
+    got = insp.run_to_selection()
+    assert got["y"].shape == (1, 3, 5, 7) and insp.last_run_inputs == {"x": (1, 3, 5, 7)}
+    assert "inputs used: x[1, 3, 5, 7]" in " ".join(texts(insp._run_result))
+    p = insp.run_profile(runs=1, warmup=0)
+    assert p.meta["input_shapes"] == {"x": (1, 3, 5, 7)}
+    assert "x[1, 3, 5, 7]" in " ".join(texts(insp._p_summary))
+    fields["height"].value = "tall"
+    with pytest.raises(oi.InspectError, match="dim 'height' must be a whole number"):
+        insp.run_to_selection()
+
+
+def test_free_dims_take_sizes_from_ultralytics_metadata() -> None:
+    insp = Inspector(_image_model(imgsz="[32, 48]"))
+    assert insp._dims["height"].value == "32" and insp._dims["x[3]"].value == "48"
+    insp.select("relu")
+    assert insp.run_to_selection()["y"].shape == (1, 3, 32, 48)
