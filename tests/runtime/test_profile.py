@@ -645,3 +645,51 @@ def test_progress_callback_sees_every_run() -> None:
         oi.load(testing.residual_chain(3)), runs=3, warmup=2, progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+def _silu_cnn() -> onnx.ModelProto:
+    """Conv -> x*sigmoid(x) (SiLU, as Ultralytics exports it) -> Conv -> SiLU, named like a torch export."""
+    rng = np.random.default_rng(0)
+    w1 = numpy_helper.from_array(rng.standard_normal((16, 3, 3, 3)).astype(np.float32), "w1")
+    w2 = numpy_helper.from_array(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), "w2")
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="/m.0/conv/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Sigmoid", ["c1"], ["s1"], name="/m.0/act/Sigmoid"),
+        helper.make_node("Mul", ["c1", "s1"], ["a1"], name="/m.0/act/Mul"),
+        helper.make_node("Conv", ["a1", "w2"], ["c2"], name="/m.1/conv/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Sigmoid", ["c2"], ["s2"], name="/m.1/act/Sigmoid"),
+        helper.make_node("Mul", ["c2", "s2"], ["y"], name="/m.1/act/Mul"),
+    ]
+    g = helper.make_graph(
+        nodes,
+        "silu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 32, 32])],
+        [w1, w2],
+    )
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_fused_kernels_are_matched_by_the_node_name_they_carry(tmp_path: Path) -> None:
+    proto = _silu_cnn()
+    m = oi.load(proto)
+    p = profile(m, runs=1, warmup=0, optimization="all", progress=False)
+    ev = p.events
+    gelu = ev[ev["ort_name"].str.endswith("/QuickGeluFusion/")]
+    assert len(gelu) == 2, ev[["ort_name", "op_type"]]
+    assert set(gelu["node_id"]) == {"/m.0/act/Mul", "/m.1/act/Mul"}
+    assert {tuple(x) for x in gelu["model_nodes"]} == {("/m.0/act/Sigmoid", "/m.0/act/Mul"),
+                                                        ("/m.1/act/Sigmoid", "/m.1/act/Mul")}  # fmt: skip
+    assert ev["node_id"].notna().all()
+    # A profile written elsewhere, read without the optimized graph: names and neighbours still place
+    # every kernel (the fused activation by the name it carries, layout kernels on the next kernel).
+    path = _ort_profile(proto.SerializeToString(), tmp_path, runs=2, level="ORT_ENABLE_ALL")
+    q = Profile.from_json(path, m)
+    qe = q.events
+    assert qe["node_id"].notna().all(), qe.loc[qe["node_id"].isna(), ["ort_name", "op_type", "mapping"]]
+    assert set(qe.loc[qe["ort_name"].str.endswith("/QuickGeluFusion/"), "node_id"]) == {
+        "/m.0/act/Mul",
+        "/m.1/act/Mul",
+    }
+    lay = qe[qe["layout"]]
+    assert len(lay) and (lay["mapping"] == "charged").all()
