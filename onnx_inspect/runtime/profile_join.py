@@ -22,6 +22,9 @@ SEP = "::"
 
 #: onnxruntime ops that only move or re-layout data; they never stand for a model node.
 LAYOUT_OPS = frozenset({"ReorderInput", "ReorderOutput", "MemcpyFromHost", "MemcpyToHost"})
+#: prefix of the Casts onnxruntime inserts around kernels it lacks for a type (float16 on the CPU: the kernel
+#: runs in float32); the kernels between them keep their names behind the same prefix.
+CAST_PREFIX = "InsertedPrecisionFreeCast_"
 #: ops whose events enclose the events of their bodies.
 CONTROL_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap", "BeamSearch", "GreedySearch", "Sampling",
                          "WhisperBeamSearch"})  # fmt: skip
@@ -221,24 +224,25 @@ class OptimizedJoin:
                     alias[x] = x
         for i in _topo(og):  # kept, layout-only and NCHWc-rewritten nodes hold model values under new names
             n = og.node[i]
-            same = g.find(n.name) if n.name else None
+            name = strip_cast_prefix(n.name)
+            same = g.find(name) if name else None
             if same is not None and g.ops[same] == n.op_type and len(g.outputs[same]) == len(n.output):
                 for o, mo in zip(n.output, g.outputs[same], strict=True):
                     if o and mo and o not in alias:
                         alias[o] = mo
-            elif n.op_type in LAYOUT_OPS:
+            elif is_layout(n.name, n.op_type):
                 src = alias.get(n.input[0]) if n.input else None
                 for o in n.output:
                     if o and o not in alias and src is not None:
                         alias[o] = src
             elif n.output and n.output[0] not in alias:
-                base = nchwc_value(g, n.name)
+                base = nchwc_value(g, name)
                 if base is not None:
                     alias[n.output[0]] = base
                     continue
                 # A fused kernel named after the node it replaces (``<node>/QuickGeluFusion/``) computes
                 # that node's outputs, perhaps in another layout (NCHWc values get new names).
-                carried = g.find_carried(n.name) if n.name else None
+                carried = g.find_carried(name) if name else None
                 if carried is not None and len(g.outputs[carried]) == len(n.output):
                     for o, mo in zip(n.output, g.outputs[carried], strict=True):
                         if o and mo and o not in alias:
@@ -251,7 +255,7 @@ class OptimizedJoin:
         visible = set(alias.values())
         matches: list[Match | None] = [None] * len(og.node)
         for i, n in enumerate(og.node):
-            if n.op_type in LAYOUT_OPS:
+            if is_layout(n.name, n.op_type):
                 matches[i] = _INSERTED  # charged to the node it serves once the others are matched
                 continue
             produced = [alias[o] for o in n.output if o in alias and alias[o] in g.producer]
@@ -298,7 +302,9 @@ class OptimizedJoin:
             self._users = users
         return self._users
 
-    def _served(self, i: int, matches: list[Match | None]) -> list[str]:
+    def _served(
+        self, i: int, matches: list[Match | None], skip: set[int] | frozenset[int] = frozenset()
+    ) -> list[str]:
         """Model node ids that consume node ``i``'s outputs, looking through layout kernels in between."""
         og, users = self.og, self._consumers()
         out: dict[str, None] = {}
@@ -311,9 +317,9 @@ class OptimizedJoin:
                     if c in seen:
                         continue
                     seen.add(c)
-                    if og.node[c].op_type in LAYOUT_OPS:
+                    if is_layout(og.node[c].name, og.node[c].op_type):
                         stack.append(c)
-                    elif matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
+                    elif c not in skip and matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
                         out[matches[c].node_id] = None  # type: ignore[union-attr]
         return list(out)
 
@@ -328,7 +334,7 @@ class OptimizedJoin:
             if m is not None and m.node_id is not None:
                 pos.setdefault(m.node_id, r)
         for i, n in enumerate(og.node):
-            if n.op_type not in LAYOUT_OPS:
+            if not is_layout(n.name, n.op_type):
                 continue
             served = self._served(i, matches)
             owner = None
@@ -337,7 +343,7 @@ class OptimizedJoin:
             else:
                 k = producer.get(n.input[0]) if n.input else None
                 hops = 0
-                while k is not None and og.node[k].op_type in LAYOUT_OPS and hops < 16:
+                while k is not None and is_layout(og.node[k].name, og.node[k].op_type) and hops < 16:
                     k = producer.get(og.node[k].input[0]) if og.node[k].input else None
                     hops += 1
                 if k is not None and matches[k] is not None and matches[k].node_id is not None:  # type: ignore[union-attr]
@@ -352,6 +358,7 @@ class OptimizedJoin:
         for i, n in enumerate(og.node):
             for x in n.input:
                 consumers.setdefault(x, []).append(i)
+        derived: set[int] = set()  # matched here: never the reason for another match (no long chains)
         for i in reversed(_topo(og)):
             if matches[i] is not None:
                 continue
@@ -361,13 +368,14 @@ class OptimizedJoin:
                     continue
                 for c in consumers.get(o, ()):
                     m = matches[c]
-                    if og.node[c].op_type in LAYOUT_OPS:
-                        owners.update(self._served(c, matches))
-                    elif m is not None and m.node_id is not None:
+                    if is_layout(og.node[c].name, og.node[c].op_type):
+                        owners.update(self._served(c, matches, derived))
+                    elif m is not None and m.node_id is not None and c not in derived:
                         owners.add(m.node_id)
             if len(owners) == 1:
                 (owner,) = owners
                 matches[i] = Match(owner, (owner,), REWRITTEN)
+                derived.add(i)
 
     def match(self, name: str, op: str, order_hint: dict[tuple[str, str], int]) -> Match | None:
         """The Match of the optimized node an event names, None if the optimized graph lacks it."""
@@ -415,8 +423,12 @@ def match_by_name(g: GraphInfo, name: str, op: str) -> Match:
         return Match(g.ids[p], (g.ids[p],), NAME)
     if p is not None and g.ops[p] in op:  # kept its name: FusedConv, QLinearConv, MatMulNBits, ...
         return Match(g.ids[p], (g.ids[p],), REWRITTEN)
-    if op in LAYOUT_OPS or name.startswith(("ReorderInput", "ReorderOutput", "Memcpy")):
+    if is_layout(name, op):
         return _INSERTED  # charged to a neighbouring kernel's node by the caller
+    stripped = strip_cast_prefix(name)
+    if stripped != name:  # a node run in another precision
+        mt = match_by_name(g, stripped, op)
+        return Match(mt.node_id, mt.model_nodes, REWRITTEN) if mt.kind == NAME else mt
     base = nchwc_value(g, name)
     if base is not None:
         q = g.producer.get(base)
@@ -439,8 +451,19 @@ def match_by_name(g: GraphInfo, name: str, op: str) -> Match:
 
 
 def is_layout(name: str, op: str) -> bool:
-    """Whether an event is a layout kernel onnxruntime inserted (re-layout or device copy)."""
-    return op in LAYOUT_OPS or (not op and name.startswith(("ReorderInput", "ReorderOutput", "Memcpy")))
+    """Whether a kernel only moves or converts data onnxruntime's way (re-layout, device copy, inserted Cast)."""
+    return (
+        op in LAYOUT_OPS
+        or (op in ("Cast", "") and name.startswith(CAST_PREFIX))
+        or (not op and name.startswith(("ReorderInput", "ReorderOutput", "Memcpy")))
+    )
+
+
+def strip_cast_prefix(name: str) -> str:
+    """A kernel name without the prefix onnxruntime adds when it runs a node in another precision."""
+    while name.startswith(CAST_PREFIX):
+        name = name[len(CAST_PREFIX) :]
+    return name
 
 
 def nchwc_value(g: GraphInfo, name: str) -> str | None:

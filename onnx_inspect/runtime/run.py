@@ -555,6 +555,7 @@ def compare(
     provider_options: Sequence[Any] | None = None,
     optimization: str = "all",
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
 ) -> pd.DataFrame:
     """Run the same feeds on two provider lists and return per-tensor differences (max abs/rel, allclose).
 
@@ -574,9 +575,9 @@ def compare(
     runner = _Runner(model, feeds, providers[0], opts[0], optimization, dims, ranges, seed, max_bytes)
     shared = runner.main_feeds()
     a = run(model, outputs, shared, providers[0], provider_options=opts[0], optimization=optimization,
-            max_bytes=max_bytes)  # fmt: skip
+            max_bytes=max_bytes, time_budget=time_budget)  # fmt: skip
     b = run(model, outputs, shared, providers[1], provider_options=opts[1], optimization=optimization,
-            max_bytes=max_bytes)  # fmt: skip
+            max_bytes=max_bytes, time_budget=time_budget)  # fmt: skip
     la = _providers_label(providers[0])
     lb = _providers_label(providers[1])
     if la == lb:
@@ -711,8 +712,9 @@ def _placement_by_profile(
                               ext_dir=external_folder(model), so=so)  # fmt: skip
         inputs = [i.name for i in sess.get_inputs()]
         run_session(
-            sess, [o.name for o in sess.get_outputs()], {n: all_feeds[n] for n in inputs}, label=label
-        )
+            sess, [o.name for o in sess.get_outputs()], {n: all_feeds[n] for n in inputs}, label=label,
+            budget=DEFAULT_TIME_BUDGET,
+        )  # fmt: skip
         path = sess.end_profiling()
         with open(path, encoding="utf-8") as f:
             events = json.load(f)

@@ -693,3 +693,24 @@ def test_fused_kernels_are_matched_by_the_node_name_they_carry(tmp_path: Path) -
     }
     lay = qe[qe["layout"]]
     assert len(lay) and (lay["mapping"] == "charged").all()
+
+
+@pytest.mark.parametrize("level", ["disabled", "all"])
+def test_float16_model_run_in_float32_maps_kernels_to_their_own_nodes(level: str) -> None:
+    # onnxruntime's CPU lacks float16 convolutions: it wraps them in InsertedPrecisionFreeCast_ nodes and
+    # runs them in float32 under prefixed names. Each Conv kernel is its own Conv (it was once charged
+    # to the ReduceMean at the end through a chain of unexposed values); the casts are charged, flagged.
+    proto = _silu_cnn()
+    for t in proto.graph.initializer:
+        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name))
+    for vi in (*proto.graph.input, *proto.graph.output):
+        vi.type.tensor_type.elem_type = TensorProto.FLOAT16
+    m = oi.load(proto)
+    p = profile(m, runs=1, warmup=0, optimization=level, progress=False)
+    ev = p.events
+    assert ev["node_id"].notna().all() and not ev["mapping"].isin(["unmatched", "inserted"]).any()
+    casts = ev[ev["ort_name"].str.startswith("InsertedPrecisionFreeCast_") & (ev["op_type"] == "Cast")]
+    assert len(casts) and casts["layout"].all() and (casts["mapping"] == "charged").all()
+    convs = ev[ev["op_type"] == "Conv"]
+    assert len(convs) == 2 and set(convs["model_op_type"]) == {"Conv"}
+    assert set(convs["node_id"]) == {"/m.0/conv/Conv", "/m.1/conv/Conv"}
