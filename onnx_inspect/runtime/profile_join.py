@@ -302,9 +302,7 @@ class OptimizedJoin:
             self._users = users
         return self._users
 
-    def _served(
-        self, i: int, matches: list[Match | None], skip: set[int] | frozenset[int] = frozenset()
-    ) -> list[str]:
+    def _served(self, i: int, matches: list[Match | None]) -> list[str]:
         """Model node ids that consume node ``i``'s outputs, looking through layout kernels in between."""
         og, users = self.og, self._consumers()
         out: dict[str, None] = {}
@@ -319,7 +317,7 @@ class OptimizedJoin:
                     seen.add(c)
                     if is_layout(og.node[c].name, og.node[c].op_type):
                         stack.append(c)
-                    elif c not in skip and matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
+                    elif matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
                         out[matches[c].node_id] = None  # type: ignore[union-attr]
         return list(out)
 
@@ -358,7 +356,7 @@ class OptimizedJoin:
         for i, n in enumerate(og.node):
             for x in n.input:
                 consumers.setdefault(x, []).append(i)
-        derived: set[int] = set()  # matched here: never the reason for another match (no long chains)
+        g = self.g
         for i in reversed(_topo(og)):
             if matches[i] is not None:
                 continue
@@ -369,13 +367,18 @@ class OptimizedJoin:
                 for c in consumers.get(o, ()):
                     m = matches[c]
                     if is_layout(og.node[c].name, og.node[c].op_type):
-                        owners.update(self._served(c, matches, derived))
-                    elif m is not None and m.node_id is not None and c not in derived:
+                        owners.update(self._served(c, matches))
+                    elif m is not None and m.node_id is not None:
                         owners.add(m.node_id)
             if len(owners) == 1:
                 (owner,) = owners
+                pos = g.lookup.get(owner)
+                owner_op = g.ops[pos] if pos is not None else ""
+                # A heavy kernel (Conv, MatMul, ...) is never a hidden part of another standard op: that
+                # would chain whole unexplained stretches of the graph onto one far node.
+                if og.node[i].op_type in HEAVY_OPS and owner_op != og.node[i].op_type and _standard(owner_op):
+                    continue
                 matches[i] = Match(owner, (owner,), REWRITTEN)
-                derived.add(i)
 
     def match(self, name: str, op: str, order_hint: dict[tuple[str, str], int]) -> Match | None:
         """The Match of the optimized node an event names, None if the optimized graph lacks it."""
@@ -402,6 +405,14 @@ class OptimizedJoin:
                     if f"{a.name}[{k}]" == label:
                         return body
         return None
+
+
+def _standard(op: str) -> bool:
+    """Whether ``op`` is a standard ONNX op (not a model-local function's name)."""
+    try:
+        return bool(op) and onnx.defs.has(op)
+    except Exception:  # a lookup failure only means "not known to be standard"
+        return False
 
 
 def _primary(g: GraphInfo, order: list[int], op: str) -> int:
