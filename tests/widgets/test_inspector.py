@@ -405,3 +405,20 @@ def test_free_dims_take_sizes_from_ultralytics_metadata() -> None:
     assert insp._dims["height"].value == "32" and insp._dims["x[3]"].value == "48"
     insp.select("relu")
     assert insp.run_to_selection()["y"].shape == (1, 3, 32, 48)
+
+
+def test_run_to_selection_with_an_input_that_feeds_nothing() -> None:
+    # Was a KeyError: the whole-model session asked for an input the cut (and the generated feeds) left out.
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        "g",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [2]),
+            helper.make_tensor_value_info("unused", TensorProto.FLOAT, [3]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    insp = Inspector(oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])))
+    insp.select("relu")
+    assert insp.run_to_selection()["y"].shape == (2,)
+    assert insp.run_profile(runs=1, warmup=0).n_runs == 1
