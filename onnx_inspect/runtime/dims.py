@@ -6,9 +6,10 @@ axes use it, the value a run will use and where that value comes from:
 - ``"dims"``: the caller's ``dims=`` (a dim name, ``"input[axis]"``, or an input's full shape);
 - ``"metadata"``: what the model says about itself (Ultralytics exports: ``imgsz`` and ``batch``);
 - ``"default"``: 1, for batch dims (axis 0) and for dims of non-image inputs (sequence lengths, ...);
-- ``"unset"``: no value; the spatial dims of image-like inputs (float inputs of rank >= 4) are never
-  guessed, because a 1x1 image makes many models fail deep inside or "succeed" on nonsense. A run that
-  needs them raises a one-line ``FeedError`` naming the input and the dim to set.
+- ``"unset"``: no value; the spatial dims of image-like inputs (rank-4 float inputs with a channel axis
+  of 1-4 or an image-like name, not a KV cache) are never guessed, because a 1x1 image makes many models
+  fail deep inside or "succeed" on nonsense. A run that needs them raises a one-line ``FeedError`` naming
+  the input and the dim to set.
 """
 
 from __future__ import annotations
@@ -49,10 +50,20 @@ def is_free(d: Any) -> bool:
     return not isinstance(d, (int, np.integer)) or d < 0
 
 
+_NOT_IMAGE = re.compile(r"past|present|cache|key|value|state|hidden|mask|attn|attention|embed", re.I)
+_IMAGE = re.compile(r"image|img|pixel|picture|frame|photo", re.I)
+
+
 def _image_like(spec: Any) -> bool:
-    return (
-        spec.shape is not None and len(spec.shape) >= 4 and spec.dtype is not None and spec.dtype.kind in "fc"
-    )
+    """A float input of rank 4 that holds images: a fixed channel axis of 1-4 (NCHW or NHWC) or an image-like
+    name, and no name of a cache or state (KV-cache inputs are rank-4 floats too)."""
+    shape = spec.shape
+    if shape is None or len(shape) != 4 or spec.dtype is None or spec.dtype.kind not in "fc":
+        return False
+    if _NOT_IMAGE.search(spec.name):
+        return False
+    channels = [d for d in (shape[1], shape[3]) if isinstance(d, int) and 0 < d <= 4]
+    return bool(channels) or bool(_IMAGE.search(spec.name))
 
 
 def _is_name(d: Any) -> bool:
@@ -88,7 +99,7 @@ def metadata_sizes(specs: Sequence[Any], metadata: Mapping[str, str]) -> dict[tu
     if imgsz is not None and len(imgsz) == 1:
         imgsz = imgsz * 2
     for spec in specs:
-        if not _image_like(spec) or len(spec.shape) != 4:
+        if not _image_like(spec):
             continue
         if batch is not None and len(batch) == 1:
             out[(spec.name, 0)] = batch[0]
