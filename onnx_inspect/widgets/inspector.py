@@ -1080,12 +1080,27 @@ class Inspector(W.HBox):
         self._profile_box = W.VBox(
             [
                 W.HBox([self._p_runs, self._p_warmup], layout=W.Layout(flex_flow="row wrap")),
-                self._p_provider, self._p_opt,
-                # The Run tab's input controls (same widgets: one set of dims and feeds for both tabs).
-                self._source, self._source_box,
+                self._p_provider, self._p_opt, *self._profile_inputs(),
                 self._p_btn, self._p_progress, self._p_status, self._p_overlay, self._p_summary, *self._p_figs,
             ]
         )  # fmt: skip
+
+    def _profile_inputs(self) -> list[W.Widget]:
+        """The Profile tab's copy of the free-dim fields, kept equal to the Run tab's, and a note on inputs."""
+        self._p_dims: dict[str, W.Text] = {}
+        for key, f in self._dims.items():
+            g = W.Text(value=f.value, placeholder=f.placeholder, description=f.description, tooltip=f.tooltip,
+                       style={"description_width": "initial"}, layout=W.Layout(width="220px"))  # fmt: skip
+            g.add_class("oi-dim")
+            f.observe(lambda ch, g=g: setattr(g, "value", ch["new"]), "value")
+            g.observe(lambda ch, f=f: setattr(f, "value", ch["new"]), "value")
+            self._p_dims[key] = g
+        note = _html(
+            D.note_html("inputs: as chosen in the Run tab (generated with these dims, an .npz or a variable)")
+        )
+        if not self._p_dims:
+            return [note]
+        return [note, W.HBox(list(self._p_dims.values()), layout=W.Layout(flex_flow="row wrap"))]
 
     def run_profile(
         self,

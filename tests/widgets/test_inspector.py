@@ -381,8 +381,12 @@ def test_run_and_profile_tabs_ask_for_free_dims_and_show_the_shapes_used() -> No
     assert list(fields) == ["batch", "height", "x[3]"]
     assert fields["batch"].value == "1" and fields["height"].value == "" and fields["x[3]"].value == ""
     assert fields["height"].placeholder == "required" and "oi-dim" in fields["height"]._dom_classes
-    # The Profile tab shows the same input controls.
-    assert insp._source in insp._profile_box.children and insp._source_box in insp._profile_box.children
+    # The Profile tab shows the same fields, kept equal both ways.
+    assert list(insp._p_dims) == list(fields)
+    insp._p_dims["batch"].value = "2"
+    assert fields["batch"].value == "2"
+    fields["batch"].value = "1"
+    assert insp._p_dims["batch"].value == "1"
     insp.select("relu")
     with pytest.raises(oi.FeedError, match="'height'.*'x\\[3\\]'.*dims="):
         insp.run_to_selection()
