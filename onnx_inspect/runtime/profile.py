@@ -711,7 +711,11 @@ def _assemble(
             ):
                 matches[k] = mt
 
-    layout = np.array([pj.is_layout(names[k], ops[k]) for k in range(n)], dtype=bool)
+    seen_layout: dict[tuple[str, str], bool] = {}
+    for key in zip(names, ops, strict=True):
+        if key not in seen_layout:
+            seen_layout[key] = pj.is_layout(*key)
+    layout = np.fromiter((seen_layout[key] for key in zip(names, ops, strict=True)), dtype=bool, count=n)
     _charge_by_order(matches, layout, run, tids)
 
     self_us = edur.astype(float)
