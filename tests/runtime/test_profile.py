@@ -714,3 +714,55 @@ def test_float16_model_run_in_float32_maps_kernels_to_their_own_nodes(level: str
     convs = ev[ev["op_type"] == "Conv"]
     assert len(convs) == 2 and set(convs["model_op_type"]) == {"Conv"}
     assert set(convs["node_id"]) == {"/m.0/conv/Conv", "/m.1/conv/Conv"}
+
+
+def test_memcpy_kernels_are_charged_to_the_node_they_serve(tmp_path: Path) -> None:
+    # A CUDA session copies the input to the device before the first node and the output back after the last
+    # (MemcpyFromHost/MemcpyToHost, as its saved optimized graph shows). Their events are added to a real CPU
+    # profile of the same model, in the order onnxruntime runs them.
+    f = TensorProto.FLOAT
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"), helper.make_node("Neg", ["r"], ["y"], name="neg")],
+        "g", [helper.make_tensor_value_info("x", f, [1, 64])], [helper.make_tensor_value_info("y", f, [1, 64])],
+    )  # fmt: skip
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m = oi.load(proto)
+    opt = helper.make_graph(
+        [
+            helper.make_node("MemcpyFromHost", ["x"], ["x_dev"], name="Memcpy", domain="com.microsoft"),
+            helper.make_node("Relu", ["x_dev"], ["r"], name="relu"),
+            helper.make_node("Neg", ["r"], ["y_dev"], name="neg"),
+            helper.make_node("MemcpyToHost", ["y_dev"], ["y"], name="Memcpy_token_1", domain="com.microsoft"),
+        ],
+        "g", [helper.make_tensor_value_info("x", f, [1, 64])], [helper.make_tensor_value_info("y", f, [1, 64])],
+    )  # fmt: skip
+    raw = json.loads(_ort_profile(proto.SerializeToString(), tmp_path, runs=2).read_text())
+    out = []
+    for e in raw:
+        if e["cat"] == "Node" and e["args"]["op_name"] in ("Relu", "Neg"):
+            relu = e["args"]["op_name"] == "Relu"
+            name, op = ("Memcpy", "MemcpyFromHost") if relu else ("Memcpy_token_1", "MemcpyToHost")
+            ts = e["ts"] - 1 if relu else e["ts"] + e["dur"]
+            copy = {
+                **e,
+                "name": f"{name}_kernel_time",
+                "ts": ts,
+                "dur": 1,
+                "args": {**e["args"], "op_name": op},
+            }
+            out += [copy, e] if relu else [e, copy]
+        else:
+            out.append(e)
+    path = tmp_path / "cuda-like.json"
+    path.write_text(json.dumps(out))
+    for optimized in (helper.make_model(opt), None):
+        p = Profile.from_json(path, m, optimized_model=optimized)
+        ev = p.events
+        copies = ev[ev["op_type"].str.startswith("Memcpy")].drop_duplicates("ort_name").set_index("op_type")
+        assert (
+            copies.at["MemcpyFromHost", "node_id"] == "relu" and copies.at["MemcpyToHost", "node_id"] == "neg"
+        )
+        assert (copies["mapping"] == "charged").all() and copies["layout"].all()
+        assert p.coverage() == 1.0
+        assert set(p.by_op_type().index) >= {"MemcpyFromHost", "MemcpyToHost"}
+        assert p.by_node().at["relu", "layout_us"] == 1.0
