@@ -317,3 +317,31 @@ def test_diff_figure_of_extreme_differences() -> None:
     assert np.isfinite(y).all() and y[0] == y.max()  # an infinite difference is drawn at the top
     only_inf = diff_table({"x": np.array([np.inf])}, {"x": np.array([1.0])})
     assert np.isfinite(np.asarray(diff_figure(only_inf).data[0].y, dtype=float)).all()
+
+
+# Published models and real exports whose weights hold INT64_MAX Slice ends, -FLT_MAX masks or constant
+# tensors: they made the report raise "Too many bins for data range" before.
+CORPUS_WITH_EXTREMES = ["gpt2_lm_dynamo", "gpt2_kv_cache", "silero_vad_16k_op15", "ddddocr_det_yolox"]
+
+
+@pytest.mark.parametrize("name", CORPUS_WITH_EXTREMES)
+def test_stats_of_every_weight_of_real_exports(name: str) -> None:
+    corpus = pytest.importorskip("tests.corpus", reason="the real-model corpus (tests/corpus) is not here")
+    try:
+        path = corpus.corpus_path(name)
+    except corpus.CorpusError as exc:
+        pytest.skip(f"corpus model {name} unavailable: {exc}")
+    m = oi.load(path)
+    extremes = 0
+    for tid, row in m.tensors[m.tensors["kind"].isin(["initializer", "constant"])].iterrows():
+        w = np.asarray(m.weight(row["name"], row["graph"]))
+        s = tensor_stats(w)
+        if s["family"] in ("float", "int") and w.size:
+            full = w.astype(np.float64)
+            fin = full[np.isfinite(full)]
+            assert s["finite"] == fin.size and sum(s["hist"]["counts"] if s["hist"] else [0]) == fin.size, tid
+            if fin.size:
+                assert float(s["min"]) == fin.min() and float(s["max"]) == fin.max(), tid
+                assert float(s["min"]) <= s["mean"] <= float(s["max"]), tid
+                extremes += bool(max(abs(fin.min()), abs(fin.max())) >= 2.0**53)  # x - 0.5 == x
+    assert extremes, f"{name} was picked for its INT64_MAX / -FLT_MAX weights; none found"
