@@ -146,15 +146,15 @@ _STAT_NUMBERS = (
 def _preview(value: Any) -> list[Any]:
     a = np.asarray(value)
     flat = np.asarray(a.flat[:PREVIEW_VALUES]) if a.size else a.reshape(-1)  # never copies all of ``a``
-    if a.dtype.kind in "biu":
-        return [int(x) for x in flat]
+    if a.dtype.kind == "b":
+        return [bool(x) for x in flat]
+    if a.dtype.kind in "iu":  # exact: ints beyond 2**53 as text (a JS number would round them)
+        return [int(x) if abs(int(x)) <= 2**53 else f"{int(x):,}" for x in flat]
     if a.dtype.kind == "f" or a.dtype.kind not in "cOUSb":
         try:
             return [_num(x) for x in flat.astype(np.float64)]
         except (TypeError, ValueError):
             pass
-    if a.dtype.kind == "b":
-        return [bool(x) for x in flat]
     return [_text(x, 60) for x in flat.tolist()]
 
 
@@ -882,7 +882,7 @@ _REPORT_JS = r"""
     if (v === null || v === undefined) return "";
     if (typeof v === "number") {
       if (!Number.isFinite(v)) return String(v);
-      if (Number.isInteger(v)) return v.toLocaleString("en-US");
+      if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
       const a = Math.abs(v);
       if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
       return String(Number(v.toPrecision(4)));
@@ -982,8 +982,9 @@ _REPORT_JS = r"""
     if (hist.labels) {  // bool (false/true) or the most frequent strings: one bar each
       trace = { type: "bar", x: hist.labels, y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
       xaxis = { type: "category", title: { text: "value" } };
-    } else if (hist.edges.length === 2 && hist.edges[0] === hist.edges[1]) {  // a constant
-      trace = { type: "bar", x: [hist.edges[0]], y: hist.counts, hovertemplate: "%{x:.6g}: %{y}<extra></extra>" };
+    } else if (hist.edges.length === 2 && hist.edges[0] === hist.edges[1]) {  // a constant: one labelled bar
+      trace = { type: "bar", x: [fmt(hist.edges[0])], y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
+      xaxis = { type: "category", title: { text: "value" } };
     } else {
       const e = hist.edges, x = [], w = [], cd = [];
       for (let i = 0; i + 1 < e.length; i++) { x.push(e[i] / 2 + e[i + 1] / 2); w.push(e[i + 1] - e[i]); cd.push([e[i], e[i + 1]]); }
@@ -992,7 +993,7 @@ _REPORT_JS = r"""
     }
     if (hist.magnitude) xaxis.title.text = "|z|";
     window.Plotly.newPlot(el, [trace], {
-      bargap: hist.labels ? 0.2 : 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
+      bargap: xaxis.type === "category" ? 0.2 : 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
       xaxis, yaxis: { title: { text: hist.sampled ? "count (sample)" : "count" } },
     }, plotConfig);
   }

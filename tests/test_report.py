@@ -498,7 +498,7 @@ def test_report_and_weights_tab_show_the_same_numbers_for_extreme_weights(make, 
         assert rec["stats"]["family"] == s["family"] and rec["stats"]["note"] == s["note"]
         assert {k: rec["hist"][k] for k in s["hist"]} == s["hist"], tid
     ends = [r for r in data["weights"].values() if r["stats"]["max"] == "9,223,372,036,854,775,807"]
-    assert ends and ends[0]["hist"]["counts"] == [1]
+    assert ends and ends[0]["hist"]["counts"] == [1] and ends[0]["head"] == ["9,223,372,036,854,775,807"]
     if make is _extremes_model:
         w = data["weights"]
         assert w["q4"]["stats"]["min"] == -8 and w["q4"]["hist"]["counts"][-1] == 3  # int4: one bin per value
@@ -509,6 +509,7 @@ def test_report_and_weights_tab_show_the_same_numbers_for_extreme_weights(make, 
             "sampled": False,
             "magnitude": False,
         }
+        assert w["flag"]["head"] == [True, False, True]
         assert w["words"]["stats"]["unique"] == 2 and w["words"]["hist"]["labels"] == ["a", "<b>"]
 
 

@@ -414,8 +414,9 @@ def stats_figure(stats: Mapping[str, Any], name: str = "", *, log_y: bool = Fals
     elif hist:
         edges = np.asarray(hist["edges"], np.float64)
         width = np.diff(edges)
-        if edges.size == 2 and width[0] == 0:  # a constant: one bar
-            bar = go.Bar(x=[edges[0]], y=hist["counts"], hovertemplate="%{x:.6g}: %{y}<extra></extra>")
+        if edges.size == 2 and width[0] == 0:  # a constant: one bar labelled with the value
+            bar = go.Bar(x=[f"{edges[0]:.6g}"], y=hist["counts"], hovertemplate="%{x}: %{y}<extra></extra>")
+            fig.update_xaxes(type="category")
         else:
             bar = go.Bar(
                 x=edges[:-1] / 2 + edges[1:] / 2,
@@ -436,7 +437,7 @@ def stats_figure(stats: Mapping[str, Any], name: str = "", *, log_y: bool = Fals
         title={"text": f"{title}<br><sup>{html.escape(', '.join(parts))}</sup>"},
         xaxis_title="|z|" if stats.get("family") == "complex" else "value",
         yaxis_title="count (sample)" if stats.get("sampled") else "count",
-        bargap=0 if hist and "edges" in hist else 0.2,
+        bargap=0 if hist and "edges" in hist and len(hist["edges"]) > 2 else 0.2,
         template="plotly_white",
         height=320,
         margin={"l": 50, "r": 20, "t": 60, "b": 40},
