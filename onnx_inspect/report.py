@@ -980,7 +980,9 @@ _REPORT_JS = r"""
     if (!window.Plotly) { el.textContent = "plotly is not included in this report"; return; }
     let trace, xaxis = { title: { text: "value" } };
     if (hist.labels) {  // bool (false/true) or the most frequent strings: one bar each
-      trace = { type: "bar", x: hist.labels, y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
+      // plotly reads a subset of HTML in tick and hover text: model strings go in as entities
+      const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+      trace = { type: "bar", x: hist.labels.map(esc), y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
       xaxis = { type: "category", title: { text: "value" } };
     } else if (hist.edges.length === 2 && hist.edges[0] === hist.edges[1]) {  // a constant: one labelled bar
       trace = { type: "bar", x: [fmt(hist.edges[0])], y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };

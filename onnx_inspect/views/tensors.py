@@ -408,7 +408,11 @@ def stats_figure(stats: Mapping[str, Any], name: str = "", *, log_y: bool = Fals
     hist = stats.get("hist")
     if hist and "labels" in hist:
         fig.add_trace(
-            go.Bar(x=list(hist["labels"]), y=hist["counts"], hovertemplate="%{x}: %{y}<extra></extra>")
+            go.Bar(  # plotly reads a subset of HTML in tick and hover text: model strings go in escaped
+                x=[html.escape(str(x), quote=False) for x in hist["labels"]],
+                y=hist["counts"],
+                hovertemplate="%{x}: %{y}<extra></extra>",
+            )
         )
         fig.update_xaxes(type="category")
     elif hist:

@@ -133,6 +133,8 @@ def test_histogram_samples_big_tensors_and_escapes_names() -> None:
     assert histogram(np.full(5, 2.0)).data[0].y == (5,)  # constant tensor still gets a bar
     assert len(histogram(np.array([np.nan])).data) == 0
     assert list(histogram(np.array([True, True, False])).data[0].x) == ["false", "true"]
+    words = histogram(np.array(["<a href='x'>y</a>", "b"], dtype=object)).data[0]
+    assert list(words.x) == ["&lt;a href='x'&gt;y&lt;/a&gt;", "b"]  # plotly would read the markup
 
 
 def test_sampling_reads_blocks_in_place_and_is_seeded(tmp_path: Path) -> None:
