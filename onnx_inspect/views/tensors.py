@@ -315,7 +315,7 @@ def tensor_stats(
     histogram) are of the values summarised. ``min``/``max`` are exact ints for integer dtypes.
     """
     exact_values = EXACT_VALUES if exact_values is None else exact_values
-    samples = SAMPLE_VALUES if samples is None else samples
+    samples = max(SAMPLE_VALUES if samples is None else samples, 1)
     a = value if isinstance(value, np.ndarray) else np.asarray(value)
     family = dtype_family(a.dtype)
     size = int(a.size)

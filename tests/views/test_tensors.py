@@ -275,6 +275,23 @@ def test_stats_never_raise_and_agree_with_exact_arithmetic(a: np.ndarray) -> Non
         assert (e.size == 2 and e[0] == e[1]) or bool(np.all(e[:-1] < e[1:]))
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(arrays(), st.integers(0, 40), st.integers(1, 40), st.booleans())
+def test_sampled_and_broadcast_stats_keep_their_invariants(
+    a: np.ndarray, exact: int, samples: int, bcast: bool
+) -> None:
+    if bcast and a.size:  # one value repeated, as a ConstantOfShape weight is
+        a = np.broadcast_to(a.reshape(-1)[:1].reshape(()), (7, 1000))
+    s = tensor_stats(a, exact_values=exact, samples=samples)
+    n = s["summarised"]
+    assert s["sampled"] == (n < a.size) and ("sampled (" in s["note"]) == s["sampled"]
+    if s["family"] in ("float", "int", "bool", "complex") and a.size:
+        assert s["nan"] + s["inf"] + s["finite"] == (a.size if not s["sampled"] else n)
+        assert s["hist"] is None or sum(s["hist"]["counts"]) == s["finite"]
+        if s["finite"]:
+            assert float(s["min"]) <= s["mean"] <= float(s["max"]) and s["std"] >= 0
+
+
 @pytest.mark.parametrize("name", ["light_squeezenet.onnx", "light_resnet50.onnx", "light_inception_v2.onnx"])
 def test_stats_of_every_real_weight_match_numpy(light_dir: Path, name: str) -> None:
     m = oi.load(light_dir / name)
