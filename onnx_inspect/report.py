@@ -17,6 +17,7 @@ import json
 import math
 import os
 import secrets
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from .errors import InspectError
 from .model import Model, load
 from .views import details as D
 from .views.graph_payload import graph_payload
-from .views.tensors import sample_values, tensor_summary
+from .views.tensors import EXACT_VALUES, tensor_stats
 
 STATIC = Path(__file__).resolve().parent / "static"
 ESM = STATIC / "graphview.js"
@@ -36,8 +37,9 @@ CSS = STATIC / "graphview.css"
 
 FORMAT = "onnx-inspect/report"
 VERSION = 1
-#: Histograms in a report carry this many bin counts (never raw values).
-HIST_BINS = 40
+#: A report summarises at most this many values exactly, over all weights and runs; beyond that, tensors
+#: bigger than ``views.tensors.SAMPLE_VALUES`` are sampled (and say so).
+REPORT_EXACT_VALUES = 1 << 27
 #: Weight and run previews list this many leading values.
 PREVIEW_VALUES = 8
 #: Longest doc string / metadata value / consumer list embedded per node.
@@ -113,44 +115,62 @@ def _text(v: Any, limit: int | None = None) -> str:
     return D.cut(s, limit) if limit is not None else s
 
 
-def _hist(value: Any) -> dict[str, Any] | None:
-    """Bin counts of a tensor's finite values (sampled above 1M values): {lo, hi, counts, n}."""
-    vals, n = sample_values(value)
-    if vals.size == 0:
-        return None
-    lo, hi = float(vals.min()), float(vals.max())
-    if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
-    counts, _ = np.histogram(vals, bins=HIST_BINS, range=(lo, hi))
-    return {"lo": lo, "hi": hi, "counts": counts.tolist(), "n": int(n), "sampled": bool(vals.size < n)}
+def _tensor_block(value: Any, exact_values: int = EXACT_VALUES) -> dict[str, Any]:
+    """Statistics, histogram bins and the first few values of an array, from ``views.tensors.tensor_stats``
+    (the numbers the Inspector shows for the same tensor)."""
+    s = tensor_stats(value, exact_values=exact_values)
+    stats: dict[str, Any] = {k: _num(s[k]) for k in _STAT_NUMBERS}
+    for k in ("min", "max"):  # exact integers beyond 2**53 travel as text (a JS number would round them)
+        if isinstance(s[k], int) and abs(s[k]) > 2**53:
+            stats[k] = f"{s[k]:,}"
+    stats.update(
+        dtype=s["dtype"], shape=list(s["shape"]), family=s["family"], basis=s["basis"], note=s["note"],
+        sampled=bool(s["sampled"]),
+    )  # fmt: skip
+    hist = s["hist"]
+    if hist is not None:
+        hist = (
+            {"labels": [str(x) for x in hist["labels"]], "counts": [int(c) for c in hist["counts"]]}
+            if "labels" in hist
+            else {"edges": [_num(e) for e in hist["edges"]], "counts": [int(c) for c in hist["counts"]]}
+        )
+        hist.update(sampled=bool(s["sampled"]), magnitude=s["family"] == "complex")
+    return {"stats": stats, "hist": hist, "head": _preview(value)}
 
 
-def _stats(value: Any) -> dict[str, Any]:
-    s = tensor_summary(value)
-    out = {k: _num(s[k]) for k in ("size", "min", "max", "mean", "std", "nan", "inf", "zero_fraction")}
-    out["dtype"] = s["dtype"]
-    out["shape"] = list(s["shape"])
-    return out
+_STAT_NUMBERS = (
+    "size", "summarised", "min", "max", "mean", "std", "nan", "inf", "finite", "zero_fraction", "unique",
+)  # fmt: skip
 
 
 def _preview(value: Any) -> list[Any]:
     a = np.asarray(value)
-    flat = a.reshape(-1)[:PREVIEW_VALUES]
-    if a.dtype.kind in "biu":
-        return [int(x) for x in flat]
+    flat = np.asarray(a.flat[:PREVIEW_VALUES]) if a.size else a.reshape(-1)  # never copies all of ``a``
+    if a.dtype.kind == "b":
+        return [bool(x) for x in flat]
+    if a.dtype.kind in "iu":  # exact: ints beyond 2**53 as text (a JS number would round them)
+        return [int(x) if abs(int(x)) <= 2**53 else f"{int(x):,}" for x in flat]
     if a.dtype.kind == "f" or a.dtype.kind not in "cOUSb":
         try:
             return [_num(x) for x in flat.astype(np.float64)]
         except (TypeError, ValueError):
             pass
-    if a.dtype.kind == "b":
-        return [bool(x) for x in flat]
     return [_text(x, 60) for x in flat.tolist()]
 
 
-def _tensor_block(value: Any) -> dict[str, Any]:
-    """Statistics, histogram bin counts and the first few values of an array."""
-    return {"stats": _stats(value), "hist": _hist(value), "head": _preview(value)}
+class _Budget:
+    """Values a report may summarise exactly in all (:data:`REPORT_EXACT_VALUES`); once spent, big
+    tensors are sampled, so a report's work is bounded whatever the model holds."""
+
+    def __init__(self, values: int | None = None) -> None:
+        self.left = REPORT_EXACT_VALUES if values is None else values
+
+    def block(self, value: Any) -> dict[str, Any]:
+        size = int(getattr(value, "size", 0) or 0)
+        exact = EXACT_VALUES if size <= self.left else 0
+        out = _tensor_block(value, exact)
+        self.left -= min(size, self.left) if not out["stats"]["sampled"] else 0
+        return out
 
 
 # -- model, nodes and weights ------------------------------------------------------------------------
@@ -160,7 +180,7 @@ def _summary_json(m: Model) -> dict[str, Any]:
     s = m.summary()
     return {
         "file": m.path.name if m.path is not None else None,
-        "producer": " ".join(x for x in (s["producer"], m.proto.producer_version) if x),
+        "producer": s["producer"],
         "ir_version": s["ir_version"],
         "opsets": [[d, int(v)] for d, v in s["opsets"].items()],
         "graph_name": s["graph_name"],
@@ -380,10 +400,14 @@ def _is_weight_kind(kind: str) -> bool:
     return kind.rsplit(" ", 1)[-1] in ("initializer", "constant")
 
 
-def weight_records(m: Model, tensor_ids: Iterable[str], read: bool = True) -> dict[str, dict[str, Any]]:
+def weight_records(
+    m: Model, tensor_ids: Iterable[str], read: bool = True, budget: _Budget | None = None
+) -> dict[str, dict[str, Any]]:
     """What the report shows of each weight: name, dtype, shape, bytes, where it lives, and (with
-    ``read``) statistics, histogram bin counts and first values; a read failure becomes ``error``."""
+    ``read``) statistics, histogram bin counts and first values; a read failure becomes ``error``.
+    ``budget`` bounds the values summarised exactly (big weights beyond it are sampled)."""
     ix = _Index(m)
+    budget = budget if budget is not None else _Budget()
     cols = ix.tensor_cols
     out = {}
     for tid in tensor_ids:
@@ -407,7 +431,7 @@ def weight_records(m: Model, tensor_ids: Iterable[str], read: bool = True) -> di
         }
         if read:
             try:
-                rec.update(_tensor_block(m.weight(name, graph)))
+                rec.update(budget.block(m.weight(name, graph)))
             except InspectError as exc:
                 rec["error"] = str(exc)
         out[tid] = rec
@@ -533,14 +557,15 @@ def _tensor_id_of(m: Model, key: str) -> str | None:
         return None
 
 
-def runs_record(m: Model, runs: RunsArg) -> list[dict[str, Any]]:
+def runs_record(m: Model, runs: RunsArg, budget: _Budget | None = None) -> list[dict[str, Any]]:
     """Tensor summaries (statistics, histogram bin counts, first values) of each run's tensors."""
+    budget = budget if budget is not None else _Budget()
     out = []
     for label, values in normalise_runs(runs):
         rows = []
         for key, v in values.items():
             try:
-                block = _tensor_block(v)
+                block = budget.block(np.asarray(v))
             except (TypeError, ValueError) as exc:
                 raise InspectError(
                     f"runs[{label!r}][{key!r}] is not an array ({exc}); pass numpy arrays"
@@ -603,6 +628,7 @@ def report_data(
     if custom is not None:
         overlays["custom"] = custom
     name = m.path.name if m.path is not None else (m.proto.graph.name or "model")
+    budget = _Budget()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -612,12 +638,12 @@ def report_data(
         "summary": _summary_json(m),
         "payload": graph_payload(m),
         "nodes": nodes,
-        "weights": weight_records(m, weight_ids, read=weights),
+        "weights": weight_records(m, weight_ids, read=weights, budget=budget),
         "weights_read": bool(weights),
         "profile": prof,
         "overlays": overlays,
         "overlay": start,
-        "runs": runs_record(m, runs),
+        "runs": runs_record(m, runs, budget),
         "selected": sel,
     }
 
@@ -693,21 +719,89 @@ def report(
     ``selected`` preselects node ids; ``overlay`` is the first overlay shown ('mean_us', 'provider',
     'none', or a ``GraphView.overlay`` dict); ``weights=False`` reads no weight.
     """
-    out = Path(path)
-    if out.is_dir():
-        raise InspectError(
-            f"report path {str(out)!r} is a folder; pass a file name such as {str(out / 'report.html')!r}"
-        )
-    if not out.parent.is_dir():
-        raise InspectError(
-            f"cannot write the report to {str(out)!r}: folder {str(out.parent)!r} does not exist"
-        )
+    out = _report_path(path)
     text = report_html(m, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InspectError(f"cannot write the report to {str(out)!r}: {exc.strerror or exc}") from exc
+    _write_report(out, text)
     return out
+
+
+def _shown(path: str) -> str:
+    """A path as quoted one-line text, cut to a readable length."""
+    return repr(D.cut(path, 200))
+
+
+def _report_path(path: Any) -> Path:
+    """``path`` checked before any work: a file name (str or PathLike) without NUL, in an existing
+    folder, not a folder, fifo or device. Raises ``oi.InspectError`` naming the path otherwise."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise InspectError(
+            f"report path must be a file name (str or pathlib.Path), not {type(path).__name__}; "
+            "e.g. oi.report(m, 'model.html')"
+        )
+    try:
+        text = os.fspath(path)
+    except TypeError as exc:
+        raise InspectError(
+            f"report path {path!r} is not a file name ({exc}); pass a str or pathlib.Path"
+        ) from None
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if "\0" in text:
+        raise InspectError(f"report path {_shown(text)} contains a NUL character; pass a plain file name")
+    out = Path(text)
+    try:
+        st = out.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise InspectError(
+            f"cannot write the report to {_shown(text)}: {exc.strerror or exc}; pass a shorter path to a "
+            "file in a folder you can write to"
+        ) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise InspectError(
+            f"report path {_shown(text)} is a folder; pass a file name such as {_shown(str(out / 'report.html'))}"
+        )
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise InspectError(
+            f"report path {_shown(text)} is not a regular file (a fifo, socket or device); "
+            "pass the name of a new or existing .html file"
+        )
+    if st is None and not out.parent.is_dir():
+        raise InspectError(
+            f"cannot write the report to {_shown(text)}: folder {_shown(str(out.parent))} does not exist"
+        )
+    return out
+
+
+def _write_report(out: Path, text: str) -> None:
+    """Write ``text`` to ``out``; never blocks (a fifo is refused, not opened for a reader to come)."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(out, flags, 0o666)
+    except OSError as exc:
+        raise InspectError(
+            f"cannot write the report to {_shown(str(out))}: {exc.strerror or exc}; "
+            "pass a path to a file in a folder you can write to"
+        ) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InspectError(
+                f"report path {_shown(str(out))} is not a regular file (a fifo, socket or device); "
+                "pass the name of a new or existing .html file"
+            )
+        os.ftruncate(fd, 0)
+        with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as f:
+            f.write(text)
+    except OSError as exc:
+        raise InspectError(
+            f"cannot write the report to {_shown(str(out))}: {exc.strerror or exc}; "
+            "free some disk space or pass another path"
+        ) from None
+    finally:
+        os.close(fd)
 
 
 _BODY = """<div class='oi-report' data-oi-report='loading'>
@@ -788,7 +882,7 @@ _REPORT_JS = r"""
     if (v === null || v === undefined) return "";
     if (typeof v === "number") {
       if (!Number.isFinite(v)) return String(v);
-      if (Number.isInteger(v)) return v.toLocaleString("en-US");
+      if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
       const a = Math.abs(v);
       if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
       return String(Number(v.toPrecision(4)));
@@ -884,17 +978,25 @@ _REPORT_JS = r"""
   const plotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
   function histPlot(el, hist) {
     if (!window.Plotly) { el.textContent = "plotly is not included in this report"; return; }
-    const n = hist.counts.length;
-    const w = (hist.hi - hist.lo) / n;
-    const x = [], lo = [], hi = [];
-    for (let i = 0; i < n; i++) { x.push(hist.lo + (i + 0.5) * w); lo.push(hist.lo + i * w); hi.push(hist.lo + (i + 1) * w); }
-    window.Plotly.newPlot(el, [{
-      type: "bar", x, y: hist.counts, width: w, marker: { line: { width: 0 } },
-      customdata: lo.map((v, i) => [v, hi[i]]),
-      hovertemplate: "[%{customdata[0]:.4g}, %{customdata[1]:.4g}): %{y}<extra></extra>",
-    }], {
-      bargap: 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
-      xaxis: { title: { text: "value" } }, yaxis: { title: { text: hist.sampled ? "count (sample)" : "count" } },
+    let trace, xaxis = { title: { text: "value" } };
+    if (hist.labels) {  // bool (false/true) or the most frequent strings: one bar each
+      // plotly reads a subset of HTML in tick and hover text: model strings go in as entities
+      const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+      trace = { type: "bar", x: hist.labels.map(esc), y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
+      xaxis = { type: "category", title: { text: "value" } };
+    } else if (hist.edges.length === 2 && hist.edges[0] === hist.edges[1]) {  // a constant: one labelled bar
+      trace = { type: "bar", x: [fmt(hist.edges[0])], y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
+      xaxis = { type: "category", title: { text: "value" } };
+    } else {
+      const e = hist.edges, x = [], w = [], cd = [];
+      for (let i = 0; i + 1 < e.length; i++) { x.push(e[i] / 2 + e[i + 1] / 2); w.push(e[i + 1] - e[i]); cd.push([e[i], e[i + 1]]); }
+      trace = { type: "bar", x, y: hist.counts, width: w, marker: { line: { width: 0 } }, customdata: cd,
+        hovertemplate: "[%{customdata[0]:.4g}, %{customdata[1]:.4g}): %{y}<extra></extra>" };
+    }
+    if (hist.magnitude) xaxis.title.text = "|z|";
+    window.Plotly.newPlot(el, [trace], {
+      bargap: xaxis.type === "category" ? 0.2 : 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
+      xaxis, yaxis: { title: { text: hist.sampled ? "count (sample)" : "count" } },
     }, plotConfig);
   }
   function histToggle(hist) {
@@ -911,9 +1013,20 @@ _REPORT_JS = r"""
     wrap.append(btn, plot);
     return wrap;
   }
-  function statsTable(s) {
+  /** A number cell; integers too big for a JS number arrive as exact text. */
+  function numCell(v) { return typeof v === "string" ? { text: v, cls: "oi-num" } : v; }
+  function statsTable(s, hist) {
+    if (s.family === "bool" && hist && hist.labels) return table(hist.labels, [hist.counts], "oi-stats");
+    if (s.family === "string") {
+      const t = table(["values", "distinct"], [[s.size, s.unique]], "oi-stats");
+      if (!hist || !hist.labels) return t;
+      const wrap = h("div");
+      wrap.append(t, table(["value", "count"], hist.labels.map((l, k) => [{ text: l, cls: "oi-mono" }, hist.counts[k]]), "oi-top"));
+      return wrap;
+    }
+    if (s.family === "other" || !s.size) return h("span");
     return table(["min", "max", "mean", "std", "NaN", "Inf", "zeros"],
-      [[s.min, s.max, s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }]], "oi-stats");
+      [[numCell(s.min), numCell(s.max), s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }]], "oi-stats");
   }
   function headText(vals) { return vals && vals.length ? `first values: ${vals.map(fmt).join(", ")}` : ""; }
   function tensorBlock(title, rec, facts) {
@@ -922,7 +1035,8 @@ _REPORT_JS = r"""
     if (facts) box.appendChild(h("div", "oi-note", facts));
     if (rec.error) { box.appendChild(h("div", "oi-error", rec.error)); return box; }
     if (rec.stats) {
-      box.appendChild(statsTable(rec.stats));
+      box.appendChild(statsTable(rec.stats, rec.hist));
+      if (rec.stats.note) box.appendChild(h("div", "oi-note oi-stats-note", rec.stats.note));
       const ht = headText(rec.head);
       if (ht) box.appendChild(h("div", "oi-note oi-mono", ht));
       box.appendChild(histToggle(rec.hist));
@@ -1048,8 +1162,9 @@ _REPORT_JS = r"""
       box.appendChild(h("h3", "", r.label));
       const rows = r.tensors.map((t) => {
         const s = t.stats;
-        return [{ text: t.name, cls: "oi-mono" }, t.producer ? nodeLink(t.producer) : "", s.dtype, s.shape.join("×") || "scalar",
-          s.min, s.max, s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }, ""];
+        return [{ text: t.name, cls: "oi-mono" }, t.producer ? nodeLink(t.producer) : "", s.dtype,
+          (s.shape.join("×") || "scalar") + (s.note ? ` (${s.note})` : ""),
+          numCell(s.min), numCell(s.max), s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }, ""];
       });
       const tbl = table(head, rows, "oi-run");
       tbl.querySelectorAll("tbody tr").forEach((tr, k) => {

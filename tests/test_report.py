@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import html.parser
 import importlib
+import io
 import json
+import os
 import re
+import tracemalloc
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 import onnx_inspect as oi
+import onnx_inspect.views.tensors as vt
 from onnx_inspect.testing import (
     HOSTILE as EVIL,
 )
@@ -158,7 +164,7 @@ def test_every_node_has_details_and_weights_have_histograms(small):
     assert w["shape"] == "8×8" and w["nbytes"] == arr.nbytes
     assert w["stats"]["min"] == pytest.approx(float(arr.min()))
     assert w["stats"]["std"] == pytest.approx(float(arr.std()), rel=1e-6)
-    assert sum(w["hist"]["counts"]) == arr.size and len(w["hist"]["counts"]) == R.HIST_BINS
+    assert sum(w["hist"]["counts"]) == arr.size and len(w["hist"]["edges"]) == len(w["hist"]["counts"]) + 1
     assert w["head"] == pytest.approx(arr.reshape(-1)[: R.PREVIEW_VALUES].tolist())
     # every weight any node refers to is in the table
     assert {t for rec in data["nodes"].values() for t in rec["w"]} == set(data["weights"])
@@ -268,7 +274,9 @@ def test_runs_as_dict_list_and_labelled(small):
     assert extra["tid"] is None and extra["stats"]["nan"] == 1 and extra["stats"]["inf"] == 1
     assert extra["head"] == [None, 1.0, None]
     text = R.runs_record(m, {"s": np.array(["<b>x</b>", "y"])})[0]["tensors"][0]
-    assert text["head"] == ["<b>x</b>", "y"] and text["hist"] is None and text["stats"]["min"] is None
+    assert text["head"] == ["<b>x</b>", "y"] and text["stats"]["min"] is None
+    assert text["stats"]["family"] == "string" and text["stats"]["unique"] == 2
+    assert text["hist"]["labels"] == ["<b>x</b>", "y"] and text["hist"]["counts"] == [1, 1]
 
 
 @pytest.mark.parametrize(
@@ -384,3 +392,218 @@ def test_transformer_500_nodes_with_profile_fits_8mb():
     size = len(text.encode("utf-8"))
     assert size < 8_000_000, f"{size / 1e6:.2f} MB"
     assert len(PLOTLY_BANNER.findall(text)) == 1
+
+
+# -- numbers: every dtype, extreme values, bounded work --------------------------------------------------
+
+
+def _extremes_model() -> onnx.ModelProto:
+    """What exported transformers carry: an INT64_MAX Slice end and a -FLT_MAX mask, as initializers
+    and as Constant nodes, beside an int4, a bfloat16, a bool and a string weight."""
+    f32_min = float(np.finfo(np.float32).min)
+    inits = [
+        helper.make_tensor("ends", TensorProto.INT64, [1], [np.iinfo(np.int64).max]),
+        helper.make_tensor("starts", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("axes", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("mask", TensorProto.FLOAT, [4], [f32_min] * 4),
+        helper.make_tensor("q4", TensorProto.INT4, [6], [-8, 7, 0, 1, 7, 7]),
+        helper.make_tensor("bf", TensorProto.BFLOAT16, [3], [1.5, -2.0, 3.0]),
+        helper.make_tensor("flag", TensorProto.BOOL, [3], [True, False, True]),
+        helper.make_tensor("words", TensorProto.STRING, [3], [b"a", b"<b>", b"a"]),
+    ]
+    nodes = [
+        helper.make_node(
+            "Constant", [], ["neg"], value=helper.make_tensor("v", TensorProto.FLOAT, [2], [f32_min] * 2)
+        ),
+        helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["s"]),
+        helper.make_node("Add", ["s", "mask"], ["a"]),
+        helper.make_node("Identity", ["neg"], ["n_out"]),
+        helper.make_node("DequantizeLinear", ["q4", "bf"], ["dq"], axis=0),
+        helper.make_node("Identity", ["flag"], ["f_out"]),
+        helper.make_node("Identity", ["words"], ["w_out"]),
+    ]
+    g = helper.make_graph(
+        nodes, "extremes", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5])],
+        [helper.make_tensor_value_info(n, TensorProto.UNDEFINED, None) for n in ("a", "n_out", "f_out", "w_out")],
+        inits,
+    )  # fmt: skip
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+
+
+def _torch_export() -> onnx.ModelProto:
+    """A tiny attention block exported by torch's TorchScript exporter: its causal mask fill is -FLT_MAX
+    and its ``[:, 1:]`` slice ends at INT64_MAX, both as Constant nodes (as in exported GPT-2/BERT)."""
+    torch = pytest.importorskip("torch")
+
+    class Tiny(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = torch.nn.Linear(8, 8)
+
+        def forward(self, x: Any) -> Any:
+            t = x.shape[1]
+            mask = torch.triu(torch.ones(t, t, dtype=torch.bool), 1)
+            s = (x @ x.transpose(1, 2)).masked_fill(mask, torch.finfo(torch.float32).min)
+            return (torch.softmax(s, -1) @ self.lin(x))[:, 1:]
+
+    f = io.BytesIO()
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Tiny().eval(),
+            (torch.randn(1, 5, 8),),
+            f,
+            input_names=["x"],
+            dynamic_axes={"x": {1: "T"}},
+            dynamo=False,
+        )
+    return onnx.load_from_string(f.getvalue())
+
+
+@pytest.mark.parametrize("make", [_extremes_model, _torch_export])
+def test_report_and_weights_tab_show_the_same_numbers_for_extreme_weights(make, tmp_path):
+    from onnx_inspect.widgets import Inspector
+
+    m = oi.load(make())
+    values = {
+        tid: m.weight(m.tensors.at[tid, "name"], m.tensors.at[tid, "graph"])
+        for tid in m.tensors.index[m.tensors["kind"].isin(["initializer", "constant"])]
+    }
+    assert any(
+        np.asarray(v).dtype == np.int64 and np.iinfo(np.int64).max in np.asarray(v) for v in values.values()
+    )
+    assert any(
+        np.asarray(v).dtype == np.float32 and np.finfo(np.float32).min in np.asarray(v)
+        for v in values.values()
+    )
+    out = oi.report(m, tmp_path / "r.html")  # raised "Too many bins for data range" before
+    data = data_of(out.read_text(encoding="utf-8"))
+    insp = Inspector(m)
+    try:
+        shown = {}
+        for nid in m.nodes.index:
+            for card, tid in zip(insp.show_weights(nid), D.weight_ids(m, nid), strict=True):
+                shown[tid] = card
+    finally:
+        insp.close()
+    assert set(shown) == set(data["weights"]) and shown
+    for tid, card in shown.items():
+        rec, s = data["weights"][tid], card.summary
+        assert "error" not in rec, rec
+        for k in ("mean", "std", "nan", "inf", "finite", "zero_fraction", "unique", "size"):
+            assert rec["stats"][k] == R._num(s[k]), (tid, k)
+        for k in ("min", "max"):  # exact ints beyond 2**53 travel as text
+            assert rec["stats"][k] in (R._num(s[k]), f"{s[k]:,}" if isinstance(s[k], int) else None), (tid, k)
+        assert rec["stats"]["family"] == s["family"] and rec["stats"]["note"] == s["note"]
+        assert {k: rec["hist"][k] for k in s["hist"]} == s["hist"], tid
+    ends = [r for r in data["weights"].values() if r["stats"]["max"] == "9,223,372,036,854,775,807"]
+    assert ends and ends[0]["hist"]["counts"] == [1] and ends[0]["head"] == ["9,223,372,036,854,775,807"]
+    if make is _extremes_model:
+        w = data["weights"]
+        assert w["q4"]["stats"]["min"] == -8 and w["q4"]["hist"]["counts"][-1] == 3  # int4: one bin per value
+        assert w["bf"]["stats"]["mean"] == pytest.approx(2.5 / 3)
+        assert w["flag"]["hist"] == {
+            "labels": ["false", "true"],
+            "counts": [1, 2],
+            "sampled": False,
+            "magnitude": False,
+        }
+        assert w["flag"]["head"] == [True, False, True]
+        assert w["words"]["stats"]["unique"] == 2 and w["words"]["hist"]["labels"] == ["a", "<b>"]
+
+
+def test_report_shows_the_producer_version_once():
+    model = conv_model()
+    model.producer_name, model.producer_version = "pytorch", "2.3.1"
+    data = R.report_data(oi.load(model))
+    assert data["summary"]["producer"] == "pytorch 2.3.1"
+
+
+def _constant_of_shape(dims: list[int]) -> onnx.ModelProto:
+    shape = helper.make_tensor("shape", TensorProto.INT64, [len(dims)], dims)
+    fill = helper.make_tensor("v", TensorProto.FLOAT, [1], [0.5])
+    g = helper.make_graph(
+        [helper.make_node("ConstantOfShape", ["shape"], ["big"], value=fill), helper.make_node("Identity", ["big"], ["y"])],
+        "g", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, dims)], [shape],
+    )  # fmt: skip
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_a_200_byte_constant_of_shape_does_not_make_the_report_allocate_1_gib():
+    model = _constant_of_shape([16384, 16384])
+    assert len(model.SerializeToString()) < 200
+    m = oi.load(model)
+    tracemalloc.start()
+    try:
+        data = R.report_data(m)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"report_data peaked at {peak / 2**20:.0f} MiB"
+    w = data["weights"]["big"]
+    assert w["stats"]["size"] == 16384**2 and w["stats"]["mean"] == 0.5 and w["stats"]["std"] == 0.0
+    assert w["stats"]["note"] == "one value repeated" and w["hist"]["counts"] == [16384**2]
+    assert w["head"] == [0.5] * R.PREVIEW_VALUES
+
+
+def test_report_work_is_bounded_big_weights_are_sampled_and_say_so(monkeypatch):
+    rng = np.random.default_rng(0)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal(40_000).astype(np.float32), f"w{i}") for i in range(3)
+    ]
+    g = helper.make_graph(
+        [helper.make_node("Concat", ["w0", "w1", "w2"], ["y"], axis=0)], "g", [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [120_000])], inits,
+    )  # fmt: skip
+    m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    monkeypatch.setattr(R, "REPORT_EXACT_VALUES", 50_000)  # room for one weight, exactly
+    monkeypatch.setattr(R, "EXACT_VALUES", 50_000)
+    monkeypatch.setattr(vt, "SAMPLE_VALUES", 8192)
+    w = R.report_data(m)["weights"]
+    assert not w["w0"]["stats"]["sampled"] and w["w0"]["stats"]["note"] == ""
+    for k in ("w1", "w2"):  # the budget is spent: sampled, and labelled so
+        st = w[k]["stats"]
+        assert st["sampled"] and st["summarised"] == 8192 and st["note"] == "sampled (8,192 of 40,000 values)"
+        assert sum(w[k]["hist"]["counts"]) == 8192 and w[k]["hist"]["sampled"]
+
+
+@pytest.mark.parametrize(
+    ("path", "match"),
+    [
+        (None, "must be a file name .* not NoneType"),
+        (42, "must be a file name .* not int"),
+        ("bad\0name.html", "contains a NUL character"),
+        ("x" * 5000 + ".html", "cannot write the report to 'x{200}.*File name too long"),
+    ],
+)
+def test_bad_report_paths_are_refused_with_the_path_named(path, match):
+    m = oi.load(conv_model())
+    with pytest.raises(oi.InspectError, match=match):
+        R.report(m, path)
+
+
+def test_report_refuses_fifos_devices_and_unwritable_places(tmp_path):
+    m = oi.load(conv_model())
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    with pytest.raises(oi.InspectError, match="pipe.html.*not a regular file"):
+        R.report(m, fifo)  # returns at once: nothing waits for a reader
+    with pytest.raises(oi.InspectError, match="/dev/null.*not a regular file"):
+        R.report(m, "/dev/null")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:  # root may write to read-only folders, but not into /sys
+        where = locked / "r.html" if not os.access(locked, os.W_OK) else Path("/sys/oi-report.html")
+        with pytest.raises(
+            oi.InspectError, match=f"{re.escape(str(where))}.*Permission denied.*folder you can write"
+        ):
+            R.report(m, where)
+    finally:
+        locked.chmod(0o700)
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(oi.InspectError, match="file.txt/r.html.*Not a directory"):
+        R.report(m, tmp_path / "file.txt" / "r.html")
+    ok = R.report(m, os.fsencode(tmp_path / "bytes.html"))
+    assert ok.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

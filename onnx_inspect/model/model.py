@@ -212,7 +212,9 @@ class Model:
             for a in n.attribute:
                 if a.name == "value":
                     fill = self._tensor_value(a.t).ravel()
-            return np.full(tuple(int(s) for s in shape), fill[0] if fill.size else 0, dtype=fill.dtype)
+            # a read-only broadcast view: a tiny ConstantOfShape([16384, 16384]) must not allocate 1 GiB
+            one = np.array(fill[0] if fill.size else 0, fill.dtype)
+            return np.broadcast_to(one, tuple(int(s) for s in shape))
         for a in n.attribute:
             if a.name == "value":
                 return self._tensor_value(a.t)

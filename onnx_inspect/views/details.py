@@ -738,11 +738,29 @@ def weight_info(m: Model, tensor_id: str) -> dict[str, Any]:
 
 
 def stats_html(summary: Mapping[str, Any]) -> str:
-    """A one-row stats table from ``views.tensors.tensor_summary`` (min/max/mean/std, NaN/Inf, zeros)."""
-    cols = ["min", "max", "mean", "std", "nan", "inf", "zero_fraction"]
-    df = pd.DataFrame([{c: summary.get(c) for c in cols}]).rename(columns={"zero_fraction": "zeros"})
-    fmt = {"zeros": lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"}
-    return html_table(df, index=False, classes="oi-table oi-stats", formatters=fmt)
+    """The stats of ``views.tensors.tensor_stats`` as a one-row table, by dtype family: min/max/mean/std,
+    NaN/Inf and zeros for numbers (of ``|z|`` for complex), false/true counts for bool, distinct and most
+    frequent values for strings; a note says when the numbers come from a sample."""
+    family = summary.get("family", "float")
+    note = str(summary.get("note") or "")
+    hist = summary.get("hist") or {}
+    pct = {"zeros": lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"}
+    if family == "bool" and hist:
+        df = pd.DataFrame([dict(zip(hist["labels"], hist["counts"], strict=True))])
+        table = html_table(df, index=False, classes="oi-table oi-stats")
+    elif family == "string":
+        df = pd.DataFrame([{"values": summary.get("size"), "distinct": summary.get("unique")}])
+        top = pd.DataFrame({"value": hist.get("labels", []), "count": hist.get("counts", [])})
+        table = html_table(df, index=False, classes="oi-table oi-stats")
+        if len(top):
+            table += html_table(top, index=False, classes="oi-table oi-top")
+    elif family == "other" or not summary.get("size"):
+        table = ""
+    else:
+        cols = ["min", "max", "mean", "std", "nan", "inf", "zero_fraction"]
+        df = pd.DataFrame([{c: summary.get(c) for c in cols}]).rename(columns={"zero_fraction": "zeros"})
+        table = html_table(df, index=False, classes="oi-table oi-stats", formatters=pct)
+    return table + (note_html(note) if note else "")
 
 
 def slice_preview(

@@ -219,18 +219,18 @@ class _Ticker:
 
 
 class TensorCard(W.VBox):
-    """One tensor: header, stats (min/max/mean/std, NaN/Inf, zeros), histogram and a 2-D slice preview."""
+    """One tensor: header, stats (min/max/mean/std, NaN/Inf, zeros), histogram and a 2-D slice preview.
+
+    ``summary`` is ``views.tensors.tensor_stats`` of the value: the numbers ``oi.report`` shows too.
+    """
 
     def __init__(self, value: Any, name: str, header_html: str = "") -> None:
-        from ..views.tensors import histogram, tensor_summary
+        from ..views.tensors import stats_figure, tensor_stats
 
         a = value if isinstance(value, np.ndarray) else np.asarray(value)
-        if a.dtype.kind == "V":  # bfloat16 / float8 (ml_dtypes): summarise as float32
-            with contextlib.suppress(TypeError, ValueError):
-                a = a.astype(np.float32)
         self.value = a
         self.name = name
-        self.summary = tensor_summary(a)
+        self.summary = tensor_stats(a)
         head = header_html or (
             f"<b class='oi-op'>{D.esc(name)}</b> <span class='oi-note'>{D.esc(self.summary['dtype'])}"
             f"[{D.esc(D.shape_text(self.summary['shape']))}]</span>"
@@ -238,8 +238,7 @@ class TensorCard(W.VBox):
         self.stats = _html(head + D.stats_html(self.summary))
         self.hist = W.Output(layout=W.Layout(width="100%"))
         self.hist.add_class("oi-histogram")
-        bins = int(np.clip(2 * np.sqrt(max(a.size, 1)), 10, 60))  # fewer bins for small tensors
-        show_figure(self.hist, histogram(a, name, bins=bins))
+        show_figure(self.hist, stats_figure(self.summary, name))
         lead = max(a.ndim - 2, 0)
         self.pickers = [
             W.BoundedIntText(

@@ -193,3 +193,33 @@ def test_external_weights_are_marked(tmp_path: Path) -> None:
     ext = [t for t in m.tensors.index[m.tensors["kind"] == "initializer"] if D.weight_info(m, t)["external"]]
     assert ext, "no initializer reported as external data"
     assert "external data file" in D.weight_info(m, ext[0])["where"]
+
+
+def test_stats_html_says_what_each_dtype_family_shows() -> None:
+    from onnx_inspect.views.tensors import tensor_stats
+
+    def text(value: object) -> str:
+        return re.sub(r"<[^>]+>", " ", D.stats_html(tensor_stats(value)))
+
+    num = text(np.array([1.0, 2.0, np.nan]))
+    assert all(w in num for w in ("min", "max", "mean", "std", "nan", "zeros")) and "1.5" in num
+    flags = text(np.array([True, False, True]))
+    assert "false" in flags and "true" in flags and "mean" not in flags
+    words = D.stats_html(tensor_stats(np.array(["<b>x</b>", "<b>x</b>", "y"], dtype=object)))
+    assert "<b>x</b>" not in words and "&lt;b&gt;x&lt;/b&gt;" in words and "distinct" in words
+    assert "magnitude |z|" in text(np.array([1j, 2]))
+    big = np.ones(5000, np.float32)
+    assert "sampled (1,024 of 5,000 values)" in D.stats_html(
+        tensor_stats(big, exact_values=1000, samples=1024)
+    )
+    assert "empty tensor" in text(np.zeros(0))
+    assert "no statistics for dtype datetime64[D]" in text(np.array(["2020-01-01"], "datetime64[D]"))
+    huge = text(np.array([np.iinfo(np.int64).max]))
+    assert "9,223,372,036,854,775,807" in huge  # exact, not rounded through a float
+
+
+def test_slice_preview_of_a_broadcast_constant_reads_only_the_block() -> None:
+    big = np.broadcast_to(np.float32(0.5), (16384, 16384))  # what a ConstantOfShape weight is
+    df = D.slice_preview(big)
+    assert df.shape == (D.PREVIEW_ROWS, D.PREVIEW_COLS) and (df.to_numpy() == 0.5).all()
+    assert df.attrs["rows"] == 16384 and df.attrs["truncated"]
