@@ -69,25 +69,41 @@ export function weightSource(d: GraphData, t: number, plumbingHidden: boolean): 
 export function weightLines(d: GraphData, i: number, plumbingHidden = false): string[] {
   const out: string[] = [];
   let extra = 0;
+  let last = "";
   for (const t of nodeInputs(d, i)) {
     if (t < 0) continue;
     const src = weightSource(d, t, plumbingHidden);
     if (src < 0) continue;
-    if (out.length < MAX_WEIGHT_LINES) {
+    if (out.length < MAX_WEIGHT_LINES - 1) {
       const shape = d.tensorShape[t] || d.tensorShape[src] || "?";
       out.push(`${shape}  ${ellipsize(d.tensorName[src], 18)}`);
     } else {
       extra++;
+      last = `${d.tensorShape[t] || d.tensorShape[src] || "?"}  ${ellipsize(d.tensorName[src], 18)}`;
     }
   }
-  if (extra > 0) out.push(`+${extra} more`);
+  // at most MAX_WEIGHT_LINES lines: the last says "+N more" unless it fits the last weight itself
+  if (extra === 1 && last) out.push(last);
+  else if (extra > 0) out.push(`+${extra} more`);
   return out;
+}
+
+/**
+ * True for a name that only repeats the op type with an exporter's counter ("/Unsqueeze_1",
+ * "/encoder/layer.0/Add_2", "node_MatMul_3"): the box's title already says it, and the scope
+ * shows in the group frame, so the line is left out to keep boxes small.
+ */
+export function repeatsOp(name: string, op: string): boolean {
+  const last = name.slice(name.lastIndexOf("/") + 1);
+  return new RegExp(`^(node_)?${op.replace(/[^A-Za-z0-9]/g, "")}(_\\d+)?$`).test(last);
 }
 
 export function nodeContent(d: GraphData, i: number, plumbingHidden = false): BoxContent {
   const title = d.nodeDomain[i] && d.nodeDomain[i] !== "ai.onnx" ? `${d.nodeOp[i]}` : d.nodeOp[i];
-  const label = ellipsize(d.nodeName[i] || d.nodeId[i], MAX_NAME_CHARS);
-  const lines = label && label !== title ? [label] : [];
+  // an unnamed node's id ("n12") and a name that repeats the op say nothing the title does not
+  const name = d.nodeName[i];
+  const label = ellipsize(name, MAX_NAME_CHARS);
+  const lines = label && label !== title && !repeatsOp(name, d.nodeOp[i]) ? [label] : [];
   const weights = weightLines(d, i, plumbingHidden);
   const w = widthOf(title, [...lines, ...weights], 64, 230);
   const h = 12 + LINE_H + lines.length * LINE_H + weights.length * (LINE_H - 1) + (weights.length ? 3 : 0);

@@ -786,7 +786,7 @@ export class GraphViewUI {
     const b = this.plumbingBtn;
     if (!b) return;
     const n = this.d.nPlumbing;
-    b.textContent = this.plumbingHidden ? `+${n} param ops` : "hide param ops";
+    b.textContent = this.plumbingHidden ? `+${n} params` : "\u2212 params";
     b.title = this.plumbingHidden
       ? `Show the ${n} nodes that compute only from weights and constants (Identity, Constant, Cast, ...) as boxes; now they are listed inside the boxes that read them`
       : "List the nodes that compute only from weights and constants inside the boxes that read them";
@@ -853,7 +853,7 @@ export class GraphViewUI {
     this.atFit = true;
   }
 
-  /** Rectangles a reader counts on screen: visible boxes and the headers of open groups. */
+  /** Rectangles a reader counts on screen: node and group boxes, and the headers of open groups. */
   private countedRects(): Rect[] {
     const p = this.placement;
     const v = this.visible;
@@ -861,6 +861,7 @@ export class GraphViewUI {
     const t = this.state().tree;
     const out: Rect[] = [];
     for (const b of v.boxes) {
+      if (b >= this.d.nNodes && b < t.nItems) continue; // graph inputs and outputs: not what a reader counts
       const r = p.rect.get(b);
       if (r) out.push(r);
     }

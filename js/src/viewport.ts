@@ -68,7 +68,18 @@ export function chooseView(v: ViewInput): ViewChoice {
     const k = Math.max(0.05, fitK);
     return { k, tx: (W - gw * k) / 2, ty: (H - gh * k) / 2, whole: true };
   }
-  const k = ENTRY_K;
+  // scale 1 where that shows enough; else the smallest legible scale
+  const first1 = entryView(v, ENTRY_K, m);
+  if (first1.n >= first1.need) return first1.view;
+  const small = entryView(v, LEGIBLE_K, m);
+  return small.n > first1.n ? small.view : first1.view;
+}
+
+/** The view at scale k on the graph's entry, moved to show at least `need` boxes where it can. */
+function entryView(v: ViewInput, k: number, m: number): { view: ViewChoice; n: number; need: number } {
+  const { W, H } = v;
+  const gw = Math.max(1, v.width);
+  const gh = Math.max(1, v.height);
   const blocked = v.blocked ?? [];
   const at = (cx: number, top: number): ViewChoice => {
     const tx = clampAxis(W / 2 - cx * k, gw * k, W, m, false);
@@ -80,14 +91,17 @@ export function chooseView(v: ViewInput): ViewChoice {
   let cx = gw / 2;
   let top = 0;
   if (entry.length) {
-    const sameRow = entry.every((r) => Math.abs(r.y - entry[0].y) < 1);
+    // several inputs are centred together only when they fit in the view side by side
+    const span = Math.max(...entry.map((r) => r.x + r.w)) - Math.min(...entry.map((r) => r.x));
+    const sameRow = entry.every((r) => Math.abs(r.y - entry[0].y) < 1) && span * k <= W - 2 * m;
     const xs = sameRow ? entry.map((r) => r.x + r.w / 2) : [entry[0].x + entry[0].w / 2];
     cx = xs.reduce((a, b) => a + b, 0) / xs.length;
     top = Math.min(...entry.map((r) => r.y));
   }
   const first = at(cx, top);
   const need = Math.min(MIN_BOXES, v.boxes.length);
-  if (countInside(v.boxes, k, first.tx, first.ty, W, H, blocked) >= need) return first;
+  const n0 = countInside(v.boxes, k, first.tx, first.ty, W, H, blocked);
+  if (n0 >= need) return { view: first, n: n0, need };
   // not enough on screen around the entry (a lone input beside a wide graph): try centring each box
   // near the top, and keep the view showing the most boxes, nearest the entry on ties
   let best = first;
@@ -108,5 +122,5 @@ export function chooseView(v: ViewInput): ViewChoice {
     }
     if (bestN >= need) break;
   }
-  return best;
+  return { view: best, n: bestN, need };
 }

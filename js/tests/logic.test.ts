@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { boxContent, ellipsize, weightLines, weightSource } from "../src/boxes";
+import { boxContent, ellipsize, repeatsOp, weightLines, weightSource } from "../src/boxes";
 import { aggregate, categoricalScale, isNumeric, numericScale, textColorFor, viridis } from "../src/colors";
 import { LayoutEngine } from "../src/engine";
 import { CHUNK_MAX, FOLD_KEEP, buildTree, portIn, portOut } from "../src/groups";
@@ -406,4 +406,13 @@ test("parameter plumbing is left out of the tree and listed in the box that read
   assert.equal(weightLines(d, 3, false).length, 0);
   const shown = buildTree(d, 0);
   for (const i of [0, 1, 2]) assert.equal(shown.itemGroup[i], 0);
+});
+
+test("a node name that only repeats the op type is not a line of its box", () => {
+  assert.ok(repeatsOp("/Unsqueeze_1", "Unsqueeze"));
+  assert.ok(repeatsOp("/encoder/layer.0/attention/MatMul", "MatMul"));
+  assert.ok(repeatsOp("node_MatMul_3", "MatMul"));
+  assert.ok(!repeatsOp("/encoder/layer.0/attention/query/MatMul_q", "MatMul"));
+  assert.ok(!repeatsOp("conv1", "Conv"));
+  assert.ok(!repeatsOp("classifier", "Gemm"));
 });
