@@ -68,15 +68,19 @@ export function chooseView(v: ViewInput): ViewChoice {
     const k = Math.max(0.05, fitK);
     return { k, tx: (W - gw * k) / 2, ty: (H - gh * k) / 2, whole: true };
   }
-  // scale 1 where that shows enough; else the smallest legible scale
-  const first1 = entryView(v, ENTRY_K, m);
-  if (first1.n >= first1.need) return first1.view;
-  const small = entryView(v, LEGIBLE_K, m);
-  return small.n > first1.n ? small.view : first1.view;
+  // on the entry at scale 1 where that shows enough, else at the smallest legible scale; only then
+  // moved away from the entry to where more boxes are
+  let best: { view: ViewChoice; n: number; need: number } | null = null;
+  for (const [k, move] of [[ENTRY_K, false], [LEGIBLE_K, false], [ENTRY_K, true], [LEGIBLE_K, true]] as const) {
+    const c = entryView(v, k, m, move);
+    if (c.n >= c.need) return c.view;
+    if (!best || c.n > best.n) best = c;
+  }
+  return (best as { view: ViewChoice }).view;
 }
 
 /** The view at scale k on the graph's entry, moved to show at least `need` boxes where it can. */
-function entryView(v: ViewInput, k: number, m: number): { view: ViewChoice; n: number; need: number } {
+function entryView(v: ViewInput, k: number, m: number, move: boolean): { view: ViewChoice; n: number; need: number } {
   const { W, H } = v;
   const gw = Math.max(1, v.width);
   const gh = Math.max(1, v.height);
@@ -101,7 +105,7 @@ function entryView(v: ViewInput, k: number, m: number): { view: ViewChoice; n: n
   const first = at(cx, top);
   const need = Math.min(MIN_BOXES, v.boxes.length);
   const n0 = countInside(v.boxes, k, first.tx, first.ty, W, H, blocked);
-  if (n0 >= need) return { view: first, n: n0, need };
+  if (n0 >= need || !move) return { view: first, n: n0, need };
   // not enough on screen around the entry (a lone input beside a wide graph): try centring each box
   // near the top, and keep the view showing the most boxes, nearest the entry on ties
   let best = first;

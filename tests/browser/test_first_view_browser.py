@@ -292,3 +292,79 @@ def test_report_first_view(browser, gallery, tmp_path_factory, name: str, path: 
         _check(first, where)
     finally:
         page.close()
+
+
+def _open(browser: Any, payload: Path, width: int = PANES["narrow"], theme: str = "light") -> Any:
+    """A page with the graph view of `payload` mounted in a `width` px pane, once it is ready."""
+    page = browser.new_page(viewport={"width": width + 20, "height": PANE_H + 80})
+    html_file = payload.with_name(f"{payload.stem}-{width}-{theme}-probe.html")
+    html_file.write_text(_page_html(payload, width, theme), encoding="utf-8")
+    page.goto(html_file.as_uri())
+    page.locator(READY).wait_for(timeout=60_000)
+    return page
+
+
+def test_if_node_offers_both_branches(browser, tmp_path) -> None:
+    from playwright.sync_api import expect
+
+    import onnx_inspect as oi
+    from onnx_inspect import testing as T
+    from onnx_inspect.views.graph_payload import graph_payload
+
+    payload = tmp_path / "control_flow.json"
+    payload.write_text(json.dumps(graph_payload(oi.load(T.control_flow()))), encoding="utf-8")
+    page = _open(browser, payload)
+    try:
+        page.locator("[data-node-id='branch']").dblclick()
+        menu = page.locator(".oi-body-menu")
+        expect(menu).to_be_visible()
+        choices = menu.locator(".oi-body-choice")
+        assert sorted(choices.all_inner_texts()) == ["else_branch", "then_branch"]
+        menu.locator("[data-graph='branch::else_branch']").click()
+        expect(menu).to_be_hidden()
+        page.locator("[data-node-id='branch::else_branch::else_mul']").wait_for()
+        expect(page.locator(".oi-crumb[data-graph='branch::else_branch']")).to_be_visible()
+        # back, and the then branch from the same menu
+        page.locator(".oi-crumb[data-graph='']").click()
+        page.locator("[data-node-id='branch']").dblclick()
+        page.locator(".oi-body-menu [data-graph='branch::then_branch']").click()
+        page.locator("[data-node-id='branch::then_branch::loop']").wait_for()
+    finally:
+        page.close()
+
+
+def test_plumbing_toggle_and_minimap(browser, payloads, tmp_path_factory, resnet50: Path) -> None:
+    """ResNet50's weights are ConstantOfShape nodes: listed inside the boxes, drawn on demand; the
+    minimap moves the view."""
+    from playwright.sync_api import expect
+
+    payload = _payload_file("resnet50", resnet50, payloads, tmp_path_factory.mktemp("fv"))
+    page = _open(browser, payload)
+    try:
+        graph = page.locator(READY)
+        ops = "els => els.map((e) => e.querySelector('.oi-title').textContent)"
+        before = graph.locator("[data-node-id]").evaluate_all(ops)
+        assert before and "ConstantOfShape" not in before
+        # the first Conv lists its weight inside its box
+        assert graph.locator("[data-node-id] .oi-weight").count() > 0
+        toggle = page.locator("button.oi-plumbing")
+        expect(toggle).to_have_text(re.compile(r"\+\d+ params"))
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        graph = page.locator(READY)
+        graph.wait_for()
+        expect(graph.locator("[data-node-id] .oi-title", has_text="ConstantOfShape").first).to_be_attached()
+        _check(graph.evaluate(_MEASURE), "resnet50 with plumbing shown")
+        toggle.click()
+        page.locator(READY).wait_for()
+        expect(page.locator("[data-node-id] .oi-title", has_text="ConstantOfShape")).to_have_count(0)
+        # the overview: a click low in the minimap moves the view down the graph
+        mm = page.locator(".oi-minimap")
+        expect(mm).to_be_visible()
+        vp = page.locator(".oi-viewport")
+        t0 = vp.get_attribute("transform")
+        box = mm.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.9)
+        assert vp.get_attribute("transform") != t0
+    finally:
+        page.close()

@@ -1,13 +1,15 @@
 """The Inspector in real JupyterLab + Chromium on onnx's real SqueezeNet: details, weights, run, profile.
 
 Clicks go through the page (graph boxes, tabs, buttons, the node list); Python-side state is read
-back through a second client of the notebook's kernel. Screenshots for the README land in docs/img/.
+back through a second client of the notebook's kernel. Screenshots for the README land in $OI_SCREENSHOT_DIR.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +19,9 @@ import pytest
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-IMG = REPO / "docs" / "img"
+# README pictures: written to $OI_SCREENSHOT_DIR (OI_SCREENSHOT_DIR=docs/img regenerates them), else to a
+# temp dir, so running the tests leaves the checkout clean
+IMG = Path(os.environ.get("OI_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="oi-screenshots-"))
 EVIL = '<img src=x onerror="window.__oi_xss=1">'
 
 SETUP = """
