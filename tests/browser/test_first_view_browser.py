@@ -67,7 +67,11 @@ def _models() -> list[tuple[str, Path]]:
     pattern = os.environ.get("OI_FIRST_VIEW_MODELS")
     if pattern:
         extra += sorted(Path("/").glob(pattern.lstrip("/")))
-    out += [(p.stem, p) for p in extra]
+    for p in extra:
+        # corpus cache paths look like pip/<package>-<version>/.../<model>.onnx: name them package-model
+        parts = p.relative_to(cache).parts if p.is_relative_to(cache) else ()
+        name = f"{parts[1].rsplit('-', 1)[0]}-{p.stem}" if len(parts) > 2 else p.stem
+        out.append((name, p))
     return out
 
 
@@ -116,18 +120,23 @@ def _write_index(out: Path) -> None:
         "",
         "What each model shows before any click, in a 560 px pane (narrow) and a 1400 px one (wide),",
         "light and dark. Written by `OI_GALLERY_DIR=docs/gallery pytest tests/browser/test_first_view_browser.py`;",
-        "the same test asserts the first-view rule of DESIGN.md on every picture.",
+        "the same test asserts the first-view rule of DESIGN.md on every picture. Under each picture: the",
+        "boxes and group headers fully inside the pane and legible (>= 16 px tall, text >= 10 px), of all drawn.",
         "",
         "| model | " + " | ".join(c.replace("-", " ") for c in cols) + " |",
         "| --- | " + " | ".join("---" for _ in cols) + " |",
     ]
+    f = out / "counts.json"
+    counts = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
     for name, shots in sorted(rows.items()):
-        cells = [
-            f"[<img src='{html.escape(shots[c])}' width='180'>]({html.escape(shots[c])})"
-            if c in shots
-            else ""
-            for c in cols
-        ]
+        cells = []
+        for c in cols:
+            if c not in shots:
+                cells.append("")
+                continue
+            n = counts.get(name, {}).get(c)
+            note = f"<br>{n[0]} of {n[1]} legible" if n else ""
+            cells.append(f"[<img src='{html.escape(shots[c])}' width='180'>]({html.escape(shots[c])}){note}")
         lines.append(f"| {html.escape(name)} | " + " | ".join(cells) + " |")
     others = sorted(
         {f for s in rows.values() for f in s.values()} - {s.get(c) for s in rows.values() for c in cols}
@@ -239,6 +248,16 @@ def _measure(page: Any) -> dict[str, Any]:
     return graph.evaluate(_MEASURE)
 
 
+def _record(gallery: Path | None, name: str, variant: str, m: dict[str, Any]) -> None:
+    """Note the number of legible boxes of a first view for the gallery's index."""
+    if gallery is None:
+        return
+    f = gallery / "counts.json"
+    counts = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    counts.setdefault(name, {})[variant] = [len(m["inside"]), m["total"]]
+    f.write_text(json.dumps(counts, indent=1, sort_keys=True), encoding="utf-8")
+
+
 def _shot(page: Any, locator: str, gallery: Path | None, name: str) -> None:
     if gallery is None:
         return
@@ -265,7 +284,9 @@ def test_graph_view_first_view(
             page.goto(html_file.as_uri())
             where = f"{name} graph view, {pane} ({width} px), {theme}"
             first = _measure(page)
-            _shot(page, ".oi-graph", gallery, f"{name}-graphview-{pane}-{theme}")
+            _record(gallery, name, f"graphview-{pane}-{theme}", first)
+            if pane == "narrow" or theme == "light":  # the gallery's columns (keeps it small)
+                _shot(page, ".oi-graph", gallery, f"{name}-graphview-{pane}-{theme}")
             _check(first, where)
             page.click(".oi-fit")
             _check(_measure(page), f"{where}, after Fit")
@@ -288,7 +309,9 @@ def test_report_first_view(browser, gallery, tmp_path_factory, name: str, path: 
         page.goto(out.as_uri())
         where = f"{name} report, {pane} window ({width} px)"
         first = _measure(page)
-        _shot(page, ".oi-report-graph .oi-graph", gallery, f"{name}-report-{pane}-light")
+        _record(gallery, name, f"report-{pane}-light", first)
+        if pane == "narrow":
+            _shot(page, ".oi-report-graph .oi-graph", gallery, f"{name}-report-{pane}-light")
         _check(first, where)
     finally:
         page.close()
