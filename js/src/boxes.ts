@@ -90,12 +90,12 @@ export function weightLines(d: GraphData, i: number, plumbingHidden = false): st
 
 /**
  * True for a name that only repeats the op type with an exporter's counter ("/Unsqueeze_1",
- * "/encoder/layer.0/Add_2", "node_MatMul_3"): the box's title already says it, and the scope
+ * "/encoder/layer.0/Add_2", "node_MatMul_3", Paddle2ONNX's "p2o.Conv.0"): the box's title already says it, and the scope
  * shows in the group frame, so the line is left out to keep boxes small.
  */
 export function repeatsOp(name: string, op: string): boolean {
   const last = name.slice(name.lastIndexOf("/") + 1);
-  return new RegExp(`^(node_)?${op.replace(/[^A-Za-z0-9]/g, "")}(_\\d+)?$`).test(last);
+  return new RegExp(`^(node_|p2o\\.)?${op.replace(/[^A-Za-z0-9]/g, "")}([_.]\\d+)?$`).test(last);
 }
 
 export function nodeContent(d: GraphData, i: number, plumbingHidden = false): BoxContent {
