@@ -839,6 +839,7 @@ export class GraphViewUI {
     const v = chooseView({
       boxes: this.countedRects(),
       entry: this.entryRects(),
+      next: this.entryReaders(),
       width: p.width,
       height: p.height,
       W: region.w,
@@ -868,6 +869,24 @@ export class GraphViewUI {
     for (const g of v.frames) {
       const r = p.rect.get(t.nItems + g);
       if (r) out.push({ x: r.x, y: r.y, w: r.w, h: HEAD_H });
+    }
+    return out;
+  }
+
+  /** Boxes that read the graph's inputs (the first real work), from the visible edges. */
+  private entryReaders(): Rect[] {
+    const p = this.placement;
+    const v = this.visible;
+    if (!p || !v) return [];
+    const d = this.d;
+    const t = this.state().tree;
+    const out: Rect[] = [];
+    for (const e of v.edges) {
+      const s = e.src;
+      if (s >= d.nNodes && s < t.nItems && d.ioKind[s - d.nNodes] === IO_INPUT && (e.dst < d.nNodes || e.dst >= t.nItems)) {
+        const r = p.rect.get(e.dst);
+        if (r) out.push(r);
+      }
     }
     return out;
   }

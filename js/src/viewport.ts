@@ -25,6 +25,8 @@ export interface ViewInput {
   boxes: Rect[];
   /** the graph's entry boxes (inputs, or the first boxes when there are none) */
   entry: Rect[];
+  /** the boxes that read the entry (shown instead when the entry sits apart from them) */
+  next?: Rect[];
   /** size of the laid-out graph */
   width: number;
   height: number;
@@ -71,8 +73,18 @@ export function chooseView(v: ViewInput): ViewChoice {
   // on the entry at scale 1 where that shows enough, else at the smallest legible scale; only then
   // moved away from the entry to where more boxes are
   let best: { view: ViewChoice; n: number; need: number } | null = null;
-  for (const [k, move] of [[ENTRY_K, false], [LEGIBLE_K, false], [ENTRY_K, true], [LEGIBLE_K, true]] as const) {
-    const c = entryView(v, k, m, move);
+  // the first readers of the entry, a little below their top so the frames around them show
+  const next = (v.next ?? []).slice().sort((a, b) => a.y - b.y || a.x - b.x);
+  const byReaders = next.length ? { ...v, entry: [{ ...next[0], y: Math.max(0, next[0].y - 60) }] } : null;
+  const tries: [ViewInput, number, boolean][] = [
+    [v, ENTRY_K, false],
+    [v, LEGIBLE_K, false],
+    ...(byReaders ? ([[byReaders, ENTRY_K, false], [byReaders, LEGIBLE_K, false]] as [ViewInput, number, boolean][]) : []),
+    [v, ENTRY_K, true],
+    [v, LEGIBLE_K, true],
+  ];
+  for (const [input, k, move] of tries) {
+    const c = entryView(input, k, m, move);
     if (c.n >= c.need) return c.view;
     if (!best || c.n > best.n) best = c;
   }

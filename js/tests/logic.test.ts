@@ -417,3 +417,24 @@ test("a node name that only repeats the op type is not a line of its box", () =>
   assert.ok(!repeatsOp("conv1", "Conv"));
   assert.ok(!repeatsOp("classifier", "Gemm"));
 });
+
+test("first view: an input placed apart from its readers gives way to the readers", () => {
+  // the input sits at the top right, above nothing; the work it feeds starts 1500 px to its left
+  const input = { x: 3000, y: 0, w: 200, h: 38 };
+  const work = Array.from({ length: 10 }, (_, k) => ({ x: 1500, y: 200 + k * 60, w: 150, h: 30 }));
+  const v = chooseView({ boxes: work, entry: [input], next: [work[0]], width: 3200, height: 900, W: 560, H: 600 });
+  assert.ok(countInside(work, v.k, v.tx, v.ty, 560, 600) >= MIN_BOXES);
+  const x = work[0].x * v.k + v.tx;
+  const y = work[0].y * v.k + v.ty;
+  assert.ok(x >= 0 && x + 150 <= 560 && y >= 0 && y < 120, `the first reader near the top: ${x}, ${y}`);
+});
+
+test("folds stay folded in the first view", () => {
+  const nodes = [];
+  for (let k = 0; k < 12; k++) nodes.push({ id: `b${k}`, op: "Relu", ins: ["x"], outs: [`o${k}`] });
+  const d = decodePayload(makePayload({ nodes, inputs: ["x"], outputs: nodes.map((n) => n.outs[0]) }));
+  const t = buildTree(d, 0);
+  const fold = t.groupFold.indexOf(true);
+  assert.ok(fold > 0);
+  assert.ok(!initialExpanded(t, 250).has(fold));
+});

@@ -70,7 +70,10 @@ def _models() -> list[tuple[str, Path]]:
     for p in extra:
         # corpus cache paths look like pip/<package>-<version>/.../<model>.onnx: name them package-model
         parts = p.relative_to(cache).parts if p.is_relative_to(cache) else ()
-        name = f"{parts[1].rsplit('-', 1)[0]}-{p.stem}" if len(parts) > 2 else p.stem
+        name = p.stem
+        if len(parts) > 2:
+            package = parts[1].rsplit("-", 1)[0]
+            name = package if p.stem == "model" else f"{package}-{p.stem}"
         out.append((name, p))
     return out
 
