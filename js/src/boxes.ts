@@ -95,7 +95,7 @@ export function weightLines(d: GraphData, i: number, plumbingHidden = false): st
  */
 export function repeatsOp(name: string, op: string): boolean {
   const last = name.slice(name.lastIndexOf("/") + 1);
-  return new RegExp(`^(node_|p2o\\.)?${op.replace(/[^A-Za-z0-9]/g, "")}([_.]\\d+)?$`).test(last);
+  return new RegExp(`^(node_|p2o\\.)?${op.replace(/[^A-Za-z0-9]/g, "")}([_.]\\d+)?$`, "i").test(last);
 }
 
 export function nodeContent(d: GraphData, i: number, plumbingHidden = false): BoxContent {

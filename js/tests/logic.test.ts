@@ -413,6 +413,7 @@ test("a node name that only repeats the op type is not a line of its box", () =>
   assert.ok(repeatsOp("/encoder/layer.0/attention/MatMul", "MatMul"));
   assert.ok(repeatsOp("node_MatMul_3", "MatMul"));
   assert.ok(repeatsOp("p2o.Conv.0", "Conv"));
+  assert.ok(repeatsOp("node_unsqueeze_2", "Unsqueeze")); // dynamo
   assert.ok(!repeatsOp("/encoder/layer.0/attention/query/MatMul_q", "MatMul"));
   assert.ok(!repeatsOp("conv1", "Conv"));
   assert.ok(!repeatsOp("classifier", "Gemm"));
