@@ -117,7 +117,8 @@ export function ioContent(d: GraphData, row: number): BoxContent {
   const dtype = d.tensorDtype[t];
   const kind = d.ioKind[row] === IO_INPUT ? "input" : d.ioKind[row] === IO_OUTPUT ? "output" : "outer";
   const info = [dtype, shape].filter((x) => x).join(" ");
-  const lines = [info ? `${kind} \u00b7 ${info}` : kind];
+  // long symbolic shapes are cut to the box (the tooltip has them whole)
+  const lines = [ellipsize(info ? `${kind} \u00b7 ${info}` : kind, 34)];
   return { kind: "io", title, lines, weights: [], w: widthOf(title, lines, 70, 230), h: 12 + 2 * LINE_H };
 }
 

@@ -266,7 +266,7 @@ def _shot(page: Any, locator: str, gallery: Path | None, name: str) -> None:
         return
     page.mouse.move(1, 1)
     page.locator(locator).screenshot(
-        path=str(gallery / f"{_slug(name)}.jpg"), type="jpeg", quality=70, animations="disabled"
+        path=str(gallery / f"{_slug(name)}.jpg"), type="jpeg", quality=55, animations="disabled"
     )
 
 
