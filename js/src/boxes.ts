@@ -118,7 +118,7 @@ export function ioContent(d: GraphData, row: number): BoxContent {
   const kind = d.ioKind[row] === IO_INPUT ? "input" : d.ioKind[row] === IO_OUTPUT ? "output" : "outer";
   const info = [dtype, shape].filter((x) => x).join(" ");
   // long symbolic shapes are cut to the box (the tooltip has them whole)
-  const lines = [ellipsize(info ? `${kind} \u00b7 ${info}` : kind, 34)];
+  const lines = [info ? `${kind} \u00b7 ${ellipsize(info, 31 - kind.length)}` : kind];
   return { kind: "io", title, lines, weights: [], w: widthOf(title, lines, 70, 230), h: 12 + 2 * LINE_H };
 }
 
