@@ -131,6 +131,16 @@ def test_real_model_renders_its_node_ids(gv, real):
     assert re.search(r"\d+×\d+", real.inner_text()), "no tensor shape label on any edge"
 
 
+def test_first_view_rule_in_jupyterlab(gv, real, scoped):
+    """Before any click both widgets show >= 6 legible boxes (DESIGN.md's first-view rule), measured
+    as in test_first_view_browser.py, and what is not all in view has a minimap."""
+    from .test_first_view_browser import _MEASURE, _check
+
+    for name, graph in (("Inception v1", real), ("24-layer encoder", scoped)):
+        graph.scroll_into_view_if_needed()
+        _check(graph.evaluate(_MEASURE), f"{name} GraphView in JupyterLab")
+
+
 def test_screenshots_light_and_dark(gv, scoped):
     """Pictures for the README (first look at the encoder, overlay on); both themes must differ.
 

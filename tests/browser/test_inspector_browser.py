@@ -83,6 +83,14 @@ def shot(widget, name: str) -> Path:
     return path
 
 
+def test_graph_pane_first_view_is_legible(nb, ui):
+    """The Inspector's graph pane (about 560 px beside the tabs) follows the first-view rule."""
+    from .test_first_view_browser import _MEASURE, _check
+
+    ui.graph.scroll_into_view_if_needed()
+    _check(ui.graph.evaluate(_MEASURE), "SqueezeNet in the Inspector's graph pane")
+
+
 def test_click_a_node_shows_op_type_shapes_and_links(nb, ui):
     from playwright.sync_api import expect
 
