@@ -266,6 +266,9 @@ export class GraphViewUI {
     fit.addEventListener("click", () => this.fit());
     this.installPointer();
     this.installMinimap();
+    this.root.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && !this.menu.hidden) this.hideMenu();
+    });
     host.onSelected(() => this.onExternalSelected());
     host.onOverlay(() => {
       const had = !this.legend.hidden;
