@@ -35,28 +35,76 @@ function widthOf(title: string, lines: string[], min: number, max: number): numb
   return Math.round(Math.min(max, Math.max(min, w + 20)));
 }
 
-/** Weight inputs (initializers) of a node, as "shape name" lines. */
-export function weightLines(d: GraphData, i: number): string[] {
+/** Value names made up by exporters ("onnx::MatMul_12", "/Constant_output_0", "val_3"). */
+const GENERATED = /^onnx::|^\/|_output_\d+$|^val_\d+$/;
+
+/**
+ * The weight a tensor stands for: itself when it is an initializer; when it comes from parameter
+ * plumbing (an Identity, Cast, Transpose, ... of weights), the weight at the start of that chain
+ * (so a tied weight reads "word_embeddings.weight", not "onnx::MatMul_123"); -1 otherwise.
+ */
+export function weightSource(d: GraphData, t: number, plumbingHidden: boolean): number {
+  for (let guard = 0; t >= 0 && guard < 64; guard++) {
+    if (d.tensorKind[t] === KIND_INITIALIZER) return t;
+    const p = d.tensorProducer[t];
+    if (!plumbingHidden || p < 0 || !d.nodePlumbing[p]) return -1;
+    // a name the exporter gave the weight itself ("layer.3.ln2.bias" out of an Identity) says most
+    if (!GENERATED.test(d.tensorName[t])) return t;
+    // follow the first input that is a weight or plumbing; a Constant has none: it is the source
+    let next = -1;
+    for (const u of nodeInputs(d, p)) {
+      if (u >= 0 && (d.tensorKind[u] === KIND_INITIALIZER || (d.tensorProducer[u] >= 0 && d.nodePlumbing[d.tensorProducer[u]]))) {
+        next = u;
+        break;
+      }
+    }
+    if (next < 0) return t;
+    t = next;
+  }
+  return t;
+}
+
+/** Weight inputs of a node (initializers, and with plumbingHidden what hidden plumbing makes of
+ * them), as "shape name" lines: the shape the node reads, the weight's name. */
+export function weightLines(d: GraphData, i: number, plumbingHidden = false): string[] {
   const out: string[] = [];
   let extra = 0;
+  let last = "";
   for (const t of nodeInputs(d, i)) {
-    if (t < 0 || d.tensorKind[t] !== KIND_INITIALIZER) continue;
-    if (out.length < MAX_WEIGHT_LINES) {
-      const shape = d.tensorShape[t] || "?";
-      out.push(`${shape}  ${ellipsize(d.tensorName[t], 18)}`);
+    if (t < 0) continue;
+    const src = weightSource(d, t, plumbingHidden);
+    if (src < 0) continue;
+    if (out.length < MAX_WEIGHT_LINES - 1) {
+      const shape = d.tensorShape[t] || d.tensorShape[src] || "?";
+      out.push(`${shape}  ${ellipsize(d.tensorName[src], 18)}`);
     } else {
       extra++;
+      last = `${d.tensorShape[t] || d.tensorShape[src] || "?"}  ${ellipsize(d.tensorName[src], 18)}`;
     }
   }
-  if (extra > 0) out.push(`+${extra} more`);
+  // at most MAX_WEIGHT_LINES lines: the last says "+N more" unless it fits the last weight itself
+  if (extra === 1 && last) out.push(last);
+  else if (extra > 0) out.push(`+${extra} more`);
   return out;
 }
 
-export function nodeContent(d: GraphData, i: number): BoxContent {
+/**
+ * True for a name that only repeats the op type with an exporter's counter ("/Unsqueeze_1",
+ * "/encoder/layer.0/Add_2", "node_MatMul_3", Paddle2ONNX's "p2o.Conv.0"): the box's title already says it, and the scope
+ * shows in the group frame, so the line is left out to keep boxes small.
+ */
+export function repeatsOp(name: string, op: string): boolean {
+  const last = name.slice(name.lastIndexOf("/") + 1);
+  return new RegExp(`^(node_|p2o\\.)?${op.replace(/[^A-Za-z0-9]/g, "")}([_.]\\d+)?$`, "i").test(last);
+}
+
+export function nodeContent(d: GraphData, i: number, plumbingHidden = false): BoxContent {
   const title = d.nodeDomain[i] && d.nodeDomain[i] !== "ai.onnx" ? `${d.nodeOp[i]}` : d.nodeOp[i];
-  const label = ellipsize(d.nodeName[i] || d.nodeId[i], MAX_NAME_CHARS);
-  const lines = label && label !== title ? [label] : [];
-  const weights = weightLines(d, i);
+  // an unnamed node's id ("n12") and a name that repeats the op say nothing the title does not
+  const name = d.nodeName[i];
+  const label = ellipsize(name, MAX_NAME_CHARS);
+  const lines = label && label !== title && !repeatsOp(name, d.nodeOp[i]) ? [label] : [];
+  const weights = weightLines(d, i, plumbingHidden);
   const w = widthOf(title, [...lines, ...weights], 64, 230);
   const h = 12 + LINE_H + lines.length * LINE_H + weights.length * (LINE_H - 1) + (weights.length ? 3 : 0);
   return { kind: "node", title, lines, weights, w, h };
@@ -69,7 +117,8 @@ export function ioContent(d: GraphData, row: number): BoxContent {
   const dtype = d.tensorDtype[t];
   const kind = d.ioKind[row] === IO_INPUT ? "input" : d.ioKind[row] === IO_OUTPUT ? "output" : "outer";
   const info = [dtype, shape].filter((x) => x).join(" ");
-  const lines = [info ? `${kind} \u00b7 ${info}` : kind];
+  // long symbolic shapes are cut to the box (the tooltip has them whole)
+  const lines = [info ? `${kind} \u00b7 ${ellipsize(info, 31 - kind.length)}` : kind];
   return { kind: "io", title, lines, weights: [], w: widthOf(title, lines, 70, 230), h: 12 + 2 * LINE_H };
 }
 
@@ -114,10 +163,10 @@ export function groupContent(d: GraphData, t: Tree, g: number): BoxContent {
 }
 
 /** Content of any box of a tree. */
-export function boxContent(d: GraphData, t: Tree, box: number): BoxContent {
+export function boxContent(d: GraphData, t: Tree, box: number, plumbingHidden = false): BoxContent {
   if (box >= t.nItems) return groupContent(d, t, box - t.nItems);
   if (box >= d.nNodes) return ioContent(d, box - d.nNodes);
-  return nodeContent(d, box);
+  return nodeContent(d, box, plumbingHidden);
 }
 
 /** Broad op category, for the colour of a node's accent bar. */

@@ -6,6 +6,17 @@ import { type GraphData, IO_INPUT, IO_OUTPUT } from "./payload";
 
 /** Most children one group may have before it is split into consecutive chunks. */
 export const CHUNK_MAX = 60;
+/** Parallel siblings (same inputs) beyond this many are folded into one "+N more" group. */
+export const FOLD_KEEP = 3;
+
+export interface TreeOptions {
+  /** most children per group before chunking */
+  chunkMax?: number;
+  /** node rows left out of the tree (parameter plumbing shown inside the boxes that read it) */
+  hidden?: Int32Array | null;
+  /** parallel siblings shown before the rest fold into a "+N more" group (0: never fold) */
+  foldKeep?: number;
+}
 
 export interface Tree {
   graph: number;
@@ -21,6 +32,8 @@ export interface Tree {
   groupCount: number[];
   /** true for groups made by chunking rather than by a scope */
   groupChunk: boolean[];
+  /** true for "+N more" groups folding parallel siblings */
+  groupFold: boolean[];
   /** box id -> group (the group that directly contains it); -1 when not in this graph */
   itemGroup: Int32Array;
   /** group key -> group index */
@@ -72,8 +85,15 @@ function lastSegment(path: string): string {
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
-/** Build the group tree of graph `graph`, chunking groups with more than chunkMax children. */
-export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_MAX): Tree {
+/**
+ * Build the group tree of graph `graph`: scopes as groups, long rows of parallel siblings folded,
+ * groups with more than chunkMax children chunked. `opts` may be a chunkMax (older callers).
+ */
+export function buildTree(d: GraphData, graph: number, opts: TreeOptions | number = {}): Tree {
+  const o: TreeOptions = typeof opts === "number" ? { chunkMax: opts } : opts;
+  const chunkMax = o.chunkMax ?? CHUNK_MAX;
+  const hidden = o.hidden ?? null;
+  const foldKeep = o.foldKeep ?? FOLD_KEEP;
   const nItems = d.nNodes + d.nIo;
   const groupKey: string[] = [];
   const groupLabel: string[] = [];
@@ -118,7 +138,7 @@ export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_
   const itemGroup = new Int32Array(nItems).fill(-1);
   const order = new Float64Array(nItems);
   for (let i = 0; i < d.nNodes; i++) {
-    if (d.nodeGraph[i] !== graph) continue;
+    if (d.nodeGraph[i] !== graph || (hidden && hidden[i])) continue;
     const s = d.nodeScope[i];
     itemGroup[i] = s >= 0 && d.scopeGraph[s] === graph ? groupOfScope(s) : root;
     order[i] = i;
@@ -170,6 +190,27 @@ export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_
     groupIndex.delete(groupKey[g]);
   }
 
+  // fold long rows of parallel siblings (same inputs at their level) into a "+N more" group
+  const groupFold: boolean[] = groupKey.map(() => false);
+  if (foldKeep > 0) {
+    const folds = foldSiblings(d, nItems, itemGroup, groupParent, groupChildren, foldKeep);
+    for (const { parent, members } of folds) {
+      const key = `${groupKey[parent] === "" ? "" : `${groupKey[parent]}/`}+${firstOf(members[0])}`;
+      const fg = addGroup(key, `+${members.length} more`, parent, false);
+      groupFold.push(true);
+      groupChildren.push(members);
+      groupFirst.push(firstOf(members[0]));
+      const gone = new Set(members);
+      groupChildren[parent] = groupChildren[parent].filter((b) => !gone.has(b));
+      groupChildren[parent].push(nItems + fg);
+      groupChildren[parent].sort((a, b) => firstOf(a) - firstOf(b));
+      for (const b of members) {
+        if (b >= nItems) groupParent[b - nItems] = fg;
+        else itemGroup[b] = fg;
+      }
+    }
+  }
+
   // chunk oversized groups (repeatedly, so chunk lists stay under chunkMax too)
   const nScopeGroups = groupKey.length;
   for (let g = 0; g < nScopeGroups; g++) {
@@ -194,6 +235,7 @@ export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_
         const base = groupKey[g] === "" ? "" : `${groupKey[g]}/`;
         const key = `${base}\u2026${level > 0 ? `${level}.` : ""}${c + 1}`;
         const cg = addGroup(key, "", g, true);
+        groupFold.push(false);
         groupChildren.push(members);
         groupFirst.push(firstOf(members[0]));
         chunks.push(nItems + cg);
@@ -303,6 +345,7 @@ export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_
     groupChildren,
     groupCount,
     groupChunk,
+    groupFold,
     itemGroup,
     groupIndex,
     edges,
@@ -311,6 +354,78 @@ export function buildTree(d: GraphData, graph: number, chunkMax: number = CHUNK_
     edgeCv,
     levelPairs,
   };
+}
+
+/**
+ * Rows of parallel siblings: children of one group that read exactly the same boxes at their level
+ * (and so sit side by side in a layout). Each row longer than keep + 1 gives one fold: all but its
+ * first `keep` members. Box ids are as in buildTree (items, then nItems + group).
+ */
+function foldSiblings(
+  d: GraphData,
+  nItems: number,
+  itemGroup: Int32Array,
+  groupParent: number[],
+  groupChildren: number[][],
+  keep: number,
+): { parent: number; members: number[] }[] {
+  // the live groups' depths (groups merged away by the single-child pass have no children)
+  const depth = new Map<number, number>();
+  const depthOf = (g: number): number => {
+    if (g <= 0) return 0;
+    const known = depth.get(g);
+    if (known !== undefined) return known;
+    const v = depthOf(groupParent[g]) + 1;
+    depth.set(g, v);
+    return v;
+  };
+  // predecessors of each box at its own level: edges climbed to their lowest common group
+  const preds = new Map<number, Set<number>>();
+  const addPred = (b: number, a: number) => {
+    let s = preds.get(b);
+    if (!s) {
+      s = new Set();
+      preds.set(b, s);
+    }
+    s.add(a);
+  };
+  const OUTSIDE = -1;
+  for (let e = 0; e < d.edgeSrc.length; e++) {
+    let u = d.edgeSrc[e];
+    let v = d.edgeDst[e];
+    if (u === v || itemGroup[u] < 0 || itemGroup[v] < 0) continue;
+    let gu = itemGroup[u];
+    let gv = itemGroup[v];
+    while (gu !== gv) {
+      if (depthOf(gu) >= depthOf(gv)) {
+        u = nItems + gu;
+        gu = groupParent[gu];
+      } else {
+        addPred(v, OUTSIDE);
+        v = nItems + gv;
+        gv = groupParent[gv];
+      }
+    }
+    if (u !== v) addPred(v, u);
+  }
+  const out: { parent: number; members: number[] }[] = [];
+  groupChildren.forEach((children, g) => {
+    if (children.length <= keep + 1) return;
+    const rows = new Map<string, number[]>();
+    for (const b of children) {
+      if (b >= d.nNodes && b < nItems) continue; // graph inputs and outputs stay in place
+      const p = preds.get(b);
+      if (!p || p.size === 0) continue; // sources: nothing to say they are parallel
+      const key = [...p].sort((a, c) => a - c).join(",");
+      const row = rows.get(key);
+      if (row) row.push(b);
+      else rows.set(key, [b]);
+    }
+    for (const row of rows.values()) {
+      if (row.length > keep + 1) out.push({ parent: g, members: row.slice(keep) });
+    }
+  });
+  return out;
 }
 
 /** Groups from a box up to (not including) the root, innermost first. */

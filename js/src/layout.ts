@@ -30,7 +30,7 @@ export interface LayoutResult {
   points: number[][];
 }
 
-export const LAYOUT_OPTIONS = { rankdir: "TB", nodesep: 24, ranksep: 34, edgesep: 12, marginx: 0, marginy: 0 };
+export const LAYOUT_OPTIONS = { rankdir: "TB", nodesep: 24, ranksep: 30, edgesep: 12, marginx: 0, marginy: 0 };
 
 export function runLayout(job: LayoutJob): LayoutResult {
   const n = job.w.length;

@@ -28,6 +28,8 @@ export interface RawPayload {
     in: IntColumn;
     out_ptr: IntColumn;
     out: IntColumn;
+    /** 1 for parameter plumbing (the node computes only from weights and constants) */
+    plumbing?: IntColumn;
   };
   tensors: { name: IntColumn; shape: IntColumn; dtype: IntColumn; kind: IntColumn };
   io: { graph: IntColumn; kind: IntColumn; tensor: IntColumn };
@@ -70,6 +72,12 @@ export interface GraphData {
   ins: Int32Array;
   outPtr: Int32Array;
   outs: Int32Array;
+  /** 1 for parameter plumbing nodes (see onnx_inspect/model/plumbing.py); all 0 when absent */
+  nodePlumbing: Int32Array;
+  /** number of plumbing nodes */
+  nPlumbing: number;
+  /** tensor row -> producing node row, or -1 */
+  tensorProducer: Int32Array;
   // tensors
   tensorName: string[];
   tensorShape: string[];
@@ -166,6 +174,9 @@ export function decodePayload(p: RawPayload): GraphData {
     ins: i32(p.nodes.in),
     outPtr: i32(p.nodes.out_ptr),
     outs: i32(p.nodes.out),
+    nodePlumbing: new Int32Array(0),
+    nPlumbing: 0,
+    tensorProducer: new Int32Array(0),
     tensorName: lookup(strings, p.tensors.name),
     tensorShape: lookup(strings, p.tensors.shape),
     tensorDtype: lookup(strings, p.tensors.dtype),
@@ -180,6 +191,13 @@ export function decodePayload(p: RawPayload): GraphData {
     bodiesOf: new Map(),
   };
   d.nIo = d.ioGraph.length;
+  const plumbing = decodeInts(p.nodes.plumbing);
+  d.nodePlumbing = plumbing.length === n ? plumbing : new Int32Array(n);
+  for (let i = 0; i < n; i++) if (d.nodePlumbing[i]) d.nPlumbing++;
+  d.tensorProducer = new Int32Array(d.tensorName.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    for (let k = d.outPtr[i]; k < d.outPtr[i + 1]; k++) if (d.outs[k] >= 0) d.tensorProducer[d.outs[k]] = i;
+  }
   // id -> row is built on first use: the first paint does not need it (a 50k-id map is ~10-20 ms)
   let index: Map<string, number> | null = null;
   Object.defineProperty(d, "nodeIndex", {

@@ -1,13 +1,15 @@
-// Search over node names, op types, node ids and the names of the tensors a node reads or writes.
-// Pure logic, no DOM.
+// Search over node names, op types and the names of the tensors a node reads or writes. Pure logic,
+// no DOM. Node ids are not searched (a body node's id carries its owner's prefix, "If_0::...", so
+// "If" would match every node of every branch); an unnamed node is found by its id's last part.
 
 import { type GraphData, nodeInputs, nodeOutputs } from "./payload";
 
-/** One lower-cased haystack per node: op type, name, id, input and output tensor names. */
+/** One lower-cased haystack per node: op type, name (or the id's last part), tensor names. */
 export function buildSearchIndex(d: GraphData): string[] {
   const hay: string[] = new Array(d.nNodes);
   for (let i = 0; i < d.nNodes; i++) {
-    const parts = [d.nodeOp[i], d.nodeName[i], d.nodeId[i]];
+    const id = d.nodeId[i];
+    const parts = [d.nodeOp[i], d.nodeName[i] || id.slice(id.lastIndexOf("::") + 2)];
     for (const t of nodeInputs(d, i)) if (t >= 0) parts.push(d.tensorName[t]);
     for (const t of nodeOutputs(d, i)) if (t >= 0) parts.push(d.tensorName[t]);
     hay[i] = parts.join("\n").toLowerCase();
@@ -16,20 +18,21 @@ export function buildSearchIndex(d: GraphData): string[] {
 }
 
 /**
- * Node rows matching `query` (case-insensitive substring of op type, name, id or a tensor name).
- * Nodes of `graph` come first, then the rest; exact op-type or name matches lead within each.
+ * Node rows matching `query` (case-insensitive substring of op type, name or a tensor name), best
+ * first: exact op-type or name matches (in any graph), then names or op types that start with the
+ * query, then the other matches; within each rank nodes of `graph` come first, then graph order.
  */
 export function searchNodes(d: GraphData, hay: string[], query: string, graph = 0): number[] {
   const q = query.trim().toLowerCase();
   if (q === "") return [];
-  const exact: number[] = [];
-  const here: number[] = [];
-  const elsewhere: number[] = [];
+  // bucket rank * 2 + (elsewhere ? 1 : 0), each kept in graph order
+  const buckets: number[][] = [[], [], [], [], [], []];
   for (let i = 0; i < hay.length; i++) {
     if (!hay[i].includes(q)) continue;
-    if (d.nodeGraph[i] !== graph) elsewhere.push(i);
-    else if (d.nodeOp[i].toLowerCase() === q || d.nodeName[i].toLowerCase() === q) exact.push(i);
-    else here.push(i);
+    const op = d.nodeOp[i].toLowerCase();
+    const name = d.nodeName[i].toLowerCase();
+    const rank = op === q || name === q ? 0 : op.startsWith(q) || name.startsWith(q) ? 1 : 2;
+    buckets[rank * 2 + (d.nodeGraph[i] === graph ? 0 : 1)].push(i);
   }
-  return exact.concat(here, elsewhere);
+  return buckets.flat();
 }

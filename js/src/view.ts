@@ -19,6 +19,7 @@ import type { Priority } from "./schedule";
 import { type GraphData, IO_INPUT, IO_OUTPUT, KIND_INITIALIZER, nodeInputs, nodeOutputs } from "./payload";
 import { type Placement, type Rect, fitRegion, place } from "./place";
 import { buildSearchIndex, searchNodes } from "./search";
+import { chooseView } from "./viewport";
 import { type Visible, collapse, computeVisible, initialExpanded, reveal } from "./visible";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -34,6 +35,18 @@ const LEGEND_INSET = 8;
 const LEGEND_ROWS = 8;
 /** Prefetching waits this long after pointer input (a double-click may be coming). */
 const INPUT_QUIET_MS = 400;
+/** Largest minimap, px, and its distance from the canvas's bottom-left corner. */
+const MINIMAP_W = 150;
+const MINIMAP_H = 110;
+const MINIMAP_INSET = 8;
+/** Frame header height (keep in step with draw()). */
+const HEAD_H = 20;
+
+/** Size of the minimap of a gw x gh graph (its aspect ratio, within MINIMAP_W x MINIMAP_H). */
+export function minimapSize(gw: number, gh: number): { w: number; h: number; s: number } {
+  const s = Math.min(MINIMAP_W / Math.max(1, gw), MINIMAP_H / Math.max(1, gh));
+  return { w: Math.max(24, Math.round(gw * s)), h: Math.max(24, Math.round(gh * s)), s };
+}
 
 /** Run cb once the next frame has been produced (or after 500 ms where frames are not produced). */
 function afterPaint(cb: () => void): void {
@@ -153,6 +166,14 @@ export class GraphViewUI {
   private legendFolded = false;
   private destroyed = false;
   private resizeObserver: ResizeObserver | null = null;
+  /** parameter plumbing (nodes computing only from weights) is listed inside boxes, not drawn */
+  private plumbingHidden = true;
+  private plumbingBtn: HTMLButtonElement | null = null;
+  private minimap: HTMLDivElement;
+  private minimapCanvas: HTMLCanvasElement;
+  private minimapView: HTMLDivElement;
+  private minimapScale = 1;
+  private menu: HTMLDivElement;
 
   constructor(container: HTMLElement, data: GraphData, host: Host) {
     this.d = data;
@@ -179,9 +200,17 @@ export class GraphViewUI {
     const zoom = el("div", "oi-zoom");
     const zin = button("oi-zoom-in", "+", "Zoom in");
     const zout = button("oi-zoom-out", "\u2212", "Zoom out");
-    const fit = button("oi-fit", "Fit", "Fit the graph to the view");
+    const fit = button("oi-fit", "Fit", "Fit the graph to the view (its entry at a readable scale when it is too big)");
     zoom.append(zout, zin, fit);
-    bar.append(this.breadcrumb, search, zoom);
+    bar.append(this.breadcrumb, search);
+    if (data.nPlumbing > 0) {
+      const pb = button("oi-plumbing", "", "");
+      this.plumbingBtn = pb;
+      this.updatePlumbingButton();
+      pb.addEventListener("click", () => this.setPlumbingHidden(!this.plumbingHidden));
+      bar.append(pb);
+    }
+    bar.append(zoom);
 
     this.canvas = el("div", "oi-canvas");
     this.svgEl = svg("svg", { class: "oi-svg", width: "100%", height: "100%" }) as SVGSVGElement;
@@ -207,7 +236,15 @@ export class GraphViewUI {
     this.legend = el("div", "oi-legend");
     this.legend.hidden = true;
     this.status = el("div", "oi-status");
-    this.canvas.append(this.tooltip, this.legend, this.status);
+    this.minimap = el("div", "oi-minimap");
+    this.minimap.hidden = true;
+    this.minimap.title = "Overview: click or drag to move the view";
+    this.minimapCanvas = el("canvas", "oi-minimap-canvas");
+    this.minimapView = el("div", "oi-minimap-view");
+    this.minimap.append(this.minimapCanvas, this.minimapView);
+    this.menu = el("div", "oi-body-menu");
+    this.menu.hidden = true;
+    this.canvas.append(this.tooltip, this.legend, this.minimap, this.menu, this.status);
     this.root.append(bar, this.canvas);
     container.appendChild(this.root);
 
@@ -228,6 +265,10 @@ export class GraphViewUI {
     zout.addEventListener("click", () => this.zoomBy(0.8));
     fit.addEventListener("click", () => this.fit());
     this.installPointer();
+    this.installMinimap();
+    this.root.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && !this.menu.hidden) this.hideMenu();
+    });
     host.onSelected(() => this.onExternalSelected());
     host.onOverlay(() => {
       const had = !this.legend.hidden;
@@ -269,7 +310,7 @@ export class GraphViewUI {
   private state(graph: number = this.stack[this.stack.length - 1]): GraphState {
     let s = this.states.get(graph);
     if (!s) {
-      const tree = buildTree(this.d, graph);
+      const tree = buildTree(this.d, graph, { hidden: this.plumbingHidden ? this.d.nodePlumbing : null });
       s = { graph, tree, expanded: initialExpanded(tree, INITIAL_BUDGET) };
       this.states.set(graph, s);
     }
@@ -291,7 +332,7 @@ export class GraphViewUI {
     const key = `${t.graph}:${box}`;
     let c = this.contentCache.get(key);
     if (!c) {
-      c = boxContent(this.d, t, box);
+      c = boxContent(this.d, t, box, this.plumbingHidden);
       this.contentCache.set(key, c);
     }
     return c;
@@ -336,6 +377,7 @@ export class GraphViewUI {
     this.placement = place(t, s.expanded, (g) => this.engine.get(t, g), (g) => this.frameMinWidth(t, g));
     this.visible = computeVisible(t, this.d, s.expanded);
     const legendShown = !this.legend.hidden;
+    this.drawMinimap();
     if (size) this.fitTo(size.w, size.h);
     else this.atFit = false;
     this.draw();
@@ -649,6 +691,128 @@ export class GraphViewUI {
   private applyTransform(): void {
     this.viewport.setAttribute("transform", `translate(${this.tx},${this.ty}) scale(${this.k})`);
     this.root.classList.toggle("oi-zoom-far", this.k < 0.45);
+    this.updateMinimapView();
+  }
+
+  // ----- minimap -------------------------------------------------------------------------------
+
+  /** Draw the overview of the placed graph (boxes as small rectangles); shown when it is not all in view. */
+  private drawMinimap(): void {
+    const p = this.placement;
+    const v = this.visible;
+    if (!p || !v) return;
+    const { w, h, s } = minimapSize(p.width, p.height);
+    this.minimapScale = s;
+    const c = this.minimapCanvas;
+    const dpr = typeof devicePixelRatio === "number" ? Math.min(2, devicePixelRatio) : 1;
+    c.width = Math.round(w * dpr);
+    c.height = Math.round(h * dpr);
+    c.style.width = `${w}px`;
+    c.style.height = `${h}px`;
+    const ctx = c.getContext?.("2d");
+    if (!ctx) return;
+    const css = getComputedStyle(this.root);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const t = this.state().tree;
+    ctx.strokeStyle = css.getPropertyValue("--oi-border2").trim() || "#e0e0e0";
+    ctx.lineWidth = 1;
+    for (const g of v.frames) {
+      const r = p.rect.get(t.nItems + g);
+      if (r) ctx.strokeRect(r.x * s + 0.5, r.y * s + 0.5, Math.max(1, r.w * s - 1), Math.max(1, r.h * s - 1));
+    }
+    ctx.fillStyle = css.getPropertyValue("--oi-fg2").trim() || "#888888";
+    for (const b of v.boxes) {
+      const r = p.rect.get(b);
+      if (r) ctx.fillRect(r.x * s, r.y * s, Math.max(1, r.w * s), Math.max(1, r.h * s));
+    }
+    this.updateMinimapView();
+  }
+
+  /** Move the minimap's view rectangle; hide the minimap when the whole graph is in view. */
+  private updateMinimapView(): void {
+    const p = this.placement;
+    if (!p || !this.minimap) return;
+    const W = this.canvas.clientWidth;
+    const H = this.canvas.clientHeight;
+    const x0 = -this.tx / this.k;
+    const y0 = -this.ty / this.k;
+    const x1 = x0 + W / this.k;
+    const y1 = y0 + H / this.k;
+    const all = x0 <= 0.5 && y0 <= 0.5 && x1 >= p.width - 0.5 && y1 >= p.height - 0.5;
+    this.minimap.hidden = all || W === 0;
+    if (this.minimap.hidden) return;
+    const s = this.minimapScale;
+    const mw = p.width * s;
+    const mh = p.height * s;
+    const cx = (a: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, a));
+    const left = cx(x0 * s, 0, mw);
+    const top = cx(y0 * s, 0, mh);
+    const st = this.minimapView.style;
+    st.left = `${left}px`;
+    st.top = `${top}px`;
+    st.width = `${Math.max(2, cx(x1 * s, 0, mw) - left)}px`;
+    st.height = `${Math.max(2, cx(y1 * s, 0, mh) - top)}px`;
+  }
+
+  private installMinimap(): void {
+    let dragging = -1;
+    const go = (ev: PointerEvent) => {
+      const r = this.minimapCanvas.getBoundingClientRect();
+      const gx = (ev.clientX - r.left) / this.minimapScale;
+      const gy = (ev.clientY - r.top) / this.minimapScale;
+      this.tx = this.canvas.clientWidth / 2 - gx * this.k;
+      this.ty = this.canvas.clientHeight / 2 - gy * this.k;
+      this.atFit = false;
+      this.applyTransform();
+    };
+    this.minimap.addEventListener("pointerdown", (ev) => {
+      ev.stopPropagation();
+      dragging = ev.pointerId;
+      this.minimap.setPointerCapture?.(ev.pointerId);
+      go(ev);
+    });
+    this.minimap.addEventListener("pointermove", (ev) => {
+      if (dragging === ev.pointerId) go(ev);
+    });
+    const end = (ev: PointerEvent) => {
+      if (dragging === ev.pointerId) dragging = -1;
+    };
+    this.minimap.addEventListener("pointerup", end);
+    this.minimap.addEventListener("pointercancel", end);
+    this.minimap.addEventListener("wheel", (ev) => ev.stopPropagation());
+  }
+
+  // ----- parameter plumbing --------------------------------------------------------------------
+
+  private updatePlumbingButton(): void {
+    const b = this.plumbingBtn;
+    if (!b) return;
+    const n = this.d.nPlumbing;
+    b.textContent = this.plumbingHidden ? `+${n} params` : "\u2212 params";
+    b.title = this.plumbingHidden
+      ? `Show the ${n} nodes that compute only from weights and constants (Identity, Constant, Cast, ...) as boxes; now they are listed inside the boxes that read them`
+      : "List the nodes that compute only from weights and constants inside the boxes that read them";
+    b.setAttribute("aria-label", b.title);
+    b.setAttribute("aria-pressed", String(!this.plumbingHidden));
+  }
+
+  /** List parameter plumbing inside the boxes that read it (true) or draw it as boxes (false). */
+  setPlumbingHidden(hidden: boolean): void {
+    if (hidden === this.plumbingHidden) return;
+    this.plumbingHidden = hidden;
+    this.updatePlumbingButton();
+    // trees, box contents and layouts all change: start them afresh
+    this.states.clear();
+    this.contentCache.clear();
+    this.engine.dispose();
+    this.engine = new LayoutEngine();
+    this.layers = null;
+    this.elements = new Map();
+    this.edgeEls = new Map();
+    this.fitted = false;
+    for (const i of this.selected) reveal(this.state(this.d.nodeGraph[i]).tree, i, this.state(this.d.nodeGraph[i]).expanded);
+    void this.refresh(true);
   }
 
   private canvasSize(): { w: number; h: number } {
@@ -674,19 +838,81 @@ export class GraphViewUI {
     this.fitted = true;
     const m = 24;
     const region = fitRegion(W, H, this.legend.hidden ? null : legendBox(this.legend), p.width, p.height, m);
-    const k = Math.min(1, (region.w - 2 * m) / Math.max(1, p.width), (region.h - 2 * m) / Math.max(1, p.height));
-    this.k = Math.max(0.05, k);
-    if (k < 0.25) {
-      // too small to read: show the top at a readable scale instead
-      this.k = Math.max(0.25, Math.min(1, (region.w - 2 * m) / Math.max(1, p.width)));
-      this.tx = Math.max(m, (region.w - p.width * this.k) / 2);
-      this.ty = m;
-    } else {
-      this.tx = (region.w - p.width * this.k) / 2;
-      this.ty = (region.h - p.height * this.k) / 2;
-    }
+    const mm = minimapSize(p.width, p.height);
+    const v = chooseView({
+      boxes: this.countedRects(),
+      entry: this.entryRects(),
+      next: this.entryReaders(),
+      width: p.width,
+      height: p.height,
+      W: region.w,
+      H: region.h,
+      margin: m,
+      blocked: [{ x: MINIMAP_INSET, y: H - MINIMAP_INSET - mm.h, w: mm.w, h: mm.h }],
+    });
+    this.k = v.k;
+    this.tx = v.tx;
+    this.ty = v.ty;
     this.applyTransform();
     this.atFit = true;
+  }
+
+  /** Rectangles a reader counts on screen: node and group boxes, and the headers of open groups. */
+  private countedRects(): Rect[] {
+    const p = this.placement;
+    const v = this.visible;
+    if (!p || !v) return [];
+    const t = this.state().tree;
+    const out: Rect[] = [];
+    for (const b of v.boxes) {
+      if (b >= this.d.nNodes && b < t.nItems) continue; // graph inputs and outputs: not what a reader counts
+      const r = p.rect.get(b);
+      if (r) out.push(r);
+    }
+    for (const g of v.frames) {
+      const r = p.rect.get(t.nItems + g);
+      if (r) out.push({ x: r.x, y: r.y, w: r.w, h: HEAD_H });
+    }
+    return out;
+  }
+
+  /** Boxes that read the graph's inputs (the first real work), from the visible edges. */
+  private entryReaders(): Rect[] {
+    const p = this.placement;
+    const v = this.visible;
+    if (!p || !v) return [];
+    const d = this.d;
+    const t = this.state().tree;
+    const out: Rect[] = [];
+    for (const e of v.edges) {
+      const s = e.src;
+      if (s >= d.nNodes && s < t.nItems && d.ioKind[s - d.nNodes] === IO_INPUT && (e.dst < d.nNodes || e.dst >= t.nItems)) {
+        const r = p.rect.get(e.dst);
+        if (r) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  /** The graph's entry: its input boxes; without any, the boxes no visible edge reaches, topmost first. */
+  private entryRects(): Rect[] {
+    const p = this.placement;
+    const v = this.visible;
+    if (!p || !v) return [];
+    const d = this.d;
+    const t = this.state().tree;
+    const inputs: Rect[] = [];
+    for (const b of v.boxes) {
+      if (b >= d.nNodes && b < t.nItems && d.ioKind[b - d.nNodes] === IO_INPUT) {
+        const r = p.rect.get(b);
+        if (r) inputs.push(r);
+      }
+    }
+    if (inputs.length) return inputs;
+    const reached = new Set(v.edges.map((e) => e.dst));
+    const roots = v.boxes.filter((b) => !reached.has(b)).map((b) => p.rect.get(b) as Rect).filter((r) => r);
+    roots.sort((a, b) => a.y - b.y || a.x - b.x);
+    return roots.slice(0, 1);
   }
 
   zoomBy(f: number, cx?: number, cy?: number): void {
@@ -787,6 +1013,7 @@ export class GraphViewUI {
   }
 
   private onClick(ev: MouseEvent): void {
+    this.hideMenu();
     const target = this.targetOf(ev);
     const id = target?.getAttribute("data-node-id");
     if (id != null) {
@@ -831,8 +1058,37 @@ export class GraphViewUI {
     if (id != null) {
       const i = this.d.nodeIndex.get(id);
       const bodies = i === undefined ? undefined : this.d.bodiesOf.get(i);
-      if (bodies && bodies.length > 0) this.openBody(bodies[0]);
+      if (bodies && bodies.length === 1) this.openBody(bodies[0]);
+      else if (bodies && bodies.length > 1) this.showBodyMenu(bodies, ev);
     }
+  }
+
+  /** A small menu at the pointer offering each body of a node (an If's then and else branches). */
+  private showBodyMenu(bodies: number[], ev: MouseEvent): void {
+    const d = this.d;
+    const items: HTMLElement[] = [el("div", "oi-body-menu-head", "open")];
+    for (const g of bodies) {
+      const b = button("oi-body-choice", d.graphAttr[g] || d.graphPath[g], `open ${d.graphPath[g]}`);
+      b.setAttribute("data-graph", d.graphPath[g]);
+      b.addEventListener("click", (e) => {
+        e.stopPropagation();
+        this.hideMenu();
+        this.openBody(g);
+      });
+      items.push(b);
+    }
+    this.menu.replaceChildren(...items);
+    this.menu.hidden = false;
+    const box = this.canvas.getBoundingClientRect();
+    const x = Math.min(ev.clientX - box.left + 4, Math.max(0, box.width - this.menu.offsetWidth - 4));
+    const y = Math.min(ev.clientY - box.top + 4, Math.max(0, box.height - this.menu.offsetHeight - 4));
+    this.menu.style.left = `${x}px`;
+    this.menu.style.top = `${y}px`;
+    this.tooltip.hidden = true;
+  }
+
+  private hideMenu(): void {
+    this.menu.hidden = true;
   }
 
   /** Expand a collapsed group or collapse an expanded one, by its data-group-id. */
@@ -851,6 +1107,7 @@ export class GraphViewUI {
   }
 
   private openGraphPath(path: number[]): void {
+    this.hideMenu();
     this.stack = path;
     this.fitted = false;
     this.hideTooltip();
@@ -977,6 +1234,11 @@ export class GraphViewUI {
 
   /** Show node i: open its graph, expand the groups around it, centre it. */
   reveal(i: number): void {
+    if (this.plumbingHidden && this.d.nodePlumbing[i]) {
+      this.setPlumbingHidden(false);
+      void this.refresh().then(() => this.centerOn(i));
+      return;
+    }
     const graph = this.d.nodeGraph[i];
     const cur = this.stack[this.stack.length - 1];
     let changed = false;
@@ -1053,6 +1315,7 @@ export class GraphViewUI {
     this.hitPos = (this.hitPos + dir + this.hits.length) % this.hits.length;
     this.searchCount.textContent = `${this.hitPos + 1}/${this.hits.length}`;
     const i = this.hits[this.hitPos];
+    if (this.plumbingHidden && this.d.nodePlumbing[i]) this.setPlumbingHidden(false);
     const graph = this.d.nodeGraph[i];
     const s = this.state(graph);
     const needs = graph !== this.stack[this.stack.length - 1] || reveal(s.tree, i, s.expanded);

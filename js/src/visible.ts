@@ -107,7 +107,8 @@ export function initialExpanded(t: Tree, budget: number): Set<number> {
   while (frontier.length > 0) {
     const next: number[] = [];
     for (const g of frontier) {
-      for (const b of t.groupChildren[g]) if (b >= t.nItems) next.push(b - t.nItems);
+      // a "+N more" fold stays folded: it exists to keep the first view narrow
+      for (const b of t.groupChildren[g]) if (b >= t.nItems && !t.groupFold?.[b - t.nItems]) next.push(b - t.nItems);
     }
     if (next.length === 0) break;
     let delta = 0;

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { boxContent, ellipsize, weightLines } from "../src/boxes";
+import { boxContent, ellipsize, repeatsOp, weightLines, weightSource } from "../src/boxes";
 import { aggregate, categoricalScale, isNumeric, numericScale, textColorFor, viridis } from "../src/colors";
 import { LayoutEngine } from "../src/engine";
-import { CHUNK_MAX, buildTree, portIn, portOut } from "../src/groups";
+import { CHUNK_MAX, FOLD_KEEP, buildTree, portIn, portOut } from "../src/groups";
 import { runLayout } from "../src/layout";
 import { decodeInts, decodePayload, decodeStrings } from "../src/payload";
 import { type LevelGeometry, place, stretch } from "../src/place";
 import { buildSearchIndex, searchNodes } from "../src/search";
+import { ENTRY_K, LEGIBLE_K, MIN_BOXES, chooseView, countInside } from "../src/viewport";
 import { collapse, computeVisible, initialExpanded, representative, reveal } from "../src/visible";
 import { chain, makePayload } from "./fixtures";
 
@@ -236,10 +237,13 @@ test("search finds by op type, name and tensor, exact matches first, current gra
   });
   const d = decodePayload(p);
   const hay = buildSearchIndex(d);
-  assert.deepEqual(searchNodes(d, hay, "conv"), [0, 1, 2]);
+  // exact op-type matches in any graph first (this graph's first), then the name containing it
+  assert.deepEqual(searchNodes(d, hay, "conv"), [0, 2, 1]);
   assert.deepEqual(searchNodes(d, hay, "RELU"), [1]);
   assert.deepEqual(searchNodes(d, hay, "feat"), [0, 1]);
   assert.deepEqual(searchNodes(d, hay, "conv", 1), [2, 0, 1]);
+  // the body node's id carries its owner's prefix ("relu_conv::..."): not a reason to match
+  assert.deepEqual(searchNodes(d, hay, "relu_conv::"), []);
   assert.deepEqual(searchNodes(d, hay, "  "), []);
   assert.deepEqual(searchNodes(d, hay, "nothing"), []);
   assert.deepEqual(d.bodiesOf.get(1), [1]);
@@ -279,4 +283,159 @@ test("colour scales: numeric range, log, categories, contrast, aggregation", () 
   assert.equal(isNumeric({ values: { a: 1, b: 2 } }), true);
   assert.equal(isNumeric({ values: { a: "CPU" } }), false);
   assert.equal(isNumeric({ values: { a: 1 }, kind: "categorical" }), false);
+});
+
+test("search: an If's body nodes do not match 'If' through their id prefix; exact op type leads", () => {
+  const p = makePayload({
+    nodes: [
+      { id: "pre", op: "Relu", name: "gate_prep", ins: ["x"], outs: ["c"] },
+      { id: "If_0", op: "If", name: "", ins: ["c"], outs: ["y"] },
+      { id: "If_0::then::n0", op: "Identity", name: "", graph: 1, ins: [], outs: ["t"] },
+      { id: "If_0::else::n0", op: "Neg", name: "", graph: 2, ins: [], outs: ["e"] },
+      { id: "diff", op: "Sub", name: "diff_layer", ins: ["x"], outs: ["z"] },
+    ],
+    inputs: ["x"],
+    outputs: ["y", "z"],
+    graphs: [
+      { path: "If_0::then", owner: "If_0", attr: "then_branch", parent: 0 },
+      { path: "If_0::else", owner: "If_0", attr: "else_branch", parent: 0 },
+    ],
+  });
+  const d = decodePayload(p);
+  const hay = buildSearchIndex(d);
+  // "If" finds the If node and the name containing "if" (diff_layer), not the branch bodies
+  assert.deepEqual(searchNodes(d, hay, "If"), [1, 4]);
+  // searched from inside a branch: exact matches elsewhere still lead over substring matches
+  assert.deepEqual(searchNodes(d, hay, "neg", 1), [3]);
+  assert.deepEqual(searchNodes(d, hay, "gate"), [0]);
+  // an unnamed node is found by the last part of its id
+  assert.deepEqual(searchNodes(d, hay, "n0"), [2, 3]);
+});
+
+test("first view: a graph legible at once is shown whole and centred", () => {
+  const boxes = [0, 1, 2, 3, 4, 5, 6].map((k) => ({ x: 0, y: k * 60, w: 100, h: 30 }));
+  const v = chooseView({ boxes, entry: [boxes[0]], width: 100, height: 390, W: 560, H: 600 });
+  assert.ok(v.whole && v.k >= LEGIBLE_K && v.k <= 1);
+  assert.equal(countInside(boxes, v.k, v.tx, v.ty, 560, 600), boxes.length);
+});
+
+test("first view: a wide graph opens at a legible scale on its entry, never on blank space", () => {
+  // a 6000 px wide graph: a chain under the input at x = 3000, plus a wide row of boxes at the bottom
+  const chainBoxes = Array.from({ length: 12 }, (_, k) => ({ x: 2950, y: k * 60, w: 100, h: 30 }));
+  const row = Array.from({ length: 50 }, (_, k) => ({ x: k * 120, y: 800, w: 100, h: 30 }));
+  const boxes = [...chainBoxes, ...row];
+  for (const [W, H] of [[560, 600], [1400, 600]]) {
+    const v = chooseView({ boxes, entry: [chainBoxes[0]], width: 6000, height: 830, W, H });
+    assert.equal(v.whole, false);
+    assert.equal(v.k, ENTRY_K);
+    // the entry is on screen, near the top, horizontally centred
+    const ex = chainBoxes[0].x * v.k + v.tx;
+    assert.ok(ex >= 0 && ex + 100 <= W && chainBoxes[0].y * v.k + v.ty >= 0);
+    assert.ok(countInside(boxes, v.k, v.tx, v.ty, W, H) >= MIN_BOXES);
+    // no blank beyond the margins: the view stays within the graph's extent
+    assert.ok(v.tx <= 24 && v.tx + 6000 * v.k >= W - 24);
+  }
+});
+
+test("first view: a lone entry beside the graph moves the view to where the boxes are", () => {
+  // the only input sits at the far left; the graph's boxes are 2000 px to its right
+  const entry = { x: 0, y: 0, w: 80, h: 30 };
+  const rest = Array.from({ length: 20 }, (_, k) => ({ x: 2000 + (k % 4) * 110, y: 60 + Math.floor(k / 4) * 60, w: 100, h: 30 }));
+  const boxes = [entry, ...rest];
+  const blocked = [{ x: 8, y: 600 - 8 - 60, w: 150, h: 60 }];
+  const v = chooseView({ boxes, entry: [entry], width: 2440, height: 400, W: 560, H: 600, blocked });
+  assert.ok(countInside(boxes, v.k, v.tx, v.ty, 560, 600, blocked) >= MIN_BOXES);
+  assert.ok(v.k >= LEGIBLE_K);
+});
+
+test("long rows of parallel siblings fold into a '+N more' group; short ones stay", () => {
+  // x feeds 10 parallel branches (a, b, ...) that all feed one Concat; and 3 parallel ones (p, q, r)
+  const nodes = [];
+  const outs = [];
+  for (let k = 0; k < 10; k++) {
+    nodes.push({ id: `b${k}`, op: "Conv", ins: ["x"], outs: [`o${k}`] });
+    outs.push(`o${k}`);
+  }
+  nodes.push({ id: "cat", op: "Concat", ins: outs, outs: ["c"] });
+  for (const n of ["p", "q", "r"]) nodes.push({ id: n, op: "Relu", ins: ["c"], outs: [`${n}o`] });
+  nodes.push({ id: "sum", op: "Sum", ins: ["po", "qo", "ro"], outs: ["y"] });
+  const d = decodePayload(makePayload({ nodes, inputs: ["x"], outputs: ["y"] }));
+  const t = buildTree(d, 0);
+  const folds = t.groupFold.map((f, g) => (f ? g : -1)).filter((g) => g >= 0);
+  assert.equal(folds.length, 1);
+  const g = folds[0];
+  assert.equal(t.groupLabel[g], `+${10 - FOLD_KEEP} more`);
+  assert.deepEqual(t.groupChildren[g], [3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(t.groupCount[g], 10 - FOLD_KEEP);
+  // the root row now has FOLD_KEEP branches and the fold box; p, q, r stay as boxes
+  const root = t.groupChildren[0];
+  for (const k of [0, 1, 2, 10, 11, 12, 13]) assert.ok(root.includes(k), `node ${k} at the root`);
+  assert.ok(root.includes(t.nItems + g));
+  // never folded when asked not to
+  assert.equal(buildTree(d, 0, { foldKeep: 0 }).groupFold.filter((f) => f).length, 0);
+  // a visible-graph edge from x reaches the fold box, and the fold box feeds the Concat
+  const v = computeVisible(t, d, new Set([0]));
+  assert.ok(v.edges.some((e) => e.src === t.nItems + g && e.dst === 10));
+});
+
+test("parameter plumbing is left out of the tree and listed in the box that reads it", () => {
+  // w -> Identity (tied copy, named by the exporter) -> Transpose -> MatMul; a Constant -> Add
+  const p = makePayload({
+    nodes: [
+      { id: "tie", op: "Identity", ins: ["w"], outs: ["layer.1.weight"] },
+      { id: "tr", op: "Transpose", ins: ["layer.1.weight"], outs: ["onnx::MatMul_7"] },
+      { id: "c", op: "Constant", ins: [], outs: ["/Constant_output_0"] },
+      { id: "mm", op: "MatMul", ins: ["x", "onnx::MatMul_7"], outs: ["h"] },
+      { id: "add", op: "Add", ins: ["h", "/Constant_output_0"], outs: ["y"] },
+    ],
+    inputs: ["x"],
+    outputs: ["y"],
+    weights: ["w"],
+  });
+  p.nodes.plumbing = [1, 1, 1, 0, 0];
+  const d = decodePayload(p);
+  assert.equal(d.nPlumbing, 3);
+  const hidden = buildTree(d, 0, { hidden: d.nodePlumbing });
+  for (const i of [0, 1, 2]) assert.equal(hidden.itemGroup[i], -1);
+  assert.ok(hidden.groupChildren[0].includes(3) && hidden.groupChildren[0].includes(4));
+  // the MatMul lists the weight under the name the exporter gave it, the Add its constant
+  assert.equal(d.tensorName[weightSource(d, d.ins[d.inPtr[3] + 1], true)], "layer.1.weight");
+  assert.match(weightLines(d, 3, true).join("|"), /layer\.1\.weight/);
+  assert.match(weightLines(d, 4, true).join("|"), /Constant_output_0/);
+  // shown as boxes, nothing is listed twice
+  assert.equal(weightLines(d, 3, false).length, 0);
+  const shown = buildTree(d, 0);
+  for (const i of [0, 1, 2]) assert.equal(shown.itemGroup[i], 0);
+});
+
+test("a node name that only repeats the op type is not a line of its box", () => {
+  assert.ok(repeatsOp("/Unsqueeze_1", "Unsqueeze"));
+  assert.ok(repeatsOp("/encoder/layer.0/attention/MatMul", "MatMul"));
+  assert.ok(repeatsOp("node_MatMul_3", "MatMul"));
+  assert.ok(repeatsOp("p2o.Conv.0", "Conv"));
+  assert.ok(repeatsOp("node_unsqueeze_2", "Unsqueeze")); // dynamo
+  assert.ok(!repeatsOp("/encoder/layer.0/attention/query/MatMul_q", "MatMul"));
+  assert.ok(!repeatsOp("conv1", "Conv"));
+  assert.ok(!repeatsOp("classifier", "Gemm"));
+});
+
+test("first view: an input placed apart from its readers gives way to the readers", () => {
+  // the input sits at the top right, above nothing; the work it feeds starts 1500 px to its left
+  const input = { x: 3000, y: 0, w: 200, h: 38 };
+  const work = Array.from({ length: 10 }, (_, k) => ({ x: 1500, y: 200 + k * 60, w: 150, h: 30 }));
+  const v = chooseView({ boxes: work, entry: [input], next: [work[0]], width: 3200, height: 900, W: 560, H: 600 });
+  assert.ok(countInside(work, v.k, v.tx, v.ty, 560, 600) >= MIN_BOXES);
+  const x = work[0].x * v.k + v.tx;
+  const y = work[0].y * v.k + v.ty;
+  assert.ok(x >= 0 && x + 150 <= 560 && y >= 0 && y < 120, `the first reader near the top: ${x}, ${y}`);
+});
+
+test("folds stay folded in the first view", () => {
+  const nodes = [];
+  for (let k = 0; k < 12; k++) nodes.push({ id: `b${k}`, op: "Relu", ins: ["x"], outs: [`o${k}`] });
+  const d = decodePayload(makePayload({ nodes, inputs: ["x"], outputs: nodes.map((n) => n.outs[0]) }));
+  const t = buildTree(d, 0);
+  const fold = t.groupFold.indexOf(true);
+  assert.ok(fold > 0);
+  assert.ok(!initialExpanded(t, 250).has(fold));
 });

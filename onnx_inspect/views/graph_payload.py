@@ -8,12 +8,14 @@ resends the graph. Model text is carried as data only; the front end never parse
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..model import Model
+from ..model.plumbing import plumbing_mask
 
 FORMAT = "onnx-inspect/graph"
 VERSION = 1
@@ -24,13 +26,26 @@ TENSOR_KINDS = ("intermediate", "input", "output", "initializer", "constant", "o
 IO_INPUT, IO_OUTPUT, IO_OUTER = 0, 1, 2
 
 
+_PLAIN_DIM = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*|-?[0-9]+")
+
+
+def dim_label(d: Any) -> str:
+    """One dim: '224', 'batch', '?' when unknown; a symbolic expression in brackets, '(h/32)',
+    so that '1×(h/32)' cannot be misread as '(1×h)/32'."""
+    if d is None:
+        return "?"
+    s = str(d)
+    return s if _PLAIN_DIM.fullmatch(s) else f"({s})"
+
+
 def shape_label(shape: tuple[Any, ...] | None) -> str:
-    """'1×3×224×224' for a shape, '?' for an unknown dim, 'scalar' for (), '' when the rank is unknown."""
+    """'1×3×224×224' for a shape, '?' for an unknown dim, 'scalar' for (), '' when the rank is unknown;
+    symbolic expressions are bracketed: 'batch×(seq*2)'."""
     if shape is None:
         return ""
     if len(shape) == 0:
         return "scalar"
-    return "×".join("?" if d is None else str(d) for d in shape)
+    return "×".join(dim_label(d) for d in shape)
 
 
 def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[np.ndarray]]:
@@ -306,6 +321,8 @@ def graph_payload(m: Model) -> dict[str, Any]:
             "in": e(ins_flat),
             "out_ptr": e(out_ptr),
             "out": e(outs_flat),
+            # 1 for parameter plumbing (computes only from weights/constants): listed, not drawn
+            "plumbing": e(plumbing_mask(m).astype(np.int64)),
         },
         "tensors": {"name": e(t_name), "shape": e(t_shape_i), "dtype": e(t_dtype_i), "kind": e(t_kind)},
         "io": {"graph": e(io_graph), "kind": e(io_kind), "tensor": e(io_tensor)},

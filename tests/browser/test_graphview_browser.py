@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -130,11 +131,22 @@ def test_real_model_renders_its_node_ids(gv, real):
     assert re.search(r"\d+×\d+", real.inner_text()), "no tensor shape label on any edge"
 
 
+def test_first_view_rule_in_jupyterlab(gv, real, scoped):
+    """Before any click both widgets show >= 6 legible boxes (DESIGN.md's first-view rule), measured
+    as in test_first_view_browser.py, and what is not all in view has a minimap."""
+    from .test_first_view_browser import _MEASURE, _check
+
+    for name, graph in (("Inception v1", real), ("24-layer encoder", scoped)):
+        graph.scroll_into_view_if_needed()
+        _check(graph.evaluate(_MEASURE), f"{name} GraphView in JupyterLab")
+
+
 def test_screenshots_light_and_dark(gv, scoped):
     """Pictures for the README (first look at the encoder, overlay on); both themes must differ.
 
-    Written to docs/img/ (or $OI_SCREENSHOT_DIR, e.g. to keep a CI checkout clean)."""
-    out = Path(os.environ.get("OI_SCREENSHOT_DIR") or REPO / "docs" / "img")
+    Written to $OI_SCREENSHOT_DIR (OI_SCREENSHOT_DIR=docs/img regenerates the README's), else to a
+    temp dir, so running the tests leaves the checkout clean."""
+    out = Path(os.environ.get("OI_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="oi-screenshots-"))
     out.mkdir(parents=True, exist_ok=True)
     gv.kernel.execute(
         """
@@ -188,7 +200,7 @@ def _pan_until(graph, attr: str, pred, tries: int = 15) -> list[str]:
         if found:
             return found
         box = graph.locator(".oi-canvas").bounding_box()
-        x = box["x"] + 12  # left margin: pan on the background, not on a box
+        x = box["x"] + box["width"] - 12  # right margin: pan on the background, not on a box or the minimap
         mouse.move(x, box["y"] + box["height"] * 0.85)
         mouse.down()
         mouse.move(x, box["y"] + box["height"] * 0.15, steps=6)

@@ -357,6 +357,18 @@ def test_shape_labels() -> None:
     assert shape_label(None) == ""
     assert shape_label(()) == "scalar"
     assert shape_label((1, "batch", None, 224)) == "1×batch×?×224"
+    # symbolic expressions are bracketed, so '1×(h/32)' cannot be read as '(1×h)/32'
+    assert shape_label((1, 3, "h/32", "floor(w/2) + 1")) == "1×3×(h/32)×(floor(w/2) + 1)"
+    assert shape_label(("batch", "seq*2", "unk__12", -1)) == "batch×(seq*2)×unk__12×-1"
+
+
+def test_plumbing_column_is_the_model_fact(loaded: tuple[oi.Model, Decoded]) -> None:
+    # one 0/1 per node, exactly model.plumbing's answer (the front end lists those inside boxes)
+    from onnx_inspect.model.plumbing import plumbing_mask
+
+    m, dec = loaded
+    col = decode_ints(dec.p["nodes"]["plumbing"])
+    assert col == plumbing_mask(m).astype(int).tolist()
 
 
 def test_weights_from_initializers_are_not_boxes() -> None:
