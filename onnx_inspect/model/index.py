@@ -48,7 +48,7 @@ class Index:
     tensors: dict[str, list[Any]]
     graphs: dict[str, GraphEntry]
     node_protos: dict[str, onnx.NodeProto]
-    weights: dict[str, Any]  # tensor id -> TensorProto (initializer) or NodeProto (Constant/ConstantOfShape)
+    weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
     by_name: dict[tuple[str, str], str]  # (graph path, value name) -> tensor id
 
 
@@ -269,10 +269,10 @@ class _Walker:
         entry.node_ids = ids
 
         # What this graph defines: inputs, initializers, node outputs.
-        inits: dict[str, onnx.TensorProto] = {t.name: t for t in g.initializer} if is_graph else {}
-        if is_graph:
+        inits: dict[str, Any] = {t.name: t for t in g.initializer} if is_graph else {}
+        if is_graph:  # a sparse initializer is the dense tensor it stands for (its name is its values' name)
             for sp in g.sparse_initializer:
-                inits.setdefault(sp.values.name, sp.values)
+                inits.setdefault(sp.values.name, sp)
         input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
         output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
         _require_text(where, "graph input", input_names)
@@ -420,7 +420,7 @@ class _Walker:
             if name in inits:
                 init = inits[name]
                 kind = "initializer"
-                elem = init.data_type
+                elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
                 dtype, shape = dtype_name(elem), tuple(init.dims)
                 source: str | None = "declared"
                 weights[tid] = init
@@ -505,7 +505,7 @@ def _constant_values(
     ins: list[tuple[str, ...]],
     outs: list[tuple[str, ...]],
     producer: dict[str, int],
-    inits: dict[str, onnx.TensorProto],
+    inits: dict[str, Any],
 ) -> set[str]:
     """Outputs whose value is known without running: Constant, and ConstantOfShape of a constant."""
     out: set[str] = set()
@@ -524,7 +524,8 @@ def _constant_type(n: onnx.NodeProto) -> tuple[str | None, Shape, int | None]:
         if a.name == "value" and a.type == onnx.AttributeProto.TENSOR:
             return dtype_name(a.t.data_type), tuple(int(d) for d in a.t.dims), a.t.data_type
         if a.name == "sparse_value":
-            return dtype_name(a.sparse_tensor.values.data_type), tuple(a.sparse_tensor.dims), None
+            elem = a.sparse_tensor.values.data_type
+            return dtype_name(elem), tuple(a.sparse_tensor.dims), elem
         if a.name == "value_float":
             return "float32", (), onnx.TensorProto.FLOAT
         if a.name == "value_int":
