@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+import numpy as np
 import onnx
 
 from .index import may_have_body, subgraph_attrs
@@ -122,18 +123,23 @@ def _constants(g: onnx.GraphProto | onnx.FunctionProto) -> dict[str, onnx.Tensor
 
 def _shape_risk(op: str, t: onnx.TensorProto) -> bool:
     """A constant shape argument that asks for a huge value, or a 1-D target (Reshape to [-1])."""
-    if t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32) or len(t.dims) > 1:
+    kind = t.data_type
+    if (kind != onnx.TensorProto.INT64 and kind != onnx.TensorProto.INT32) or t.data_location:
         return False
-    count = int(t.dims[0]) if t.dims else 1
-    if count > 64 or t.data_location == onnx.TensorProto.EXTERNAL:
-        return False
-    try:
-        values = onnx.numpy_helper.to_array(t).reshape(-1).tolist()
-    except Exception:
+    raw = t.raw_data  # (protobuf's dims field is slow to read: the count comes from the data)
+    if raw:
+        if len(raw) > 512:
+            return False
+        values = np.frombuffer(
+            raw,
+            "<i8" if kind == onnx.TensorProto.INT64 else "<i4",
+            len(raw) // (8 if kind == onnx.TensorProto.INT64 else 4),
+        )
+    else:
+        values = np.array(t.int64_data if kind == onnx.TensorProto.INT64 else t.int32_data, np.int64)
+    if ((values > MAX_SAFE_DIM) | (values < -MAX_SAFE_DIM)).any():
         return True
-    if any(abs(int(v)) > MAX_SAFE_DIM for v in values):
-        return True
-    return op == "Reshape" and count == 1
+    return op == "Reshape" and values.size == 1
 
 
 def infer(proto: onnx.ModelProto, raw: bytes | None) -> Inferred:
