@@ -273,10 +273,12 @@ class Model:
             for a in n.attribute:
                 if a.name == "value":
                     fill = self._tensor_value(a.t).ravel()
-            # A read-only broadcast view: a 200-byte model can ask for [16384, 16384] (1 GiB) of one value.
-            return np.broadcast_to(
-                np.array(fill[0] if fill.size else 0, dtype=fill.dtype), tuple(int(s) for s in shape)
-            )
+            value = np.array(fill[0] if fill.size else 0, dtype=fill.dtype)
+            dims = tuple(int(s) for s in shape)
+            if math.prod(dims) * value.itemsize <= MAX_COPY_BYTES:
+                return np.full(dims, value, dtype=value.dtype)
+            # Above that a read-only broadcast view: a 200-byte model can ask for [16384, 16384] (1 GiB).
+            return np.broadcast_to(value, dims)
         for a in n.attribute:
             if a.name == "value":
                 return self._tensor_value(a.t)
