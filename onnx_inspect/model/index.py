@@ -120,9 +120,21 @@ def may_have_body(op_type: str, domain: str) -> bool:
     return op_type in BODY_OPS or domain not in ("", "ai.onnx")
 
 
-def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
-    """(graph ordinal, value name) -> serialized declared type, for every value the model types itself."""
+def declared_names(
+    model: onnx.ModelProto, watch: frozenset[str] = frozenset(), max_dim: int | None = None
+) -> tuple[
+    dict[tuple[int, str], bytes],
+    list[tuple[onnx.GraphProto | onnx.FunctionProto, onnx.NodeProto]],
+    str | None,
+]:
+    """(graph ordinal, value name) -> serialized declared type, for every value the model types itself.
+
+    The same walk also returns the nodes whose op_type is in ``watch`` (with their graph) and the first
+    declared dim above ``max_dim`` (for the shape-inference risk scan, so a load walks the model once).
+    """
     found: dict[tuple[int, str], bytes] = {}
+    hits: list[tuple[onnx.GraphProto | onnx.FunctionProto, onnx.NodeProto]] = []
+    big: list[str] = []
     counter = [0]
 
     def visit(g: onnx.GraphProto | onnx.FunctionProto) -> None:
@@ -130,20 +142,29 @@ def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
         counter[0] += 1
         if isinstance(g, onnx.GraphProto):
             for vi in (*g.input, *g.output, *g.value_info):
-                if vi.type.WhichOneof("value") is not None:
-                    found[(ordinal, vi.name)] = vi.type.SerializeToString()
+                tp = vi.type
+                if tp.WhichOneof("value") is not None:
+                    found[(ordinal, vi.name)] = tp.SerializeToString()
+                    if max_dim is not None and not big:
+                        for d in tp.tensor_type.shape.dim:
+                            if d.dim_value > max_dim or d.dim_value < 0:
+                                big.append(f"value '{vi.name}' declares a dim of {d.dim_value}")
+                                break
         else:
             for vi in g.value_info:
                 found[(ordinal, vi.name)] = vi.type.SerializeToString()
         for n in g.node:
-            if may_have_body(n.op_type, n.domain):
+            op = n.op_type
+            if op in watch:
+                hits.append((g, n))
+            if op in BODY_OPS or n.domain not in ("", "ai.onnx"):
                 for _, body in subgraph_attrs(n):
                     visit(body)
 
     visit(model.graph)
     for f in model.functions:
         visit(f)
-    return found
+    return found, hits, big[0] if big else None
 
 
 NODE_COLUMNS = (

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import sys
 from dataclasses import dataclass
 
-import numpy as np
 import onnx
 
-from .index import may_have_body, subgraph_attrs
+from .index import declared_names
 
 #: Ops whose C++ inference crashes when their first input has no type (onnx 1.17-1.23): a child runs them.
 RISKY_OPS = frozenset(
@@ -75,39 +75,37 @@ class Inferred:
 
 
 def inference_risk(proto: onnx.ModelProto, raw: bytes | None = None) -> str | None:
-    """Why a model is not known-good for in-process inference, or None when it is (one cheap walk).
+    """Why a model is not known-good for in-process inference, or None when it is (one cheap walk)."""
+    return scan(proto, raw)[1]
+
+
+def scan(proto: onnx.ModelProto, raw: bytes | None = None) -> tuple[dict[tuple[int, str], bytes], str | None]:
+    """One walk of the model: its declared types (see ``index.declared_names``) and its inference risk.
 
     Not known-good: an op of RISKY_OPS anywhere; a declared dim above MAX_SAFE_DIM; a constant shape
     argument asking for more, or a Reshape to a 1-D shape (data propagation then works per element).
     """
     # op_type strings are stored verbatim: bytes without the name prove the op absent
-    risky = RISKY_OPS if raw is None else frozenset(op for op in RISKY_OPS if op.encode() in raw)
-    shaping = _RESHAPE_OPS if raw is None else frozenset(op for op in _RESHAPE_OPS if op.encode() in raw)
-    watch = risky | shaping
-    stack: list[onnx.GraphProto | onnx.FunctionProto] = [proto.graph, *proto.functions]
-    while stack:
-        g = stack.pop()
-        is_graph = isinstance(g, onnx.GraphProto)
-        if is_graph:
-            for vi in (*g.input, *g.output, *g.value_info):
-                for d in vi.type.tensor_type.shape.dim:
-                    if d.dim_value > MAX_SAFE_DIM or d.dim_value < 0:
-                        return f"value '{vi.name}' declares a dim of {d.dim_value}"
-        consts: dict[str, onnx.TensorProto] | None = None
-        for n in g.node:
-            op = n.op_type
-            if op in watch:
-                if op in risky:
-                    return f"it uses {op}"
-                if consts is None:
-                    consts = _constants(g)
-                k = 0 if op == "ConstantOfShape" else 1
-                shape = consts.get(n.input[k]) if len(n.input) > k else None
-                if shape is not None and _shape_risk(op, shape):
-                    return f"{op} node '{n.name}' asks data propagation for a large 1-D value"
-            if may_have_body(op, n.domain):
-                stack.extend(body for _, body in subgraph_attrs(n))
-    return None
+    risky = [op for op in RISKY_OPS if raw is None or op.encode() in raw]
+    shaping = [op for op in _RESHAPE_OPS if raw is None or op.encode() in raw]
+    declared, hits, big = declared_names(proto, frozenset(risky + shaping), MAX_SAFE_DIM)
+    if big:
+        return declared, big
+    consts: dict[int, dict[str, onnx.TensorProto]] = {}
+    for g, n in hits:
+        op = n.op_type
+        if op in RISKY_OPS:
+            return declared, f"it uses {op}"
+        k = 0 if op == "ConstantOfShape" else 1
+        if len(n.input) <= k:
+            continue
+        known = consts.get(id(g))
+        if known is None:
+            known = consts[id(g)] = _constants(g)
+        shape = known.get(n.input[k])
+        if shape is not None and _shape_risk(op, shape):
+            return declared, f"{op} node '{n.name}' asks data propagation for a large 1-D value"
+    return declared, None
 
 
 def _constants(g: onnx.GraphProto | onnx.FunctionProto) -> dict[str, onnx.TensorProto]:
@@ -128,23 +126,21 @@ def _shape_risk(op: str, t: onnx.TensorProto) -> bool:
         return False
     raw = t.raw_data  # (protobuf's dims field is slow to read: the count comes from the data)
     if raw:
-        if len(raw) > 512:
+        width = 8 if kind == onnx.TensorProto.INT64 else 4
+        if len(raw) > 512 or len(raw) % width:
             return False
-        values = np.frombuffer(
-            raw,
-            "<i8" if kind == onnx.TensorProto.INT64 else "<i4",
-            len(raw) // (8 if kind == onnx.TensorProto.INT64 else 4),
-        )
+        values = struct.unpack(f"<{len(raw) // width}{'q' if width == 8 else 'i'}", raw)
     else:
-        values = np.array(t.int64_data if kind == onnx.TensorProto.INT64 else t.int32_data, np.int64)
-    if ((values > MAX_SAFE_DIM) | (values < -MAX_SAFE_DIM)).any():
-        return True
-    return op == "Reshape" and values.size == 1
+        values = tuple(t.int64_data if kind == onnx.TensorProto.INT64 else t.int32_data)
+    for v in values:
+        if v > MAX_SAFE_DIM or v < -MAX_SAFE_DIM:
+            return True
+    return op == "Reshape" and len(values) == 1
 
 
-def infer(proto: onnx.ModelProto, raw: bytes | None) -> Inferred:
-    """Shape inference with data propagation: in process when known-good, else in a guarded child."""
-    risk = inference_risk(proto, raw)
+def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> Inferred:
+    """Shape inference with data propagation: in process when known-good (``risk`` None, see ``scan``),
+    else in a guarded child."""
     if risk is None:
         try:
             # The file's own bytes go straight to the C++ inference: no re-serialisation of the proto.

@@ -20,8 +20,8 @@ from onnx import numpy_helper
 from ..errors import InspectError, ModelLoadError, UnknownNameError, printable
 from .dtypes import dtype_name, np_dtype
 from .external import MAX_COPY_BYTES, read_external, uses_external
-from .index import NODE_COLUMNS, SEP, Index, build_index, declared_names
-from .infer import infer
+from .index import NODE_COLUMNS, SEP, Index, build_index
+from .infer import infer, scan
 from .load import read_model
 from .scopes import graph_scopes
 
@@ -45,8 +45,8 @@ class Model:
         self.inferred_in = "none"  # where onnx shape inference ran: 'process', 'child' or 'none'
         declared = None
         if shapes == "onnx":
-            declared = declared_names(proto)
-            proto = self._infer(proto, raw)
+            declared, risk = scan(proto, raw)
+            proto = self._infer(proto, raw, risk)
         elif shapes != "none":
             raise InspectError(f"shapes={shapes!r} is not one of 'onnx', 'none'")
         self.proto = proto
@@ -73,9 +73,9 @@ class Model:
                         )
 
     # -- construction ----------------------------------------------------------------------------------
-    def _infer(self, proto: onnx.ModelProto, raw: bytes | None) -> onnx.ModelProto:
+    def _infer(self, proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> onnx.ModelProto:
         """onnx shape inference with data propagation, guarded (see infer.py); on failure say why."""
-        got = infer(proto, raw)
+        got = infer(proto, raw, risk)
         self.inferred_in = got.where
         self.warnings.extend(got.warnings)
         return got.proto
