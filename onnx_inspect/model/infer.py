@@ -22,7 +22,7 @@ import onnx
 
 from .index import declared_names
 
-#: Ops whose C++ inference crashes when their first input has no type (onnx 1.17-1.23): a child runs them.
+#: Ops whose C++ inference crashes when their first input has no type (seen with onnx 1.23): a child runs them.
 RISKY_OPS = frozenset(
     {
         "TreeEnsemble",

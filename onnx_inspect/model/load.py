@@ -97,5 +97,5 @@ def _check_is_model(proto: onnx.ModelProto, label: str) -> None:
             domain = printable(o.domain or "ai.onnx")
             raise ModelLoadError(
                 f"{label} imports opset {o.version} of domain '{domain}', which no ONNX release defines "
-                f"(valid: 1 to {MAX_OPSET}); the file is damaged or hand-edited"
+                f"(valid: 0 to {MAX_OPSET}); the file is damaged or hand-edited"
             )
