@@ -20,7 +20,6 @@ import inspect
 import json
 import os
 import random
-import resource
 import select
 import signal
 import subprocess
@@ -537,6 +536,8 @@ def exercise(model_path: Path, out_dir: Path, run_budget: float = 3.0) -> str:
 
 def worker(batch: Path) -> None:
     """Child side: for each case file, print START, run it, print the outcome as one JSON line."""
+    import resource  # POSIX only, like the select() on pipes the parent uses
+
     limit = int(os.environ.get("OI_FUZZ_MEMORY", str(6 * 2**30)))
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
