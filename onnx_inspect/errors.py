@@ -6,9 +6,27 @@ have to read a protobuf or onnxruntime traceback.
 
 from __future__ import annotations
 
+# Line breaks and other control characters from model text would split a one-line message (or forge
+# a second line): they are shown escaped, as Python writes them in a string literal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, 0x85)}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(value: object, limit: int = 200) -> str:
+    """Model text fit for a one-line message: bytes decoded, control characters escaped, long text cut."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode("utf-8", "backslashreplace")
+    out = str(value).translate(_CONTROL)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
 
 class InspectError(Exception):
-    """Base class of every error onnx-inspect raises on bad input."""
+    """Base class of every error onnx-inspect raises on bad input; its message is always one line."""
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            args = (args[0].translate(_CONTROL), *args[1:])
+        super().__init__(*args)
 
 
 class ModelLoadError(InspectError):

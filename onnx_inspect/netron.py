@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InspectError
+from .errors import InspectError, printable
 from .model import Model
+from .model.external import check_external
+from .model.load import read_model
 
 HOST = "127.0.0.1"
 
@@ -93,6 +95,8 @@ def netron(
         raise InspectError("Netron is not installed: pip install 'onnx-inspect[netron]'") from None
     tmpdir = None
     if isinstance(model, Model):
+        # Netron reads external data itself: the same check as at load, against the same folder.
+        check_external(model.proto, model.base_dir)
         if model.path is not None:
             path = model.path
         else:
@@ -102,7 +106,9 @@ def netron(
     else:
         path = Path(model)
     if not path.is_file():
-        raise InspectError(f"Netron needs a model file; '{path}' does not exist")
+        raise InspectError(f"Netron needs a model file; '{printable(str(path))}' does not exist")
+    if not isinstance(model, Model):
+        read_model(path)  # parses and checks every external-data location before Netron opens anything
     host, bound = _netron.serve(str(path), None, address=(HOST, port), browse=False)
     if host != HOST:  # never listen anywhere but loopback
         _netron.stop((host, bound))

@@ -6,7 +6,9 @@ paths, ``..`` escapes and symlinks pointing outside are refused before anything 
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +16,11 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from ..errors import ExternalDataError
-from .dtypes import element_bits, np_dtype, packed_bits
+from ..errors import ExternalDataError, printable
+from .dtypes import dtype_name, element_bits, np_dtype, packed_bits
+
+#: Largest tensor copied into memory whole (external data that cannot be memory-mapped, dense sparse).
+MAX_COPY_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -32,82 +37,166 @@ def uses_external(t: onnx.TensorProto) -> bool:
     return t.data_location == onnx.TensorProto.EXTERNAL
 
 
-def external_ref(t: onnx.TensorProto) -> ExternalRef:
-    """Parse a tensor's external_data entries (location, offset, length)."""
-    info = {e.key: e.value for e in t.external_data}
+def external_ref(t: onnx.TensorProto, label: str | None = None) -> ExternalRef:
+    """Parse and lexically check a tensor's external_data entries (location, offset, length).
+
+    Refuses locations that are not text, hold a NUL byte, are absolute or use '..': no folder needed.
+    """
+    label = label or f"tensor '{printable(t.name)}'"
+    info: dict[str, str] = {}
+    for e in t.external_data:
+        key, value = e.key, e.value
+        if not isinstance(key, str) or not isinstance(value, str):  # protobuf hands back bytes for bad UTF-8
+            raise ExternalDataError(
+                f"{label}: an external-data entry is not valid UTF-8 ({printable(bytes(value), 60)}); "
+                "the file is damaged; refused"
+            )
+        info[key] = value
     location = info.get("location", "")
     if not location:
-        raise ExternalDataError(f"tensor '{t.name}' is marked external but names no location")
-    try:
-        offset = int(info.get("offset", "0") or 0)
-        length = int(info["length"]) if info.get("length") else None
-    except ValueError as exc:
-        raise ExternalDataError(f"tensor '{t.name}': bad external offset/length ({exc})") from None
-    if offset < 0 or (length is not None and length < 0):
-        raise ExternalDataError(f"tensor '{t.name}': negative external offset or length")
-    return ExternalRef(location, offset, length)
-
-
-def safe_location(base_dir: Path, location: str, tensor: str) -> Path:
-    """Resolve an external-data location inside ``base_dir``; refuse anything that escapes it."""
+        raise ExternalDataError(f"{label} is marked external but names no location")
+    shown = printable(location, 120)
+    if "\0" in location:
+        raise ExternalDataError(f"{label}: external data location '{shown}' contains a NUL byte; refused")
     if (
         os.path.isabs(location)
         or location.startswith(("/", "\\"))
         or (len(location) > 1 and location[1] == ":")
     ):
         raise ExternalDataError(
-            f"tensor '{tensor}': external data location '{location}' is an absolute path; "
+            f"{label}: external data location '{shown}' is an absolute path; "
             "only files inside the model's folder are read"
         )
-    parts = Path(location.replace("\\", "/")).parts
-    if ".." in parts:
+    if ".." in Path(location.replace("\\", "/")).parts:
         raise ExternalDataError(
-            f"tensor '{tensor}': external data location '{location}' leaves the model's folder ('..'); refused"
+            f"{label}: external data location '{shown}' leaves the model's folder ('..'); refused"
         )
-    base = base_dir.resolve()
-    target = (base / location).resolve()
-    if target != base and base not in target.parents:
+    try:
+        offset = int(info.get("offset", "0") or 0)
+        length = int(info["length"]) if info.get("length") else None
+    except ValueError:
         raise ExternalDataError(
-            f"tensor '{tensor}': external data location '{location}' resolves outside the model's folder "
-            f"(symlink to '{target}'); refused"
-        )
-    return target
+            f"{label}: bad external offset/length ({printable(info.get('offset'), 40)}, "
+            f"{printable(info.get('length'), 40)}); the file is damaged"
+        ) from None
+    if offset < 0 or (length is not None and length < 0):
+        raise ExternalDataError(f"{label}: negative external offset or length; the file is damaged")
+    return ExternalRef(location, offset, length)
 
 
-def read_external(t: onnx.TensorProto, base_dir: Path | None) -> np.ndarray:
-    """Read one external tensor, memory-mapped where the dtype allows, never the whole file."""
-    ref = external_ref(t)
+def resolve_external(
+    t: onnx.TensorProto, base_dir: Path | None, label: str | None = None
+) -> tuple[Path, ExternalRef]:
+    """The one place an external-data location becomes a path: inside ``base_dir`` or refused.
+
+    Every reader and checker (weights, sparse tensors, Constant attributes, subgraphs, functions, the
+    Netron hand-off) goes through here, so a location can never be resolved against the current folder.
+    """
+    label = label or f"tensor '{printable(t.name)}'"
+    ref = external_ref(t, label)
     if base_dir is None:
         raise ExternalDataError(
-            f"tensor '{t.name}' lives in external file '{ref.location}', but the model was given as bytes or a "
-            "ModelProto: load it from its path, or pass base_dir= to oi.load"
+            f"{label} lives in external file '{printable(ref.location, 120)}', but the model was given as bytes "
+            "or a ModelProto: load it from its path, or pass base_dir= to oi.load"
         )
-    path = safe_location(base_dir, ref.location, t.name)
-    if not path.is_file():
+    base = Path(base_dir).resolve()
+    target = (base / ref.location).resolve()
+    if target != base and base not in target.parents:
         raise ExternalDataError(
-            f"tensor '{t.name}': external data file '{ref.location}' is missing (looked in {base_dir}); "
-            "copy it next to the model"
+            f"{label}: external data location '{printable(ref.location, 120)}' resolves outside the model's "
+            f"folder (symlink to '{printable(str(target), 120)}'); refused"
+        )
+    return target, ref
+
+
+def iter_tensors(proto: onnx.ModelProto) -> Iterator[tuple[str, onnx.TensorProto]]:
+    """(label, tensor) for every TensorProto of the model: initializers, sparse initializers, tensor and
+    sparse-tensor attributes, in the main graph, every subgraph at any depth and every function."""
+
+    def in_graph(
+        g: onnx.GraphProto | onnx.FunctionProto, where: str
+    ) -> Iterator[tuple[str, onnx.TensorProto]]:
+        if isinstance(g, onnx.GraphProto):
+            for t in g.initializer:
+                yield f"initializer '{printable(t.name)}'{where}", t
+            for sp in g.sparse_initializer:
+                yield f"sparse initializer '{printable(sp.values.name)}'{where} (values)", sp.values
+                yield f"sparse initializer '{printable(sp.values.name)}'{where} (indices)", sp.indices
+        for n in g.node:
+            node = f"attribute '{{}}' of node '{printable(n.name or n.op_type)}'{where}"
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.TENSOR:
+                    yield node.format(printable(a.name)), a.t
+                elif a.type == onnx.AttributeProto.TENSORS:
+                    for t in a.tensors:
+                        yield node.format(printable(a.name)), t
+                elif a.type == onnx.AttributeProto.SPARSE_TENSOR:
+                    yield node.format(printable(a.name)) + " (values)", a.sparse_tensor.values
+                    yield node.format(printable(a.name)) + " (indices)", a.sparse_tensor.indices
+                elif a.type == onnx.AttributeProto.SPARSE_TENSORS:
+                    for sp in a.sparse_tensors:
+                        yield node.format(printable(a.name)) + " (values)", sp.values
+                        yield node.format(printable(a.name)) + " (indices)", sp.indices
+                elif a.type == onnx.AttributeProto.GRAPH:
+                    yield from in_graph(a.g, f" in a subgraph of node '{printable(n.name or n.op_type)}'")
+                elif a.type == onnx.AttributeProto.GRAPHS:
+                    for b in a.graphs:
+                        yield from in_graph(b, f" in a subgraph of node '{printable(n.name or n.op_type)}'")
+
+    yield from in_graph(proto.graph, "")
+    for f in proto.functions:
+        yield from in_graph(f, f" in function '{printable(f.name)}'")
+
+
+def check_external(proto: onnx.ModelProto, base_dir: Path | None) -> None:
+    """Refuse, at load, every external-data reference that could read outside the model's folder.
+
+    Lexical checks always; symlink confinement when the folder is known. Reads nothing.
+    """
+    for label, t in iter_tensors(proto):
+        if uses_external(t):
+            if base_dir is None:
+                external_ref(t, label)
+            else:
+                resolve_external(t, base_dir, label)
+
+
+def read_external(t: onnx.TensorProto, base_dir: Path | None, label: str | None = None) -> np.ndarray:
+    """Read one external tensor, memory-mapped where the dtype allows, never the whole file."""
+    label = label or f"tensor '{printable(t.name)}'"
+    path, ref = resolve_external(t, base_dir, label)
+    shown = printable(ref.location, 120)
+    if not path.is_file():  # also refuses fifos and devices, which would block or never end
+        raise ExternalDataError(
+            f"{label}: external data file '{shown}' is missing or not a regular file (looked in "
+            f"{printable(str(base_dir), 120)}); copy it next to the model"
         )
     shape = tuple(int(d) for d in t.dims)
+    if any(d < 0 for d in shape):
+        raise ExternalDataError(f"{label}: negative dims {list(shape)}; the file is damaged")
     dtype = np_dtype(t.data_type)
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)
     size = path.stat().st_size
     sub_byte = packed_bits(t.data_type)
     expected = (count * (element_bits(t.data_type) or 0) + 7) // 8
     length = ref.length if ref.length is not None else size - ref.offset
     if ref.offset + length > size:
         raise ExternalDataError(
-            f"tensor '{t.name}': external file '{ref.location}' is {size} bytes, too short for offset "
+            f"{label}: external file '{shown}' is {size} bytes, too short for offset "
             f"{ref.offset} + length {length}; the file is truncated or belongs to another model"
         )
     if dtype is not None and length < expected:
         raise ExternalDataError(
-            f"tensor '{t.name}': external data holds {length} bytes but shape {list(shape)} of {dtype} needs "
-            f"{expected}"
+            f"{label}: external data holds {length} bytes but shape {list(shape)} of {dtype} needs {expected}"
         )
     if sub_byte == 0 and dtype is not None and dtype.kind in "biufc" and count > 0 and shape:
         return np.memmap(path, dtype=dtype.newbyteorder("<"), mode="r", offset=ref.offset, shape=shape)
-    # Sub-byte and exotic types: read just this tensor's bytes and let onnx decode them.
+    # Sub-byte and exotic types: read just this tensor's bytes (bounded) and let onnx decode them.
+    if length > MAX_COPY_BYTES:
+        raise ExternalDataError(
+            f"{label}: {length / 2**30:.2f} GiB of {dtype_name(t.data_type)} data would be copied into memory "
+            f"(limit {MAX_COPY_BYTES // 2**20} MiB); only numeric tensors are memory-mapped"
+        )
     with open(path, "rb") as f:
         f.seek(ref.offset)
         raw = f.read(length)

@@ -48,7 +48,7 @@ class Index:
     tensors: dict[str, list[Any]]
     graphs: dict[str, GraphEntry]
     node_protos: dict[str, onnx.NodeProto]
-    weights: dict[str, Any]  # tensor id -> TensorProto (initializer) or NodeProto (Constant/ConstantOfShape)
+    weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
     by_name: dict[tuple[str, str], str]  # (graph path, value name) -> tensor id
 
 
@@ -120,9 +120,21 @@ def may_have_body(op_type: str, domain: str) -> bool:
     return op_type in BODY_OPS or domain not in ("", "ai.onnx")
 
 
-def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
-    """(graph ordinal, value name) -> serialized declared type, for every value the model types itself."""
+def declared_names(
+    model: onnx.ModelProto, watch: frozenset[str] = frozenset(), max_dim: int | None = None
+) -> tuple[
+    dict[tuple[int, str], bytes],
+    list[tuple[onnx.GraphProto | onnx.FunctionProto, onnx.NodeProto]],
+    str | None,
+]:
+    """(graph ordinal, value name) -> serialized declared type, for every value the model types itself.
+
+    The same walk also returns the nodes whose op_type is in ``watch`` (with their graph) and the first
+    declared dim above ``max_dim`` (for the shape-inference risk scan, so a load walks the model once).
+    """
     found: dict[tuple[int, str], bytes] = {}
+    hits: list[tuple[onnx.GraphProto | onnx.FunctionProto, onnx.NodeProto]] = []
+    big: list[str] = []
     counter = [0]
 
     def visit(g: onnx.GraphProto | onnx.FunctionProto) -> None:
@@ -130,20 +142,29 @@ def declared_names(model: onnx.ModelProto) -> dict[tuple[int, str], bytes]:
         counter[0] += 1
         if isinstance(g, onnx.GraphProto):
             for vi in (*g.input, *g.output, *g.value_info):
-                if vi.type.WhichOneof("value") is not None:
-                    found[(ordinal, vi.name)] = vi.type.SerializeToString()
+                tp = vi.type
+                if tp.WhichOneof("value") is not None:
+                    found[(ordinal, vi.name)] = tp.SerializeToString()
+                    if max_dim is not None and not big:
+                        for d in tp.tensor_type.shape.dim:
+                            if d.dim_value > max_dim or d.dim_value < 0:
+                                big.append(f"value '{vi.name}' declares a dim of {d.dim_value}")
+                                break
         else:
             for vi in g.value_info:
                 found[(ordinal, vi.name)] = vi.type.SerializeToString()
         for n in g.node:
-            if may_have_body(n.op_type, n.domain):
+            op = n.op_type
+            if op in watch:
+                hits.append((g, n))
+            if op in BODY_OPS or n.domain not in ("", "ai.onnx"):
                 for _, body in subgraph_attrs(n):
                     visit(body)
 
     visit(model.graph)
     for f in model.functions:
         visit(f)
-    return found
+    return found, hits, big[0] if big else None
 
 
 NODE_COLUMNS = (
@@ -269,10 +290,10 @@ class _Walker:
         entry.node_ids = ids
 
         # What this graph defines: inputs, initializers, node outputs.
-        inits: dict[str, onnx.TensorProto] = {t.name: t for t in g.initializer} if is_graph else {}
-        if is_graph:
+        inits: dict[str, Any] = {t.name: t for t in g.initializer} if is_graph else {}
+        if is_graph:  # a sparse initializer is the dense tensor it stands for (its name is its values' name)
             for sp in g.sparse_initializer:
-                inits.setdefault(sp.values.name, sp.values)
+                inits.setdefault(sp.values.name, sp)
         input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
         output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
         _require_text(where, "graph input", input_names)
@@ -420,7 +441,7 @@ class _Walker:
             if name in inits:
                 init = inits[name]
                 kind = "initializer"
-                elem = init.data_type
+                elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
                 dtype, shape = dtype_name(elem), tuple(init.dims)
                 source: str | None = "declared"
                 weights[tid] = init
@@ -505,7 +526,7 @@ def _constant_values(
     ins: list[tuple[str, ...]],
     outs: list[tuple[str, ...]],
     producer: dict[str, int],
-    inits: dict[str, onnx.TensorProto],
+    inits: dict[str, Any],
 ) -> set[str]:
     """Outputs whose value is known without running: Constant, and ConstantOfShape of a constant."""
     out: set[str] = set()
@@ -524,7 +545,8 @@ def _constant_type(n: onnx.NodeProto) -> tuple[str | None, Shape, int | None]:
         if a.name == "value" and a.type == onnx.AttributeProto.TENSOR:
             return dtype_name(a.t.data_type), tuple(int(d) for d in a.t.dims), a.t.data_type
         if a.name == "sparse_value":
-            return dtype_name(a.sparse_tensor.values.data_type), tuple(a.sparse_tensor.dims), None
+            elem = a.sparse_tensor.values.data_type
+            return dtype_name(elem), tuple(a.sparse_tensor.dims), elem
         if a.name == "value_float":
             return "float32", (), onnx.TensorProto.FLOAT
         if a.name == "value_int":

@@ -8,11 +8,11 @@ from pathlib import Path
 import onnx
 from google.protobuf.message import DecodeError
 
-from ..errors import ModelLoadError
-from .external import external_ref, safe_location, uses_external
-from .index import subgraph_attrs
+from ..errors import ModelLoadError, printable
+from .external import check_external
 
 PROTOBUF_LIMIT = 2**31 - 1  # protobuf cannot parse a message of 2 GB or more
+MAX_OPSET = 2**31 - 1  # onnx stores opset versions as int32 in its C++ schemas
 
 
 def read_model(
@@ -62,8 +62,8 @@ def read_model(
     _check_is_model(proto, label)
     ext_dir = Path(base_dir) if base_dir is not None else (path.parent if path is not None else None)
     # External-data entries always carry the key "location": without those bytes there is nothing to check.
-    if ext_dir is not None and (data is None or b"location" in data):
-        check_external_locations(proto, ext_dir)
+    if data is None or b"location" in data:
+        check_external(proto, ext_dir)
     return proto, path, ext_dir, data
 
 
@@ -72,6 +72,11 @@ def _parse(data: bytes, label: str) -> onnx.ModelProto:
     try:
         proto.ParseFromString(data)
     except (DecodeError, ValueError, RuntimeError) as exc:
+        if "MaxDepth" in str(exc) or "recursion" in str(exc).lower():
+            raise ModelLoadError(
+                f"{label} nests subgraphs deeper than protobuf can parse (100 nested messages: about 31 levels "
+                "of If/Loop/Scan bodies); onnx and onnxruntime cannot read it either: flatten the control flow"
+            ) from None
         raise ModelLoadError(
             f"{label} is not a valid ONNX model: protobuf parsing failed ({exc}); "
             "the file may be truncated or in another format"
@@ -87,34 +92,10 @@ def _check_is_model(proto: onnx.ModelProto, label: str) -> None:
         )
     if not proto.opset_import and proto.ir_version >= 3:
         raise ModelLoadError(f"{label} declares no opset_import; the ONNX file is incomplete")
-
-
-def iter_tensors(proto: onnx.ModelProto):  # type: ignore[no-untyped-def]
-    """Every TensorProto in the model: initializers and tensor attributes, in all subgraphs and functions."""
-
-    def in_graph(g: onnx.GraphProto | onnx.FunctionProto):  # type: ignore[no-untyped-def]
-        if isinstance(g, onnx.GraphProto):
-            yield from g.initializer
-            for sp in g.sparse_initializer:
-                yield sp.values
-                yield sp.indices
-        for n in g.node:
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.TENSOR:
-                    yield a.t
-                elif a.type == onnx.AttributeProto.TENSORS:
-                    yield from a.tensors
-            for _, body in subgraph_attrs(n):
-                yield from in_graph(body)
-
-    yield from in_graph(proto.graph)
-    for f in proto.functions:
-        yield from in_graph(f)
-
-
-def check_external_locations(proto: onnx.ModelProto, base_dir: Path) -> None:
-    """Refuse any external-data location that leaves the model's folder; reads nothing."""
-    for t in iter_tensors(proto):
-        if uses_external(t):
-            ref = external_ref(t)
-            safe_location(base_dir, ref.location, t.name)
+    for o in proto.opset_import:
+        if not 0 <= o.version <= MAX_OPSET:
+            domain = printable(o.domain or "ai.onnx")
+            raise ModelLoadError(
+                f"{label} imports opset {o.version} of domain '{domain}', which no ONNX release defines "
+                f"(valid: 0 to {MAX_OPSET}); the file is damaged or hand-edited"
+            )

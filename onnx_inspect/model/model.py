@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import math
 import os
 import warnings
 from collections import Counter
@@ -16,10 +17,11 @@ import onnx
 import pandas as pd
 from onnx import numpy_helper
 
-from ..errors import InspectError, ModelLoadError, UnknownNameError
-from .dtypes import dtype_name
-from .external import read_external, uses_external
-from .index import NODE_COLUMNS, SEP, Index, build_index, declared_names
+from ..errors import InspectError, ModelLoadError, UnknownNameError, printable
+from .dtypes import dtype_name, np_dtype
+from .external import MAX_COPY_BYTES, read_external, uses_external
+from .index import NODE_COLUMNS, SEP, Index, build_index
+from .infer import infer, scan
 from .load import read_model
 from .scopes import graph_scopes
 
@@ -40,10 +42,11 @@ class Model:
         self.path = path
         self.base_dir = base_dir
         self.warnings: list[str] = []
+        self.inferred_in = "none"  # where onnx shape inference ran: 'process', 'child' or 'none'
         declared = None
         if shapes == "onnx":
-            declared = declared_names(proto)
-            proto = self._infer(proto, raw)
+            declared, risk = scan(proto, raw)
+            proto = self._infer(proto, raw, risk)
         elif shapes != "none":
             raise InspectError(f"shapes={shapes!r} is not one of 'onnx', 'none'")
         self.proto = proto
@@ -70,17 +73,12 @@ class Model:
                         )
 
     # -- construction ----------------------------------------------------------------------------------
-    def _infer(self, proto: onnx.ModelProto, raw: bytes | None) -> onnx.ModelProto:
-        """onnx shape inference with data propagation; on failure keep declared shapes and say why."""
-        try:
-            # The file's own bytes go straight to the C++ inference: no re-serialisation of the proto.
-            return onnx.shape_inference.infer_shapes(
-                raw if raw is not None else proto, check_type=False, strict_mode=False, data_prop=True
-            )
-        except Exception as exc:  # onnx raises several types (InferenceError, ValidationError, ValueError)
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.warnings.append(f"onnx shape inference failed, only declared shapes are shown: {first}")
-            return proto
+    def _infer(self, proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> onnx.ModelProto:
+        """onnx shape inference with data propagation, guarded (see infer.py); on failure say why."""
+        got = infer(proto, raw, risk)
+        self.inferred_in = got.where
+        self.warnings.extend(got.warnings)
+        return got.proto
 
     def _assign_scopes(self) -> dict[str, str]:
         scopes: dict[str, str] = {}
@@ -187,6 +185,8 @@ class Model:
         try:
             if isinstance(src, onnx.TensorProto):
                 return self._tensor_value(src)
+            if isinstance(src, onnx.SparseTensorProto):
+                return self._sparse_value(src, f"sparse initializer '{printable(name)}'")
             return self._node_value(src, graph)
         except InspectError:
             raise
@@ -195,15 +195,76 @@ class Model:
                 f"weight '{name}' cannot be decoded ({type(exc).__name__}: {exc}); the tensor in the file is damaged"
             ) from exc
 
+    def sparse_weight(self, name: str, graph: str = "") -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """(indices, values, dense shape) of a sparse initializer or sparse Constant, without densifying.
+
+        External values and indices are memory-mapped, so this works for tensors too large for ``weight()``.
+        """
+        tid = self.tensor_id(name, graph)
+        src = self._index.weights.get(tid)
+        if isinstance(src, onnx.NodeProto):
+            src = next((a.sparse_tensor for a in src.attribute if a.name == "sparse_value"), None)
+        if not isinstance(src, onnx.SparseTensorProto):
+            raise InspectError(
+                f"'{printable(name)}' is not a sparse tensor; use m.weight('{printable(name)}')"
+            )
+        label = f"sparse tensor '{printable(name)}'"
+        idx, vals = self._sparse_parts(src, label)
+        return idx, vals, tuple(int(d) for d in src.dims)
+
     def is_external(self, tensor_id: str) -> bool:
         """Whether a weight's bytes live in an external-data file (read only when asked for)."""
         src = self._index.weights.get(tensor_id)
+        if isinstance(src, onnx.SparseTensorProto):
+            return uses_external(src.values) or uses_external(src.indices)
         return isinstance(src, onnx.TensorProto) and uses_external(src)
 
-    def _tensor_value(self, t: onnx.TensorProto) -> np.ndarray:
+    def _tensor_value(self, t: onnx.TensorProto, label: str | None = None) -> np.ndarray:
         if uses_external(t):
-            return read_external(t, self.base_dir)
+            return read_external(t, self.base_dir, label)
         return numpy_helper.to_array(t)
+
+    def _sparse_parts(self, sp: onnx.SparseTensorProto, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and values of a sparse tensor, checked against its dense shape (external: memory-mapped)."""
+        dims = tuple(int(d) for d in sp.dims)
+        vals = np.asanyarray(self._tensor_value(sp.values, f"{label} (values)"))
+        idx = np.asanyarray(self._tensor_value(sp.indices, f"{label} (indices)"))
+        nnz = vals.shape[0] if vals.ndim == 1 else -1
+        ok = (
+            nnz >= 0
+            and all(d >= 0 for d in dims)
+            and idx.dtype.kind in "iu"
+            and ((idx.ndim == 1 and idx.shape[0] == nnz) or (idx.ndim == 2 and idx.shape == (nnz, len(dims))))
+        )
+        if not ok:
+            raise InspectError(
+                f"{label}: {idx.shape} indices do not match {vals.shape} values for dense shape {list(dims)}; "
+                "the sparse tensor is malformed"
+            )
+        return idx, vals
+
+    def _sparse_value(self, sp: onnx.SparseTensorProto, label: str) -> np.ndarray:
+        """The dense tensor a sparse one stands for; refused above MAX_COPY_BYTES (never GBs in memory)."""
+        dims = tuple(int(d) for d in sp.dims)
+        dtype = np_dtype(sp.values.data_type)
+        dense_bytes = math.prod(dims) * (dtype.itemsize if dtype is not None else 8)
+        if dense_bytes > MAX_COPY_BYTES:
+            raise InspectError(
+                f"{label} is {dense_bytes / 2**20:,.0f} MiB dense ({list(dims)}); onnx-inspect densifies up to "
+                f"{MAX_COPY_BYTES // 2**20} MiB: read its indices and values with m.sparse_weight()"
+            )
+        idx, vals = self._sparse_parts(sp, label)
+        dense = np.zeros(dims, dtype=vals.dtype)
+        flat = dense.reshape(-1)
+        if idx.ndim == 1:
+            if idx.size and (idx.min() < 0 or idx.max() >= flat.size):
+                raise InspectError(f"{label}: an index is outside the dense shape {list(dims)}; malformed")
+            flat[idx] = vals
+        elif idx.size:
+            if (idx < 0).any() or (idx >= np.asarray(dims)).any():
+                raise InspectError(f"{label}: an index is outside the dense shape {list(dims)}; malformed")
+            dense[tuple(idx.T)] = vals
+        return dense
 
     def _node_value(self, n: onnx.NodeProto, graph: str) -> np.ndarray:
         if n.op_type == "ConstantOfShape":
@@ -212,22 +273,19 @@ class Model:
             for a in n.attribute:
                 if a.name == "value":
                     fill = self._tensor_value(a.t).ravel()
-            # a read-only broadcast view: a tiny ConstantOfShape([16384, 16384]) must not allocate 1 GiB
-            one = np.array(fill[0] if fill.size else 0, fill.dtype)
-            return np.broadcast_to(one, tuple(int(s) for s in shape))
+            value = np.array(fill[0] if fill.size else 0, dtype=fill.dtype)
+            dims = tuple(int(s) for s in shape)
+            if math.prod(dims) * value.itemsize <= MAX_COPY_BYTES:
+                return np.full(dims, value, dtype=value.dtype)
+            # Above that a read-only broadcast view: a 200-byte model can ask for [16384, 16384] (1 GiB).
+            return np.broadcast_to(value, dims)
         for a in n.attribute:
             if a.name == "value":
                 return self._tensor_value(a.t)
             if a.name == "sparse_value":
-                sp = a.sparse_tensor
-                dense = np.zeros(tuple(sp.dims), dtype=numpy_helper.to_array(sp.values).dtype)
-                idx = numpy_helper.to_array(sp.indices)
-                vals = numpy_helper.to_array(sp.values)
-                if idx.ndim == 1:
-                    dense.reshape(-1)[idx] = vals
-                else:
-                    dense[tuple(idx.T)] = vals
-                return dense
+                return self._sparse_value(
+                    a.sparse_tensor, f"sparse Constant '{printable(n.name or n.output[0])}'"
+                )
             if a.name == "value_float":
                 return np.array(a.f, dtype=np.float32)
             if a.name == "value_floats":

@@ -18,6 +18,15 @@ MAX_CHILDREN = 60  # groups per level before a level of super-groups is added
 CHAIN_CHUNK = 12  # nodes per block when a straight chain has no structure to cut at
 MAX_BLOCK = 200  # blocks larger than this are split into consecutive chunks
 MIN_NAMED_SHARE = 0.5  # share of nodes that must carry '/' names before names are trusted as scopes
+MAX_SCOPE_DEPTH = 32  # deeper levels are folded into the last one (a hostile name can have 1,000 levels)
+FOLD = "\u2215"  # DIVISION SLASH: joins folded levels, looks like '/' but does not open a group
+
+
+def _join(levels: list[str]) -> str:
+    """Scope path of ``levels``, with levels beyond MAX_SCOPE_DEPTH folded into the last one."""
+    if len(levels) > MAX_SCOPE_DEPTH:
+        levels = [*levels[: MAX_SCOPE_DEPTH - 1], FOLD.join(levels[MAX_SCOPE_DEPTH - 1 :])]
+    return "/".join(levels)
 
 
 def namespace_scope(node: onnx.NodeProto) -> str | None:
@@ -42,7 +51,7 @@ def namespace_scope(node: onnx.NodeProto) -> str | None:
         levels = [s for s in segs[:-1] if s]
     if levels is None:
         return None
-    return "/".join(_relative_names(levels))
+    return _join(_relative_names(levels))
 
 
 def _relative_names(paths: list[str]) -> list[str]:
@@ -63,7 +72,7 @@ def name_scope(name: str) -> str:
     if "/" not in name:
         return ""
     parts = [p for p in name.split("/")[:-1] if p]
-    return "/".join(parts)
+    return _join(parts)
 
 
 def graph_scopes(

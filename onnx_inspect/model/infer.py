@@ -1,0 +1,220 @@
+"""onnx shape inference that cannot take the user's process down.
+
+onnx's C++ inference SIGSEGVs on some hostile graphs (ai.onnx.ml TreeEnsemble/LabelEncoder, EyeLike
+with ``dtype``, RegexFullMatch whose first input has no type) and its data propagation allocates
+~140 bytes per element of any 1-D value it meets (a 61-byte model declaring ``float[2**31]`` asks for
+300 GB). A cheap scan decides whether a model is known-good; known-good models are inferred in
+process (the fast path), every other one in a spawned child with a memory cap and a time limit. A
+child that crashes, runs out of memory or time leaves the model with its declared shapes and a line
+in ``Model.warnings``; the user's process never dies.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import onnx
+
+from .index import declared_names
+
+#: Ops whose C++ inference crashes when their first input has no type (seen with onnx 1.23): a child runs them.
+RISKY_OPS = frozenset(
+    {
+        "TreeEnsemble",
+        "TreeEnsembleRegressor",
+        "TreeEnsembleClassifier",
+        "LabelEncoder",
+        "EyeLike",
+        "RegexFullMatch",
+    }
+)
+#: A dim or shape value above this (~1M elements) makes data propagation slow and memory-hungry.
+MAX_SAFE_DIM = 2**20
+#: Ops whose inference onnx runs with data propagation on 1-D values (per-element work and memory).
+_RESHAPE_OPS = frozenset({"Reshape", "ConstantOfShape", "Expand", "Tile", "Range"})
+CHILD_TIMEOUT_S = 60.0
+#: Address space a child may add beyond what Python + onnx need: 1 GiB plus 6x the model's bytes (input,
+#: parsed copy, inferred copy and its serialization), enough for a 50k-node model with inline weights.
+CHILD_MEMORY = 2**30
+CHILD_MEMORY_PER_BYTE = 6
+
+_CHILD = r"""
+import sys, onnx
+data_prop = sys.argv[1] == "1"
+limit = int(sys.argv[2])
+try:
+    import resource
+    size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (size + limit, size + limit))
+except Exception:
+    pass
+data = sys.stdin.buffer.read()
+try:
+    out = onnx.shape_inference.infer_shapes(data, check_type=False, strict_mode=False, data_prop=data_prop)
+except MemoryError:
+    sys.stderr.write("OI-OOM\n"); sys.exit(3)
+except Exception as exc:
+    text = str(exc).strip().splitlines()
+    sys.stderr.write("OI-ERR " + (text[0] if text else type(exc).__name__) + "\n"); sys.exit(2)
+sys.stdout.buffer.write(out.SerializeToString())
+"""
+
+
+@dataclass
+class Inferred:
+    """The (possibly) inferred model, warnings to show, and where inference ran ('process' or 'child')."""
+
+    proto: onnx.ModelProto
+    warnings: list[str]
+    where: str
+
+
+def inference_risk(proto: onnx.ModelProto, raw: bytes | None = None) -> str | None:
+    """Why a model is not known-good for in-process inference, or None when it is (one cheap walk)."""
+    return scan(proto, raw)[1]
+
+
+def scan(proto: onnx.ModelProto, raw: bytes | None = None) -> tuple[dict[tuple[int, str], bytes], str | None]:
+    """One walk of the model: its declared types (see ``index.declared_names``) and its inference risk.
+
+    Not known-good: an op of RISKY_OPS anywhere; a declared dim above MAX_SAFE_DIM; a constant shape
+    argument asking for more, or a Reshape to a 1-D shape (data propagation then works per element).
+    """
+    # op_type strings are stored verbatim: bytes without the name prove the op absent
+    risky = [op for op in RISKY_OPS if raw is None or op.encode() in raw]
+    shaping = [op for op in _RESHAPE_OPS if raw is None or op.encode() in raw]
+    declared, hits, big = declared_names(proto, frozenset(risky + shaping), MAX_SAFE_DIM)
+    if big:
+        return declared, big
+    consts: dict[int, dict[str, onnx.TensorProto]] = {}
+    for g, n in hits:
+        op = n.op_type
+        if op in RISKY_OPS:
+            return declared, f"it uses {op}"
+        k = 0 if op == "ConstantOfShape" else 1
+        if len(n.input) <= k:
+            continue
+        known = consts.get(id(g))
+        if known is None:
+            known = consts[id(g)] = _constants(g)
+        shape = known.get(n.input[k])
+        if shape is not None and _shape_risk(op, shape):
+            return declared, f"{op} node '{n.name}' asks data propagation for a large 1-D value"
+    return declared, None
+
+
+def _constants(g: onnx.GraphProto | onnx.FunctionProto) -> dict[str, onnx.TensorProto]:
+    """Initializers and Constant-node tensors of a graph, by name."""
+    out = {t.name: t for t in g.initializer} if isinstance(g, onnx.GraphProto) else {}
+    for n in g.node:
+        if n.op_type == "Constant" and n.output:
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.TENSOR:
+                    out[n.output[0]] = a.t
+    return out
+
+
+def _shape_risk(op: str, t: onnx.TensorProto) -> bool:
+    """A constant shape argument that asks for a huge value, or a 1-D target (Reshape to [-1])."""
+    kind = t.data_type
+    if (kind != onnx.TensorProto.INT64 and kind != onnx.TensorProto.INT32) or t.data_location:
+        return False
+    raw = t.raw_data  # (protobuf's dims field is slow to read: the count comes from the data)
+    if raw:
+        width = 8 if kind == onnx.TensorProto.INT64 else 4
+        if len(raw) > 512 or len(raw) % width:
+            return False
+        values = struct.unpack(f"<{len(raw) // width}{'q' if width == 8 else 'i'}", raw)
+    else:
+        values = tuple(t.int64_data if kind == onnx.TensorProto.INT64 else t.int32_data)
+    for v in values:
+        if v > MAX_SAFE_DIM or v < -MAX_SAFE_DIM:
+            return True
+    return op == "Reshape" and len(values) == 1
+
+
+def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> Inferred:
+    """Shape inference with data propagation: in process when known-good (``risk`` None, see ``scan``),
+    else in a guarded child."""
+    if risk is None:
+        try:
+            # The file's own bytes go straight to the C++ inference: no re-serialisation of the proto.
+            out = onnx.shape_inference.infer_shapes(
+                raw if raw is not None else proto, check_type=False, strict_mode=False, data_prop=True
+            )
+            return Inferred(out, [], "process")
+        except Exception as exc:  # onnx raises several types (InferenceError, ValidationError, ValueError)
+            return Inferred(proto, [_failed(f"failed: {_first_line(exc)}")], "process")
+    data = raw if raw is not None else proto.SerializeToString()
+    out, problem = run_child(data, data_prop=True)
+    if out is not None:
+        return Inferred(out, [], "child")
+    warnings = []
+    if problem.startswith(("ran out", "took")):
+        # Data propagation is what explodes on huge 1-D values; plain inference is linear in the graph.
+        out, problem2 = run_child(data, data_prop=False)
+        if out is not None:
+            return Inferred(
+                out,
+                [f"onnx shape inference {problem}; shapes were inferred again without data propagation"],
+                "child",
+            )
+        warnings.append(_failed(f"{problem}; without data propagation it {problem2}"))
+    else:
+        warnings.append(_failed(problem))
+    return Inferred(proto, warnings, "child")
+
+
+def run_child(
+    data: bytes, data_prop: bool, timeout: float = CHILD_TIMEOUT_S, memory: int | None = None
+) -> tuple[onnx.ModelProto | None, str]:
+    """Infer shapes of serialized model ``data`` in a fresh child; (model, '') or (None, what went wrong)."""
+    if memory is None:
+        memory = CHILD_MEMORY + CHILD_MEMORY_PER_BYTE * len(data)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, "1" if data_prop else "0", str(memory)],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1"},
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"took more than {timeout:g} s and was stopped"
+    except OSError as exc:
+        return None, f"could not start a child process ({exc})"
+    err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    last = err[-1] if err else ""
+    if proc.returncode == 0:
+        out = onnx.ModelProto()
+        try:
+            out.ParseFromString(proc.stdout)
+        except Exception:
+            return None, "returned a model that does not parse"
+        return out, ""
+    if proc.returncode == 3 or "MemoryError" in last or "bad_alloc" in last:
+        return None, f"ran out of memory (limit {memory / 2**30:.1f} GiB)"
+    if proc.returncode < 0:
+        try:
+            sig = signal.Signals(-proc.returncode).name
+        except ValueError:
+            sig = f"signal {-proc.returncode}"
+        return None, f"crashed ({sig}) in onnx's C++ code"
+    if last.startswith("OI-ERR "):
+        return None, f"failed: {last[7:]}"
+    return None, f"failed (exit code {proc.returncode}): {last or 'no message'}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _failed(why: str) -> str:
+    return f"onnx shape inference {why}; only declared shapes are shown"
