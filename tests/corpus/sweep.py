@@ -51,10 +51,11 @@ def profile(cm: CorpusModel, optimization: str) -> oi.Profile:
 
 def weights(m: oi.Model) -> int:
     """Read every initializer and Constant value and summarise it as the Weights tab does; draw the
-    histogram figure for the largest few and every degenerate one (one value repeated, huge magnitudes)."""
+    histogram figure for the largest few and one of each kind of degenerate weight (where binning breaks)."""
     t = m.tensors
     rows = t[t["kind"].isin(["initializer", "constant"])]
     values = []
+    kinds: set[tuple[str, float, float]] = set()
     for tid, row in rows.iterrows():
         value = m.weight(row["name"], row["graph"])
         if not isinstance(value, np.ndarray):
@@ -62,11 +63,14 @@ def weights(m: oi.Model) -> int:
         if value.nbytes > WEIGHT_BYTES:  # a copy of the first values only
             value = value.flat[: WEIGHT_BYTES // max(value.itemsize, 1)]
         s = tensor_summary(value)
-        lo, hi = s["min"], s["max"]
-        degenerate = lo == hi or (np.isfinite(lo) and max(abs(lo), abs(hi)) > 1e15)
-        values.append((degenerate, value.size, str(tid), value))
-    for k, (degenerate, _, tid, value) in enumerate(sorted(values, key=lambda v: -v[1])):
-        if degenerate or k < HISTOGRAMS:
+        # one histogram per kind of degenerate weight: one value repeated, or huge magnitudes
+        key = (str(value.dtype), s["min"], s["max"])
+        odd = s["min"] == s["max"] or (np.isfinite(s["min"]) and max(abs(s["min"]), abs(s["max"])) > 1e15)
+        values.append((odd and key not in kinds, value.size, str(tid), value))
+        if odd:
+            kinds.add(key)
+    for k, (odd, _, tid, value) in enumerate(sorted(values, key=lambda v: -v[1])):
+        if odd or k < HISTOGRAMS:
             histogram(value, tid)
     return len(values)
 
