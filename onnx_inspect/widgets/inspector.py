@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import InspectError, UnknownNameError
 from ..model import Model, load
+from ..runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ..views import details as D
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -1211,8 +1212,6 @@ class Inspector(W.HBox):
         ipywidgets keeps every widget alive until it is closed, so a cell that is re-run leaves the old
         Inspector (and its model) in the kernel; close it to free them at once.
         """
-        from ..runtime import clear_cache
-
         if hasattr(self, "_weights_job"):  # (also called by Widget.__del__ on a half-built Inspector)
             self.wait(timeout=60)
         held = [v for v in vars(self).values() if v is not self]  # widgets kept aside (other tabs' boxes)
