@@ -19,6 +19,7 @@ import onnx
 from onnx import numpy_helper
 
 from ..errors import FeedError
+from ..model.external import read_external, uses_external
 from . import dims as dimplan
 
 #: Generated or loaded feeds larger than this (bytes, all inputs together) are refused.
@@ -428,9 +429,13 @@ def load_feeds(
         t = onnx.TensorProto()
         try:
             t.ParseFromString(f.read_bytes())
-            arr = numpy_helper.to_array(t, base_dir=str(f.parent))
+            # external data goes through the one resolver: confined to the .pb's folder, never the CWD
+            ext = uses_external(t)
+            arr = None if ext else numpy_helper.to_array(t)
         except Exception as exc:
             raise FeedError(f"'{f}' is not a TensorProto .pb file ({exc})") from None
+        if arr is None:
+            arr = np.array(read_external(t, f.parent, f"feed tensor in '{f}'"))
         m = _INPUT_PB.search(f.name)
         pos = int(m.group(1)) if m else k
         name = t.name

@@ -169,3 +169,26 @@ def test_pb_files_by_name_and_by_position(tmp_path: Path) -> None:
         load_feeds([tmp_path / "missing.pb"], ["a"])
     with pytest.raises(oi.FeedError, match="over the 10 B cap"):
         load_feeds(ds, ["a", "b", "c"], max_bytes=10)
+
+
+def test_pb_feed_external_data_stays_in_its_folder(tmp_path: Path) -> None:
+    """A .pb feed's external data goes through the model layer's one resolver: inside its folder only."""
+    from onnx.external_data_helper import set_external_data
+
+    (tmp_path / "secret.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    t = numpy_helper.from_array(np.zeros(4, np.float32), "x")
+    set_external_data(t, location="../secret.bin", offset=0, length=16)
+    t.data_location = TensorProto.EXTERNAL
+    t.ClearField("raw_data")
+    (feeds / "input_0.pb").write_bytes(t.SerializeToString())
+    with pytest.raises(oi.ExternalDataError, match=r"\.\./secret\.bin"):
+        load_feeds(feeds)
+    (feeds / "x.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    t = numpy_helper.from_array(np.zeros(4, np.float32), "x")
+    set_external_data(t, location="x.bin", offset=0, length=16)
+    t.data_location = TensorProto.EXTERNAL
+    t.ClearField("raw_data")
+    (feeds / "input_0.pb").write_bytes(t.SerializeToString())
+    np.testing.assert_array_equal(load_feeds(feeds)["x"], np.arange(4, dtype=np.float32))
