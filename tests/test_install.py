@@ -82,6 +82,10 @@ assert ESM == pkg / "static" / "graphview.js"
 assert sizes["graphview.js"] > 50_000 and sizes["vendor/embed-amd.js"] > 1_000_000, sizes
 assert "oi-graph" in ESM.read_text(encoding="utf-8")
 oi.GraphView(oi.load(oi.testing.conv_model()))
+from importlib.metadata import entry_points
+(ep,) = [e for e in entry_points(group="nbconvert.exporters") if e.name == "onnx-inspect-html"]
+assert ep.value == "onnx_inspect.export:OfflineHTMLExporter"
+assert (pkg / "templates" / "onnx_inspect_html" / "index.html.j2").is_file()
 print("OK", sizes)
 """
 
