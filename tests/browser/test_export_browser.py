@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -95,6 +96,7 @@ def test_exported_notebook_renders_offline_with_zero_requests(exported, page, ki
     graphs = page.locator(READY)
     graphs.nth(1).wait_for()
     assert graphs.count() == 2
+    _shot(page, f"export-offline-{kind}.png")
     gv = graphs.nth(0)
     # saved state: the selection and the overlay came along
     assert "oi-selected" in (gv.locator('[data-node-id="n0"]').get_attribute("class") or "")
@@ -160,3 +162,11 @@ def test_views_saved_without_state_show_their_static_fallback(tmp_path: Path) ->
 def test_export_notebook_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(oi.InspectError, match="nope.ipynb"):
         oi.export_notebook(tmp_path / "nope.ipynb")
+
+
+def _shot(page: Any, name: str) -> None:
+    """A screenshot for the docs/closing notes, only when $OI_SCREENSHOT_DIR is set."""
+    out = os.environ.get("OI_SCREENSHOT_DIR")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(out) / name))

@@ -6,8 +6,11 @@ nbviewer and kernel-less reopens. A model whose names are markup shows them as t
 from __future__ import annotations
 
 import json
+import os
 import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -83,6 +86,7 @@ def test_saved_notebook_carries_a_picture_and_a_summary(open_notebook, lab_serve
             "const f = () => r([i.naturalWidth, i.naturalHeight]); i.complete ? f() : i.onload = f; })"
         )
         assert size[0] > 100 and size[1] > 100
+        _shot(page, "static-fallback-svg.png")
     finally:
         page.close()
 
@@ -101,3 +105,11 @@ def _b64(text: str) -> str:
     import base64
 
     return base64.b64encode(text.encode()).decode()
+
+
+def _shot(page: Any, name: str) -> None:
+    """A screenshot for the docs/closing notes, only when $OI_SCREENSHOT_DIR is set."""
+    out = os.environ.get("OI_SCREENSHOT_DIR")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(out) / name))

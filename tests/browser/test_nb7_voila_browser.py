@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -106,6 +107,7 @@ def test_notebook7_renders_selects_and_python_sees_it(server: LabServer, guarded
     page.locator(READY).wait_for()
     nid = _click_a_visible_node(page)
     assert nb.kernel.wait_for("w.selected", lambda v: v == [nid]) == [nid]
+    _shot(page, "notebook7.png")
     nb.close()
     assert guard.blocked == [], f"Notebook 7 page tried to reach outside 127.0.0.1: {guard.blocked}"
     others = [e for e in guard.page_errors if not e.endswith(": " + NB7_UPSTREAM_ERROR)]
@@ -135,6 +137,7 @@ def test_voila_dashboard_renders_selects_and_python_sees_it(server: LabServer, g
         )
         panel = page.locator(".widget-html", has_text=f"{op} {name}").first
         panel.wait_for()  # the details panel follows the click
+        _shot(page, "voila-dashboard.png")
         bridge.execute("view.selected = []")
         page.wait_for_function("() => !document.querySelector('.oi-graph .oi-selected')")
     finally:
@@ -143,3 +146,11 @@ def test_voila_dashboard_renders_selects_and_python_sees_it(server: LabServer, g
     ours = [u for u in guard.blocked if u not in VOILA_TEMPLATE_REQUESTS]
     assert ours == [], f"requests outside 127.0.0.1 beyond Voila's template's own: {sorted(set(ours))}"
     assert guard.page_errors == [], guard.page_errors
+
+
+def _shot(page: Any, name: str) -> None:
+    """A screenshot for the docs/closing notes, only when $OI_SCREENSHOT_DIR is set."""
+    out = os.environ.get("OI_SCREENSHOT_DIR")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(out) / name))
