@@ -6,7 +6,7 @@
 const PROPS = [
   "fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "opacity",
   "font-family", "font-size", "font-weight", "font-style", "text-anchor", "dominant-baseline", "visibility",
-  "marker-end", "marker-start",
+  "marker-end", "marker-start", "paint-order", "stroke-linejoin", "stroke-linecap",
 ];
 
 /** The graph's SVG as it is on screen, standalone (styles inline, sized to the view); null if not drawn. */
