@@ -102,6 +102,9 @@ class StaticFallback:
 
     _snapshot_svg: str | None = None
     _fallback_displays: list[tuple[str, Any]]
+    # False: keep the picture for later displays but leave shown outputs alone (re-rendering an Inspector
+    # view re-creates its plotly figures, which then throw on resize in hidden tabs)
+    _fallback_live_update = True
 
     def _fallback_text(self) -> str:
         raise NotImplementedError
@@ -136,7 +139,7 @@ class StaticFallback:
         """Keep the picture and put it into every output that shows this widget."""
         self._snapshot_svg = svg
         displays = getattr(self, "_fallback_displays", [])
-        if not displays:
+        if not displays or not self._fallback_live_update:
             return
         from IPython import get_ipython
 

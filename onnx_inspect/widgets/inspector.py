@@ -338,6 +338,8 @@ class Inspector(StaticFallback, W.HBox):
         self.add_class("oi-inspector")
         self._render_node()
 
+    _fallback_live_update = False  # the picture goes into later displays only (see widgets/fallback.py)
+
     def _fallback_text(self) -> str:
         return summary_text(self.model, "Inspector")
 
