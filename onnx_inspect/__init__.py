@@ -4,6 +4,9 @@ The public API is re-exported here; implementation lives in the layered subpacka
 (model -> runtime -> views -> widgets -> entry points).
 """
 
+import os as _os
+from pathlib import Path as _Path
+
 from .errors import (
     ExternalDataError,
     FeedError,
@@ -35,6 +38,22 @@ from .runtime import (
 )
 from .widgets import GraphView, Inspector, inspect
 
+
+def export_notebook(
+    path_in: str | _os.PathLike[str],
+    path_out: str | _os.PathLike[str] | None = None,
+    *,
+    execute: bool = False,
+    timeout: int = 600,
+) -> _Path:
+    """Write an executed notebook as ONE offline HTML file with its widgets; see ``onnx_inspect.export``."""
+    try:
+        from .export import export_notebook as _export
+    except ImportError as exc:
+        raise InspectError(f"export_notebook needs nbconvert ({exc}); pip install nbconvert") from None
+    return _export(path_in, path_out, execute=execute, timeout=timeout)
+
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -56,6 +75,7 @@ __all__ = [
     "clear_cache",
     "compare",
     "compare_profiles",
+    "export_notebook",
     "input_dims",
     "inspect",
     "load",

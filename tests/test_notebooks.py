@@ -11,8 +11,8 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_four_notebooks() -> None:
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+def test_there_are_five_notebooks() -> None:
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -33,6 +33,25 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         for o in c.get("outputs", [])
     )
     assert "Traceback" not in text
+    if path.stem.startswith(("04", "05")):
+        # reads clean: no red stderr boxes (Netron's server log used to land here)
+        stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+        assert not stderr, stderr
+    if path.stem.startswith("04"):
+        # reports land next to the notebook, linked; Netron shows as an IFrame, not `True`
+        assert (tmp_path / "reports" / "squeezenet.html").stat().st_size > 100_000
+        assert (tmp_path / "reports" / "inspector.html").is_file()
+        assert "reports/squeezenet.html" in text
+        html = [
+            o.data["text/html"]
+            for c in nb.cells
+            for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {})
+        ]
+        assert any("<iframe" in h and 'title="Netron"' in h for h in html)
+        assert "True" not in [
+            o.get("data", {}).get("text/plain") for c in nb.cells for o in c.get("outputs", [])
+        ]
     if path.stem.startswith("02"):
         # the full run matches the expected output shipped with the model
         assert "(1, 1000, 1, 1)" in text

@@ -2,12 +2,15 @@
 // anywidget loads as _esm) and src/style.css -> ../onnx_inspect/static/graphview.css.
 // The layout worker (src/worker.ts) is bundled first and inlined as a string, so the widget
 // starts it from a Blob URL without fetching any file.
-// `node scripts/build.mjs --tests` bundles tests/*.test.ts into node_modules/.oi-test-build/ for `node --test`.
+// It also writes static/vendor/: the pinned widget-manager scripts an exported notebook inlines
+// (scripts/vendor.mjs).
+// `node scripts/build.mjs --tests` bundles tests/*.test.ts into build/tests/ for `node --test`.
 
 import { readdirSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { vendorWidgetManager } from "./vendor.mjs";
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 const outDir = join(here, "..", "onnx_inspect", "static");
@@ -42,7 +45,7 @@ function workerPlugin(source) {
 const source = await workerSource();
 
 if (tests) {
-  const dir = join(here, "node_modules", ".oi-test-build"); // ignored by git with node_modules/
+  const dir = join(here, "build", "tests"); // ignored by git (build/); not in node_modules, which node --test skips
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const entries = readdirSync(join(here, "tests"))
@@ -80,5 +83,6 @@ if (tests) {
     outfile: join(outDir, "graphview.css"),
     logLevel: "warning",
   });
-  console.log(`built ${join(outDir, "graphview.js")} and graphview.css`);
+  vendorWidgetManager(here, outDir);
+  console.log(`built ${join(outDir, "graphview.js")}, graphview.css and the widget-manager scripts`);
 }

@@ -4,6 +4,7 @@
 import type { Overlay } from "./colors";
 import { warmLayoutWorkers } from "./engine";
 import { type RawPayload, decodePayload } from "./payload";
+import { sendSnapshotWhenReady } from "./snapshot";
 import { GraphViewUI, type Host } from "./view";
 
 export { GraphViewUI } from "./view";
@@ -16,6 +17,7 @@ export interface WidgetModel {
   save_changes(): void;
   on(event: string, cb: () => void): void;
   off?(event: string, cb: () => void): void;
+  send?(content: unknown): void;
 }
 
 /** Payload as it arrives: UTF-8 JSON bytes (the widget trait), a JSON string, or an object. */
@@ -71,7 +73,14 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
       height: () => (model.get("height") as string | null) ?? "600px",
     };
     ui = new GraphViewUI(el, data, host);
+    // the first view's picture, for the output's static fallback (widgets/fallback.py)
+    const stopSnapshot = sendSnapshotWhenReady(
+      el,
+      () => model.get("_want_snapshot") === true && typeof model.send === "function",
+      (svg) => model.send?.({ kind: "oi-snapshot", svg }),
+    );
     return () => {
+      stopSnapshot();
       for (const [ev, cb] of listeners) model.off?.(ev, cb);
       ui.destroy();
     };

@@ -21,6 +21,7 @@ import traitlets
 from ..errors import InspectError, UnknownNameError
 from ..model import Model, load
 from ..views.graph_payload import graph_payload
+from .fallback import StaticFallback, sanitize_svg, summary_text
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ESM = STATIC / "graphview.js"
@@ -35,7 +36,7 @@ def _bundle_missing() -> InspectError:
     )
 
 
-class GraphView(anywidget.AnyWidget):
+class GraphView(StaticFallback, anywidget.AnyWidget):
     """Interactive graph of an ONNX model: pan, zoom, search, expand scopes, open If/Loop/Scan bodies.
 
     ``selected`` (list of node ids, as in ``m.nodes.index``) syncs both ways; ``overlay`` paints
@@ -52,6 +53,8 @@ class GraphView(anywidget.AnyWidget):
     selected = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
     overlay = traitlets.Dict(default_value={}).tag(sync=True)
     height = traitlets.Unicode("600px").tag(sync=True)
+    # the front end sends an SVG of its first view once, for outputs read without a widget manager
+    _want_snapshot = traitlets.Bool(True).tag(sync=True)
 
     def __init__(
         self,
@@ -72,6 +75,25 @@ class GraphView(anywidget.AnyWidget):
         sel = list(selected)
         if sel:
             self.selected = sel
+        self._snapshot_listeners: list[Any] = []
+        self.on_msg(self._on_front_end_msg)
+
+    def _fallback_text(self) -> str:
+        return summary_text(self.model, "GraphView")
+
+    def _on_front_end_msg(self, _: Any, content: Any, buffers: Any) -> None:
+        """The first view's picture (``{"kind": "oi-snapshot", "svg": ...}``), kept for static outputs."""
+        if not isinstance(content, dict) or content.get("kind") != "oi-snapshot" or not self._want_snapshot:
+            return
+        svg = sanitize_svg(content.get("svg"))
+        if svg is None:
+            return
+        self._want_snapshot = False
+        self._set_snapshot(svg)
+        for ref in self._snapshot_listeners:  # weak references to bound methods (an Inspector around it)
+            listener = ref()
+            if listener is not None:
+                listener(svg)
 
     @property
     def payload(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import os
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from ..errors import InspectError, UnknownNameError
 from ..model import Model, load
 from ..runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ..views import details as D
+from .fallback import StaticFallback, summary_text
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABS = ("Model", "Node", "Weights", "Run", "Profile")
@@ -269,7 +271,7 @@ class TensorCard(W.VBox):
 # -- the inspector ------------------------------------------------------------------------------------
 
 
-class Inspector(W.HBox):
+class Inspector(StaticFallback, W.HBox):
     """The model's graph beside Model / Node / Weights / Run / Profile tabs; state readable from code.
 
     ``insp.select(node_id)``, ``insp.selected``, ``insp.model``, ``insp.last_run`` (dict of arrays of the
@@ -308,6 +310,7 @@ class Inspector(W.HBox):
             self.graph: Any = GraphView(m, height=height)
             self.graph.layout = W.Layout(flex="1 1 58%", min_width="0", width="58%")
             self.graph.observe(self._on_graph_selected, "selected")
+            self.graph._snapshot_listeners.append(weakref.WeakMethod(self._set_snapshot))  # static fallback
             left: W.Widget = self.graph
         except InspectError as exc:  # e.g. the front-end bundle is not built: the panel still works
             self.graph = None
@@ -334,6 +337,11 @@ class Inspector(W.HBox):
         super().__init__([left, self.panel], layout=W.Layout(width="100%", align_items="stretch"))
         self.add_class("oi-inspector")
         self._render_node()
+
+    _fallback_live_update = False  # the picture goes into later displays only (see widgets/fallback.py)
+
+    def _fallback_text(self) -> str:
+        return summary_text(self.model, "Inspector")
 
     # -- state ------------------------------------------------------------------------------------------
     @property
