@@ -166,6 +166,8 @@ export class GraphViewUI {
   private legendFolded = false;
   private destroyed = false;
   private resizeObserver: ResizeObserver | null = null;
+  /** watches JupyterLab's theme switches (attributes on <body>) to repaint the minimap's canvas */
+  private themeObserver: MutationObserver | null = null;
   /** parameter plumbing (nodes computing only from weights) is listed inside boxes, not drawn */
   private plumbingHidden = true;
   private plumbingBtn: HTMLButtonElement | null = null;
@@ -282,6 +284,14 @@ export class GraphViewUI {
       });
       this.resizeObserver.observe(this.canvas);
     }
+    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
+      // SVG boxes follow the theme's CSS variables by themselves; the minimap is a canvas
+      this.themeObserver = new MutationObserver(() => this.drawMinimap());
+      this.themeObserver.observe(document.body, {
+        attributes: true,
+        attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"],
+      });
+    }
 
     for (const id of host.selected()) {
       const i = this.d.nodeIndex.get(id);
@@ -301,6 +311,7 @@ export class GraphViewUI {
   destroy(): void {
     this.destroyed = true;
     this.resizeObserver?.disconnect();
+    this.themeObserver?.disconnect();
     this.engine.dispose();
     this.root.remove();
   }
