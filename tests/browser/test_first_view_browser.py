@@ -331,6 +331,12 @@ def test_graph_view_first_view(panes, site, gallery, payloads, name: str, pane: 
     _record(gallery, name, f"graphview-{pane}-light", first)
     _shot(p.page, READY, gallery, f"{name}-graphview-{pane}-light")
     _check(first, f"{where}, light")
+    kind = MODELS[name].kind
+    if "transformer" in kind and "int-input" in kind:
+        # a language model opens on its embeddings or first layer, not on size plumbing
+        ops = [b["op"] for b in first["inside"]]
+        layers = {"Gather", "LayerNormalization", "MatMul", "Gemm"}
+        assert layers & set(ops) and not {"Shape", "Range"} & set(ops), f"{where}: first view shows {ops}"
     # JupyterLab's theme switch: same layout, dark colours (the minimap repaints)
     p.theme(True)
     dark = _measure(p.page)
