@@ -181,3 +181,57 @@ export function opCategory(op: string): string {
   if (/QuantizeLinear|DequantizeLinear|DynamicQuantize/.test(op)) return "quant";
   return "math";
 }
+
+/** Whether node i reads a weight: a floating-point initializer that is not a scalar, directly or
+ * through hidden plumbing (a tied weight's Identity, a DequantizeLinear). */
+export function readsWeight(d: GraphData, i: number, plumbingHidden: boolean): boolean {
+  for (const t of nodeInputs(d, i)) {
+    if (t < 0) continue;
+    const s = weightSource(d, t, plumbingHidden);
+    if (s < 0 || d.tensorKind[s] !== KIND_INITIALIZER || !/float/.test(d.tensorDtype[s])) continue;
+    const shape = d.tensorShape[s];
+    if (shape && shape !== "scalar" && shape !== "1") return true;
+  }
+  return false;
+}
+
+/**
+ * Of a graph's input items, the entry of its data path: the input whose readers reach a node that
+ * reads a weight in the fewest hops through drawn nodes (a transformer's input_ids before its
+ * attention_mask); the first listed on ties. -1 without inputs.
+ */
+export function dataInput(d: GraphData, inputs: number[], plumbingHidden: boolean): number {
+  if (inputs.length < 2) return inputs.length ? inputs[0] : -1;
+  const next = new Map<number, number[]>();
+  for (let e = 0; e < d.edgeSrc.length; e++) {
+    const s = d.edgeSrc[e];
+    const list = next.get(s);
+    if (list) list.push(d.edgeDst[e]);
+    else next.set(s, [d.edgeDst[e]]);
+  }
+  const drawn = (i: number) => i < d.nNodes && !(plumbingHidden && d.nodePlumbing[i]);
+  let best = inputs[0];
+  let bestHops = Infinity;
+  for (const b of inputs) {
+    const seen = new Set<number>([b]);
+    let layer = [b];
+    for (let hops = 1; layer.length && hops < Math.min(bestHops, 64); hops++) {
+      const nextLayer: number[] = [];
+      for (const u of layer) {
+        for (const v of next.get(u) ?? []) {
+          if (seen.has(v) || !drawn(v)) continue;
+          seen.add(v);
+          if (readsWeight(d, v, plumbingHidden)) {
+            best = b;
+            bestHops = hops;
+            break;
+          }
+          nextLayer.push(v);
+        }
+        if (bestHops === hops) break;
+      }
+      layer = bestHops === hops ? [] : nextLayer;
+    }
+  }
+  return best;
+}

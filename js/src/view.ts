@@ -2,7 +2,7 @@
 // open bodies, search, tooltips, overlays). Model text only ever reaches the DOM through
 // textContent and setAttribute.
 
-import { type BoxContent, boxContent, opCategory } from "./boxes";
+import { type BoxContent, boxContent, dataInput, opCategory } from "./boxes";
 import {
   type Overlay,
   aggregate,
@@ -166,6 +166,8 @@ export class GraphViewUI {
   private legendFolded = false;
   private destroyed = false;
   private resizeObserver: ResizeObserver | null = null;
+  /** watches JupyterLab's theme switches (attributes on <body>) to repaint the minimap's canvas */
+  private themeObserver: MutationObserver | null = null;
   /** parameter plumbing (nodes computing only from weights) is listed inside boxes, not drawn */
   private plumbingHidden = true;
   private plumbingBtn: HTMLButtonElement | null = null;
@@ -282,6 +284,14 @@ export class GraphViewUI {
       });
       this.resizeObserver.observe(this.canvas);
     }
+    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
+      // SVG boxes follow the theme's CSS variables by themselves; the minimap is a canvas
+      this.themeObserver = new MutationObserver(() => this.drawMinimap());
+      this.themeObserver.observe(document.body, {
+        attributes: true,
+        attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"],
+      });
+    }
 
     for (const id of host.selected()) {
       const i = this.d.nodeIndex.get(id);
@@ -301,6 +311,7 @@ export class GraphViewUI {
   destroy(): void {
     this.destroyed = true;
     this.resizeObserver?.disconnect();
+    this.themeObserver?.disconnect();
     this.engine.dispose();
     this.root.remove();
   }
@@ -791,8 +802,8 @@ export class GraphViewUI {
     const n = this.d.nPlumbing;
     b.textContent = this.plumbingHidden ? `+${n} params` : "\u2212 params";
     b.title = this.plumbingHidden
-      ? `Show the ${n} nodes that compute only from weights and constants (Identity, Constant, Cast, ...) as boxes; now they are listed inside the boxes that read them`
-      : "List the nodes that compute only from weights and constants inside the boxes that read them";
+      ? `Show the ${n} nodes that compute only from weights, constants and sizes (Identity, Constant, Cast, Shape, ...) as boxes; now they are listed inside the boxes that read them`
+      : "List the nodes that compute only from weights, constants and sizes inside the boxes that read them";
     b.setAttribute("aria-label", b.title);
     b.setAttribute("aria-pressed", String(!this.plumbingHidden));
   }
@@ -876,17 +887,27 @@ export class GraphViewUI {
     return out;
   }
 
-  /** Boxes that read the graph's inputs (the first real work), from the visible edges. */
+  /** The input box the first view starts from: the entry of the data path (see dataInput). */
+  private entryInput(): number {
+    const v = this.visible;
+    if (!v) return -1;
+    const d = this.d;
+    const t = this.state().tree;
+    const inputs = v.boxes.filter((b) => b >= d.nNodes && b < t.nItems && d.ioKind[b - d.nNodes] === IO_INPUT && this.placement?.rect.has(b));
+    return dataInput(d, inputs, this.plumbingHidden);
+  }
+
+  /** Boxes that read the entry input (the first real work), from the visible edges. */
   private entryReaders(): Rect[] {
     const p = this.placement;
     const v = this.visible;
     if (!p || !v) return [];
     const d = this.d;
     const t = this.state().tree;
+    const input = this.entryInput();
     const out: Rect[] = [];
     for (const e of v.edges) {
-      const s = e.src;
-      if (s >= d.nNodes && s < t.nItems && d.ioKind[s - d.nNodes] === IO_INPUT && (e.dst < d.nNodes || e.dst >= t.nItems)) {
+      if (e.src === input && (e.dst < d.nNodes || e.dst >= t.nItems)) {
         const r = p.rect.get(e.dst);
         if (r) out.push(r);
       }
@@ -894,21 +915,15 @@ export class GraphViewUI {
     return out;
   }
 
-  /** The graph's entry: its input boxes; without any, the boxes no visible edge reaches, topmost first. */
+  /** The graph's entry: the input its data path starts from; without inputs, the topmost box no
+   * visible edge reaches. */
   private entryRects(): Rect[] {
     const p = this.placement;
     const v = this.visible;
     if (!p || !v) return [];
-    const d = this.d;
-    const t = this.state().tree;
-    const inputs: Rect[] = [];
-    for (const b of v.boxes) {
-      if (b >= d.nNodes && b < t.nItems && d.ioKind[b - d.nNodes] === IO_INPUT) {
-        const r = p.rect.get(b);
-        if (r) inputs.push(r);
-      }
-    }
-    if (inputs.length) return inputs;
+    const input = this.entryInput();
+    const r = input >= 0 ? p.rect.get(input) : undefined;
+    if (r) return [r];
     const reached = new Set(v.edges.map((e) => e.dst));
     const roots = v.boxes.filter((b) => !reached.has(b)).map((b) => p.rect.get(b) as Rect).filter((r) => r);
     roots.sort((a, b) => a.y - b.y || a.x - b.x);

@@ -76,10 +76,30 @@ export function chooseView(v: ViewInput): ViewChoice {
   // the first readers of the entry, a little below their top so the frames around them show
   const next = (v.next ?? []).slice().sort((a, b) => a.y - b.y || a.x - b.x);
   const byReaders = next.length ? { ...v, entry: [{ ...next[0], y: Math.max(0, next[0].y - 60) }] } : null;
-  const tries: [ViewInput, number, boolean][] = [
+  const onEntry: [ViewInput, number, boolean][] = [
     [v, ENTRY_K, false],
     [v, LEGIBLE_K, false],
-    ...(byReaders ? ([[byReaders, ENTRY_K, false], [byReaders, LEGIBLE_K, false]] as [ViewInput, number, boolean][]) : []),
+  ];
+  const onReaders: [ViewInput, number, boolean][] = byReaders
+    ? [
+        [byReaders, ENTRY_K, false],
+        [byReaders, LEGIBLE_K, false],
+      ]
+    : [];
+  // the entry's first reader out of the view on the entry (the layout put it far to a side): what
+  // follows the entry is what a reader wants, so start there
+  const e0 = entryView(v, ENTRY_K, m, false).view;
+  const readerAside = next.length > 0 && countInside([next[0]], e0.k, e0.tx, e0.ty, W, H) === 0;
+  // (and when that shows too little, moved sideways from the readers rather than from the entry)
+  const nearReaders: [ViewInput, number, boolean][] =
+    readerAside && byReaders
+      ? [
+          [byReaders, ENTRY_K, true],
+          [byReaders, LEGIBLE_K, true],
+        ]
+      : [];
+  const tries: [ViewInput, number, boolean][] = [
+    ...(readerAside ? [...onReaders, ...nearReaders, ...onEntry] : [...onEntry, ...onReaders]),
     [v, ENTRY_K, true],
     [v, LEGIBLE_K, true],
   ];
@@ -123,7 +143,10 @@ function entryView(v: ViewInput, k: number, m: number, move: boolean): { view: V
   let best = first;
   let bestN = -1;
   let bestD = Infinity;
-  const tops = [top, ...v.boxes.map((r) => r.y)].sort((a, b) => a - b).filter((y, j, a) => j === 0 || y - a[j - 1] > 1);
+  // rows from the entry's down (not above it: that is away from what follows the entry)
+  const tops = [top, ...v.boxes.map((r) => r.y).filter((y) => y >= top)]
+    .sort((a, b) => a - b)
+    .filter((y, j, a) => j === 0 || y - a[j - 1] > 1);
   const cands = v.boxes.length > 400 ? v.boxes.filter((_, j) => j % Math.ceil(v.boxes.length / 400) === 0) : v.boxes;
   for (const y0 of tops.slice(0, 12)) {
     for (const r of [{ x: cx, y: top, w: 0, h: 0 }, ...cands]) {

@@ -1,12 +1,16 @@
-"""The first-view rule (DESIGN.md) on real models, measured in Chromium from the DOM.
+"""The first-view rule (DESIGN.md) on the real-model corpus, measured in Chromium from the DOM.
 
 Before any click, the graph view shows the graph's entry at a legible scale: at least 6 boxes or
 group headers fully inside the pane (none under the minimap), each box >= 16 px tall, its title
 text >= 10 px as rendered; Fit keeps that; a graph not all in view has an overview (the minimap).
-Checked on every corpus model (``tests.corpus.corpus_models()``; until that exists, ONNX's light
-models, this repository's exports and anything in the corpus cache), in a 560 px pane and a
-1400 px one, light and dark, for the graph view's front end (the code the GraphView, the
-Inspector's pane and reports share) mounted on a plain page, and in a real report.
+Checked on every corpus model (``tests.corpus.corpus_models()``) in a 560 px pane and a 1400 px one,
+light and dark, for the graph view's front end (the code the GraphView, the Inspector's pane and
+reports share), and in real reports of a few models (the report's pane is the same view at other
+widths; tests/browser/test_graphview_browser.py and test_inspector_browser.py check it in JupyterLab).
+
+One Chromium and one local page server for the module, one page per pane width: each model's
+payload is mounted into the same page in turn, and the dark theme is JupyterLab's switch (the
+``data-jp-theme-light`` attribute and the theme's variables on <body>) over the same layout.
 
 With ``OI_GALLERY_DIR`` set, a JPEG of every first view and an index page are written there
 (``OI_GALLERY_DIR=docs/gallery`` regenerates the README's gallery).
@@ -14,15 +18,21 @@ With ``OI_GALLERY_DIR`` set, a JPEG of every first view and an index page are wr
 
 from __future__ import annotations
 
+import functools
 import html
+import http.server
 import json
 import os
 import re
+import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.corpus import CorpusModel, corpus_models
 
 from .jlab import CHROMIUM_ARGS
 
@@ -30,7 +40,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC = REPO / "onnx_inspect" / "static"
-READY = ".oi-graph[data-oi-state=ready]"
+READY = "#host .oi-graph[data-oi-state=ready]"
 MIN_BOXES = 6
 MIN_BOX_PX = 16
 MIN_TEXT_PX = 10
@@ -47,42 +57,76 @@ DARK = {
     "--jp-border-color2": "#424242",
     "--jp-brand-color1": "#64b5f6",
 }
-
-
-def _models() -> list[tuple[str, Path]]:
-    """(name, path) of every model the rule is checked on."""
-    try:
-        from tests.corpus import corpus_models  # type: ignore[import-not-found]
-    except ImportError:
-        corpus_models = None
-    if corpus_models is not None:
-        return [(e.name, Path(e.path)) for e in corpus_models()]
-    from tests.conftest import LIGHT_MODELS
-
-    out = [(p.stem.removeprefix("light_"), p) for p in LIGHT_MODELS]
-    out += [(p.stem, p) for p in sorted((REPO / "tests" / "data").glob("*.onnx"))]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "onnx-inspect" / "corpus"
-    extra = sorted(cache.rglob("*.onnx")) if cache.is_dir() else []
-    # OI_FIRST_VIEW_MODELS: more models, as a glob (e.g. exports of your own)
-    pattern = os.environ.get("OI_FIRST_VIEW_MODELS")
-    if pattern:
-        extra += sorted(Path("/").glob(pattern.lstrip("/")))
-    for p in extra:
-        # corpus cache paths look like pip/<package>-<version>/.../<model>.onnx: name them package-model
-        parts = p.relative_to(cache).parts if p.is_relative_to(cache) else ()
-        name = p.stem
-        if len(parts) > 2:
-            package = parts[1].rsplit("-", 1)[0]
-            name = package if p.stem == "model" else f"{package}-{p.stem}"
-        out.append((name, p))
-    return out
-
-
-MODELS = _models()
+MODELS: dict[str, CorpusModel] = {cm.name: cm for cm in corpus_models()}
+# the report's graph pane is the same view at other widths, in a page with a details panel beside
+# (wide) or below (narrow): checked on a transformer from each torch exporter, a YOLO, an OCR
+# detector, a CNN whose weights are plumbing and a model with If
+REPORT_MODELS = [
+    n
+    for n in (
+        "bert_mlm_torchscript",
+        "gpt2_lm_dynamo",
+        "yolov8n_nudenet_320",
+        "paddleocr_det_v4",
+        "light_resnet50",
+        "silero_vad_v6",
+    )
+    if n in MODELS
+]
 
 
 def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", s).strip("-")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+_PANE_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="graphview.css"><style>
+body {{ margin: 0; padding: 10px; background: #ffffff; }}
+body[data-jp-theme-light="false"] {{ background: #111111; {dark} }}
+#host {{ width: {width}px; }}
+</style></head><body data-jp-theme-light="true"><div id="host"></div>
+<script type="module">
+import {{ mount }} from "./graphview.js";
+const host = document.getElementById("host");
+let current = null;
+// mount the payload at `url` in place of the view shown so far
+window.__show = async (url) => {{
+  if (current) current.view.destroy();
+  current = null;
+  host.replaceChildren();
+  const text = await (await fetch(url)).text();
+  current = mount(host, text, {{ height: "{height}px" }});
+}};
+window.__theme = (dark) => document.body.setAttribute("data-jp-theme-light", dark ? "false" : "true");
+window.__loaded = true;
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A local page server for the module: the built front end, one page per pane width, payloads."""
+    root = tmp_path_factory.mktemp("first-view-site")
+    for f in ("graphview.js", "graphview.css"):
+        shutil.copy(STATIC / f, root / f)
+    dark = " ".join(f"{k}: {v};" for k, v in DARK.items())
+    for pane, width in PANES.items():
+        (root / f"pane-{pane}.html").write_text(
+            _PANE_PAGE.format(width=width, height=PANE_H, dark=dark), encoding="utf-8"
+        )
+    handler = functools.partial(_Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -98,17 +142,63 @@ def browser(chromium_path: str) -> Iterator[Any]:
             b.close()
 
 
+class _Pane:
+    """A page holding one pane width, into which models are mounted one after another."""
+
+    def __init__(self, browser: Any, base: str, pane: str) -> None:
+        self.width = PANES[pane]
+        self.page = browser.new_page(viewport={"width": self.width + 20, "height": PANE_H + 80})
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(f"{base}/pane-{pane}.html")
+        self.page.wait_for_function("window.__loaded === true")
+
+    def show(self, payload: str, dark: bool = False) -> None:
+        self.errors.clear()
+        self.page.evaluate("(dark) => window.__theme(dark)", dark)
+        self.page.evaluate("(url) => window.__show(url)", payload)
+        self.page.locator(READY).wait_for(timeout=60_000)
+
+    def theme(self, dark: bool) -> None:
+        self.page.evaluate("(dark) => window.__theme(dark)", dark)
+
+
 @pytest.fixture(scope="module")
-def gallery() -> Iterator[Path | None]:
-    """The gallery folder ($OI_GALLERY_DIR) or None; its index page is written at the end."""
+def panes(browser: Any, site: tuple[str, Path]) -> Iterator[dict[str, _Pane]]:
+    out = {pane: _Pane(browser, site[0], pane) for pane in PANES}
+    try:
+        yield out
+    finally:
+        for p in out.values():
+            p.page.close()
+
+
+@pytest.fixture(scope="module")
+def gallery() -> Iterator[dict[str, Any] | None]:
+    """The gallery ($OI_GALLERY_DIR): its folder and the legible-box counts, written at the end."""
     raw = os.environ.get("OI_GALLERY_DIR")
     if not raw:
         yield None
         return
     out = Path(raw)
     out.mkdir(parents=True, exist_ok=True)
-    yield out
+    g: dict[str, Any] = {"dir": out, "counts": {}}
+    yield g
+    f = out / "counts.json"
+    old = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    for name, c in g["counts"].items():
+        old.setdefault(name, {}).update(c)
+    f.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     _write_index(out)
+
+
+COLUMNS = [
+    "graphview-narrow-light",
+    "graphview-narrow-dark",
+    "graphview-wide-light",
+    "graphview-wide-dark",
+    "report-narrow-light",
+]
 
 
 def _write_index(out: Path) -> None:
@@ -117,90 +207,54 @@ def _write_index(out: Path) -> None:
         m = re.fullmatch(r"(.+)-(graphview|report)-(narrow|wide)-(light|dark)", p.stem)
         if m:
             rows.setdefault(m[1], {})[f"{m[2]}-{m[3]}-{m[4]}"] = p.name
-    cols = ["graphview-narrow-light", "graphview-narrow-dark", "graphview-wide-light", "report-narrow-light"]
+    f = out / "counts.json"
+    counts = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
     lines = [
         "# First-view gallery",
         "",
-        "What each model shows before any click, in a 560 px pane (narrow) and a 1400 px one (wide),",
-        "light and dark. Written by `OI_GALLERY_DIR=docs/gallery pytest tests/browser/test_first_view_browser.py`;",
+        "What each model of the real-model corpus (`tests/corpus/manifest.yaml`) shows before any click, in a",
+        "560 px pane (narrow) and a 1400 px one (wide), light and dark; for a few models, also a real report",
+        "in a 592 px window. Written by `OI_GALLERY_DIR=docs/gallery pytest tests/browser/test_first_view_browser.py`;",
         "the same test asserts the first-view rule of DESIGN.md on every picture. Under each picture: the",
         "boxes and group headers fully inside the pane and legible (>= 16 px tall, text >= 10 px), of all drawn.",
         "",
-        "| model | " + " | ".join(c.replace("-", " ") for c in cols) + " |",
-        "| --- | " + " | ".join("---" for _ in cols) + " |",
+        "| model | exporter | " + " | ".join(c.replace("-", " ") for c in COLUMNS) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in COLUMNS) + " |",
     ]
-    f = out / "counts.json"
-    counts = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
     for name, shots in sorted(rows.items()):
         cells = []
-        for c in cols:
+        for c in COLUMNS:
             if c not in shots:
                 cells.append("")
                 continue
             n = counts.get(name, {}).get(c)
             note = f"<br>{n[0]} of {n[1]} legible" if n else ""
-            cells.append(f"[<img src='{html.escape(shots[c])}' width='180'>]({html.escape(shots[c])}){note}")
-        lines.append(f"| {html.escape(name)} | " + " | ".join(cells) + " |")
-    others = sorted(
-        {f for s in rows.values() for f in s.values()} - {s.get(c) for s in rows.values() for c in cols}
-    )
-    if others:
-        lines += ["", "Also: " + ", ".join(f"[{f}]({f})" for f in others)]
+            cells.append(f"[<img src='{html.escape(shots[c])}' width='160'>]({html.escape(shots[c])}){note}")
+        cm = MODELS.get(name)
+        exporter = html.escape(cm.exporter) if cm is not None else ""
+        lines.append(f"| {html.escape(name)} | {exporter} | " + " | ".join(cells) + " |")
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def payloads() -> dict[str, Path]:
-    """Payload files built so far, by model name."""
+def payloads() -> dict[str, str]:
+    """Payload files written to the page server so far: model name -> URL path."""
     return {}
 
 
-def _payload_file(name: str, path: Path, cache: dict[str, Path], tmp: Path) -> Path:
-    """The graph payload of a model as a JSON file (built once per model)."""
+def _payload_url(name: str, path: Path, cache: dict[str, str], root: Path) -> str:
+    """The graph payload of a model as a JSON file on the page server (built once per model)."""
     if name not in cache:
         import onnx_inspect as oi
         from onnx_inspect.views.graph_payload import graph_payload
 
-        m = oi.load(path)
-        out = tmp / f"{_slug(name)}.json"
+        out = root / f"{_slug(name)}.json"
         out.write_text(
-            json.dumps(graph_payload(m), separators=(",", ":"), ensure_ascii=False), encoding="utf-8"
+            json.dumps(graph_payload(oi.load(path)), separators=(",", ":"), ensure_ascii=False),
+            encoding="utf-8",
         )
-        cache[name] = out
+        cache[name] = out.name
     return cache[name]
-
-
-_PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>{css}
-body {{ margin: 0; padding: 10px; background: {bg}; }}
-#host {{ width: {width}px; {vars} }}
-</style></head><body><div id="host"></div>
-<script type="application/json" id="esm">{esm}</script>
-<script type="application/json" id="payload">{payload}</script>
-<script type="module">
-const src = JSON.parse(document.getElementById("esm").textContent);
-const mod = await import(URL.createObjectURL(new Blob([src], {{ type: "text/javascript" }})));
-const payload = document.getElementById("payload").textContent;
-window.__oi = mod.mount(document.getElementById("host"), payload, {{ height: "{height}px" }});
-</script></body></html>"""
-
-
-def _script_json(text: str) -> str:
-    return text.replace("</", "<\\/")
-
-
-def _page_html(payload: Path, width: int, theme: str) -> str:
-    esm = (STATIC / "graphview.js").read_text(encoding="utf-8")
-    css = (STATIC / "graphview.css").read_text(encoding="utf-8")
-    dark = theme == "dark"
-    return _PAGE.format(
-        css=css,
-        bg="#111111" if dark else "#ffffff",
-        width=width,
-        vars=" ".join(f"{k}: {v};" for k, v in DARK.items()) if dark else "",
-        esm=_script_json(json.dumps(esm)),
-        payload=_script_json(payload.read_text(encoding="utf-8")),
-        height=PANE_H,
-    )
 
 
 # Measured in the page: boxes and open-group headers fully inside the canvas and not under the
@@ -222,6 +276,7 @@ _MEASURE = """(graph) => {
     if (mr && r.left < mr.right && r.right > mr.left && r.top < mr.bottom && r.bottom > mr.top) continue;
     inside.push({
       id: e.getAttribute('data-node-id') ?? e.getAttribute('data-group-id') ?? e.getAttribute('data-expanded-group-id'),
+      op: title ? title.textContent : '',
       h: r.height,
       font: parseFloat(getComputedStyle(title).fontSize) * k,
     });
@@ -244,102 +299,114 @@ def _check(m: dict[str, Any], where: str) -> None:
     assert m["minimap"] or len(m["inside"]) == m["total"], f"{where}: graph not all in view and no minimap"
 
 
-def _measure(page: Any) -> dict[str, Any]:
-    graph = page.locator(READY)
+def _measure(page: Any, selector: str = READY) -> dict[str, Any]:
+    graph = page.locator(selector)
     graph.wait_for(timeout=60_000)
-    page.wait_for_timeout(50)
     return graph.evaluate(_MEASURE)
 
 
-def _record(gallery: Path | None, name: str, variant: str, m: dict[str, Any]) -> None:
+def _record(gallery: dict[str, Any] | None, name: str, variant: str, m: dict[str, Any]) -> None:
     """Note the number of legible boxes of a first view for the gallery's index."""
-    if gallery is None:
-        return
-    f = gallery / "counts.json"
-    counts = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
-    counts.setdefault(name, {})[variant] = [len(m["inside"]), m["total"]]
-    f.write_text(json.dumps(counts, indent=1, sort_keys=True), encoding="utf-8")
+    if gallery is not None:
+        gallery["counts"].setdefault(name, {})[variant] = [len(m["inside"]), m["total"]]
 
 
-def _shot(page: Any, locator: str, gallery: Path | None, name: str) -> None:
+def _shot(page: Any, locator: str, gallery: dict[str, Any] | None, name: str) -> None:
     if gallery is None:
         return
     page.mouse.move(1, 1)
     page.locator(locator).screenshot(
-        path=str(gallery / f"{_slug(name)}.jpg"), type="jpeg", quality=55, animations="disabled"
+        path=str(gallery["dir"] / f"{_slug(name)}.jpg"), type="jpeg", quality=50, animations="disabled"
     )
 
 
 @pytest.mark.parametrize("pane", list(PANES))
-@pytest.mark.parametrize(("name", "path"), MODELS, ids=[n for n, _ in MODELS])
-def test_graph_view_first_view(
-    browser, gallery, payloads, tmp_path_factory, name: str, path: Path, pane: str
-) -> None:
-    payload = _payload_file(name, path, payloads, tmp_path_factory.mktemp("fv"))
-    width = PANES[pane]
-    for theme in ("light", "dark"):
-        page = browser.new_page(viewport={"width": width + 20, "height": PANE_H + 80})
-        errors: list[str] = []
-        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        try:
-            html_file = payload.with_name(f"{payload.stem}-{pane}-{theme}.html")
-            html_file.write_text(_page_html(payload, width, theme), encoding="utf-8")
-            page.goto(html_file.as_uri())
-            where = f"{name} graph view, {pane} ({width} px), {theme}"
-            first = _measure(page)
-            _record(gallery, name, f"graphview-{pane}-{theme}", first)
-            if pane == "narrow" or theme == "light":  # the gallery's columns (keeps it small)
-                _shot(page, ".oi-graph", gallery, f"{name}-graphview-{pane}-{theme}")
-            _check(first, where)
-            page.click(".oi-fit")
-            _check(_measure(page), f"{where}, after Fit")
-            assert not errors, f"{where}: page errors {errors}"
-        finally:
+@pytest.mark.parametrize("name", list(MODELS))
+def test_graph_view_first_view(panes, site, gallery, payloads, name: str, pane: str) -> None:
+    url = _payload_url(name, MODELS[name].path, payloads, site[1])
+    p = panes[pane]
+    p.show(url)
+    where = f"{name} graph view, {pane} ({p.width} px)"
+    first = _measure(p.page)
+    _record(gallery, name, f"graphview-{pane}-light", first)
+    _shot(p.page, READY, gallery, f"{name}-graphview-{pane}-light")
+    _check(first, f"{where}, light")
+    kind = MODELS[name].kind
+    if "transformer" in kind and "int-input" in kind:
+        # a language model opens on its embeddings or first layer, not on size plumbing
+        ops = [b["op"] for b in first["inside"]]
+        layers = {"Gather", "LayerNormalization", "MatMul", "Gemm"}
+        assert layers & set(ops) and not {"Shape", "Range"} & set(ops), f"{where}: first view shows {ops}"
+    # JupyterLab's theme switch: same layout, dark colours (the minimap repaints)
+    p.theme(True)
+    dark = _measure(p.page)
+    _record(gallery, name, f"graphview-{pane}-dark", dark)
+    _shot(p.page, READY, gallery, f"{name}-graphview-{pane}-dark")
+    _check(dark, f"{where}, dark")
+    p.theme(False)
+    p.page.click(".oi-fit")
+    _check(_measure(p.page), f"{where}, after Fit")
+    assert not p.errors, f"{where}: page errors {p.errors}"
+
+
+@pytest.fixture(scope="module")
+def report_pages(browser: Any) -> Iterator[dict[str, Any]]:
+    """One page per report window width, navigated from report to report."""
+    # a 560 px pane: the page stacks graph over details below 900 px; a wide window splits them
+    widths = {"narrow": PANES["narrow"] + 32, "wide": PANES["wide"]}
+    out = {pane: browser.new_page(viewport={"width": w, "height": 900}) for pane, w in widths.items()}
+    try:
+        yield out
+    finally:
+        for page in out.values():
             page.close()
 
 
 @pytest.mark.parametrize("pane", list(PANES))
-@pytest.mark.parametrize(("name", "path"), MODELS, ids=[n for n, _ in MODELS])
-def test_report_first_view(browser, gallery, tmp_path_factory, name: str, path: Path, pane: str) -> None:
+@pytest.mark.parametrize("name", REPORT_MODELS)
+def test_report_first_view(report_pages, gallery, tmp_path_factory, name: str, pane: str) -> None:
     import onnx_inspect as oi
 
     out = tmp_path_factory.mktemp("report") / f"{_slug(name)}.html"
-    oi.report(oi.load(path), out)
-    # a 560 px pane: the page stacks graph over details below 900 px; a wide window splits them
-    width = {"narrow": PANES["narrow"] + 32, "wide": PANES["wide"]}[pane]
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    # the graph pane does not depend on weights: weights=False keeps the report quick to write
+    oi.report(oi.load(MODELS[name].path), out, weights=False)
+    page = report_pages[pane]
+    errors: list[str] = []
+
+    def on_error(e: Any) -> None:
+        errors.append(str(e))
+
+    page.on("pageerror", on_error)
     try:
         page.goto(out.as_uri())
-        where = f"{name} report, {pane} window ({width} px)"
-        first = _measure(page)
+        where = f"{name} report, {pane} window ({page.viewport_size['width']} px)"
+        first = _measure(page, ".oi-report-graph .oi-graph[data-oi-state=ready]")
         _record(gallery, name, f"report-{pane}-light", first)
         if pane == "narrow":
             _shot(page, ".oi-report-graph .oi-graph", gallery, f"{name}-report-{pane}-light")
         _check(first, where)
+        assert not errors, f"{where}: page errors {errors}"
     finally:
-        page.close()
+        page.remove_listener("pageerror", on_error)
 
 
-def _open(browser: Any, payload: Path, width: int = PANES["narrow"], theme: str = "light") -> Any:
-    """A page with the graph view of `payload` mounted in a `width` px pane, once it is ready."""
-    page = browser.new_page(viewport={"width": width + 20, "height": PANE_H + 80})
-    html_file = payload.with_name(f"{payload.stem}-{width}-{theme}-probe.html")
-    html_file.write_text(_page_html(payload, width, theme), encoding="utf-8")
-    page.goto(html_file.as_uri())
-    page.locator(READY).wait_for(timeout=60_000)
-    return page
+def _open(browser: Any, site: tuple[str, Path], payload: str) -> Any:
+    """A fresh page with the graph view of `payload` (a file on the page server) in a 560 px pane."""
+    pane = _Pane(browser, site[0], "narrow")
+    pane.show(payload)
+    return pane.page
 
 
-def test_if_node_offers_both_branches(browser, tmp_path) -> None:
+def test_if_node_offers_both_branches(browser, site) -> None:
     from playwright.sync_api import expect
 
     import onnx_inspect as oi
     from onnx_inspect import testing as T
     from onnx_inspect.views.graph_payload import graph_payload
 
-    payload = tmp_path / "control_flow.json"
+    payload = site[1] / "control_flow.json"
     payload.write_text(json.dumps(graph_payload(oi.load(T.control_flow()))), encoding="utf-8")
-    page = _open(browser, payload)
+    page = _open(browser, site, payload.name)
     try:
         page.locator("[data-node-id='branch']").dblclick()
         menu = page.locator(".oi-body-menu")
@@ -359,13 +426,12 @@ def test_if_node_offers_both_branches(browser, tmp_path) -> None:
         page.close()
 
 
-def test_plumbing_toggle_and_minimap(browser, payloads, tmp_path_factory, resnet50: Path) -> None:
+def test_plumbing_toggle_and_minimap(browser, site, payloads, resnet50: Path) -> None:
     """ResNet50's weights are ConstantOfShape nodes: listed inside the boxes, drawn on demand; the
     minimap moves the view."""
     from playwright.sync_api import expect
 
-    payload = _payload_file("resnet50", resnet50, payloads, tmp_path_factory.mktemp("fv"))
-    page = _open(browser, payload)
+    page = _open(browser, site, _payload_url("resnet50", resnet50, payloads, site[1]))
     try:
         graph = page.locator(READY)
         ops = "els => els.map((e) => e.querySelector('.oi-title').textContent)"

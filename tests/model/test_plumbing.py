@@ -122,3 +122,61 @@ def test_torchscript_tied_weights_are_plumbing(tmp_path: Path) -> None:
     # every plumbing node feeds something: it is listed in the box of its reader
     readers = {n for names in m.nodes.inputs for n in names}
     assert all(set(m.nodes.outputs[i]) & readers for i in ops)
+
+
+def test_size_computations_are_plumbing_but_embedding_lookups_are_not() -> None:
+    """Shape -> Gather -> Unsqueeze -> Concat (a reshape target) and Range (position ids) are
+    plumbing; the Gather of a position-embedding weight by those ids, and the Reshape of data, are not."""
+    wpe = numpy_helper.from_array(np.ones((8, 4), np.float32), "wpe")
+    c = {
+        n: numpy_helper.from_array(np.array(v, np.int64), n)
+        for n, v in (("zero", 0), ("one", 1), ("axes", [0]), ("minus1", [-1]))
+    }
+    nodes = [
+        helper.make_node("Shape", ["ids"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "one"], ["seq"], name="seq_len"),
+        helper.make_node("Unsqueeze", ["seq", "axes"], ["seq1"], name="unsq"),
+        helper.make_node("Concat", ["minus1", "seq1"], ["target"], name="target", axis=0),
+        helper.make_node("Reshape", ["ids", "target"], ["ids2"], name="reshape_data"),
+        helper.make_node("Range", ["zero", "seq", "one"], ["pos"], name="position_ids"),
+        helper.make_node("Gather", ["wpe", "pos"], ["pos_emb"], name="position_embedding"),
+        helper.make_node("Cast", ["ids2"], ["f"], name="cast_data", to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["f", "minus1"], ["f1"], name="unsq_data"),
+        helper.make_node("Add", ["f1", "pos_emb"], ["y"], name="add"),
+    ]
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["b", "s"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    g = helper.make_graph(nodes, "g", [ids], [y], [wpe, *c.values()])
+    m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    names = dict(zip(m.nodes.index, m.nodes.name, strict=True))
+    assert {names[i] for i in plumbing_ops(m)} == {"shape", "seq_len", "unsq", "target", "position_ids"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["bert_mlm_torchscript", "gpt2_lm_dynamo"])
+def test_transformer_exports_keep_embeddings_and_layers_drop_size_plumbing(name: str) -> None:
+    """On real TorchScript and dynamo exports: every Shape is plumbing, and what is left to draw is
+    the computation (embedding lookups, LayerNorm, MatMul/Gemm all drawn)."""
+    from tests.corpus import corpus_model
+
+    m = oi.load(corpus_model(name).path)
+    mask = plumbing_mask(m)
+    ops = m.nodes.op_type
+    assert mask[(ops == "Shape").to_numpy()].all()
+    for op in ("LayerNormalization", "MatMul", "Gemm", "Softmax"):
+        assert not mask[(ops == op).to_numpy()].any(), op
+    # every Gather that reads a float weight (word, position, token-type embeddings) is drawn
+    weights = set(
+        m.tensors.name[
+            (m.tensors.kind == "initializer") & m.tensors.dtype.astype(str).str.startswith("float")
+        ]
+    )
+    lookups = [
+        i
+        for i, r in enumerate(m.nodes.itertuples())
+        if r.op_type == "Gather" and any(x in weights for x in r.inputs)
+    ]
+    assert len(lookups) >= 2 and not mask[lookups].any()
+    # most of what the first layers of a transformer export start with is gone from the drawing
+    first = m.nodes[~mask].op_type.head(8).tolist()
+    assert "Shape" not in first and "Range" not in first, first
