@@ -34,8 +34,6 @@ import pytest
 
 from tests.corpus import CorpusModel, corpus_models
 
-from .jlab import CHROMIUM_ARGS
-
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,16 +128,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    """One headless Chromium for this module (no JupyterLab: the view is mounted on plain pages)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium_browser: Any) -> Any:
+    """The session's headless Chromium (no JupyterLab: the view is mounted on plain pages). Playwright's
+    sync API allows one driver per process, so this module shares conftest's."""
+    return chromium_browser
 
 
 class _Pane:
