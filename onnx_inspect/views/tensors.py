@@ -248,13 +248,16 @@ def _numeric(
     mean = lo + mean_s if integer else math.ldexp(mean_s, e)
     mean = min(max(mean, flo), fhi)
     std = math.ldexp(math.sqrt(var_s), e) if lo != hi else 0.0
+    shown = edges if plain else np.ldexp(edges, e_hist)
+    if not plain:  # scaling by 2**-e can round a tiny lo (subnormal): the outer edges must still hold min/max
+        shown[0], shown[-1] = min(shown[0], float(flo)), max(shown[-1], float(fhi))
     out.update(
         min=lo,
         max=hi,
         mean=mean,
         std=std,
         hist={
-            "edges": (edges if plain else np.ldexp(edges, e_hist)).tolist(),
+            "edges": shown.tolist(),
             "counts": (counts * mult).tolist(),
         },
     )
