@@ -8,7 +8,8 @@ Columns, per model (scoped = transformer_like with LLM-style names, flat = resid
 floor = onnx.load + infer_shapes; load = oi.load (best of --repeat, ratio = load/floor measured in the
 same run, so a busy shared machine inflates both sides alike); payload = views.graph_payload time and
 its compact-JSON size; rss = peak RSS of a fresh process that runs oi.load + graph_payload (VmHWM);
-report = oi.report file size (and the share of it that is per-node details).
+report = oi.report file size, data % = the share of it that is the embedded report data (graph payload,
+every node's details, weights; packed since issue 15), report s = its write time (one run).
 Goals: load <= 2x now, 1.5x later; payload <= 0.5 s / 5 MB at 100k; report <= 10 MB at 50k, 30 MB at 200k.
 """
 
@@ -61,7 +62,7 @@ def main() -> int:
     print(f"onnx_inspect from {Path(oi.__file__).parent}")
     head = (
         f"{'model':<7} {'nodes':>7} {'floor s':>8} {'load s':>7} {'ratio':>6} {'payload s':>9} "
-        f"{'payload MB':>10} {'rss MB':>7} {'report MB':>9} {'details %':>9} {'report s':>8}"
+        f"{'payload MB':>10} {'rss MB':>7} {'report MB':>9} {'data %':>9} {'report s':>8}"
     )
     print(head)
     with tempfile.TemporaryDirectory() as d:
@@ -85,13 +86,8 @@ def main() -> int:
                     size = out.stat().st_size
                     rep_mb = f"{size / 1e6:.1f}"
                     text = out.read_text(encoding="utf-8")
-                    nodes_at = text.find("id='oi-nodes'")
-                    if nodes_at >= 0:  # compressed details live in their own script element
-                        end = text.index("</script>", nodes_at)
-                        det = f"{100 * (end - nodes_at) / size:.0f}"
-                    else:
-                        nodes = len(R.json_for_script(R.node_records(m)[0]).encode())
-                        det = f"{100 * nodes / size:.0f}"
+                    start = text.index("id='oi-data'>")
+                    det = f"{100 * (text.index('</script>', start) - start) / size:.0f}"
                     out.unlink()
                 print(
                     f"{kind:<7} {len(m.nodes):>7} {t_floor:>8.3f} {t_load:>7.3f} {t_load / t_floor:>6.2f} "
