@@ -370,8 +370,17 @@ class _Walker:
             nid = ids[i]
             node_deps: list[int] = []
             for name in ins[i]:
-                if name:
+                if not name:
+                    continue
+                lst = consumers.get(name)
+                if lst is None:  # a value of an enclosing graph, or an error
                     resolve(name, nid, node_deps, f"node '{nid}' ({ops[i]})")
+                    continue
+                if not lst or lst[-1] != nid:  # resolve()'s local case, inlined: the hot path of a load
+                    lst.append(nid)
+                j = producer.get(name)
+                if j is not None:
+                    node_deps.append(j)
             bodies: list[str] = []
             if i in bodies_of:
                 implicit: list[str] = []
