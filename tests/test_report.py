@@ -79,7 +79,7 @@ def parse(text: str) -> Scripts:
 def data_of(text: str) -> dict:
     (attrs, body), *_ = [s for s in parse(text).scripts if s[0].get("id") == "oi-data"]
     assert attrs.get("type") == "application/json"
-    return json.loads(body)
+    return R.unpack_data(json.loads(body))
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +140,21 @@ def test_embedded_bundle_is_the_widget_bundle(small_html):
     (_, body), *_ = [s for s in doc.scripts if s[0].get("id") == "oi-graphview-esm"]
     assert json.loads(body) == R.ESM.read_text(encoding="utf-8")
     assert R.CSS.read_text(encoding="utf-8").replace("</", "<\\/") in small_html
+
+
+def test_embedded_data_is_deflated_and_round_trips(small, small_html):
+    m, _ = small
+    (_, body), *_ = [s for s in parse(small_html).scripts if s[0].get("id") == "oi-data"]
+    packed = json.loads(body)
+    assert set(packed) == {"encoding", "data"} and packed["encoding"] == "deflate-raw+base64"
+    nid = "/layers.0/attn/MatMul_2"
+    assert nid not in small_html  # node details travel compressed, not as plain JSON
+    data = R.unpack_data(packed)
+    assert set(data["nodes"]) == set(m.nodes.index) and data["nodes"][nid]["op"] == "MatMul"
+    plain = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    assert len(body) < plain / 2
+    with pytest.raises(oi.InspectError, match="encoding"):
+        R.unpack_data({"encoding": "gzip", "data": ""})
 
 
 def test_every_node_has_details_and_weights_have_histograms(small):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import onnx
@@ -217,6 +218,9 @@ class _Walker:
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
         self.row_of_tensor: dict[str, int] = {}
+        # serialized TypeProto -> (dtype, shape, elem type); (elem type, shape) -> nbytes
+        self.type_cache: dict[bytes, tuple[str | None, Shape, int | None]] = {}
+        self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
 
     @staticmethod
@@ -257,8 +261,9 @@ class _Walker:
         _require_text(where, "node name", names)
         _require_text(where, "op type", ops)
         _require_text(where, "domain", domains)
-        _require_text(where, "value name", [x for xs in ins for x in xs])
-        _require_text(where, "value name", [x for xs in outs for x in xs])
+        for groups in (ins, outs):
+            if not set(map(type, chain.from_iterable(groups))) <= {str}:
+                _require_text(where, "value name", list(chain.from_iterable(groups)))
         bodies_of: dict[int, list[tuple[str, onnx.GraphProto]]] = {}
         for i, op in enumerate(ops):
             if op in BODY_OPS or domains[i] not in ("", "ai.onnx"):
@@ -365,8 +370,17 @@ class _Walker:
             nid = ids[i]
             node_deps: list[int] = []
             for name in ins[i]:
-                if name:
+                if not name:
+                    continue
+                lst = consumers.get(name)
+                if lst is None:  # a value of an enclosing graph, or an error
                     resolve(name, nid, node_deps, f"node '{nid}' ({ops[i]})")
+                    continue
+                if not lst or lst[-1] != nid:  # resolve()'s local case, inlined: the hot path of a load
+                    lst.append(nid)
+                j = producer.get(name)
+                if j is not None:
+                    node_deps.append(j)
             bodies: list[str] = []
             if i in bodies_of:
                 implicit: list[str] = []
@@ -435,6 +449,8 @@ class _Walker:
         row = len(c_id)
         row_of = self.row_of_tensor
         weights = self.weights
+        type_cache = self.type_cache
+        nbytes_cache = self.nbytes_cache
         for name in defined:
             tid = local_ids[name]
             elem: int | None = None
@@ -447,10 +463,19 @@ class _Walker:
                 weights[tid] = init
             else:
                 tp = types.get(name)
+                ser = None
                 if tp is not None:
-                    dtype, shape = type_info(tp)
-                    if shape is not None:
-                        elem = tp.tensor_type.elem_type
+                    # most values share a handful of types: read each distinct TypeProto once
+                    ser = tp.SerializeToString()
+                    got = type_cache.get(ser)
+                    if got is None:
+                        dtype, shape = type_info(tp)
+                        got = type_cache[ser] = (
+                            dtype,
+                            shape,
+                            tp.tensor_type.elem_type if shape is not None else None,
+                        )
+                    dtype, shape, elem = got
                 else:
                     dtype, shape = None, None
                 j = producer.get(name)
@@ -471,7 +496,7 @@ class _Walker:
                     source = "declared"
                 else:
                     before = declared.get((ordinal, name))
-                    same = before is not None and (tp is None or before == tp.SerializeToString())
+                    same = before is not None and (tp is None or before == ser)
                     source = "declared" if same else "inferred"
             j = producer.get(name)
             row_of[tid] = row
@@ -485,7 +510,11 @@ class _Walker:
             c_kind.append(kind)
             c_prod.append(ids[j] if j is not None else None)
             c_cons.append(tuple(consumers[name]))
-            c_nbytes.append(nbytes_of(elem, shape))
+            size_key = (elem, shape)
+            nb = nbytes_cache.get(size_key, nbytes_cache)
+            if nb is nbytes_cache:
+                nb = nbytes_cache[size_key] = nbytes_of(elem, shape)
+            c_nbytes.append(nb)
             c_ref.append(None)
 
         # Rows for values read from enclosing graphs
@@ -515,6 +544,8 @@ class _Walker:
 
 def _require_text(where: str, what: str, values: list[Any]) -> None:
     """Protobuf returns bytes for strings that are not valid UTF-8: such a file is damaged."""
+    if set(map(type, values)) <= {str}:  # the common case, checked in C
+        return
     for v in values:
         if v.__class__ is not str:
             raise GraphError(f"{where}: a {what} is not valid UTF-8 ({bytes(v)[:40]!r}); the file is damaged")
@@ -569,6 +600,9 @@ def _function_path(f: onnx.FunctionProto) -> str:
 
 def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where: str) -> None:
     """Kahn's algorithm over local edges; a cycle names one node on it."""
+    # Fast path: exporters write nodes in topological order, and then every edge points backwards.
+    if all(d < i for i, ds in enumerate(deps) for d in ds):
+        return
     n = len(deps)
     indeg = [0] * n
     users: list[list[int]] = [[] for _ in range(n)]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import html
 import math
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -442,6 +444,19 @@ def _frame(cols: dict[str, list[Any]], ids: list[str]) -> pd.DataFrame:
     )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while indexing: the walk allocates millions of acyclic
+    tuples and strings, and the collector's repeated scans of them cost a quarter of a large load."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load(
     src: str | os.PathLike[str] | bytes | onnx.ModelProto,
     *,
@@ -451,7 +466,7 @@ def load(
     """Load and index an ONNX model from a path, bytes or a ModelProto; weights stay on disk."""
     proto, path, ext_dir, raw = read_model(src, base_dir)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _gc_paused():
             warnings.simplefilter("ignore")
             return Model(proto, path, ext_dir, shapes, raw)
     except InspectError:

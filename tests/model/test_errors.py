@@ -101,6 +101,22 @@ def test_cycle_is_reported_with_a_node_on_it() -> None:
         oi.load(proto)
 
 
+def test_nodes_out_of_topological_order_load_and_a_self_loop_is_a_cycle() -> None:
+    # the acyclicity check's fast path covers sorted graphs only; these take the full check
+    unsorted = _graph(
+        [
+            helper.make_node("Relu", ["a"], ["y"], name="second"),
+            helper.make_node("Relu", ["x"], ["a"], name="first"),
+        ],
+        ["y"],
+    )
+    m = oi.load(unsorted, shapes="none")
+    assert m.nodes.loc["second", "inputs"] == ("a",) and m.tensors.loc["a", "producer"] == "first"
+    looped = _graph([helper.make_node("Add", ["x", "a"], ["a"], name="me")], ["a"])
+    with pytest.raises(oi.GraphError, match=r"node 'me' reads its own output"):
+        oi.load(looped, shapes="none")
+
+
 def test_two_producers_of_one_value() -> None:
     proto = _graph(
         [
