@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from onnx_inspect.cli import main
+from onnx_inspect.report import unpack_data
 
 
 def test_demo_prints_summary_and_profile_and_writes_a_report(
@@ -26,7 +29,11 @@ def test_demo_prints_summary_and_profile_and_writes_a_report(
     assert "profile    2 runs" in out and "CPUExecutionProvider" in out
     report = tmp_path / "onnx-inspect-demo.html"
     html = report.read_text()
-    assert "Content-Security-Policy" in html and "softmaxout_1" in html
+    assert "Content-Security-Policy" in html
+    packed = re.search(r"<script type='application/json' id='oi-data'>(.*?)</script>", html, re.S)
+    assert packed is not None, "the report embeds its data"
+    data = unpack_data(json.loads(packed.group(1)))
+    assert "softmaxout_1" in json.dumps(data)
 
 
 def test_report_and_profile_options(
