@@ -563,7 +563,7 @@ def _profiling_session(
     else:
         source = model.proto
     return create_session(source, label=label, providers=names, provider_options=opts, so=so,
-                          ext_dir=external_folder(model))  # fmt: skip
+                          ext_dir=external_folder(model), model=model.proto)  # fmt: skip
 
 
 def _prepare_feeds(

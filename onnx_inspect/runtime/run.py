@@ -318,7 +318,7 @@ class _Runner:
                 provider_options=self.provider_options,
                 optimization=self.optimization,
                 ext_dir=external_folder(self.m),
-                model=model,
+                model=model if model is not None else self.m.proto,
             )
 
         return cached_session(self.m, key, factory)

@@ -16,7 +16,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
+from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure, printable
 from .extract import GraphIndex
 from .providers import check_session_providers
 
@@ -216,6 +216,34 @@ def _clean(msg: str) -> str:
     return msg if len(msg) < 1500 else msg[:1500] + " ..."
 
 
+def _graphs(g: onnx.GraphProto) -> Iterator[onnx.GraphProto]:
+    """A graph and every subgraph inside it (If/Loop/Scan bodies at any depth)."""
+    yield g
+    for n in g.node:
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                yield from _graphs(a.g)
+            elif a.type == onnx.AttributeProto.GRAPHS:
+                for sub in a.graphs:
+                    yield from _graphs(sub)
+
+
+def refuse_known_crashes(proto: onnx.ModelProto, label: str) -> None:
+    """Refuse graphs that make onnxruntime itself die (SIGSEGV) instead of raising, so the kernel survives.
+
+    Known: DFT whose optional ``axis`` input is given as an empty name (onnxruntime <= 1.32 reads it
+    anyway); found by the structured fuzzer (fuzz/fuzz_struct.py).
+    """
+    for g in _graphs(proto.graph):
+        for n in g.node:
+            if n.op_type == "DFT" and n.domain in ("", "ai.onnx") and len(n.input) >= 3 and not n.input[2]:
+                name = printable(n.name or (n.output[0] if n.output else ""))
+                raise RuntimeFailure(
+                    f"{label}: DFT node '{name}' passes an empty name as its optional 'axis' input, which "
+                    "makes onnxruntime crash the process; drop the trailing empty input (or give an axis)"
+                )
+
+
 def create_session(
     source: Path | onnx.ModelProto,
     *,
@@ -234,6 +262,9 @@ def create_session(
     Provider requests are checked after creation (no silent fallback); onnxruntime errors become
     :class:`RuntimeFailure` naming the model (and the node when onnxruntime reports one).
     """
+    checked = source if isinstance(source, onnx.ModelProto) else model
+    if checked is not None:
+        refuse_known_crashes(checked, label)
     so = so if so is not None else session_options(optimization, config)
     tmp: str | None = None
     try:

@@ -226,3 +226,21 @@ def test_exotic_dtype_inputs_fail_with_a_clear_feed_error(elem: int) -> None:
         oi.run(m)
     with pytest.raises(oi.FeedError, match="input 'x' is .*cannot take"):
         oi.run(m, feeds={"x": np.zeros(2, dtype=onnx.helper.tensor_dtype_to_np_dtype(elem))})
+
+
+def test_dft_with_an_empty_axis_input_is_refused_before_onnxruntime_crashes() -> None:
+    """onnxruntime (<= 1.32) SIGSEGVs running DFT whose optional axis input is an empty name (found by
+    fuzz/fuzz_struct.py); the process must survive with a message naming the node."""
+    node = h.make_node("DFT", ["x", "", ""], ["y"], name="dft0")
+    graph = h.make_graph(
+        [node],
+        "g",
+        [h.make_tensor_value_info("x", T.FLOAT, [1, 10, 10, 1])],
+        [h.make_tensor_value_info("y", T.FLOAT, None)],
+    )
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 20)], ir_version=9)
+    m = oi.load(model)
+    with pytest.raises(oi.RuntimeFailure, match="DFT node 'dft0'.*axis"):
+        oi.run(m)
+    with pytest.raises(oi.RuntimeFailure, match="DFT node 'dft0'"):
+        oi.profile(m, runs=1, warmup=0)
