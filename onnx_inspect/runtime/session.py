@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure, printable
+from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
 from .extract import GraphIndex
 from .providers import check_session_providers
 
@@ -216,6 +216,9 @@ def _clean(msg: str) -> str:
     return msg if len(msg) < 1500 else msg[:1500] + " ..."
 
 
+_NO_MODEL = onnx.ModelProto()
+
+
 def _graphs(g: onnx.GraphProto) -> Iterator[onnx.GraphProto]:
     """A graph and every subgraph inside it (If/Loop/Scan bodies at any depth)."""
     yield g
@@ -228,20 +231,30 @@ def _graphs(g: onnx.GraphProto) -> Iterator[onnx.GraphProto]:
                     yield from _graphs(sub)
 
 
-def refuse_known_crashes(proto: onnx.ModelProto, label: str) -> None:
-    """Refuse graphs that make onnxruntime itself die (SIGSEGV) instead of raising, so the kernel survives.
-
-    Known: DFT whose optional ``axis`` input is given as an empty name (onnxruntime <= 1.32 reads it
-    anyway); found by the structured fuzzer (fuzz/fuzz_struct.py).
-    """
+def _all_nodes(proto: onnx.ModelProto) -> Iterator[onnx.NodeProto]:
     for g in _graphs(proto.graph):
-        for n in g.node:
-            if n.op_type == "DFT" and n.domain in ("", "ai.onnx") and len(n.input) >= 3 and not n.input[2]:
-                name = printable(n.name or (n.output[0] if n.output else ""))
-                raise RuntimeFailure(
-                    f"{label}: DFT node '{name}' passes an empty name as its optional 'axis' input, which "
-                    "makes onnxruntime crash the process; drop the trailing empty input (or give an axis)"
-                )
+        yield from g.node
+    for f in proto.functions:
+        yield from f.node
+
+
+def without_trailing_empty_inputs(proto: onnx.ModelProto) -> onnx.ModelProto | None:
+    """A copy whose nodes omit trailing empty-named (absent) optional inputs, or None when no node has one.
+
+    The ONNX spec makes a trailing empty name the same as an omitted input, but onnxruntime (<= 1.32)
+    dies with SIGSEGV on some kernels given one (DFT ``[x, "", ""]``, LayerNormalization ``[X, W, ""]``;
+    found by fuzz/fuzz_struct.py), so sessions get the equivalent graph without them.
+    """
+    if not any(n.input and not n.input[-1] for n in _all_nodes(proto)):
+        return None
+    out = onnx.ModelProto()
+    out.CopyFrom(proto)
+    for n in _all_nodes(out):
+        k = len(n.input)
+        while k and not n.input[k - 1]:
+            k -= 1
+        del n.input[k:]
+    return out
 
 
 def create_session(
@@ -262,9 +275,11 @@ def create_session(
     Provider requests are checked after creation (no silent fallback); onnxruntime errors become
     :class:`RuntimeFailure` naming the model (and the node when onnxruntime reports one).
     """
-    checked = source if isinstance(source, onnx.ModelProto) else model
-    if checked is not None:
-        refuse_known_crashes(checked, label)
+    fixed = without_trailing_empty_inputs(
+        source if isinstance(source, onnx.ModelProto) else model or _NO_MODEL
+    )
+    if fixed is not None:
+        source = fixed
     so = so if so is not None else session_options(optimization, config)
     tmp: str | None = None
     try:
