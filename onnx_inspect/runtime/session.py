@@ -247,14 +247,38 @@ def without_trailing_empty_inputs(proto: onnx.ModelProto) -> onnx.ModelProto | N
     """
     if not any(n.input and not n.input[-1] for n in _all_nodes(proto)):
         return None
+    opsets = {o.domain or "ai.onnx": o.version for o in proto.opset_import}
+    minimum: dict[tuple[str, str], int | None] = {}
+
+    def min_inputs(n: onnx.NodeProto) -> int | None:
+        """The schema's minimum input count (Loop's empty ``cond`` must stay); None when unknown."""
+        key = (n.op_type, n.domain or "ai.onnx")
+        if key not in minimum:
+            try:
+                schema = onnx.defs.get_schema(
+                    n.op_type, opsets.get(key[1], 1), "" if key[1] == "ai.onnx" else key[1]
+                )
+                minimum[key] = schema.min_input
+            except Exception:  # unknown op or domain: leave its inputs as they are
+                minimum[key] = None
+        return minimum[key]
+
     out = onnx.ModelProto()
     out.CopyFrom(proto)
+    changed = False
     for n in _all_nodes(out):
+        if not n.input or n.input[-1]:
+            continue
+        low = min_inputs(n)
+        if low is None:
+            continue
         k = len(n.input)
-        while k and not n.input[k - 1]:
+        while k > low and not n.input[k - 1]:
             k -= 1
-        del n.input[k:]
-    return out
+        if k < len(n.input):
+            del n.input[k:]
+            changed = True
+    return out if changed else None
 
 
 def create_session(
