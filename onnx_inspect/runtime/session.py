@@ -26,7 +26,7 @@ import onnx
 import onnxruntime as ort
 
 from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
-from .extract import GraphIndex
+from .extract import GraphIndex, subgraphs
 from .providers import check_session_providers
 
 #: Sessions kept alive across calls (all models together); the least recently used goes first.
@@ -223,12 +223,8 @@ def _graphs(g: onnx.GraphProto) -> Iterator[onnx.GraphProto]:
     """A graph and every subgraph inside it (If/Loop/Scan bodies at any depth)."""
     yield g
     for n in g.node:
-        for a in n.attribute:
-            if a.type == onnx.AttributeProto.GRAPH:
-                yield from _graphs(a.g)
-            elif a.type == onnx.AttributeProto.GRAPHS:
-                for sub in a.graphs:
-                    yield from _graphs(sub)
+        for sub in subgraphs(n):
+            yield from _graphs(sub)
 
 
 def _all_nodes(proto: onnx.ModelProto) -> Iterator[onnx.NodeProto]:
