@@ -22,6 +22,7 @@ from .model import Model, load
 from .netron import netron
 from .report import report
 from .runtime import (
+    Optimized,
     Profile,
     ProfileComparison,
     clear_cache,
@@ -29,6 +30,7 @@ from .runtime import (
     compare_profiles,
     input_dims,
     make_feeds,
+    optimized,
     placement,
     profile,
     providers,
@@ -36,7 +38,7 @@ from .runtime import (
     run,
     symbolic_shapes,
 )
-from .widgets import GraphView, Inspector, inspect
+from .widgets import GraphView, Inspector, OptimizedView, inspect, optimized_view
 
 
 def export_notebook(
@@ -65,6 +67,8 @@ __all__ = [
     "Inspector",
     "Model",
     "ModelLoadError",
+    "Optimized",
+    "OptimizedView",
     "Profile",
     "ProfileComparison",
     "ProfileError",
@@ -81,6 +85,8 @@ __all__ = [
     "load",
     "make_feeds",
     "netron",
+    "optimized",
+    "optimized_view",
     "placement",
     "profile",
     "providers",

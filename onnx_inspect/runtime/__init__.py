@@ -1,6 +1,8 @@
 """Runtime layer: onnxruntime sessions for partial inference, placement and profiles (never widgets)."""
 
 from .feeds import load_feeds as load_feeds
+from .optimized import Optimized as Optimized
+from .optimized import optimized as optimized
 from .profile import Profile as Profile
 from .profile import ProfileComparison as ProfileComparison
 from .profile import compare_profiles as compare_profiles

@@ -847,27 +847,10 @@ class _Joiner:
     ):
         self.graphs = graphs
         self.model = model
-        self.opt: dict[str, pj.OptimizedJoin | None] = {}
-        if optimized is not None and "" in graphs:
-            self.opt[""] = pj.OptimizedJoin(graphs[""], optimized.graph)
+        self.opt = pj.OptimizedJoins(graphs, optimized.graph, model) if optimized is not None else None
 
     def _opt_for(self, path: str) -> pj.OptimizedJoin | None:
-        if path in self.opt:
-            return self.opt[path]
-        join = None
-        if path and self.model is not None and path in self.graphs and path in self.model.graphs.index:
-            row = self.model.graphs.loc[path]
-            owner, parent = row["owner"], row["parent"]
-            up = self._opt_for(parent) if parent is not None else None
-            if up is not None and owner is not None:
-                local = owner[len(parent) + len(pj.SEP) :] if parent else owner
-                body = up.subgraph(local, row["attribute"])
-                if body is None and owner in self.model.nodes.index:
-                    body = up.subgraph(self.model.nodes.at[owner, "ort_name"], row["attribute"])
-                if body is not None:
-                    join = pj.OptimizedJoin(self.graphs[path], body)
-        self.opt[path] = join
-        return join
+        return self.opt.get(path) if self.opt is not None else None
 
     def resolve(self, names: list[str], ops: list[str], graph_of: list[str | None]) -> list[pj.Match]:
         cache: dict[tuple[str | None, str, str], pj.Match] = {}

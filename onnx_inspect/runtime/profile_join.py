@@ -407,6 +407,45 @@ class OptimizedJoin:
         return None
 
 
+class OptimizedJoins:
+    """The OptimizedJoin of every model graph: the main graph's, and each body's found (on first use) inside
+    its owner's optimized node. The one place that pairs model graphs with optimized graphs (profiles use
+    it to join kernels, ``oi.optimized`` to link the two graphs)."""
+
+    def __init__(self, graphs: dict[str, GraphInfo], optimized: onnx.GraphProto, model: Any) -> None:
+        self.graphs = graphs
+        self.model = model
+        self.joins: dict[str, OptimizedJoin | None] = {}
+        #: model body path -> (its parent's path, position of the owner in the parent's optimized graph, attribute)
+        self.owner_slot: dict[str, tuple[str, int, str]] = {}
+        if "" in graphs:
+            self.joins[""] = OptimizedJoin(graphs[""], optimized)
+
+    def get(self, path: str) -> OptimizedJoin | None:
+        """The join of model graph ``path``, None when the optimized model has no such graph."""
+        if path in self.joins:
+            return self.joins[path]
+        join = None
+        model = self.model
+        if path and model is not None and path in self.graphs and path in model.graphs.index:
+            row = model.graphs.loc[path]
+            owner, parent, label = row["owner"], row["parent"], row["attribute"]
+            up = self.get(parent) if parent is not None else None
+            if up is not None and owner is not None:
+                local = owner[len(parent) + len(SEP) :] if parent else owner
+                names = [local, owner]  # the owner's name: its local id, its full id (profiles), ort_name
+                if owner in model.nodes.index:
+                    names.append(model.nodes.at[owner, "ort_name"])
+                for name in names:
+                    body = up.subgraph(name, label)
+                    if body is not None:
+                        join = OptimizedJoin(self.graphs[path], body)
+                        self.owner_slot[path] = (parent, up.by_name[name], label)
+                        break
+        self.joins[path] = join
+        return join
+
+
 def _standard(op: str) -> bool:
     """Whether ``op`` is a standard ONNX op (not a model-local function's name)."""
     try:
