@@ -57,6 +57,8 @@ NAME, FUSED, REWRITTEN, ENGINE, INSERTED, UNMATCHED, CHARGED = (
     "charged",
 )
 _SPLIT = re.compile(r"[/_]")
+#: ops that are layout-only when they turn one holder of a model value into another holder of the same value.
+_RELAYOUT_OPS = frozenset({"Transpose", "Reshape"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class GraphInfo:
     values: set[str] = field(default_factory=set)  # every value name usable in this graph
     constant_values: set[str] = field(default_factory=set)
     constant: list[bool] = field(default_factory=list)
+    _users: dict[str, list[int]] | None = field(default=None, repr=False)
 
     def finish(self) -> None:
         """Derive producers and which nodes only compute from weights (folded by the optimizer)."""
@@ -107,6 +110,17 @@ class GraphInfo:
             self.constant.append(is_const)
             if is_const:
                 const.update(o for o in self.outputs[i] if o)
+
+    def users(self, value: str) -> list[int]:
+        """Positions of the nodes that read ``value`` (built on first use)."""
+        if self._users is None:
+            users: dict[str, list[int]] = {}
+            for i, ins in enumerate(self.inputs):
+                for x in ins:
+                    if x:
+                        users.setdefault(x, []).append(i)
+            self._users = users
+        return self._users.get(value, [])
 
     def find(self, name: str) -> int | None:
         """Position of the node the profiler calls ``name`` (node name, local id or ``<Op>_<index>``)."""
@@ -202,6 +216,7 @@ class OptimizedJoin:
         self.g = g
         self.og = og
         self._users: dict[str, list[int]] | None = None
+        self.layout: set[int] = set()  # positions of layout-only kernels (set by _match_all)
         self.by_name: dict[str, int] = {}
         self.unnamed: dict[str, list[int]] = {}
         for i, n in enumerate(og.node):
@@ -226,10 +241,14 @@ class OptimizedJoin:
             n = og.node[i]
             name = strip_cast_prefix(n.name)
             same = g.find(name) if name else None
-            if same is not None and g.ops[same] == n.op_type and len(g.outputs[same]) == len(n.output):
+            if (
+                same is not None
+                and n.op_type in (g.ops[same], "QLinear" + g.ops[same])
+                and len(g.outputs[same]) == len(n.output)
+            ):
                 for o, mo in zip(n.output, g.outputs[same], strict=True):
                     if o and mo and o not in alias:
-                        alias[o] = mo
+                        alias[o] = quantized_value(g, mo, n.op_type)
             elif is_layout(n.name, n.op_type):
                 src = alias.get(n.input[0]) if n.input else None
                 for o in n.output:
@@ -238,7 +257,7 @@ class OptimizedJoin:
             elif n.output and n.output[0] not in alias:
                 base = nchwc_value(g, name)
                 if base is not None:
-                    alias[n.output[0]] = base
+                    alias[n.output[0]] = nchwc_fused_value(g, base, n)
                     continue
                 # A fused kernel named after the node it replaces (``<node>/QuickGeluFusion/``) computes
                 # that node's outputs, perhaps in another layout (NCHWc values get new names).
@@ -246,16 +265,21 @@ class OptimizedJoin:
                 if carried is not None and len(g.outputs[carried]) == len(n.output):
                     for o, mo in zip(n.output, g.outputs[carried], strict=True):
                         if o and mo and o not in alias:
-                            alias[o] = mo
+                            alias[o] = quantized_value(g, mo, n.op_type)
         return alias
 
     def _match_all(self) -> list[Match]:
         g, og = self.g, self.og
         alias = self._aliases()
         visible = set(alias.values())
+        # Layout kernels: the runtime's own (Reorder*, Memcpy*, inserted Casts), and Transposes/Reshapes that
+        # only re-lay out a value another kernel already holds (the NHWC rewrite of quantized kernels).
+        self.layout = {
+            i for i, n in enumerate(og.node) if is_layout(n.name, n.op_type) or self._relayout(n, alias)
+        }
         matches: list[Match | None] = [None] * len(og.node)
         for i, n in enumerate(og.node):
-            if is_layout(n.name, n.op_type):
+            if i in self.layout:
                 matches[i] = _INSERTED  # charged to the node it serves once the others are matched
                 continue
             produced = [alias[o] for o in n.output if o in alias and alias[o] in g.producer]
@@ -293,6 +317,17 @@ class OptimizedJoin:
         self._charge_layout(matches)
         return [m if m is not None else _INSERTED for m in matches]
 
+    def _relayout(self, n: onnx.NodeProto, alias: dict[str, str]) -> bool:
+        """A Transpose/Reshape the runtime added to re-lay out a model value: it turns one holder of the
+        value into another, or it is no model node and makes a value no model node computes."""
+        if n.op_type not in _RELAYOUT_OPS or not n.input or len(n.output) != 1 or n.input[0] not in alias:
+            return False
+        out = alias.get(n.output[0])
+        if out is not None:
+            return out == alias[n.input[0]]
+        name = strip_cast_prefix(n.name)
+        return not name or (self.g.find(name) is None and self.g.find_carried(name) is None)
+
     def _consumers(self) -> dict[str, list[int]]:
         if self._users is None:
             users: dict[str, list[int]] = {}
@@ -315,7 +350,7 @@ class OptimizedJoin:
                     if c in seen:
                         continue
                     seen.add(c)
-                    if is_layout(og.node[c].name, og.node[c].op_type):
+                    if c in self.layout:
                         stack.append(c)
                     elif matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
                         out[matches[c].node_id] = None  # type: ignore[union-attr]
@@ -332,7 +367,7 @@ class OptimizedJoin:
             if m is not None and m.node_id is not None:
                 pos.setdefault(m.node_id, r)
         for i, n in enumerate(og.node):
-            if not is_layout(n.name, n.op_type):
+            if i not in self.layout:
                 continue
             served = self._served(i, matches)
             owner = None
@@ -341,7 +376,7 @@ class OptimizedJoin:
             else:
                 k = producer.get(n.input[0]) if n.input else None
                 hops = 0
-                while k is not None and is_layout(og.node[k].name, og.node[k].op_type) and hops < 16:
+                while k is not None and k in self.layout and hops < 16:
                     k = producer.get(og.node[k].input[0]) if og.node[k].input else None
                     hops += 1
                 if k is not None and matches[k] is not None and matches[k].node_id is not None:  # type: ignore[union-attr]
@@ -366,7 +401,7 @@ class OptimizedJoin:
                     continue
                 for c in consumers.get(o, ()):
                     m = matches[c]
-                    if is_layout(og.node[c].name, og.node[c].op_type):
+                    if c in self.layout:
                         owners.update(self._served(c, matches))
                     elif m is not None and m.node_id is not None:
                         owners.add(m.node_id)
@@ -530,6 +565,39 @@ def nchwc_value(g: GraphInfo, name: str) -> str | None:
             break
         base = base[:cut]
     return None
+
+
+#: ops an NCHWc Conv's ``activation`` attribute stands for.
+_ACTIVATIONS = frozenset({"Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish"})
+
+
+def nchwc_fused_value(g: GraphInfo, base: str, n: onnx.NodeProto) -> str:
+    """The model value an NCHWc Conv named after ``base`` really outputs: past the Add/Sum it took in as its
+    fourth input, and past the activation its ``activation`` attribute names (residual blocks of a ResNet)."""
+    steps: list[frozenset[str]] = []
+    if len(n.input) >= 4 and n.input[3]:
+        steps.append(frozenset({"Add", "Sum"}))
+    if any(a.name == "activation" for a in n.attribute):
+        steps.append(_ACTIVATIONS)
+    for ops in steps:
+        users = [i for i in g.users(base) if g.ops[i] in ops and len(g.outputs[i]) == 1]
+        if len(users) != 1:
+            break
+        base = g.outputs[users[0]][0]
+    return base
+
+
+#: quantized kernels onnxruntime makes from QDQ groups (their output is the QuantizeLinear's, not the float one).
+_QUANTIZED_OPS = frozenset({"QGemm", "QAttention", "QEmbedLayerNormalization"})
+
+
+def quantized_value(g: GraphInfo, value: str, op: str) -> str:
+    """The model value a quantized kernel (QLinearConv, QLinearAdd, QGemm, ...) named after a float node
+    outputs: the output of the one QuantizeLinear that reads the float node's ``value``, else ``value``."""
+    if not (op.startswith("QLinear") or op in _QUANTIZED_OPS):
+        return value
+    q = [i for i in g.users(value) if g.ops[i] == "QuantizeLinear" and g.outputs[i] and g.outputs[i][0]]
+    return g.outputs[q[0]][0] if len(q) == 1 else value
 
 
 def is_engine(name: str, op: str, provider: str | None) -> bool:

@@ -110,6 +110,19 @@ def test_resnet50_batchnorm_folds_into_conv(resnet50: Path) -> None:
         assert all(len(into) >= 1 for into in cos["into"])
 
 
+def test_resnet50_residual_blocks_fuse_into_one_conv(resnet50: Path) -> None:
+    m = oi.load(resnet50)
+    with oi.optimized(m, "all", "cpu") as o:
+        _check_consistent(o)
+        fused = [_ops(m, orig) for orig in o.table["origins"] if len(orig) > 1]
+        # ResNet-50 has 3+4+6+3 = 16 bottleneck blocks: the last Conv of each takes in BatchNormalization,
+        # the residual Sum and the Relu (NCHWc Conv with a Sum input and an activation)
+        assert sum(ops == {"Conv", "BatchNormalization", "Sum", "Relu"} for ops in fused) == 16
+        assert sum(ops == {"Conv", "BatchNormalization", "Relu"} for ops in fused) == 33
+        assert sum(ops == {"Conv", "BatchNormalization"} for ops in fused) == 4  # the projection shortcuts
+        assert all(len(v) == 1 for v in o.derived.values())  # no model node is in two kernels
+
+
 def test_bert_gelu_and_matmul_fusions() -> None:
     m = oi.load(corpus_path("bert_mlm_torchscript"))
     o = oi.optimized(m, "all", "cpu")
@@ -143,9 +156,13 @@ def test_qdq_becomes_qlinear() -> None:
         _check_consistent(o)
         ql = o.table[o.table["op_type"] == "QLinearConv"]
         assert len(ql) == (m.nodes["op_type"] == "Conv").sum()
-        for orig in ql["origins"]:
-            ops = _ops(m, orig)
-            assert "Conv" in ops and "DequantizeLinear" in ops
+        for orig in ql["origins"]:  # each QDQ group DequantizeLinear -> Conv -> QuantizeLinear is one kernel
+            assert _ops(m, orig) == {"DequantizeLinear", "Conv", "QuantizeLinear"}
+        qadd = o.table[o.table["op_type"] == "QLinearAdd"]
+        assert len(qadd) == 2 and all(_ops(m, orig) >= {"Add", "QuantizeLinear"} for orig in qadd["origins"])
+        # the Transposes of the NHWC rewrite are the runtime's own re-layouts
+        tr = o.table[o.table["op_type"] == "Transpose"]
+        assert len(tr) and set(tr["kind"]) == {INSERTED} and tr["serves"].notna().all()
         # the DequantizeLinear nodes of the weights are folded: they now feed the QLinearConv directly
         wdq = o.removed[(o.removed["op_type"] == "DequantizeLinear") & (o.removed["kind"] == FOLDED)]
         assert len(wdq) >= len(ql)
