@@ -273,3 +273,31 @@ def test_optimized_view_counts(cnn_all: Optimized) -> None:
     assert Counter(cnn_all.table["kind"])[FUSED] == int(
         s[(s["side"] == "optimized node") & (s["kind"] == FUSED)]["count"].iloc[0]
     )
+
+
+def test_cuda_style_copies_are_inserted_and_serve_their_nodes(cnn: oi.Model, cnn_all: Optimized) -> None:
+    """On CUDA onnxruntime adds MemcpyFromHost after CPU-fed inputs and MemcpyToHost before outputs. No GPU
+    here: the CPU graph is rewritten the way the CUDA provider writes its graph and linked the same way."""
+    from onnx_inspect.runtime.optimized import _link
+
+    proto = onnx.load(str(cnn_all.model.path), load_external_data=False)
+    g = proto.graph
+    x, y = g.input[0].name, g.output[0].name
+    for n in g.node:
+        n.input[:] = [f"{x}_dev" if v == x else v for v in n.input]
+        n.output[:] = [f"{y}_dev" if v == y else v for v in n.output]
+    g.node.insert(0, helper.make_node("MemcpyFromHost", [x], [f"{x}_dev"], name="Memcpy"))
+    g.node.append(helper.make_node("MemcpyToHost", [f"{y}_dev"], [y], name="Memcpy_token_1"))
+    path = cnn_all.model.path.parent / "cuda_like.onnx"
+    onnx.save(proto, str(path))
+    table, removed = _link(cnn, oi.load(path))
+    copies = table[table["op_type"].str.startswith("Memcpy")]
+    assert list(copies["kind"]) == [INSERTED, INSERTED]
+    first = cnn.nodes.index[cnn.nodes["inputs"].map(lambda ins: x in ins)][0]
+    last = cnn.nodes.index[cnn.nodes["outputs"].map(lambda outs: y in outs)][0]
+    assert copies.at["Memcpy", "serves"] == first
+    assert copies.at["Memcpy_token_1", "serves"] == last
+    # the kernels between them keep their origins
+    rest = table.drop(copies.index)
+    assert list(rest["origins"]) == list(cnn_all.table["origins"])
+    assert removed.equals(cnn_all.removed)
