@@ -301,3 +301,25 @@ def test_cuda_style_copies_are_inserted_and_serve_their_nodes(cnn: oi.Model, cnn
     rest = table.drop(copies.index)
     assert list(rest["origins"]) == list(cnn_all.table["origins"])
     assert removed.equals(cnn_all.removed)
+
+
+def test_model_local_function_is_inlined_even_when_disabled() -> None:
+    fn = helper.make_function(
+        "my.fn", "Swish", ["x"], ["y"],
+        [helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Mul", ["x", "s"], ["y"])],
+        [helper.make_opsetid("", 17)],
+    )  # fmt: skip
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["a"], ["b"]), helper.make_node("Swish", ["b"], ["c"], domain="my.fn")],
+        "g", [helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [2, 3])],
+    )  # fmt: skip
+    proto = helper.make_model(
+        g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("my.fn", 1)], functions=[fn]
+    )
+    m = oi.load(proto)
+    with oi.optimized(m, "disabled", "cpu") as o:
+        _check_consistent(o)  # the function body's own nodes are not "removed": they are no runtime nodes
+        call = m.nodes.index[m.nodes["op_type"] == "Swish"][0]
+        assert sorted(o.table.loc[o.derived[call], "op_type"]) == ["Mul", "Sigmoid"]
+        assert len(o.removed) == 0
