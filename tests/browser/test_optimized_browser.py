@@ -59,6 +59,7 @@ def test_click_on_either_side_selects_the_other(ov):
 
     out_dir = Path(os.environ.get("OI_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="oi-screenshots-"))
     out_dir.mkdir(parents=True, exist_ok=True)
+    ov.page.mouse.move(1, 1)  # no tooltip in the picture
     out.screenshot(path=str(out_dir / "optimized-view.png"), animations="disabled")
 
     # and back: a click on a model node selects the kernel it became
