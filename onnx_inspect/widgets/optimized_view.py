@@ -16,8 +16,10 @@ from typing import Any
 import ipywidgets as W
 import onnx
 
+from ..errors import InspectError
 from ..model import Model
 from ..runtime.optimized import FUSED, INSERTED, Optimized, optimized
+from ..runtime.session import OPTIMIZATION
 from .graphview import GraphView
 
 #: order of precedence when a model node became several optimized nodes of different kinds.
@@ -33,20 +35,55 @@ class OptimizedView(W.VBox):
 
     def __init__(self, opt: Optimized, *, height: str = "520px") -> None:
         self.optimized = opt
+        self._height = height
         self._syncing = False
         self.model_view = GraphView(opt.source, height=height)
-        self.optimized_view = GraphView(opt.model, height=height)
-        self.model_view.set_overlay(model_kinds(opt), "what onnxruntime did", kind="categorical")
-        self.optimized_view.set_overlay(
-            opt.table["n_origins"], "model nodes per node", kind="numeric", aggregate="sum"
-        )
         self.model_view.observe(self._from_model, "selected")
-        self.optimized_view.observe(self._from_optimized, "selected")
+        self.optimized_view = self._make_optimized_view(opt)
+        self.level_picker = W.Dropdown(
+            options=list(OPTIMIZATION), value=opt.level, description="level", layout=W.Layout(width="180px")
+        )
+        self.level_picker.observe(self._on_level, "value")
+        self.status = W.HTML(_summary_html(opt))
+        self._right = _pane(self.optimized_view, _right_title(opt))
         left = _pane(self.model_view, f"model: {len(opt.source.nodes)} nodes")
-        right = _pane(self.optimized_view, f"onnxruntime, level {opt.level!r}: {len(opt.table)} nodes")
-        panes = W.Box([left, right], layout=W.Layout(display="flex", flex_flow="row wrap", width="100%"))
-        super().__init__([W.HTML(_summary_html(opt)), panes], layout=W.Layout(width="100%"))
+        panes = W.Box(
+            [left, self._right], layout=W.Layout(display="flex", flex_flow="row wrap", width="100%")
+        )
+        bar = W.HBox([self.level_picker, self.status], layout=W.Layout(align_items="center"))
+        super().__init__([bar, panes], layout=W.Layout(width="100%"))
         self.add_class("oi-optimized-view")
+
+    def _make_optimized_view(self, opt: Optimized) -> GraphView:
+        view = GraphView(opt.model, height=self._height)
+        view.set_overlay(opt.table["n_origins"], "model nodes per node", kind="numeric", aggregate="sum")
+        view.observe(self._from_optimized, "selected")
+        self.model_view.set_overlay(model_kinds(opt), "what onnxruntime did", kind="categorical")
+        return view
+
+    def set_level(self, level: str) -> None:
+        """Show the graph onnxruntime runs at another optimization level (same providers); the model's
+        selection carries over."""
+        old, old_view = self.optimized, self.optimized_view
+        if level == old.level:
+            return
+        new = optimized(old.source, level, list(old.providers))
+        self.optimized = new
+        self.optimized_view = self._make_optimized_view(new)
+        self._right.children = [W.HTML(f"<b>{html.escape(_right_title(new))}</b>"), self.optimized_view]
+        self.status.value = _summary_html(new)
+        if self.level_picker.value != level:
+            self.level_picker.value = level
+        self._follow(list(self.model_view.selected), "model", self.optimized_view)
+        old_view.close()
+        old.close()
+
+    def _on_level(self, change: dict[str, Any]) -> None:
+        try:
+            self.set_level(change["new"])
+        except InspectError as exc:  # shown in the widget; the graph of the previous level stays
+            self.level_picker.value = self.optimized.level
+            self.status.value = f"<span class='oi-error'>{html.escape(str(exc))}</span>"
 
     def select(self, ids: str | Iterable[str], side: str = "model") -> None:
         """Select node ids on ``side`` ("model" or "optimized"); the other side follows."""
@@ -90,6 +127,10 @@ def model_kinds(opt: Optimized) -> dict[str, str]:
     for nid, kind in zip(opt.removed.index, opt.removed["kind"], strict=True):
         kinds.setdefault(nid, kind)
     return kinds
+
+
+def _right_title(opt: Optimized) -> str:
+    return f"onnxruntime, level {opt.level!r}: {len(opt.table)} nodes"
 
 
 def _pane(view: GraphView, title: str) -> W.VBox:

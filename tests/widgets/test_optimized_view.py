@@ -72,3 +72,25 @@ def test_optimized_view_entry_point_and_close() -> None:
     assert not folder.exists()
     with pytest.raises(oi.InspectError, match="level="):
         oi.optimized_view(corpus_path("scripted_loop"), level="max")
+
+
+def test_level_picker_swaps_the_optimized_graph() -> None:
+    v = oi.optimized_view(corpus_path("small_cnn_dynamo"), level="all", providers="cpu")
+    try:
+        first, first_view = v.optimized, v.optimized_view
+        conv = first.source.nodes.index[first.source.nodes["op_type"] == "Conv"][0]
+        v.select([conv])
+        v.level_picker.value = "basic"  # what a user does in the widget
+        assert v.optimized.level == "basic" and v.optimized is not first
+        assert v.optimized_view is not first_view and v.optimized_view.model is v.optimized.model
+        assert v._right.children[1] is v.optimized_view
+        assert not first.model.path.parent.exists()  # the previous level's files are gone
+        # at basic nothing is fused in this model: the Conv is kept under its own id, and still selected
+        assert v.optimized.derived[conv] == [conv]
+        assert v.optimized_view.selected == [conv]
+        assert "level &#x27;basic&#x27;" in v._right.children[0].value
+        assert v.model_view.overlay["values"][conv] == "kept"
+        v.optimized_view.selected = []  # the new view is linked too
+        assert v.model_view.selected == []
+    finally:
+        v.close()
