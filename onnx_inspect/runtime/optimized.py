@@ -128,7 +128,9 @@ class Optimized:
 
     def facts(self) -> FactSource:
         """A FactSource for the model's node records: section "optimized", what each node became."""
-        table, removed, level = self.table, self.removed, self.level
+        removed, level = self.removed, self.level
+        op_of = column(self.table, "op_type")
+        kind_of = column(self.table, "kind")
         gone = removed.to_dict("index") if len(removed) else {}
 
         def source(_m: Any, node_ids: Sequence[str]) -> dict[str, list[Section]]:
@@ -138,9 +140,9 @@ class Optimized:
                     rows = [
                         [
                             oid,
-                            table.at[oid, "op_type"],
-                            table.at[oid, "kind"],
-                            int(table.at[oid, "n_origins"]),
+                            op_of[oid],
+                            kind_of[oid],
+                            len(self.origins[oid]),
                         ]
                         for oid in self.derived[nid]
                     ]
@@ -166,14 +168,16 @@ class Optimized:
 
     def origin_facts(self) -> FactSource:
         """A FactSource for the optimized model's node records: section "origins", the model nodes it came from."""
-        table, ops = self.table, self.source.nodes["op_type"]
+        ops = column(self.source.nodes, "op_type")
+        kind_of = column(self.table, "kind")
+        serves_of = column(self.table, "serves")
 
         def source(_m: Any, node_ids: Sequence[str]) -> dict[str, list[Section]]:
             out: dict[str, list[Section]] = {}
             for oid in node_ids:
-                if oid not in table.index:
+                if oid not in kind_of:
                     continue
-                kind, serves = table.at[oid, "kind"], table.at[oid, "serves"]
+                kind, serves = kind_of[oid], serves_of[oid]
                 orig = self.origins[oid]
                 sec: Section = {
                     "id": "origins",
@@ -193,6 +197,11 @@ _REMOVED_NOTE = {
     FOLDED: "folded: computed from weights and constants when the session was created",
     REMOVED: "removed by onnxruntime's graph optimizations (e.g. Identity or Dropout elimination)",
 }
+
+
+def column(frame: pd.DataFrame, name: str) -> dict[str, Any]:
+    """One column of a table indexed by node id, as a plain dict (fast lookups, no pandas scalars)."""
+    return dict(zip(frame.index, frame[name], strict=True))
 
 
 def optimized(
@@ -289,11 +298,11 @@ def _link(model: Model, opt: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
         op = path_of(p) if join is not None else None
         if join is None or op is None:
             continue
-        for i, mt in enumerate(join.matches):
+        for i, found in enumerate(join.matches):
             oid = opt_id.get((op, i))
-            if oid is not None:
-                match_of[oid] = mt
-    rows = []
+            if oid is not None and found is not None:
+                match_of[oid] = found
+    rows: list[tuple[str, str, str, str, str, tuple[str, ...], int, str | None]] = []
     for oid, op_type, domain, g in zip(on.index, on["op_type"], on["domain"], on["graph"], strict=True):
         mt = match_of.get(oid)
         if mt is None or mt.kind in (pj.INSERTED, pj.UNMATCHED, pj.CHARGED):

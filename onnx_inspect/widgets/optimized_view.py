@@ -18,7 +18,7 @@ import onnx
 
 from ..errors import InspectError
 from ..model import Model
-from ..runtime.optimized import FUSED, INSERTED, Optimized, optimized
+from ..runtime.optimized import FUSED, INSERTED, Optimized, column, optimized
 from ..runtime.session import OPTIMIZATION
 from .graphview import GraphView
 
@@ -119,9 +119,9 @@ class OptimizedView(W.VBox):
 def model_kinds(opt: Optimized) -> dict[str, str]:
     """What onnxruntime did to each model node: fused / rewritten / kept / folded / removed."""
     kinds: dict[str, str] = {}
-    table = opt.table
+    kind_of = column(opt.table, "kind")
     for nid, oids in opt.derived.items():
-        found = [table.at[o, "kind"] for o in oids if table.at[o, "kind"] != INSERTED]
+        found = [kind_of[o] for o in oids if kind_of[o] != INSERTED]
         if found:
             kinds[nid] = min(found, key=lambda k: _RANK.get(k, 9))
     for nid, kind in zip(opt.removed.index, opt.removed["kind"], strict=True):
