@@ -32,6 +32,8 @@ from .session import OPTIMIZATION, create_session, external_folder, session_opti
 KEPT, FUSED, REWRITTEN, INSERTED = "kept", "fused", "rewritten", "inserted"
 FOLDED, REMOVED = "folded", "removed"
 _KIND = {pj.NAME: KEPT, pj.FUSED: FUSED, pj.REWRITTEN: REWRITTEN, pj.ENGINE: FUSED}
+#: order of precedence when a model node became several optimized nodes of different kinds.
+_RANK = {FUSED: 0, REWRITTEN: 1, KEPT: 2}
 #: at most this many "folded into" targets are listed per removed node.
 MAX_INTO = 8
 
@@ -106,6 +108,19 @@ class Optimized:
         rows = [("optimized node", k, int(v)) for k, v in self.table["kind"].value_counts().items()]
         rows += [("model node", k, int(v)) for k, v in self.removed["kind"].value_counts().items()]
         return pd.DataFrame(rows, columns=["side", "kind", "count"])
+
+    def model_kinds(self) -> pd.Series:
+        """What onnxruntime did to each model node (fused / rewritten / kept / folded / removed), indexed by
+        model node id; a node that became several kernels takes the strongest kind (fused first)."""
+        kind_of = column(self.table, "kind")
+        kinds: dict[str, str] = {}
+        for nid, oids in self.derived.items():
+            found = [kind_of[o] for o in oids if kind_of[o] != INSERTED]
+            if found:
+                kinds[nid] = min(found, key=lambda k: _RANK.get(k, 9))
+        for nid, kind in zip(self.removed.index, self.removed["kind"], strict=True):
+            kinds.setdefault(nid, kind)
+        return pd.Series(kinds, dtype=object, name="optimized")
 
     def linked(self, ids: Iterable[str], side: str) -> list[str]:
         """The nodes on the other side that ``ids`` correspond to: ``side="model"`` maps model node ids to

@@ -18,12 +18,9 @@ import onnx
 
 from ..errors import InspectError
 from ..model import Model
-from ..runtime.optimized import FUSED, INSERTED, Optimized, column, optimized
+from ..runtime.optimized import Optimized, optimized
 from ..runtime.session import OPTIMIZATION
 from .graphview import GraphView
-
-#: order of precedence when a model node became several optimized nodes of different kinds.
-_RANK = {FUSED: 0, "rewritten": 1, "kept": 2}
 
 
 class OptimizedView(W.VBox):
@@ -58,7 +55,7 @@ class OptimizedView(W.VBox):
         view = GraphView(opt.model, height=self._height)
         view.set_overlay(opt.table["n_origins"], "model nodes per node", kind="numeric", aggregate="sum")
         view.observe(self._from_optimized, "selected")
-        self.model_view.set_overlay(model_kinds(opt), "what onnxruntime did", kind="categorical")
+        self.model_view.set_overlay(opt.model_kinds(), "what onnxruntime did", kind="categorical")
         return view
 
     def set_level(self, level: str) -> None:
@@ -114,19 +111,6 @@ class OptimizedView(W.VBox):
         self.optimized_view.close()
         self.optimized.close()
         super().close()
-
-
-def model_kinds(opt: Optimized) -> dict[str, str]:
-    """What onnxruntime did to each model node: fused / rewritten / kept / folded / removed."""
-    kinds: dict[str, str] = {}
-    kind_of = column(opt.table, "kind")
-    for nid, oids in opt.derived.items():
-        found = [kind_of[o] for o in oids if kind_of[o] != INSERTED]
-        if found:
-            kinds[nid] = min(found, key=lambda k: _RANK.get(k, 9))
-    for nid, kind in zip(opt.removed.index, opt.removed["kind"], strict=True):
-        kinds.setdefault(nid, kind)
-    return kinds
 
 
 def _right_title(opt: Optimized) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 import onnx_inspect as oi
 from onnx_inspect.runtime.optimized import FUSED, INSERTED, Optimized
-from onnx_inspect.widgets.optimized_view import OptimizedView, model_kinds
+from onnx_inspect.widgets.optimized_view import OptimizedView
 from tests.corpus import corpus_path
 
 
@@ -56,7 +56,7 @@ def test_overlays(opt: Optimized, view: OptimizedView) -> None:
         assert right["values"][oid] == n
     left = view.model_view.overlay
     assert left["kind"] == "categorical"
-    kinds = model_kinds(opt)
+    kinds = opt.model_kinds().to_dict()
     assert left["values"] == kinds
     assert set(kinds) == set(opt.source.nodes.index)
     assert {"fused", "folded"} <= set(kinds.values())
