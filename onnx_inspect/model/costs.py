@@ -588,6 +588,15 @@ def count(n: _Node) -> tuple[int | None, int | None, str]:
             kernel = n.attrs.get("kernel_shape") or []
             per = math.prod(int(k) for k in kernel) if kernel else 1
             return 0, _n(out) * per, f"pooling: output elements x kernel ({per})"
+        if op in ("LSTM", "GRU", "RNN", "DynamicQuantizeLSTM"):
+            x = _need(n.i(0), "input X")
+            w, r = _need(n.i(1), "the input weights W"), _need(n.i(2), "the recurrence weights R")
+            macs = x[0] * x[1] * (_n(w) + _n(r))
+            return (
+                macs,
+                2 * macs,
+                "recurrent: steps x batch x (W + R elements), gates' elementwise work left out",
+            )
         if op == "LRN":
             out = _need(n.o(), "the output")
             size = int(n.attrs.get("size", 1))
@@ -684,6 +693,225 @@ def _derive(n: _Node) -> Shape | None:
     return None
 
 
+#: Largest integer value (elements) the shape-value propagation keeps: shapes, axes, small index vectors.
+_MAX_VALUE = 1024
+_VALUE_OPS = frozenset(
+    [
+        "Shape",
+        "Size",
+        "Constant",
+        "Gather",
+        "Unsqueeze",
+        "Squeeze",
+        "Concat",
+        "Cast",
+        "Mul",
+        "Add",
+        "Sub",
+        "Div",
+        "Equal",
+        "Where",
+        "Not",
+        "Less",
+        "Greater",
+        "Min",
+        "Max",
+        "Slice",
+        "ConstantOfShape",
+        "Range",
+        "Reshape",
+        "Expand",
+        "Identity",
+        "Neg",
+        "Abs",
+        "ReduceProd",
+    ]
+)
+
+
+class _Values:
+    """Small integer values (shape arithmetic: Shape -> Gather -> Concat -> Reshape/Expand), computed with
+    numpy where onnx's data propagation stops (it has no Where/Equal), so dynamic exports get shapes."""
+
+    def __init__(self, m: Any) -> None:
+        self.m = m
+        self.known: dict[str, np.ndarray] = {}
+        t = m.tensors
+        self.weights = {
+            tid
+            for tid, kind, dtype, nb in zip(t.index, t["kind"], t["dtype"], t["nbytes"], strict=True)
+            if kind in ("initializer", "constant")
+            and dtype in ("int64", "int32")
+            and nb is not pd.NA
+            and nb is not None
+            and int(nb) <= 8 * _MAX_VALUE
+        }
+
+    def get(self, tid: str | None) -> np.ndarray | None:
+        if tid is None:
+            return None
+        v = self.known.get(tid)
+        if v is None and tid in self.weights:
+            self.weights.discard(tid)
+            try:
+                row = self.m.tensors.loc[tid]
+                v = np.asarray(self.m.weight(row["name"], row["graph"]))
+            except Exception:  # a damaged constant: no value, the count says unknown
+                return None
+            self.known[tid] = v
+        return v
+
+    def step(self, n: _Node, in_ids: list[str | None], out_ids: list[str | None]) -> None:
+        """Compute the node's first output value when its inputs' values (or, for Shape, shape) are known."""
+        if n.op not in _VALUE_OPS or not out_ids or out_ids[0] is None:
+            return
+        vals = [self.get(t) for t in in_ids]
+        try:
+            v = _value(n, vals)
+        except (ValueError, IndexError, TypeError, OverflowError, ZeroDivisionError, MemoryError):
+            return
+        if v is not None and v.size <= _MAX_VALUE and v.dtype.kind in "iub":
+            self.known[out_ids[0]] = v
+
+
+def _value(n: _Node, vals: list[np.ndarray | None]) -> np.ndarray | None:
+    op, a = n.op, n.attrs
+    if op == "Shape":
+        x = n.i(0)
+        if x is None:
+            return None
+        start, end = int(a.get("start", 0)), a.get("end")
+        return np.array(x[start : None if end is None else int(end)], dtype=np.int64)
+    if op == "Size":
+        x = n.i(0)
+        return None if x is None else np.array(_n(x), dtype=np.int64)
+    if op == "Constant":
+        v = a.get("value")
+        if isinstance(v, onnx.TensorProto):
+            return onnx.numpy_helper.to_array(v)
+        if "value_int" in a or "value_ints" in a:
+            return np.array(a.get("value_int", a.get("value_ints")), dtype=np.int64)
+        return None
+    if op == "ConstantOfShape":
+        if vals[0] is None:
+            return None
+        fill = a.get("value")
+        f = onnx.numpy_helper.to_array(fill).ravel() if isinstance(fill, onnx.TensorProto) else np.zeros(1)
+        shape = tuple(int(d) for d in vals[0].ravel())
+        return (
+            np.full(shape, f[0] if f.size else 0, dtype=f.dtype) if math.prod(shape) <= _MAX_VALUE else None
+        )
+    if any(v is None for v, k in zip(vals, range(len(vals)), strict=True) if n.has(k)):
+        return None
+    x = vals[0]
+    if op in ("Identity", "Neg", "Abs", "Not"):
+        return {"Identity": x, "Neg": -x, "Abs": np.abs(x), "Not": np.logical_not(x)}[op]
+    if op == "Cast":
+        to = onnx.helper.tensor_dtype_to_np_dtype(int(a["to"]))
+        return x.astype(to)
+    if op in ("Mul", "Add", "Sub", "Div", "Equal", "Less", "Greater", "Min", "Max"):
+        y = vals[1]
+        if op == "Div":
+            return (np.trunc(x / y)).astype(np.result_type(x, y)) if x.dtype.kind in "iu" else x / y
+        f = {"Mul": np.multiply, "Add": np.add, "Sub": np.subtract, "Equal": np.equal, "Less": np.less,
+             "Greater": np.greater, "Min": np.minimum, "Max": np.maximum}[op]  # fmt: skip
+        return f(x, y)
+    if op == "Where":
+        return np.where(x, vals[1], vals[2])
+    if op == "Gather":
+        return np.take(x, vals[1].astype(np.int64), axis=int(a.get("axis", 0)))
+    if op == "Unsqueeze":
+        axes = a.get("axes") if "axes" in a else vals[1].tolist()
+        out = x
+        for ax in sorted(int(k) % (x.ndim + len(axes)) for k in axes):
+            out = np.expand_dims(out, ax)
+        return out
+    if op == "Squeeze":
+        axes = (
+            a.get("axes")
+            if "axes" in a
+            else (vals[1].tolist() if len(vals) > 1 and vals[1] is not None else None)
+        )
+        return np.squeeze(x, axis=None if axes is None else tuple(int(k) for k in axes))
+    if op == "Concat":
+        return np.concatenate([np.atleast_1d(v) for v in vals if v is not None], axis=int(a.get("axis", 0)))
+    if op == "Slice":
+        starts, ends = vals[1].tolist(), vals[2].tolist()
+        axes = vals[3].tolist() if n.has(3) else list(range(len(starts)))
+        steps = vals[4].tolist() if n.has(4) else [1] * len(starts)
+        index = [slice(None)] * x.ndim
+        for st, en, ax, sp in zip(starts, ends, axes, steps, strict=True):
+            index[int(ax)] = slice(int(st), int(en), int(sp))
+        return x[tuple(index)]
+    if op == "Range":
+        return np.arange(x.item(), vals[1].item(), vals[2].item())
+    if op == "Reshape":
+        return x.reshape(_reshape_target(x.shape, vals[1]))
+    if op == "Expand":
+        return np.broadcast_to(x, _broadcast([x.shape, tuple(int(d) for d in vals[1])]) or ()).copy()
+    if op == "ReduceProd":
+        return np.array(np.prod(x), dtype=x.dtype)
+    return None
+
+
+def _reshape_target(shape: Sequence[int], target: np.ndarray) -> Shape:
+    """Reshape's output shape: 0 copies the input dim, -1 takes what is left."""
+    out = [int(shape[k]) if int(d) == 0 and k < len(shape) else int(d) for k, d in enumerate(target.ravel())]
+    if out.count(-1) == 1:
+        rest = math.prod(d for d in out if d != -1)
+        out[out.index(-1)] = _n(tuple(shape)) // rest if rest else 0
+    return tuple(out)
+
+
+def _derive_with_values(n: _Node, vals: list[np.ndarray | None]) -> Shape | None:
+    """Output shapes of ops whose shape is an input's value (Expand, Reshape, ConstantOfShape, Tile, ...)."""
+    op, a = n.op, n.attrs
+    x = n.i(0)
+    v1 = vals[1] if len(vals) > 1 else None
+    if op == "Expand" and x is not None and v1 is not None:
+        return _broadcast([x, tuple(int(d) for d in v1.ravel())])
+    if op == "Reshape" and x is not None and v1 is not None:
+        return _reshape_target(x, v1)
+    if op == "ConstantOfShape" and vals and vals[0] is not None:
+        return tuple(int(d) for d in vals[0].ravel())
+    if op == "Tile" and x is not None and v1 is not None:
+        return tuple(d * int(r) for d, r in zip(x, v1.ravel(), strict=True))
+    if op in ("Unsqueeze", "Squeeze") and x is not None:
+        axes = a.get("axes") if "axes" in a else (v1.tolist() if v1 is not None else None)
+        if axes is None:
+            return tuple(d for d in x if d != 1) if op == "Squeeze" else None
+        if op == "Squeeze":
+            drop = {int(k) % len(x) for k in axes}
+            return tuple(d for k, d in enumerate(x) if k not in drop)
+        out = list(x)
+        for ax in sorted(int(k) % (len(x) + len(axes)) for k in axes):
+            out.insert(ax, 1)
+        return tuple(out)
+    if op == "GatherElements":
+        return n.i(1)
+    if op == "Gather" and x is not None and n.i(1) is not None:
+        ax = int(a.get("axis", 0)) % len(x)
+        return (*x[:ax], *n.i(1), *x[ax + 1 :])  # type: ignore[misc]
+    if op == "Concat":
+        parts = [n.i(k) for k in range(len(n.ins)) if n.has(k)]
+        if not parts or any(p is None for p in parts):
+            return None
+        ax = int(a.get("axis", 0)) % len(parts[0])  # type: ignore[arg-type]
+        first = list(parts[0])  # type: ignore[arg-type]
+        first[ax] = sum(p[ax] for p in parts)  # type: ignore[index]
+        return tuple(first)
+    if op == "Flatten" and x is not None:
+        ax = int(a.get("axis", 1)) % (len(x) + 1)
+        return (_n(x[:ax]), _n(x[ax:]))
+    if op == "Slice" and x is not None and all(v is not None for v in vals[1:3]):
+        dummy = np.empty(x, dtype=np.bool_) if _n(x) <= 1 << 24 else None
+        if dummy is None:
+            return None
+        got = _value(n, [dummy, *vals[1:]])
+        return None if got is None else tuple(got.shape)
+    return None
+
+
 # -- the table ------------------------------------------------------------------------------------------------
 def _resolver(m: Any) -> Any:
     """Tensor id -> id of the value itself (outer references of bodies followed to their source)."""
@@ -723,6 +951,7 @@ def _costs(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
     t = m.tensors
     dtypes = dict(zip(t.index, t["dtype"], strict=True))
     derived_n = 0
+    values = _Values(m)
     resolve = _resolver(m)
     by_name = m._index.by_name
     nodes = m.nodes
@@ -737,8 +966,14 @@ def _costs(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
         in_shapes = [shapes.get(x) if x else None for x in in_ids]
         out_shapes = [shapes.get(x) if x else None for x in out_ids]
         node = _Node(m.node(nid), in_shapes, out_shapes)
+        values.step(node, in_ids, out_ids)
         if out_ids and out_ids[0] is not None and node.o() is None:
-            derived = _derive(node)
+            known = values.known.get(out_ids[0])
+            derived = (
+                tuple(known.shape)
+                if known is not None
+                else _derive(node) or _derive_with_values(node, [values.get(x) for x in in_ids])
+            )
             if derived is not None:
                 shapes[out_ids[0]] = out_shapes[0] = derived
                 derived_n += 1
