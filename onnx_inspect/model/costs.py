@@ -1009,6 +1009,8 @@ def _costs(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
             rows[col].append(v)
     index = pd.Index(nodes.index, name="id", dtype=object)
     df = pd.DataFrame(rows, index=index)
+    for col in ("op_type", "graph", "basis"):
+        df[col] = df[col].astype(object)
     for col in ("params", "macs", "flops", "input_bytes", "output_bytes", "weight_bytes"):
         df[col] = df[col].astype("Int64")
     unknown = df["basis"].str.startswith("unknown")
