@@ -36,6 +36,7 @@ from .runtime import (
     run,
     symbolic_shapes,
 )
+from .runtime.roofline import achieved_flops, machine_peak
 from .widgets import GraphView, Inspector, inspect
 
 
@@ -72,6 +73,7 @@ __all__ = [
     "RuntimeFailure",
     "UnknownNameError",
     "__version__",
+    "achieved_flops",
     "clear_cache",
     "compare",
     "compare_profiles",
@@ -79,6 +81,7 @@ __all__ = [
     "input_dims",
     "inspect",
     "load",
+    "machine_peak",
     "make_feeds",
     "netron",
     "placement",

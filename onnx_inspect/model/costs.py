@@ -6,7 +6,7 @@ given in ``dims=``), never from onnxruntime. Conventions (the ``basis`` column s
 - MACs count multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm/Einsum/attention (and their quantized
   forms); FLOPs = 2 x MACs plus the bias add, and for other ops a fixed count per element (below).
 - ``params`` are the elements of a node's weight inputs (initializers and constants) holding floating or
-  quantized (8/16/4-bit) values; integer shapes, axes and indices (int32/int64/bool), scalars and
+  quantized (8/16/4-bit) values; integer shapes, axes and indices (int32/int64/bool), single-element constants and
   BatchNormalization's running mean/variance (statistics, as in PyTorch's parameter count) are not
   parameters. A weight read by several nodes counts in each node's row, and ONCE in ``totals``.
 - A count that needs a shape nobody knows is <NA> with the reason in ``basis``, never a silent 0.
@@ -334,7 +334,8 @@ def concrete_shapes(m: Any, dims: DimsArg = None) -> dict[str, Any]:
     }
     key = (tuple(sorted((k, str(v)) for k, v in sizes.items())), tuple(sorted(symbols.items())))
     cache = m.__dict__.setdefault("_cost_shapes", {})
-    if key in cache and cache[key][0] is m.tensors:
+    stamp = (id(m.tensors), tuple(m.tensors["shape_source"].value_counts(dropna=False).items()))
+    if key in cache and cache[key][0] == stamp:
         return cache[key][1]
     inferred = _reinfer(m, sizes)
     out: dict[str, Any] = {}
@@ -349,7 +350,7 @@ def concrete_shapes(m: Any, dims: DimsArg = None) -> dict[str, Any]:
             out[tid] = tuple(a if isinstance(a, int) else e for a, e in zip(again, evaluated, strict=True))
     if len(cache) > 8:
         cache.clear()
-    cache[key] = (m.tensors, out)
+    cache[key] = (stamp, out)
     return out
 
 
@@ -934,7 +935,8 @@ def _is_param(m: Any, tid: str, op: str, slot: int, shape: Any) -> bool:
     dtype = t.at[tid, "dtype"]
     if dtype in _NOT_PARAM_DTYPES and not (dtype == "int32" and (op, slot) in _INT32_PARAM):
         return False
-    return shape is not None and len(shape) > 0
+    # single-element constants are exporter scalars (GELU's 0.5, attention's 1/sqrt(d)), not parameters
+    return shape is not None and len(shape) > 0 and not (_known(shape) and _n(shape) <= 1)
 
 
 def node_costs(m: Any, dims: DimsArg = None) -> pd.DataFrame:
@@ -946,6 +948,31 @@ def node_costs(m: Any, dims: DimsArg = None) -> pd.DataFrame:
 
 
 def _costs(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The cost table and the shapes it used; cached per model, dims and shapes table (a copy is returned)."""
+    key = (
+        repr(sorted((str(k), repr(v)) for k, v in (dims or {}).items()))
+        if dims is None or isinstance(dims, Mapping)
+        else None
+    )
+    cache = m.__dict__.setdefault("_cost_tables", {})
+    hit = cache.get(key) if key is not None else None
+    # fill_shapes (a profile, oi.symbolic_shapes) edits m.tensors in place and marks the rows it filled
+    stamp = (id(m.tensors), tuple(m.tensors["shape_source"].value_counts(dropna=False).items()))
+    if hit is not None and hit[0] == stamp:
+        df = hit[1].copy()
+        df.attrs = {**hit[1].attrs}
+        return df, hit[2]
+    df, shapes = _compute(m, dims)
+    if key is not None:
+        if len(cache) > 4:
+            cache.clear()
+        cache[key] = (stamp, df, shapes)
+        df = df.copy()
+        df.attrs = {**cache[key][1].attrs}
+    return df, shapes
+
+
+def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The cost table and the shapes it used (onnx's, evaluated with ``dims``, plus simple derived ones)."""
     shapes = dict(concrete_shapes(m, dims))
     t = m.tensors

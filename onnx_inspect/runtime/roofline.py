@@ -98,7 +98,7 @@ def machine_peak(
     return dict(out)
 
 
-def achieved(m: Any, profile: Any, dims: Any = None) -> pd.DataFrame:
+def achieved_flops(m: Any, profile: Any, dims: Any = None) -> pd.DataFrame:
     """Per profiled node: op_type, flops, bytes moved (activations + weights), mean_us, achieved GFLOP/s and
     arithmetic intensity (FLOP/byte). ``dims`` defaults to the input shapes the profile ran with."""
     by_node = profile.by_node()
@@ -128,4 +128,4 @@ def achieved(m: Any, profile: Any, dims: Any = None) -> pd.DataFrame:
     return out.sort_values("mean_us", ascending=False)
 
 
-__all__: Sequence[str] = ["achieved", "machine_peak"]
+__all__: Sequence[str] = ["achieved_flops", "machine_peak"]

@@ -1,6 +1,6 @@
 """Plotly figures of node costs: FLOPs by op type, the activation-memory timeline, a roofline scatter.
 
-Inputs are the DataFrames of ``m.costs``, ``m.memory_plan`` and ``runtime.roofline.achieved``; model text
+Inputs are the DataFrames of ``m.costs``, ``m.memory_plan`` and ``runtime.roofline.achieved_flops``; model text
 is escaped before it reaches plotly (it renders a subset of HTML in labels and hover text).
 """
 

@@ -232,3 +232,25 @@ def test_bert_base_matches_published_params_and_flops(bert_base: Path) -> None:
     assert tot["unknown_nodes"] == 0
     plan = m.memory_plan(dims={"batch": 1, "sequence": 128})
     assert plan.attrs["unknown"] == 0 and plan.attrs["peak_bytes"] > 128 * 3072 * 4
+
+
+# -- the real-model corpus: never raises, every missing count says why -----------------------------------------
+def _corpus() -> list:
+    from tests.corpus import corpus_models
+
+    return [pytest.param(cm, id=cm.name) for cm in corpus_models()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cm", _corpus())
+def test_corpus_costs_never_raise_and_label_unknowns(cm) -> None:
+    m = oi.load(cm.path)
+    df = m.costs(dims=cm.dims)
+    assert list(df.index) == list(m.nodes.index)
+    missing = df["flops"].isna()
+    assert df.loc[missing, "basis"].str.startswith("unknown").all()
+    assert not df.loc[~missing, "basis"].str.startswith("unknown").any()
+    assert (df["macs"].isna() == missing).all()
+    assert (df[["params", "macs", "flops"]].fillna(0) >= 0).all().all()
+    plan = m.memory_plan(dims=cm.dims)
+    assert plan.attrs["peak_bytes"] >= 0 and len(plan.attrs["live"]) == int((m.nodes["graph"] == "").sum())

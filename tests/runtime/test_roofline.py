@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import onnx_inspect as oi
-from onnx_inspect.runtime.roofline import achieved, machine_peak
+from onnx_inspect.runtime.roofline import achieved_flops, machine_peak
 from onnx_inspect.views import cost_figures as cf
 
 
@@ -27,7 +27,7 @@ def test_machine_peak_is_measured_and_cached(peak: dict) -> None:
 def test_achieved_joins_profile_times_with_costs(squeezenet: Path, peak: dict) -> None:
     m = oi.load(squeezenet)
     p = oi.profile(m, runs=2, warmup=1, progress=False, optimization="disabled")
-    got = achieved(m, p)
+    got = achieved_flops(m, p)
     costs = m.costs()
     convs = got[got["op_type"] == "Conv"]
     assert len(convs) == int((costs["op_type"] == "Conv").sum())  # every Conv ran as its own kernel

@@ -1,4 +1,4 @@
-"""Cost figures: what they plot is what m.costs / m.memory_plan / roofline.achieved computed; text escaped."""
+"""Cost figures: what they plot is what m.costs / m.memory_plan / roofline.achieved_flops computed; text escaped."""
 
 from __future__ import annotations
 
