@@ -29,8 +29,8 @@ def _mib(b: float) -> float:
 
 def op_types(costs: pd.DataFrame, top: int = 20) -> go.Figure:
     """Horizontal bars: GFLOPs per op type (largest first), hover with MACs, nodes and share."""
-    g = by_op_type(costs).head(top).iloc[::-1]
-    g = g[g["flops"].notna()]
+    g = by_op_type(costs)
+    g = g[g["flops"].fillna(0) > 0].head(top).iloc[::-1]  # no-arithmetic and unknown ops: see the title
     colors = _colors(list(g.index))
     fig = go.Figure(
         go.Bar(
