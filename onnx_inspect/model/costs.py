@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -361,10 +361,10 @@ def _reinfer(m: Any, sizes: Mapping[str, tuple[Any, ...] | None]) -> dict[str, A
         new = sizes.get(vi.name)
         if new is None or not vi.type.HasField("tensor_type"):
             continue
-        shape = vi.type.tensor_type.shape
-        shape.Clear()
+        tshape = vi.type.tensor_type.shape
+        tshape.Clear()
         for d in new:
-            dim = shape.dim.add()
+            dim = tshape.dim.add()
             if isinstance(d, (int, np.integer)):
                 dim.dim_value = int(d)
             elif isinstance(d, str):
@@ -398,7 +398,14 @@ _OPS = {
     ast.Div: lambda a, b: a // b,
     ast.Mod: lambda a, b: a % b,
 }
-_FUNCS = {"floor": lambda x: x, "ceil": lambda x: x, "max": max, "min": min, "Max": max, "Min": min}
+_FUNCS: dict[str, Callable[..., int]] = {
+    "floor": lambda x: x,
+    "ceil": lambda x: x,
+    "max": max,
+    "min": min,
+    "Max": max,
+    "Min": min,
+}
 
 
 def _eval_dim(d: Any, symbols: Mapping[str, int]) -> Any:
@@ -457,11 +464,11 @@ class _Node:
 
     def i(self, k: int) -> Shape | None:
         s = self.ins[k] if k < len(self.ins) else None
-        return tuple(int(d) for d in s) if _known(s) else None
+        return tuple(int(d) for d in s) if s is not None and _known(s) else None
 
     def o(self, k: int = 0) -> Shape | None:
         s = self.outs[k] if k < len(self.outs) else None
-        return tuple(int(d) for d in s) if _known(s) else None
+        return tuple(int(d) for d in s) if s is not None and _known(s) else None
 
     def has(self, k: int) -> bool:
         return k < len(self.proto.input) and bool(self.proto.input[k])
@@ -605,8 +612,9 @@ def count(n: _Node) -> tuple[int | None, int | None, str]:
         if op in _REDUCE:
             x = _need(n.i(0), "the input")
             return 0, _n(x), "reduction: 1 FLOP per input element"
-        per = _PER_ELEMENT.get(op)
-        if per is not None:
+        per_element = _PER_ELEMENT.get(op)
+        if per_element is not None:
+            per = per_element
             out = _need(n.o(), "the output")
             extra = (
                 max(len([s for s in n.proto.input if s]) - 2, 0) if op in ("Sum", "Max", "Min", "Mean") else 0
@@ -738,6 +746,8 @@ class _Values:
         self.m = m
         self.known: dict[str, np.ndarray] = {}
         t = m.tensors
+        self.names = dict(zip(t.index, t["name"], strict=True))
+        self.graphs = dict(zip(t.index, t["graph"], strict=True))
         self.weights = {
             tid
             for tid, kind, dtype, nb in zip(t.index, t["kind"], t["dtype"], t["nbytes"], strict=True)
@@ -754,9 +764,12 @@ class _Values:
         v = self.known.get(tid)
         if v is None and tid in self.weights:
             self.weights.discard(tid)
+            src = self.m._index.weights.get(tid)
             try:
-                row = self.m.tensors.loc[tid]
-                v = np.asarray(self.m.weight(row["name"], row["graph"]))
+                if isinstance(src, onnx.TensorProto) and not src.external_data:
+                    v = onnx.numpy_helper.to_array(src)  # the fast path: an inline initializer
+                else:
+                    v = np.asarray(self.m.weight(self.names[tid], self.graphs[tid]))
             except Exception:  # a damaged constant: no value, the count says unknown
                 return None
             self.known[tid] = v
@@ -775,17 +788,17 @@ class _Values:
             self.known[out_ids[0]] = v
 
 
-def _value(n: _Node, vals: list[np.ndarray | None]) -> np.ndarray | None:
+def _value(n: _Node, vals: list[Any]) -> np.ndarray | None:
+    """The value of a shape-arithmetic node's first output from its inputs' values (numpy, small)."""
     op, a = n.op, n.attrs
-    if op == "Shape":
-        x = n.i(0)
-        if x is None:
+    if op in ("Shape", "Size"):
+        shp = n.i(0)
+        if shp is None:
             return None
+        if op == "Size":
+            return np.array(_n(shp), dtype=np.int64)
         start, end = int(a.get("start", 0)), a.get("end")
-        return np.array(x[start : None if end is None else int(end)], dtype=np.int64)
-    if op == "Size":
-        x = n.i(0)
-        return None if x is None else np.array(_n(x), dtype=np.int64)
+        return np.array(shp[start : None if end is None else int(end)], dtype=np.int64)
     if op == "Constant":
         v = a.get("value")
         if isinstance(v, onnx.TensorProto):
@@ -804,7 +817,7 @@ def _value(n: _Node, vals: list[np.ndarray | None]) -> np.ndarray | None:
         )
     if any(v is None for v, k in zip(vals, range(len(vals)), strict=True) if n.has(k)):
         return None
-    x = vals[0]
+    x: Any = vals[0]
     if op in ("Identity", "Neg", "Abs", "Not"):
         return {"Identity": x, "Neg": -x, "Abs": np.abs(x), "Not": np.logical_not(x)}[op]
     if op == "Cast":
@@ -814,15 +827,15 @@ def _value(n: _Node, vals: list[np.ndarray | None]) -> np.ndarray | None:
         y = vals[1]
         if op == "Div":
             return (np.trunc(x / y)).astype(np.result_type(x, y)) if x.dtype.kind in "iu" else x / y
-        f = {"Mul": np.multiply, "Add": np.add, "Sub": np.subtract, "Equal": np.equal, "Less": np.less,
-             "Greater": np.greater, "Min": np.minimum, "Max": np.maximum}[op]  # fmt: skip
-        return f(x, y)
+        fn: Any = {"Mul": np.multiply, "Add": np.add, "Sub": np.subtract, "Equal": np.equal, "Less": np.less,
+                   "Greater": np.greater, "Min": np.minimum, "Max": np.maximum}[op]  # fmt: skip
+        return np.asarray(fn(x, y))
     if op == "Where":
         return np.where(x, vals[1], vals[2])
     if op == "Gather":
         return np.take(x, vals[1].astype(np.int64), axis=int(a.get("axis", 0)))
     if op == "Unsqueeze":
-        axes = a.get("axes") if "axes" in a else vals[1].tolist()
+        axes: Any = a.get("axes") if "axes" in a else vals[1].tolist()
         out = x
         for ax in sorted(int(k) % (x.ndim + len(axes)) for k in axes):
             out = np.expand_dims(out, ax)
@@ -892,14 +905,16 @@ def _derive_with_values(n: _Node, vals: list[np.ndarray | None]) -> Shape | None
         return n.i(1)
     if op == "Gather" and x is not None and n.i(1) is not None:
         ax = int(a.get("axis", 0)) % len(x)
-        return (*x[:ax], *n.i(1), *x[ax + 1 :])  # type: ignore[misc]
+        idx: Shape = n.i(1) or ()
+        return (*x[:ax], *idx, *x[ax + 1 :])
     if op == "Concat":
-        parts = [n.i(k) for k in range(len(n.ins)) if n.has(k)]
-        if not parts or any(p is None for p in parts):
+        maybe = [n.i(k) for k in range(len(n.ins)) if n.has(k)]
+        parts = [p for p in maybe if p is not None]
+        if not parts or len(parts) != len(maybe):
             return None
-        ax = int(a.get("axis", 0)) % len(parts[0])  # type: ignore[arg-type]
-        first = list(parts[0])  # type: ignore[arg-type]
-        first[ax] = sum(p[ax] for p in parts)  # type: ignore[index]
+        ax = int(a.get("axis", 0)) % len(parts[0])
+        first = list(parts[0])
+        first[ax] = sum(p[ax] for p in parts)
         return tuple(first)
     if op == "Flatten" and x is not None:
         ax = int(a.get("axis", 1)) % (len(x) + 1)
@@ -928,11 +943,9 @@ def _resolver(m: Any) -> Any:
     return resolve
 
 
-def _is_param(m: Any, tid: str, op: str, slot: int, shape: Any) -> bool:
-    t = m.tensors
-    if t.at[tid, "kind"] not in ("initializer", "constant") or (op, slot) in _NOT_PARAM_SLOTS:
+def _is_param(kind: str, dtype: str | None, op: str, slot: int, shape: Any) -> bool:
+    if kind not in ("initializer", "constant") or (op, slot) in _NOT_PARAM_SLOTS:
         return False
-    dtype = t.at[tid, "dtype"]
     if dtype in _NOT_PARAM_DTYPES and not (dtype == "int32" and (op, slot) in _INT32_PARAM):
         return False
     # single-element constants are exporter scalars (GELU's 0.5, attention's 1/sqrt(d)), not parameters
@@ -977,6 +990,7 @@ def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
     shapes = dict(concrete_shapes(m, dims))
     t = m.tensors
     dtypes = dict(zip(t.index, t["dtype"], strict=True))
+    kinds = dict(zip(t.index, t["kind"], strict=True))
     derived_n = 0
     values = _Values(m)
     resolve = _resolver(m)
@@ -1012,14 +1026,12 @@ def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
             if tid is None:
                 continue
             nb = _nbytes(shape, dtypes.get(tid))
-            if _is_param(m, tid, op, slot, shape):
-                if _known(shape):
+            if _is_param(kinds[tid], dtypes.get(tid), op, slot, shape):
+                if shape is not None and _known(shape):
                     weight_of[tid] = _n(shape)
                     params += _n(shape)
-                else:
-                    params = None if params is None else params
                 wbytes = None if wbytes is None or nb is None else wbytes + nb
-            elif t.at[tid, "kind"] not in ("initializer", "constant"):
+            elif kinds[tid] not in ("initializer", "constant"):
                 abytes = None if abytes is None or nb is None else abytes + nb
         obytes: int | None = 0
         for tid, shape in zip(out_ids, out_shapes, strict=True):
@@ -1104,8 +1116,7 @@ def memory_plan(m: Any, dims: DimsArg = None) -> pd.DataFrame:
         strict=True,
     ):
         first = step_of.get(producer, -1) if producer else -1
-        last_uses = [owner.get(c) for c in consumers or ()]
-        last_uses = [s for s in last_uses if s is not None]
+        last_uses = [owner[c] for c in consumers or () if c in owner]
         last = max(last_uses, default=first)
         if name in outputs:
             last = n_steps - 1

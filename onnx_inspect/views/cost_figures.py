@@ -131,8 +131,9 @@ def roofline(achieved: pd.DataFrame, peak: Mapping[str, Any]) -> go.Figure:
         )
     gf, bw = float(peak["gflops"]), float(peak["gbps"])
     fig = go.Figure()
-    colors = _colors(sorted(set(df["op_type"])))
-    for op, g in df.groupby("op_type", sort=True):
+    colors = _colors(sorted({str(o) for o in df["op_type"]}))
+    for key, g in df.groupby("op_type", sort=True):
+        op = str(key)
         fig.add_trace(
             go.Scatter(
                 x=g["intensity"].astype(float).tolist(),

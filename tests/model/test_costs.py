@@ -220,6 +220,7 @@ def bert_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_bert_base_matches_published_params_and_flops(bert_base: Path) -> None:
     """BERT-base: 110 M parameters (Devlin et al. 2019); 22.5 GFLOPs at 128 tokens (MobileBERT, Table 3;
     TinyBERT, Table 1). Exported with dynamic batch/sequence by the TorchScript exporter, as HF users do."""
