@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -223,6 +224,7 @@ COLUMNS = [
 ]
 
 
+@cache
 def dtype_bits(dtype: str | None) -> int | None:
     """Storage bits per element of a dtype name from ``m.tensors`` (None for strings, sequences, unknown)."""
     if dtype is None:
@@ -240,6 +242,17 @@ def dtype_bits(dtype: str | None) -> int | None:
 
 def _known(shape: Any) -> bool:
     return shape is not None and all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape)
+
+
+def _concrete(shape: Any) -> Shape | None:
+    """The shape as a tuple of ints when every dim is known, else None."""
+    if shape is None:
+        return None
+    try:
+        out = tuple(int(d) for d in shape if d is not None and not isinstance(d, str))
+    except (TypeError, ValueError):
+        return None
+    return out if len(out) == len(shape) and all(d >= 0 for d in out) else None
 
 
 def _n(shape: Shape) -> int:
@@ -460,15 +473,20 @@ class _Node:
         self.op = proto.op_type
         self.ins = ins
         self.outs = outs
-        self.attrs = {a.name: onnx.helper.get_attribute_value(a) for a in proto.attribute}
+        self._attrs: dict[str, Any] | None = None
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """Attribute values by name, decoded on first use (most rules need none)."""
+        if self._attrs is None:
+            self._attrs = {a.name: onnx.helper.get_attribute_value(a) for a in self.proto.attribute}
+        return self._attrs
 
     def i(self, k: int) -> Shape | None:
-        s = self.ins[k] if k < len(self.ins) else None
-        return tuple(int(d) for d in s) if s is not None and _known(s) else None
+        return self.ins[k] if k < len(self.ins) else None
 
     def o(self, k: int = 0) -> Shape | None:
-        s = self.outs[k] if k < len(self.outs) else None
-        return tuple(int(d) for d in s) if s is not None and _known(s) else None
+        return self.outs[k] if k < len(self.outs) else None
 
     def has(self, k: int) -> bool:
         return k < len(self.proto.input) and bool(self.proto.input[k])
@@ -750,7 +768,9 @@ class _Values:
         self.graphs = dict(zip(t.index, t["graph"], strict=True))
         self.weights = {
             tid
-            for tid, kind, dtype, nb in zip(t.index, t["kind"], t["dtype"], t["nbytes"], strict=True)
+            for tid, kind, dtype, nb in zip(
+                t.index.tolist(), t["kind"].tolist(), t["dtype"].tolist(), t["nbytes"].tolist(), strict=True
+            )
             if kind in ("initializer", "constant")
             and dtype in ("int64", "int32")
             and nb is not pd.NA
@@ -987,10 +1007,12 @@ def _costs(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The cost table and the shapes it used (onnx's, evaluated with ``dims``, plus simple derived ones)."""
-    shapes = dict(concrete_shapes(m, dims))
+    # concrete shapes (tuples of ints) or None: what every count and byte size needs, checked once per value
+    shapes = {tid: _concrete(s) for tid, s in concrete_shapes(m, dims).items()}
     t = m.tensors
-    dtypes = dict(zip(t.index, t["dtype"], strict=True))
-    kinds = dict(zip(t.index, t["kind"], strict=True))
+    dtypes = dict(zip(t.index.tolist(), t["dtype"].tolist(), strict=True))
+    kinds = dict(zip(t.index.tolist(), t["kind"].tolist(), strict=True))
+    protos = m._index.node_protos
     derived_n = 0
     values = _Values(m)
     resolve = _resolver(m)
@@ -1000,13 +1022,18 @@ def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
     weight_of: dict[str, int] = {}
     unknown_bytes = 0
     for nid, op, graph, ins, outs in zip(
-        nodes.index, nodes["op_type"], nodes["graph"], nodes["inputs"], nodes["outputs"], strict=True
+        nodes.index.tolist(),
+        nodes["op_type"].tolist(),
+        nodes["graph"].tolist(),
+        nodes["inputs"].tolist(),
+        nodes["outputs"].tolist(),
+        strict=True,
     ):
         in_ids = [resolve(by_name.get((graph, x))) if x else None for x in ins]
         out_ids = [by_name.get((graph, x)) if x else None for x in outs]
         in_shapes = [shapes.get(x) if x else None for x in in_ids]
         out_shapes = [shapes.get(x) if x else None for x in out_ids]
-        node = _Node(m.node(nid), in_shapes, out_shapes)
+        node = _Node(protos[nid], in_shapes, out_shapes)
         values.step(node, in_ids, out_ids)
         if out_ids and out_ids[0] is not None and node.o() is None:
             known = values.known.get(out_ids[0])
