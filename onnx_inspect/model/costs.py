@@ -8,7 +8,9 @@ given in ``dims=``), never from onnxruntime. Conventions (the ``basis`` column s
 - ``params`` are the elements of a node's weight inputs (initializers and constants) holding floating or
   quantized (8/16/4-bit) values; integer shapes, axes and indices (int32/int64/bool), single-element constants and
   BatchNormalization's running mean/variance (statistics, as in PyTorch's parameter count) are not
-  parameters. A weight read by several nodes counts in each node's row, and ONCE in ``totals``.
+  parameters. A weight read by several nodes counts in each node's row, and ONCE in ``totals``; so does a
+  weight that is the exact transpose of another (a tied embedding the exporter folded into a second
+  initializer): ``totals["tied_copies"]`` lists those.
 - A count that needs a shape nobody knows is <NA> with the reason in ``basis``, never a silent 0.
 - Subgraph (If/Loop/Scan) bodies are rows of their own, counted once: a Loop's trip count is not known
   statically, and both branches of an If are counted.
@@ -1080,8 +1082,10 @@ def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
     for col in ("params", "macs", "flops", "input_bytes", "output_bytes", "weight_bytes"):
         df[col] = df[col].astype("Int64")
     unknown = df["basis"].str.startswith("unknown")
+    copies = _transposed_copies(m, weight_of, shapes, dtypes)
     df.attrs["totals"] = {
-        "params": int(sum(weight_of.values())),
+        "params": int(sum(n for tid, n in weight_of.items() if tid not in copies)),
+        "tied_copies": copies,
         "params_node_sum": int(df["params"].sum()),
         "macs": int(df["macs"].sum()),
         "flops": int(df["flops"].sum()),
@@ -1093,6 +1097,47 @@ def _compute(m: Any, dims: DimsArg) -> tuple[pd.DataFrame, dict[str, Any]]:
         "dims": dict(dims or {}),
     }
     return df, shapes
+
+
+#: Sampled entries compared before two weights are compared in full.
+_SAMPLE = 16
+
+
+def _transposed_copies(
+    m: Any, weight_of: Mapping[str, int], shapes: Mapping[str, Any], dtypes: Mapping[str, Any]
+) -> dict[str, str]:
+    """Weights that are the exact transpose of another weight: ``{copy: original}``.
+
+    Exporters constant-fold the Transpose of a tied weight (GPT-2's embedding reused as the LM head) into a
+    second initializer; it is the same parameter, so totals count it once. Only non-square 2-D pairs are
+    checked (tied embeddings are vocab x hidden): a few sampled entries first, then the whole tensors.
+    """
+    by_key: dict[tuple[Any, ...], list[str]] = {}
+    for tid in weight_of:
+        shp = shapes.get(tid)
+        if shp is not None and len(shp) == 2 and shp[0] != shp[1]:
+            by_key.setdefault((dtypes.get(tid), *sorted(shp)), []).append(tid)
+    names = m.tensors["name"]
+    graphs = m.tensors["graph"]
+    out: dict[str, str] = {}
+    for tids in by_key.values():
+        if len(tids) < 2:
+            continue
+        for k, a in enumerate(tids):
+            for b in tids[k + 1 :]:
+                if a in out or b in out or shapes[a] != shapes[b][::-1]:
+                    continue
+                try:
+                    wa = np.asarray(m.weight(names[a], graphs[a]))
+                    wb = np.asarray(m.weight(names[b], graphs[b]))
+                except InspectError:
+                    continue
+                rows = np.linspace(0, wa.shape[0] - 1, _SAMPLE).astype(int)
+                cols = np.linspace(0, wa.shape[1] - 1, _SAMPLE).astype(int)
+                if np.array_equal(wa[rows, cols], wb[cols, rows]) and np.array_equal(wa, wb.T):
+                    # the copy is the one a node made for one use; keep the first as the original
+                    out[b] = a
+    return out
 
 
 def _nbytes(shape: Any, dtype: str | None) -> int | None:

@@ -69,6 +69,24 @@ def test_shared_weight_counts_once_in_totals_and_in_each_row() -> None:
     assert df.attrs["totals"]["params"] == 16 and df.attrs["totals"]["params_node_sum"] == 32
 
 
+def test_a_folded_transpose_of_a_tied_weight_counts_once() -> None:
+    # GPT-2's embedding reused, transposed, as the LM head: exporters fold the Transpose into a 2nd initializer
+    emb = np.arange(24, dtype=np.float32).reshape(4, 6)
+    nodes = [
+        helper.make_node("Gather", ["emb", "ids"], ["h"]),
+        helper.make_node("MatMul", ["h", "head"], ["y"]),
+    ]
+    inits = [numpy_helper.from_array(emb, "emb"), numpy_helper.from_array(emb.T.copy(), "head")]
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [3])
+    m = _model(nodes, [ids], [_f("y", None)], inits)
+    tot = m.costs().attrs["totals"]
+    assert tot["params"] == 24 and tot["params_node_sum"] == 48
+    assert tot["tied_copies"] == {m.tensor_id("head"): m.tensor_id("emb")}
+    # a different matrix of the transposed shape is its own parameter
+    inits[1] = numpy_helper.from_array(emb.T.copy() + 1, "head")
+    assert _model(nodes, [ids], [_f("y", None)], inits).costs().attrs["totals"]["params"] == 48
+
+
 def test_free_dims_are_labelled_unknown_until_dims_are_given() -> None:
     nodes = [helper.make_node("MatMul", ["x", "w"], ["y"]), helper.make_node("Softmax", ["y"], ["s"])]
     m = _model(nodes, [_f("x", ["batch", "seq", 8])], [_f("s", None)], [_w("w", (8, 3))])
