@@ -48,7 +48,10 @@ def machine_peak(
     providers: Any = None, size: int = 1024, runs: int = 5, vector_mb: int = 64
 ) -> dict[str, Any]:
     """Measured roofs: ``gflops`` (float32 MatMul of ``size`` x ``size``) and ``gbps`` (an Add streaming
-    three ``vector_mb`` MiB arrays), best of ``runs``; cached per arguments for the session of Python."""
+    three ``vector_mb`` MiB arrays), best of ``runs``; cached per arguments for the session of Python.
+
+    Measured as the machine is now: other load lowers both roofs, and activations small enough to stay in
+    cache move faster than the (DRAM) bandwidth roof, so elementwise nodes can plot above it."""
     if not isinstance(size, int) or not 16 <= size <= 16384:
         raise InspectError(f"size={size!r} must be an int between 16 and 16384")
     if not isinstance(runs, int) or runs < 1:
