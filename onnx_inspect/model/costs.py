@@ -713,6 +713,9 @@ def _derive(n: _Node) -> Shape | None:
         if a is None or b is None or len(a) != 2 or len(b) != 2:
             return None
         return (a[1] if n.attrs.get("transA") else a[0], b[0] if n.attrs.get("transB") else b[1])
+    if op == "MultiHeadAttention":
+        q, v = n.i(0), n.i(2)
+        return (q[0], q[1], v[2]) if q is not None and v is not None and len(q) == 3 and len(v) == 3 else None
     if op == "Transpose":
         x = n.i(0)
         if x is None:

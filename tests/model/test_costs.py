@@ -61,6 +61,39 @@ def test_conv_matmul_gemm_counts_are_exact() -> None:
     assert "GMACs" in totals_text(df)
 
 
+def test_einsum_rnn_conv_transpose_and_attention_counts() -> None:
+    ms = helper.make_opsetid("com.microsoft", 1)
+    nodes = [
+        helper.make_node("Einsum", ["a", "b"], ["e"], equation="bij,bjk->bik"),
+        helper.make_node("LSTM", ["x", "W", "R"], ["", "h"], hidden_size=2),
+        helper.make_node("ConvTranspose", ["c", "cw"], ["ct"]),
+        helper.make_node("Attention", ["q", "aw", "ab"], ["att"], domain="com.microsoft", num_heads=2),
+        helper.make_node("MultiHeadAttention", ["q", "k", "v"], ["mha"], domain="com.microsoft", num_heads=2),
+    ]
+    g = helper.make_graph(
+        nodes,
+        "g",
+        [
+            _f("a", [2, 3, 4]),
+            _f("b", [2, 4, 5]),
+            _f("x", [5, 1, 3]),
+            _f("c", [1, 2, 3, 3]),
+            _f("q", [1, 8, 16]),
+            _f("k", [1, 6, 16]),
+            _f("v", [1, 6, 16]),
+        ],
+        [_f("e", None), _f("h", None), _f("ct", None), _f("att", None), _f("mha", None)],
+        [_w("W", (1, 8, 3)), _w("R", (1, 8, 2)), _w("cw", (2, 4, 2, 2)), _w("aw", (16, 48)), _w("ab", (48,))],
+    )
+    m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), ms]))
+    macs = m.costs().set_index("op_type")["macs"]
+    assert macs["Einsum"] == 2 * 3 * 4 * 5
+    assert macs["LSTM"] == 5 * 1 * (1 * 8 * 3 + 1 * 8 * 2)  # steps x batch x (W + R)
+    assert macs["ConvTranspose"] == 18 * 4 * 2 * 2  # input elements x (M/group x kernel)
+    assert macs["Attention"] == 1 * 8 * 16 * 48 + 2 * 1 * 8 * 8 * 16  # QKV projection + QK^T + AV
+    assert macs["MultiHeadAttention"] == 2 * 1 * 8 * 6 * 16  # QK^T + AV over 6 keys
+
+
 def test_shared_weight_counts_once_in_totals_and_in_each_row() -> None:
     nodes = [helper.make_node("MatMul", ["x", "w"], ["a"]), helper.make_node("MatMul", ["a", "w"], ["y"])]
     m = _model(nodes, [_f("x", [2, 4])], [_f("y", None)], [_w("w", (4, 4))])
