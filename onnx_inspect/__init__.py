@@ -38,6 +38,7 @@ from .runtime import (
     run,
     symbolic_shapes,
 )
+from .runtime.roofline import achieved_flops, machine_peak
 from .widgets import GraphView, Inspector, OptimizedView, inspect, optimized_view
 
 
@@ -76,6 +77,7 @@ __all__ = [
     "RuntimeFailure",
     "UnknownNameError",
     "__version__",
+    "achieved_flops",
     "clear_cache",
     "compare",
     "compare_profiles",
@@ -83,6 +85,7 @@ __all__ = [
     "input_dims",
     "inspect",
     "load",
+    "machine_peak",
     "make_feeds",
     "netron",
     "optimized",

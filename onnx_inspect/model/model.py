@@ -330,6 +330,19 @@ class Model:
                 filled += 1
         return filled
 
+    # -- costs (model/costs.py) ------------------------------------------------------------------------
+    def costs(self, dims: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Per node: params, MACs, FLOPs, activation bytes and the ``basis`` of each count; ``.attrs["totals"]``."""
+        from .costs import node_costs
+
+        return node_costs(self, dims)
+
+    def memory_plan(self, dims: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Each activation's lifetime in execution order; ``.attrs`` has the peak bytes, step and node."""
+        from .costs import memory_plan
+
+        return memory_plan(self, dims)
+
     # -- overviews -------------------------------------------------------------------------------------
     def scope_tree(self) -> pd.DataFrame:
         """Every scope group with its parent, depth and node counts (direct and total), per graph."""
