@@ -54,6 +54,7 @@ def symbolic_shapes(m: Model, timeout: float = 20.0) -> int:
                 capture_output=True,
                 text=True,
                 timeout=timeout,
+                cwd=d,  # its temporary files land in our folder, removed even if the child is killed
                 env={**os.environ, "PYTHONWARNINGS": "ignore"},
                 check=False,
             )
