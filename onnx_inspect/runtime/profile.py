@@ -31,11 +31,10 @@ from . import dims as dimplan
 from . import profile_join as pj
 from .feeds import check_value, generate, input_specs
 from .profile_trace import MAX_PROFILE_BYTES, Trace, assign_runs, read_trace, shapes_column
-from .providers import resolve_providers
+from .providers import Optimization, check_optimization, resolve_providers, short_provider
 from .run import as_model, make_feeds, model_metadata, named_copy, read_feeds, with_dims_hint
 from .session import (
     DEFAULT_TIME_BUDGET,
-    OPTIMIZATION,
     check_budget,
     create_session,
     external_folder,
@@ -46,7 +45,6 @@ from .session import (
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-Optimization = Literal["disabled", "basic", "extended", "all"]
 Metric = Literal["mean_us", "p50_us", "p90_us", "share", "provider"]
 
 #: Show a progress bar when the profiled runs are expected to take longer than this (seconds).
@@ -424,8 +422,7 @@ def profile(
     runs = _count(runs, "runs", 1)
     warmup = _count(warmup, "warmup", 0)
     budget = check_budget(time_budget)
-    if optimization not in OPTIMIZATION:
-        raise InspectError(f"optimization={optimization!r} is not one of {list(OPTIMIZATION)}")
+    check_optimization(optimization)
     names, opts = resolve_providers(providers, provider_options)
     inputs, infos = _prepare_feeds(model, feeds, dims)
     label = f"model '{model.path.name}'" if model.path is not None else "the in-memory model"
@@ -1019,7 +1016,7 @@ def _conflict(declared: tuple[Any, ...] | None, seen: tuple[int | None, ...] | N
 def _label(p: Profile) -> str:
     opt = p.meta.get("optimization") or "file"
     provs = p.meta.get("providers") or []
-    first = provs[0].replace("ExecutionProvider", "") if provs else ""
+    first = short_provider(provs[0]) if provs else ""
     return f"{opt} {first}".strip()
 
 

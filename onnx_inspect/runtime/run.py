@@ -38,7 +38,7 @@ from .feeds import (
     load_feeds,
     resolve_shape,
 )
-from .providers import ProviderSpec, resolve_providers
+from .providers import ProviderSpec, resolve_providers, short_provider
 from .session import (
     DEFAULT_TIME_BUDGET,
     cached_session,
@@ -587,7 +587,7 @@ def compare(
 
 def _providers_label(p: ProvidersArg) -> str:
     names, _ = resolve_providers(p)
-    return "+".join(n.replace("ExecutionProvider", "") for n in names)
+    return "+".join(short_provider(n) for n in names)
 
 
 # -- placement ----------------------------------------------------------------------------------------

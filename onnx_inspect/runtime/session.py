@@ -27,17 +27,10 @@ import onnxruntime as ort
 
 from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
 from .extract import GraphIndex, subgraphs
-from .providers import check_session_providers
+from .providers import OPTIMIZATION, check_optimization, check_session_providers
 
 #: Sessions kept alive across calls (all models together); the least recently used goes first.
 MAX_SESSIONS = 8
-
-OPTIMIZATION = {
-    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-    "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-}
 
 _FOLDER_KEY = "session.model_external_initializers_file_folder_path"
 _ORT_VERSION = tuple(int(x) for x in re.findall(r"\d+", ort.__version__)[:2])
@@ -181,8 +174,7 @@ def _uses_external(proto: onnx.ModelProto) -> bool:
 
 def session_options(optimization: str, config: Mapping[str, str] | None = None) -> ort.SessionOptions:
     """SessionOptions with a quiet log, the given optimization level and config entries."""
-    if optimization not in OPTIMIZATION:
-        raise InspectError(f"optimization={optimization!r} is not one of {sorted(OPTIMIZATION)}")
+    check_optimization(optimization)
     so = ort.SessionOptions()
     # Fatal only: every error reaches the caller as a RuntimeFailure, and warnings about the
     # initializers a cut leaves unused are expected.

@@ -18,7 +18,9 @@ SVG = "http://www.w3.org/2000/svg"
 def test_summary_names_the_model_its_size_inputs_outputs_and_ops() -> None:
     text = summary_text(oi.load(testing.conv_model()), "GraphView")
     assert text.startswith("onnx-inspect GraphView: ")
-    assert "nodes in the main graph" in text and "input " in text and "output " in text and " x" in text
+    assert text.startswith("onnx-inspect GraphView: conv\n")
+    assert "2 in the main graph" in text and "input      x  float32[1, 3, 32, 32]" in text
+    assert "output     y  float32[1, 8, 16, 16]" in text and "Conv x1, Relu x1" in text
 
 
 def test_sanitize_keeps_drawing_and_drops_anything_active() -> None:
