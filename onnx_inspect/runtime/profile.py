@@ -284,27 +284,15 @@ class Profile:
         return df
 
     def overlay(self, metric: Metric = "mean_us") -> dict[str, Any]:
-        """Per-node values in the form ``GraphView.overlay`` takes (``values``, ``label``, ``kind``, ...).
+        """Per-node values as a ``GraphView.overlay`` spec (``views.overlay.profile_overlay``: times on a
+        log scale, providers by short name), the same in the Inspector and in reports.
 
         Numeric metrics sit on the node each kernel stands for (the nodes fused into it stay unpainted:
         ``by_node()["fused_with"]`` lists them); ``"provider"`` (categorical) paints fused nodes too.
         """
-        bn = self.by_node()
-        if metric == "provider":
-            values = {str(k): str(v) for k, v in bn["provider"].items()}
-            for nid, others in zip(bn.index, bn["fused_with"], strict=True):
-                for o in others:
-                    values.setdefault(o, values[nid])
-            return {"values": values, "label": "execution provider", "kind": "categorical", "scale": "linear",
-                    "aggregate": "sum", "unit": ""}  # fmt: skip
-        labels = {"mean_us": ("mean time per run", "us"), "p50_us": ("median time per run", "us"),
-                  "p90_us": ("p90 time per run", "us"), "share": ("share of kernel time", "")}  # fmt: skip
-        if metric not in labels:
-            raise InspectError(f"metric={metric!r} is not one of {[*labels, 'provider']}")
-        label, unit = labels[metric]
-        values = {str(k): float(v) for k, v in bn[metric].items()}
-        return {"values": values, "label": label, "kind": "numeric", "scale": "linear", "aggregate": "sum",
-                "unit": unit}  # fmt: skip
+        from ..views.overlay import profile_overlay  # imported on call: the runtime layer never loads views
+
+        return dict(profile_overlay(self.by_node(), metric))
 
     # -- figures (plotly; imported on call so the runtime layer never loads views) ---------------------
     def figure_op_types(self, top: int = 20, by: Literal["kernel", "model"] = "kernel") -> go.Figure:
