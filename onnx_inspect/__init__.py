@@ -30,12 +30,12 @@ from .runtime import (
     input_dims,
     make_feeds,
     placement,
-    profile,
-    providers,
     read_feeds,
-    run,
     symbolic_shapes,
 )
+from .runtime.profile import profile
+from .runtime.providers import providers
+from .runtime.run import run
 from .widgets import GraphView, Inspector, inspect
 
 

@@ -13,8 +13,10 @@ import pandas as pd
 
 from .errors import FeedError, InspectError
 from .model import Model, load
-from .runtime import Profile, input_dims, profile, run
+from .runtime import Profile, input_dims
+from .runtime.profile import profile
 from .runtime.providers import OPTIMIZATION_LEVELS
+from .runtime.run import run
 from .runtime.session import DEFAULT_TIME_BUDGET
 from .views.summary import shapes_text, summary_text
 

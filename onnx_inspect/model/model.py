@@ -479,4 +479,9 @@ def load(
         ) from exc
 
 
-__all__ = ["SEP", "Model", "dtype_name", "load"]
+def as_model(src: Model | str | os.PathLike[str] | bytes | onnx.ModelProto) -> Model:
+    """The ``oi.Model`` itself, or one loaded from a path, bytes or a ModelProto (every API's model argument)."""
+    return src if isinstance(src, Model) else load(src)
+
+
+__all__ = ["SEP", "Model", "as_model", "dtype_name", "load"]

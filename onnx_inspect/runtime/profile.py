@@ -25,19 +25,19 @@ import onnx
 import onnxruntime as ort
 import pandas as pd
 
-from ..errors import FeedError, InspectError, ProfileError, RuntimeFailure
-from ..model import Model
+from ..errors import InspectError, ProfileError, RuntimeFailure
+from ..model import Model, as_model
 from . import dims as dimplan
 from . import profile_join as pj
-from .feeds import check_value, generate, input_specs
+from .feeds import prepare_feeds
 from .profile_trace import MAX_PROFILE_BYTES, Trace, assign_runs, read_trace, shapes_column
 from .providers import Optimization, check_optimization, resolve_providers, short_provider
-from .run import as_model, make_feeds, model_metadata, named_copy, read_feeds, with_dims_hint
 from .session import (
     DEFAULT_TIME_BUDGET,
     check_budget,
     create_session,
     external_folder,
+    named_copy,
     run_session,
     session_options,
 )
@@ -412,7 +412,7 @@ def profile(
     budget = check_budget(time_budget)
     check_optimization(optimization)
     names, opts = resolve_providers(providers, provider_options)
-    inputs, infos = _prepare_feeds(model, feeds, dims)
+    inputs, infos = prepare_feeds(model, feeds, dims=dims)
     label = f"model '{model.path.name}'" if model.path is not None else "the in-memory model"
 
     if keep_files is not None:
@@ -455,7 +455,7 @@ def profile(
             try:
                 run_session(sess, out_names, inputs, label=label, budget=budget)
             except RuntimeFailure as exc:
-                raise with_dims_hint(exc, infos) from None
+                raise dimplan.with_dims_hint(exc, infos) from None
             done = 1
             first = time.perf_counter() - t0
             if report is not None:
@@ -549,41 +549,6 @@ def _profiling_session(
         source = model.proto
     return create_session(source, label=label, providers=names, provider_options=opts, so=so,
                           ext_dir=external_folder(model), model=model.proto)  # fmt: skip
-
-
-def _prepare_feeds(
-    model: Model, feeds: Any, dims: Mapping[str, Any] | None
-) -> tuple[dict[str, Any], list[dimplan.DimInfo]]:
-    """Feeds for every real input: given ones checked, the others seeded random (as ``oi.run`` makes them),
-    and the plan of the free dims the generated ones used."""
-    specs = input_specs(model.proto.graph)
-    dimplan.check_keys(specs, dims)
-    meta = model_metadata(model)
-    if feeds is None:
-        return make_feeds(model, dims=dims), dimplan.plan(
-            [s for s in specs if s.kind == "tensor"], dims, meta
-        )
-    if isinstance(feeds, (str, os.PathLike)) or (
-        isinstance(feeds, Sequence) and not isinstance(feeds, Mapping)
-    ):
-        given = read_feeds(model, feeds)
-    elif isinstance(feeds, Mapping):
-        given = dict(feeds)
-    else:
-        raise FeedError(
-            f"feeds must be a dict of arrays or a path to .npz/.pb feeds, not {type(feeds).__name__}"
-        )
-    known = {s.name for s in specs}
-    extra = sorted(set(given) - known)
-    if extra:
-        raise FeedError(
-            f"feeds name {extra}, which are not inputs of the model (a profile runs the whole model); "
-            f"its inputs: {sorted(known)}"
-        )
-    out = {s.name: check_value(s, given[s.name]) for s in specs if s.name in given}
-    rest = [s for s in specs if s.name not in given]
-    out.update(generate(rest, dims=dims, metadata=meta))
-    return out, dimplan.plan([s for s in rest if s.kind == "tensor"], dims, meta)
 
 
 # -- assembling a Profile -----------------------------------------------------------------------------

@@ -443,3 +443,28 @@ def _failure(exc: Exception, label: str, node_label: Callable[[str], str] | None
     err = RuntimeFailure(f"onnxruntime failed running {label}{where}: {msg}")
     err.details = full  # type: ignore[attr-defined]
     return err
+
+
+def named_copy(m: Any) -> onnx.ModelProto:
+    """The model with every node (bodies too) named by its node id, so onnxruntime reports our ids."""
+    proto = onnx.ModelProto()
+    proto.CopyFrom(m.proto)
+    del proto.graph.value_info[:]
+    graphs = m.graphs
+
+    def visit(g: onnx.GraphProto, path: str) -> None:
+        ids = node_ids(m, path) if path == "" or path in graphs.index else []
+        if len(ids) != len(g.node):
+            return  # a body the model index does not list (a graph attribute on a standard op): left as is
+        for i, n in enumerate(g.node):
+            n.name = ids[i]
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    visit(a.g, f"{ids[i]}::{a.name}")
+                elif a.type == onnx.AttributeProto.GRAPHS:
+                    for k, body in enumerate(a.graphs):
+                        visit(body, f"{ids[i]}::{a.name}[{k}]")
+
+    visit(proto.graph, "")
+    assert set(graphs.index) >= {""}
+    return proto

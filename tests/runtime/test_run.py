@@ -17,7 +17,8 @@ from onnx.reference import ReferenceEvaluator
 import onnx_inspect as oi
 import onnx_inspect.runtime.session as session_mod
 from onnx_inspect import testing
-from onnx_inspect.runtime import clear_cache, compare, placement, read_feeds, run
+from onnx_inspect.runtime import clear_cache, compare, placement, read_feeds
+from onnx_inspect.runtime.run import run
 from onnx_inspect.runtime.session import cached_sessions
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
@@ -326,7 +327,7 @@ def test_unknown_provider_lists_available_ones() -> None:
     with pytest.raises(oi.ProviderError) as e:
         run(m, providers=["NoSuchExecutionProvider"])
     assert "NoSuchExecutionProvider" in str(e.value) and "CPUExecutionProvider" in str(e.value)
-    if "CUDAExecutionProvider" not in oi.runtime.providers():
+    if "CUDAExecutionProvider" not in oi.providers():
         with pytest.raises(
             oi.ProviderError, match="'CUDAExecutionProvider' is not available here.*onnxruntime-gpu"
         ):
@@ -424,7 +425,7 @@ def test_prefix_of_big_external_model_does_not_read_all_weights(tmp_path: Path) 
     code = textwrap.dedent(
         f"""
         import resource, numpy as np, onnx_inspect as oi
-        from onnx_inspect.runtime import run
+        from onnx_inspect.runtime.run import run
         m = oi.load({str(path)!r})
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out = run(m, outputs=["h0"], feeds={{"x": np.zeros(4, np.float32)}})
@@ -498,7 +499,7 @@ def test_cuda_run_placement_and_values_vs_cpu() -> None:
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         pytest.skip("onnxruntime-gpu with CUDAExecutionProvider is not installed here (no NVIDIA GPU)")
     m = oi.load(LIGHT / "light_squeezenet.onnx")
-    assert oi.runtime.providers()[0] in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+    assert oi.providers()[0] in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
     p = placement(m, providers=["CUDAExecutionProvider"])
     assigned = p[p["status"] == "assigned"]
     assert (assigned["provider"] == "CUDAExecutionProvider").sum() > len(assigned) // 2
