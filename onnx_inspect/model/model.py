@@ -304,6 +304,26 @@ class Model:
             f"Constant node '{n.name or n.output[0]}' has no value attribute; the model is malformed"
         )
 
+    # -- column view of the tensors table ---------------------------------------------------------------
+    def tensor_column(self, column: str) -> dict[str, Any]:
+        """One column of ``tensors`` as {tensor id: value}: built once per column and cached, dropped by
+        ``fill_shapes``; the one fast per-id lookup for sessions, the graph payload and node records."""
+        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_tensor_cols", {})
+        got = cache.get(column)
+        if got is None:
+            t = self.tensors
+            if column not in t.columns:
+                raise InspectError(
+                    f"tensor_column: {column!r} is not a column of m.tensors ({list(t.columns)})"
+                )
+            got = dict(zip(t.index.tolist(), t[column].tolist(), strict=True))
+            cache[column] = got
+        return got
+
+    def tensor_columns(self, *columns: str) -> dict[str, dict[str, Any]]:
+        """Several columns of ``tensors`` as {column: {tensor id: value}} (see ``tensor_column``)."""
+        return {c: self.tensor_column(c) for c in columns}
+
     # -- shapes learned later (runtime) ----------------------------------------------------------------
     def fill_shapes(self, shapes: Mapping[str, tuple[Any, ...]], source: str = "runtime") -> int:
         """Fill unknown main-graph shapes (rank unknown, or unknown dims) from ``shapes``; mark ``source``.
@@ -328,6 +348,8 @@ class Model:
                 t.at[tid, "shape"] = merged
                 t.at[tid, "shape_source"] = source
                 filled += 1
+        if filled:
+            self.__dict__.pop("_tensor_cols", None)  # the column view is rebuilt from the filled table
         return filled
 
     # -- overviews -------------------------------------------------------------------------------------

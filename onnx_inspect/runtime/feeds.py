@@ -23,7 +23,7 @@ from ..errors import FeedError
 from ..model import Model, as_model
 from ..model.external import read_external, uses_external
 from . import dims as dimplan
-from .session import state, tensor_rows
+from .session import state
 
 #: Generated or loaded feeds larger than this (bytes, all inputs together) are refused.
 DEFAULT_MAX_BYTES = 2 * 2**30
@@ -573,14 +573,19 @@ def given_feeds(
             )
     out: dict[str, Any] = {}
     fed: dict[str, np.ndarray] = {}
-    rows = tensor_rows(m) if cuts else {}
+    cols = m.tensor_columns("graph", "kind", "dtype", "shape") if cuts else {}
+    graph = cols.get("graph", {})
     for name, value in feeds.items():
         if name in specs:
             out[name] = check_value(specs[name], value)
             continue
-        row = rows.get(name)
-        if row is None or row[0] != "" or row[2] not in ("intermediate", "output", "initializer", "constant"):
-            main = [tid for tid, r in rows.items() if r[0] == ""]
+        if graph.get(name) != "" or cols["kind"][name] not in (
+            "intermediate",
+            "output",
+            "initializer",
+            "constant",
+        ):
+            main = [tid for tid, g in graph.items() if g == ""]
             close = difflib.get_close_matches(str(name), [*specs, *main], n=3)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise FeedError(
@@ -588,7 +593,7 @@ def given_feeds(
                 f"inputs: {list(specs)}{hint}"
             )
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)
-        want, shape = row[4], row[5]
+        want, shape = cols["dtype"][name], cols["shape"][name]
         if want is not None and want != "str" and arr.dtype.name != want:
             raise FeedError(
                 f"fed tensor '{name}' is {want} in the model but the given value is {arr.dtype}; "

@@ -50,7 +50,6 @@ from .session import (
     run_session,
     session_options,
     state,
-    tensor_rows,
 )
 
 ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
@@ -67,30 +66,33 @@ def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[
     """(key the caller used, graph path, value name) for each wanted tensor."""
     if outputs is None:
         return [(n, "", n) for n in m.main_outputs()]
-    rows = tensor_rows(m)
+    cols = m.tensor_columns("graph", "name", "kind", "outer_ref")
+    graph, name, kind, outer = cols["graph"], cols["name"], cols["kind"], cols["outer_ref"]
     if isinstance(outputs, str):
         if outputs == "all":
             return [
-                (n, "", n) for g, n, k, *_ in rows.values() if g == "" and k in ("intermediate", "output")
+                (name[t], "", name[t])
+                for t, g in graph.items()
+                if g == "" and kind[t] in ("intermediate", "output")
             ]
         outputs = [outputs]
     out: list[tuple[str, str, str]] = []
     for key in outputs:
         if not isinstance(key, str):
             raise UnknownNameError(f"output names must be strings, got {key!r}")
-        row = rows.get(key)
-        if row is None:
+        if key not in graph:
             hint = ""
             if key in m.nodes.index:
                 outs = [o for o in m.nodes.at[key, "outputs"] if o]
                 hint = f"; '{key}' is a node, its outputs are {outs}"
             else:
-                close = difflib.get_close_matches(key, list(rows), n=3)
+                close = difflib.get_close_matches(key, list(graph), n=3)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UnknownNameError(f"the model has no tensor named '{key}'{hint}")
-        while row[2] == "outer":  # a body's reference to an enclosing value: fetch that value
-            row = rows[row[3]]
-        out.append((key, row[0], row[1]))
+        tid = key
+        while kind[tid] == "outer":  # a body's reference to an enclosing value: fetch that value
+            tid = outer[tid]
+        out.append((key, graph[tid], name[tid]))
     return out
 
 

@@ -46,7 +46,6 @@ class ModelState:
     node_ids: dict[str, list[str]] = field(default_factory=dict)
     feeds: OrderedDict[Any, dict[str, np.ndarray]] = field(default_factory=OrderedDict)
     plans: OrderedDict[Any, Any] = field(default_factory=OrderedDict)  # bounded: see remember_plan
-    tensors: dict[str, tuple[str, str, str, Any, Any, Any]] | None = None  # id -> graph, name, kind, ...
     specs: Any = None
 
 
@@ -58,21 +57,6 @@ def remember_plan(st: ModelState, key: Any, cut: Any) -> None:
     st.plans[key] = cut
     while len(st.plans) > MAX_PLANS:
         st.plans.popitem(last=False)
-
-
-def tensor_rows(m: Any) -> dict[str, tuple[str, str, str, Any, Any, Any]]:
-    """Tensor id -> (graph, name, kind, outer_ref, dtype, shape), read from ``m.tensors`` once."""
-    st = state(m)
-    if st.tensors is None:
-        t = m.tensors
-        outer = t["outer_ref"] if "outer_ref" in t.columns else [None] * len(t)
-        st.tensors = {
-            tid: (g, n, k, o, d, s)
-            for tid, g, n, k, o, d, s in zip(
-                t.index, t["graph"], t["name"], t["kind"], outer, t["dtype"], t["shape"], strict=True
-            )
-        }
-    return st.tensors
 
 
 _STATES: weakref.WeakKeyDictionary[Any, ModelState] = weakref.WeakKeyDictionary()

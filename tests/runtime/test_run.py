@@ -564,3 +564,17 @@ def test_nested_if_branch_reads_values_of_both_enclosing_graphs() -> None:
         run(m, outputs=[deep], feeds={"x": x, "c1": t, "c2": fl})
     with pytest.raises(oi.FeedError, match="'c1' is False"):
         run(m, outputs=[deep], feeds={"x": x, "c1": fl, "c2": t})
+
+
+def test_fed_tensor_checks_see_shapes_filled_after_load() -> None:
+    """The per-id column view of m.tensors follows fill_shapes (it was a stale copy in the session cache)."""
+    m = oi.load(testing.conv_model(), shapes="none")
+    assert m.tensor_column("shape")["conv_out"] is None
+    out = run(m, ["y"], feeds={"conv_out": np.ones((1, 8, 16, 16), np.float32)})  # rank unknown: accepted
+    assert out["y"].shape == (1, 8, 16, 16)
+    assert m.fill_shapes({"conv_out": (1, 8, 16, 16)}) == 1
+    assert m.tensor_column("shape")["conv_out"] == (1, 8, 16, 16)
+    with pytest.raises(oi.FeedError, match="'conv_out' has rank 4"):
+        run(m, ["y"], feeds={"conv_out": np.ones((8, 256), np.float32)})
+    with pytest.raises(oi.InspectError, match="not a column"):
+        m.tensor_column("nope")
