@@ -19,22 +19,16 @@ import pandas as pd
 from ..errors import InspectError
 from ..model import as_model
 from .feeds import DimsArg, FeedsArg, prepare_feeds
-from .providers import ProviderSpec, resolve_providers
+from .providers import ProvidersArg, resolve_providers
 from .session import (
     DEFAULT_TIME_BUDGET,
     create_session,
     external_folder,
+    model_label,
     named_copy,
     run_session,
     session_options,
 )
-
-ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
-
-
-def _label(m: Any) -> str:
-    return f"model '{m.path.name}'" if m.path is not None else "the in-memory model"
-
 
 _RECORD_KEY = "session.record_ep_graph_assignment_info"
 
@@ -61,7 +55,7 @@ def placement(
     names, opts = resolve_providers(providers, provider_options)
     if method not in ("auto", "assignment", "profile"):
         raise InspectError(f"method={method!r} is not one of 'auto', 'assignment', 'profile'")
-    label = _label(model)
+    label = model_label(model)
     proto = named_copy(model)
     has_api = hasattr(ort.InferenceSession, "get_provider_graph_assignment_info")
     use_profile = method == "profile" or (method == "auto" and not has_api)

@@ -23,7 +23,7 @@ from ..errors import FeedError
 from ..model import Model, as_model
 from ..model.external import read_external, uses_external
 from . import dims as dimplan
-from .session import state
+from .session import model_label, state
 
 #: Generated or loaded feeds larger than this (bytes, all inputs together) are refused.
 DEFAULT_MAX_BYTES = 2 * 2**30
@@ -544,10 +544,6 @@ def read_feeds(
     return _read_files(source, names, data_set=data_set, max_bytes=max_bytes)
 
 
-def _label(m: Model) -> str:
-    return f"model '{m.path.name}'" if m.path is not None else "the in-memory model"
-
-
 def given_feeds(
     m: Model, feeds: FeedsArg, *, cuts: bool, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -589,7 +585,7 @@ def given_feeds(
             close = difflib.get_close_matches(str(name), [*specs, *main], n=3)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise FeedError(
-                f"feeds has '{name}', which is not an input or a main-graph tensor of {_label(m)}; "
+                f"feeds has '{name}', which is not an input or a main-graph tensor of {model_label(m)}; "
                 f"inputs: {list(specs)}{hint}"
             )
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)

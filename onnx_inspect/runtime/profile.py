@@ -37,6 +37,7 @@ from .session import (
     check_budget,
     create_session,
     external_folder,
+    model_label,
     named_copy,
     run_session,
     session_options,
@@ -413,7 +414,7 @@ def profile(
     check_optimization(optimization)
     names, opts = resolve_providers(providers, provider_options)
     inputs, infos = prepare_feeds(model, feeds, dims=dims)
-    label = f"model '{model.path.name}'" if model.path is not None else "the in-memory model"
+    label = model_label(model)
 
     if keep_files is not None:
         if not isinstance(keep_files, (str, os.PathLike)) or not str(keep_files) or "\0" in str(keep_files):

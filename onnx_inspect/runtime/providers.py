@@ -58,6 +58,8 @@ ALIASES = {
 }
 
 ProviderSpec = str | tuple[str, Mapping[str, Any]]
+#: What every ``providers=`` argument takes: None (best available), a name, or a list of names / (name, options).
+ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
 
 
 def providers() -> list[str]:

@@ -37,7 +37,7 @@ from .feeds import (
     model_metadata,
     resolve_shape,
 )
-from .providers import ProviderSpec, resolve_providers, short_provider
+from .providers import ProvidersArg, resolve_providers, short_provider
 from .session import (
     DEFAULT_TIME_BUDGET,
     cached_session,
@@ -45,19 +45,13 @@ from .session import (
     create_session,
     external_folder,
     graph_index,
+    model_label,
     node_ids,
     remember_plan,
     run_session,
     session_options,
     state,
 )
-
-ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
-
-
-def _label(m: Any) -> str:
-    return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
-
 
 # -- names --------------------------------------------------------------------------------------------
 
@@ -160,7 +154,7 @@ class _Runner:
     ) -> None:
         self.m = m
         self.budget = check_budget(time_budget)
-        self.label = _label(m)
+        self.label = model_label(m)
         self.providers, self.provider_options = resolve_providers(providers, provider_options)
         session_options(optimization)  # validates the level early
         self.optimization = optimization

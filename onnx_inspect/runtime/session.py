@@ -52,6 +52,11 @@ class ModelState:
 MAX_PLANS = 64
 
 
+def model_label(m: Any) -> str:
+    """How errors name a model: ``model 'resnet.onnx'`` or ``the in-memory model``."""
+    return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
+
+
 def remember_plan(st: ModelState, key: Any, cut: Any) -> None:
     """Keep a cut plan for reuse; the oldest go first (a plan holds per-node maps of big graphs)."""
     st.plans[key] = cut
