@@ -160,17 +160,17 @@ def profile_overlay(by_node: Any, metric: str) -> Overlay | dict[str, Any]:
     """How a profile paints the graph: a numeric metric of ``Profile.by_node()`` on a log scale, or the
     execution provider (short name) of each node, fused nodes painted like the node that ran them."""
     if metric == "provider":
-        values = {str(k): short_provider(v) for k, v in by_node["provider"].items()}
+        names = {str(k): short_provider(v) for k, v in by_node["provider"].items()}
         for nid, others in zip(by_node.index, by_node["fused_with"], strict=True):
             for o in others:
-                values.setdefault(str(o), values[str(nid)])
-        return normalise_overlay({"values": values, "label": "execution provider", "kind": "categorical"})
+                names.setdefault(str(o), names[str(nid)])
+        return normalise_overlay({"values": names, "label": "execution provider", "kind": "categorical"})
     if metric not in PROFILE_METRICS:
         raise InspectError(f"metric={metric!r} is not one of {[*PROFILE_METRICS, 'provider']}")
     label, unit, scale = PROFILE_METRICS[metric]
-    values = {str(k): float(v) for k, v in by_node[metric].items()}
+    times = {str(k): float(v) for k, v in by_node[metric].items()}
     return normalise_overlay(
-        {"values": values, "label": label, "kind": "numeric", "scale": scale, "unit": unit}
+        {"values": times, "label": label, "kind": "numeric", "scale": scale, "unit": unit}
     )
 
 
