@@ -94,5 +94,5 @@ def test_executed_notebook_outputs_read_without_a_widget_manager() -> None:
         assert out.output_type == "display_data"
         text = out.data["text/plain"]
         assert text.startswith(f"onnx-inspect {kind}: light_squeezenet.onnx") and "object at 0x" not in text
-        assert "data_0: float32[1, 3, 224, 224]" in text and "Conv x26" in text
+        assert "input      data_0  float32[1, 3, 224, 224]" in text and "Conv x26" in text
         assert "application/vnd.jupyter.widget-view+json" in out.data
