@@ -305,10 +305,19 @@ class Model:
         )
 
     # -- column view of the tensors table ---------------------------------------------------------------
-    def tensor_column(self, column: str) -> dict[str, Any]:
-        """One column of ``tensors`` as {tensor id: value}: built once per column and cached, dropped by
-        ``fill_shapes``; the one fast per-id lookup for sessions, the graph payload and node records."""
-        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_tensor_cols", {})
+    def tensor_positions(self) -> dict[str, int]:
+        """Tensor id -> its row position in ``tensors`` (and in every ``tensor_column``), built once."""
+        got: dict[str, int] | None = self.__dict__.get("_tensor_pos")
+        if got is None:
+            got = {tid: k for k, tid in enumerate(self.tensors.index.tolist())}
+            self._tensor_pos = got
+        return got
+
+    def tensor_column(self, column: str) -> list[Any]:
+        """One column of ``tensors`` as a list in row order (look ids up with ``tensor_positions``):
+        built once per column and cached, dropped by ``fill_shapes``; the one fast per-tensor lookup for
+        sessions, the graph payload and node records."""
+        cache: dict[str, list[Any]] = self.__dict__.setdefault("_tensor_cols", {})
         got = cache.get(column)
         if got is None:
             t = self.tensors
@@ -316,12 +325,12 @@ class Model:
                 raise InspectError(
                     f"tensor_column: {column!r} is not a column of m.tensors ({list(t.columns)})"
                 )
-            got = dict(zip(t.index.tolist(), t[column].tolist(), strict=True))
+            got = t[column].tolist()
             cache[column] = got
         return got
 
-    def tensor_columns(self, *columns: str) -> dict[str, dict[str, Any]]:
-        """Several columns of ``tensors`` as {column: {tensor id: value}} (see ``tensor_column``)."""
+    def tensor_columns(self, *columns: str) -> dict[str, list[Any]]:
+        """Several columns of ``tensors`` as {column: list in row order} (see ``tensor_column``)."""
         return {c: self.tensor_column(c) for c in columns}
 
     # -- shapes learned later (runtime) ----------------------------------------------------------------

@@ -569,19 +569,19 @@ def given_feeds(
             )
     out: dict[str, Any] = {}
     fed: dict[str, np.ndarray] = {}
+    pos = m.tensor_positions() if cuts else {}
     cols = m.tensor_columns("graph", "kind", "dtype", "shape") if cuts else {}
-    graph = cols.get("graph", {})
     for name, value in feeds.items():
         if name in specs:
             out[name] = check_value(specs[name], value)
             continue
-        if graph.get(name) != "" or cols["kind"][name] not in (
-            "intermediate",
-            "output",
-            "initializer",
-            "constant",
+        row = pos.get(name)
+        if (
+            row is None
+            or cols["graph"][row] != ""
+            or cols["kind"][row] not in ("intermediate", "output", "initializer", "constant")
         ):
-            main = [tid for tid, g in graph.items() if g == ""]
+            main = [tid for tid, g in zip(pos, cols.get("graph", ()), strict=True) if g == ""]
             close = difflib.get_close_matches(str(name), [*specs, *main], n=3)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise FeedError(
@@ -589,7 +589,7 @@ def given_feeds(
                 f"inputs: {list(specs)}{hint}"
             )
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)
-        want, shape = cols["dtype"][name], cols["shape"][name]
+        want, shape = cols["dtype"][row], cols["shape"][row]
         if want is not None and want != "str" and arr.dtype.name != want:
             raise FeedError(
                 f"fed tensor '{name}' is {want} in the model but the given value is {arr.dtype}; "

@@ -60,33 +60,34 @@ def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[
     """(key the caller used, graph path, value name) for each wanted tensor."""
     if outputs is None:
         return [(n, "", n) for n in m.main_outputs()]
+    pos = m.tensor_positions()
     cols = m.tensor_columns("graph", "name", "kind", "outer_ref")
     graph, name, kind, outer = cols["graph"], cols["name"], cols["kind"], cols["outer_ref"]
     if isinstance(outputs, str):
         if outputs == "all":
             return [
-                (name[t], "", name[t])
-                for t, g in graph.items()
-                if g == "" and kind[t] in ("intermediate", "output")
+                (n, "", n)
+                for g, n, k in zip(graph, name, kind, strict=True)
+                if g == "" and k in ("intermediate", "output")
             ]
         outputs = [outputs]
     out: list[tuple[str, str, str]] = []
     for key in outputs:
         if not isinstance(key, str):
             raise UnknownNameError(f"output names must be strings, got {key!r}")
-        if key not in graph:
+        row = pos.get(key)
+        if row is None:
             hint = ""
             if key in m.nodes.index:
                 outs = [o for o in m.nodes.at[key, "outputs"] if o]
                 hint = f"; '{key}' is a node, its outputs are {outs}"
             else:
-                close = difflib.get_close_matches(key, list(graph), n=3)
+                close = difflib.get_close_matches(key, list(pos), n=3)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UnknownNameError(f"the model has no tensor named '{key}'{hint}")
-        tid = key
-        while kind[tid] == "outer":  # a body's reference to an enclosing value: fetch that value
-            tid = outer[tid]
-        out.append((key, graph[tid], name[tid]))
+        while kind[row] == "outer":  # a body's reference to an enclosing value: fetch that value
+            row = pos[outer[row]]
+        out.append((key, graph[row], name[row]))
     return out
 
 

@@ -569,11 +569,12 @@ def test_nested_if_branch_reads_values_of_both_enclosing_graphs() -> None:
 def test_fed_tensor_checks_see_shapes_filled_after_load() -> None:
     """The per-id column view of m.tensors follows fill_shapes (it was a stale copy in the session cache)."""
     m = oi.load(testing.conv_model(), shapes="none")
-    assert m.tensor_column("shape")["conv_out"] is None
+    row = m.tensor_positions()["conv_out"]
+    assert m.tensor_column("shape")[row] is None and m.tensor_column("name")[row] == "conv_out"
     out = run(m, ["y"], feeds={"conv_out": np.ones((1, 8, 16, 16), np.float32)})  # rank unknown: accepted
     assert out["y"].shape == (1, 8, 16, 16)
     assert m.fill_shapes({"conv_out": (1, 8, 16, 16)}) == 1
-    assert m.tensor_column("shape")["conv_out"] == (1, 8, 16, 16)
+    assert m.tensor_column("shape")[row] == (1, 8, 16, 16) == m.tensors.at["conv_out", "shape"]
     with pytest.raises(oi.FeedError, match="'conv_out' has rank 4"):
         run(m, ["y"], feeds={"conv_out": np.ones((8, 256), np.float32)})
     with pytest.raises(oi.InspectError, match="not a column"):
