@@ -579,3 +579,16 @@ def test_fed_tensor_checks_see_shapes_filled_after_load() -> None:
         run(m, ["y"], feeds={"conv_out": np.ones((8, 256), np.float32)})
     with pytest.raises(oi.InspectError, match="not a column"):
         m.tensor_column("nope")
+
+
+def test_placement_by_profile_fills_the_inputs_not_given() -> None:
+    """Partial feeds: the others are generated as oi.run makes them (was a raw KeyError)."""
+    g = onnx.helper.make_graph(
+        [onnx.helper.make_node("Add", ["a", "b"], ["y"], name="add")],
+        "two_inputs",
+        [onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, [2, 3]) for n in ("a", "b")],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2, 3])],
+    )
+    m = oi.load(onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 17)]))
+    p = placement(m, providers="cpu", method="profile", feeds={"a": np.ones((2, 3), np.float32)})
+    assert p.at["add", "provider"] == "CPUExecutionProvider"
