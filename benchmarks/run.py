@@ -29,7 +29,8 @@ import onnxruntime as ort
 
 import onnx_inspect as oi
 from onnx_inspect import testing
-from onnx_inspect.runtime import clear_cache, run
+from onnx_inspect.runtime import clear_cache
+from onnx_inspect.runtime.run import run
 
 GOAL = 1.3
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"

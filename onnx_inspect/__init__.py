@@ -30,15 +30,15 @@ from .runtime import (
     compare_profiles,
     input_dims,
     make_feeds,
-    optimized,
     placement,
-    profile,
-    providers,
     read_feeds,
-    run,
     symbolic_shapes,
 )
+from .runtime.optimized import optimized
+from .runtime.profile import profile
+from .runtime.providers import providers
 from .runtime.roofline import achieved_flops, machine_peak
+from .runtime.run import run
 from .widgets import GraphView, Inspector, OptimizedView, inspect, optimized_view
 
 

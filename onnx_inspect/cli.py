@@ -13,8 +13,12 @@ import pandas as pd
 
 from .errors import FeedError, InspectError
 from .model import Model, load
-from .runtime import Profile, input_dims, profile, run
+from .runtime import Profile, input_dims
+from .runtime.profile import profile
+from .runtime.providers import OPTIMIZATION_LEVELS
+from .runtime.run import run
 from .runtime.session import DEFAULT_TIME_BUDGET
+from .views.summary import shapes_text, summary_text
 
 DEMO_MODEL = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_squeezenet.onnx"
 
@@ -24,38 +28,9 @@ def demo_model_path() -> Path:
     return DEMO_MODEL
 
 
-def _shape(shape: object) -> str:
-    if shape is None:
-        return "?"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"  # type: ignore[union-attr]
-
-
 def format_summary(m: Model) -> str:
     """Plain-text summary: header, inputs/outputs, op counts, parameters, scope groups."""
-    s = m.summary()
-    lines = [
-        f"model      {s['path'] or '<in memory>'}",
-        f"producer   {s['producer'] or '-'}   IR {s['ir_version']}   opsets "
-        + ", ".join(f"{k} {v}" for k, v in s["opsets"].items()),
-        f"nodes      {s['n_nodes']} in the main graph, {s['n_nodes_total']} in all "
-        f"({s['n_subgraphs']} subgraphs, {s['n_functions']} functions)",
-        f"params     {s['n_params']:,} ({s['param_bytes'] / 2**20:.1f} MiB)",
-    ]
-    for kind in ("inputs", "outputs"):
-        for io in s[kind]:
-            lines.append(f"{kind[:-1]:<10} {io['name']}  {io['dtype']}{_shape(io['shape'])}")
-    top = list(s["op_types"].items())
-    lines.append(
-        "op types   " + ", ".join(f"{op} x{n}" for op, n in top[:15]) + (" ..." if len(top) > 15 else "")
-    )
-    groups = m.scope_tree()
-    top_groups = groups[(groups["graph"] == "") & (groups["depth"] == 1)]
-    lines.append(f"groups     {len(top_groups)} top-level scope groups ({m.scope_methods.get('', 'none')})")
-    for key, value in s["metadata"].items():
-        lines.append(f"metadata   {key} = {value[:200]}")
-    for w in s["warnings"]:
-        lines.append(f"warning    {w}")
-    return "\n".join(lines)
+    return summary_text(m)
 
 
 def parse_dims(items: Sequence[str] | None) -> dict[str, int | tuple[int, ...]] | None:
@@ -91,11 +66,6 @@ def format_dims(m: Model, dims: dict[str, object] | None, feeds: object = None) 
     return lines
 
 
-def format_shapes(shapes: dict[str, tuple[int, ...]]) -> str:
-    """``name[d0, d1, ...]`` for each input a run used."""
-    return ", ".join(f"{k}{list(v)}" for k, v in shapes.items())
-
-
 def format_profile(p: Profile, top: int = 10) -> str:
     """Per-op-type and slowest-node tables of a profile, as plain text."""
     ops = p.by_op_type().head(top)
@@ -104,7 +74,7 @@ def format_profile(p: Profile, top: int = 10) -> str:
     node_cols = [c for c in ("op_type", "provider", "mean_us", "share") if c in nodes.columns]
     with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.precision", 3):
         shapes = p.meta.get("input_shapes") or {}
-        used = f"\ninputs     {format_shapes(shapes)}" if shapes else ""
+        used = f"\ninputs     {shapes_text(shapes)}" if shapes else ""
         return (
             f"profile    {p.n_runs} runs, mean {p.mean_run_us / 1000:.3f} ms per run, "
             f"{p.coverage():.1%} of kernel time on model nodes{used}\n\n"
@@ -151,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--optimization",
         default="all",
-        choices=["disabled", "basic", "extended", "all"],
+        choices=OPTIMIZATION_LEVELS,
         help="onnxruntime graph optimization level for the profile (default all)",
     )
     return p
@@ -180,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             feeds = read_feeds(m, args.feeds) if args.feeds else make_feeds(m, dims=dims)
             outs = run(m, feeds=feeds, providers=args.provider, optimization=args.optimization,
                        time_budget=args.time_budget)  # fmt: skip
-            print(f"\ninputs     {format_shapes({k: np.shape(v) for k, v in feeds.items()})}")
+            print(f"\ninputs     {shapes_text({k: np.shape(v) for k, v in feeds.items()})}")
             for name, value in outs.items():
                 arr = np.asarray(value)
                 print(f"output     {name}  {arr.dtype}{list(arr.shape)}")

@@ -1,6 +1,7 @@
 // anywidget entry point: `render({ model, el })`. Also exports `mount` for pages without a
 // widget manager (the standalone HTML report, test harnesses).
 
+import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { Overlay } from "./colors";
 import { warmLayoutWorkers } from "./engine";
 import { type RawPayload, decodePayload } from "./payload";
@@ -10,15 +11,19 @@ import { GraphViewUI, type Host } from "./view";
 export { GraphViewUI } from "./view";
 export { decodePayload } from "./payload";
 
-/** The subset of anywidget's model this view uses. */
-export interface WidgetModel {
-  get(name: string): unknown;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(event: string, cb: () => void): void;
-  off?(event: string, cb: () => void): void;
-  send?(content: unknown): void;
+/** GraphView's synced traits (widgets/graphview.py), as this front end reads and writes them. */
+export interface GraphViewTraits {
+  /** the graph payload: UTF-8 JSON bytes (a DataView from the widget manager) */
+  _payload: DataView | ArrayBuffer | string;
+  selected: string[];
+  /** an overlay spec (views/overlay.py), or {} for none */
+  overlay: Overlay | Record<string, never>;
+  height: string;
+  _want_snapshot: boolean;
 }
+
+/** The widget model of a GraphView. */
+export type WidgetModel = AnyModel<GraphViewTraits>;
 
 /** Payload as it arrives: UTF-8 JSON bytes (the widget trait), a JSON string, or an object. */
 export function parsePayload(raw: unknown): RawPayload {
@@ -49,7 +54,7 @@ function payloadSize(raw: unknown): number {
   return typeof raw === "string" ? raw.length : 0;
 }
 
-function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+function render({ model, el }: Pick<RenderProps<GraphViewTraits>, "model" | "el">): () => void {
   let ui: GraphViewUI;
   try {
     const raw = model.get("_payload");
@@ -62,26 +67,29 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
       listeners.push([ev, cb]);
     };
     const host: Host = {
-      selected: () => (model.get("selected") as string[] | null) ?? [],
+      selected: () => model.get("selected") ?? [],
       setSelected: (ids) => {
         model.set("selected", ids);
         model.save_changes();
       },
-      overlay: () => (model.get("overlay") as Overlay | null) ?? null,
+      overlay: () => {
+        const o = model.get("overlay");
+        return o && "values" in o ? (o as Overlay) : null; // {} is "no overlay"
+      },
       onSelected: (cb) => on("change:selected", cb),
       onOverlay: (cb) => on("change:overlay", cb),
-      height: () => (model.get("height") as string | null) ?? "600px",
+      height: () => model.get("height") ?? "600px",
     };
     ui = new GraphViewUI(el, data, host);
     // the first view's picture, for the output's static fallback (widgets/fallback.py)
     const stopSnapshot = sendSnapshotWhenReady(
       el,
       () => model.get("_want_snapshot") === true && typeof model.send === "function",
-      (svg) => model.send?.({ kind: "oi-snapshot", svg }),
+      (svg) => model.send({ kind: "oi-snapshot", svg }),
     );
     return () => {
       stopSnapshot();
-      for (const [ev, cb] of listeners) model.off?.(ev, cb);
+      for (const [ev, cb] of listeners) model.off(ev, cb);
       ui.destroy();
     };
   } catch (err) {

@@ -2,63 +2,32 @@
 // open bodies, search, tooltips, overlays). Model text only ever reaches the DOM through
 // textContent and setAttribute.
 
-import { type BoxContent, boxContent, dataInput, opCategory } from "./boxes";
-import {
-  type Overlay,
-  aggregate,
-  categoricalScale,
-  formatNumber,
-  isNumeric,
-  numericScale,
-  textColorFor,
-  viridisGradient,
-} from "./colors";
-import { type Tree, buildTree, parentOfBox, portIn, portOut } from "./groups";
+import { type BoxContent, boxContent, dataInput } from "./boxes";
+import type { Overlay } from "./colors";
+import { afterPaint, button, el, svg } from "./dom";
+import { edgePoints, makeBox, pathThrough } from "./drawing";
 import { LayoutEngine, URGENT, VISIBLE, warmLayoutWorkers } from "./engine";
-import type { Priority } from "./schedule";
-import { type GraphData, IO_INPUT, IO_OUTPUT, KIND_INITIALIZER, nodeInputs, nodeOutputs } from "./payload";
+import { type Tree, buildTree } from "./groups";
+import { Legend, type OverlayInfo, clearPaint, overlayInfo, paintOverlay } from "./overlay";
+import { type GraphData, IO_INPUT } from "./payload";
 import { type Placement, type Rect, fitRegion, place } from "./place";
+import type { Priority } from "./schedule";
 import { buildSearchIndex, searchNodes } from "./search";
+import { MINIMAP_INSET, Minimap, type ViewBox, minimapSize } from "./minimap";
+import { showTooltip, tooltipLines } from "./tooltip";
 import { chooseView } from "./viewport";
 import { type Visible, collapse, computeVisible, initialExpanded, reveal } from "./visible";
 
-const SVG = "http://www.w3.org/2000/svg";
 /** At most this many boxes are shown when a graph is first opened. */
 export const INITIAL_BUDGET = 250;
 /** Graphs with at least this many boxes start the layout workers before building the view. */
 const WARM_WORKERS_AT = 60;
 /** Most collapsed groups prefetched after a refresh. */
 const PREFETCH_MAX = 300;
-/** Distance of the legend from the canvas edges, px (keep in step with .oi-legend in style.css). */
-const LEGEND_INSET = 8;
-/** Categories listed in the legend (the rest are counted). */
-const LEGEND_ROWS = 8;
 /** Prefetching waits this long after pointer input (a double-click may be coming). */
 const INPUT_QUIET_MS = 400;
-/** Largest minimap, px, and its distance from the canvas's bottom-left corner. */
-const MINIMAP_W = 150;
-const MINIMAP_H = 110;
-const MINIMAP_INSET = 8;
 /** Frame header height (keep in step with draw()). */
 const HEAD_H = 20;
-
-/** Size of the minimap of a gw x gh graph (its aspect ratio, within MINIMAP_W x MINIMAP_H). */
-export function minimapSize(gw: number, gh: number): { w: number; h: number; s: number } {
-  const s = Math.min(MINIMAP_W / Math.max(1, gw), MINIMAP_H / Math.max(1, gh));
-  return { w: Math.max(24, Math.round(gw * s)), h: Math.max(24, Math.round(gh * s)), s };
-}
-
-/** Run cb once the next frame has been produced (or after 500 ms where frames are not produced). */
-function afterPaint(cb: () => void): void {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
-    cb();
-  };
-  if (typeof requestAnimationFrame !== "undefined") requestAnimationFrame(() => setTimeout(once, 0));
-  setTimeout(once, 500);
-}
 
 export interface Host {
   selected(): string[];
@@ -75,58 +44,6 @@ interface GraphState {
   expanded: Set<number>;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svg(tag: string, attrs: Record<string, string | number> = {}): SVGElement {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
-
-function button(cls: string, text: string, title: string): HTMLButtonElement {
-  const b = el("button", `oi-btn ${cls}`, text);
-  b.type = "button";
-  b.title = title;
-  b.setAttribute("aria-label", title);
-  return b;
-}
-
-/** The legend's size plus its distance from the canvas edges (it sits at the bottom right). */
-function legendBox(legend: HTMLElement): { w: number; h: number } {
-  return { w: legend.offsetWidth + 2 * LEGEND_INSET, h: legend.offsetHeight + 2 * LEGEND_INSET };
-}
-
-/** Smooth path through points (a B-spline, as dagre-d3 draws edges). */
-function pathThrough(pts: number[]): string {
-  const n = pts.length / 2;
-  if (n < 2) return "";
-  const f = (v: number) => Math.round(v * 10) / 10;
-  if (n === 2) return `M${f(pts[0])},${f(pts[1])}L${f(pts[2])},${f(pts[3])}`;
-  let d = `M${f(pts[0])},${f(pts[1])}`;
-  // uniform cubic B-spline, clamped at both ends
-  let x0 = pts[0];
-  let y0 = pts[1];
-  d += `L${f((5 * pts[0] + pts[2]) / 6)},${f((5 * pts[1] + pts[3]) / 6)}`;
-  for (let i = 1; i < n - 1; i++) {
-    const x1 = pts[2 * i];
-    const y1 = pts[2 * i + 1];
-    const x2 = pts[2 * i + 2];
-    const y2 = pts[2 * i + 3];
-    d += `C${f((2 * x0 + x1) / 3)},${f((2 * y0 + y1) / 3)} ${f((x0 + 2 * x1) / 3)},${f((y0 + 2 * y1) / 3)} ${f((x0 + 4 * x1 + x2) / 6)},${f((y0 + 4 * y1 + y2) / 6)}`;
-    x0 = x1;
-    y0 = y1;
-  }
-  const xl = pts[2 * n - 2];
-  const yl = pts[2 * n - 1];
-  d += `C${f((2 * x0 + xl) / 3)},${f((2 * y0 + yl) / 3)} ${f((x0 + 2 * xl) / 3)},${f((y0 + 2 * yl) / 3)} ${f(xl)},${f(yl)}`;
-  return d;
-}
-
 export class GraphViewUI {
   readonly root: HTMLDivElement;
   private d: GraphData;
@@ -139,7 +56,7 @@ export class GraphViewUI {
   private viewport: SVGGElement;
   private canvas: HTMLDivElement;
   private tooltip: HTMLDivElement;
-  private legend: HTMLDivElement;
+  private legend: Legend;
   private breadcrumb: HTMLDivElement;
   private searchInput: HTMLInputElement;
   private searchCount: HTMLSpanElement;
@@ -163,7 +80,6 @@ export class GraphViewUI {
   private fitted = false;
   /** the view is as fit() left it (no pan or zoom since): a legend appearing re-fits it */
   private atFit = false;
-  private legendFolded = false;
   private destroyed = false;
   private resizeObserver: ResizeObserver | null = null;
   /** watches JupyterLab's theme switches (attributes on <body>) to repaint the minimap's canvas */
@@ -171,10 +87,7 @@ export class GraphViewUI {
   /** parameter plumbing (nodes computing only from weights) is listed inside boxes, not drawn */
   private plumbingHidden = true;
   private plumbingBtn: HTMLButtonElement | null = null;
-  private minimap: HTMLDivElement;
-  private minimapCanvas: HTMLCanvasElement;
-  private minimapView: HTMLDivElement;
-  private minimapScale = 1;
+  private minimap: Minimap;
   private menu: HTMLDivElement;
 
   constructor(container: HTMLElement, data: GraphData, host: Host) {
@@ -235,18 +148,19 @@ export class GraphViewUI {
     this.canvas.appendChild(this.svgEl);
     this.tooltip = el("div", "oi-tooltip");
     this.tooltip.hidden = true;
-    this.legend = el("div", "oi-legend");
-    this.legend.hidden = true;
+    this.legend = new Legend(() => {
+      if (this.atFit) this.fit();
+    });
     this.status = el("div", "oi-status");
-    this.minimap = el("div", "oi-minimap");
-    this.minimap.hidden = true;
-    this.minimap.title = "Overview: click or drag to move the view";
-    this.minimapCanvas = el("canvas", "oi-minimap-canvas");
-    this.minimapView = el("div", "oi-minimap-view");
-    this.minimap.append(this.minimapCanvas, this.minimapView);
+    this.minimap = new Minimap((gx, gy) => {
+      this.tx = this.canvas.clientWidth / 2 - gx * this.k;
+      this.ty = this.canvas.clientHeight / 2 - gy * this.k;
+      this.atFit = false;
+      this.applyTransform();
+    });
     this.menu = el("div", "oi-body-menu");
     this.menu.hidden = true;
-    this.canvas.append(this.tooltip, this.legend, this.minimap, this.menu, this.status);
+    this.canvas.append(this.tooltip, this.legend.el, this.minimap.el, this.menu, this.status);
     this.root.append(bar, this.canvas);
     container.appendChild(this.root);
 
@@ -267,16 +181,15 @@ export class GraphViewUI {
     zout.addEventListener("click", () => this.zoomBy(0.8));
     fit.addEventListener("click", () => this.fit());
     this.installPointer();
-    this.installMinimap();
     this.root.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape" && !this.menu.hidden) this.hideMenu();
     });
     host.onSelected(() => this.onExternalSelected());
     host.onOverlay(() => {
-      const had = !this.legend.hidden;
+      const had = this.legend.shown;
       this.applyOverlay();
       // a legend appearing (or going) over a fitted view: fit again, around it
-      if (this.atFit && had !== !this.legend.hidden) this.fit();
+      if (this.atFit && had !== this.legend.shown) this.fit();
     });
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => {
@@ -305,8 +218,6 @@ export class GraphViewUI {
   }
 
   private arrowId: string;
-  /** whether the edge last given by edgePoints() lacks a route somewhere */
-  private lastLoose = false;
 
   destroy(): void {
     this.destroyed = true;
@@ -387,14 +298,14 @@ export class GraphViewUI {
     const size = fitNow ? this.canvasSize() : null;
     this.placement = place(t, s.expanded, (g) => this.engine.get(t, g), (g) => this.frameMinWidth(t, g));
     this.visible = computeVisible(t, this.d, s.expanded);
-    const legendShown = !this.legend.hidden;
+    const legendShown = this.legend.shown;
     this.drawMinimap();
     if (size) this.fitTo(size.w, size.h);
     else this.atFit = false;
     this.draw();
     // an overlay set before the first paint brings its legend only now: fit around it (rare, so
     // the forced layout this costs is acceptable)
-    if (size && !legendShown && !this.legend.hidden) this.fit();
+    if (size && !legendShown && this.legend.shown) this.fit();
     this.renderBreadcrumb();
     this.root.setAttribute("data-oi-state", "ready");
     this.prefetch();
@@ -485,12 +396,12 @@ export class GraphViewUI {
     const drawn: { key: string; pts: number[]; loose: boolean; tensors: number[]; what: string }[] = [];
     const labelled = new Set<string>();
     for (const e of v.edges) {
-      const pts = this.edgePoints(t, p, e.src, e.dst, e.lca, e.cu, e.cv);
+      const { pts, loose } = edgePoints(this.engine, t, p, e.src, e.dst, e.lca, e.cu, e.cv);
       if (pts.length < 4) continue;
       const tensors = [...new Set(e.rows.map((row) => d.edgeTensor[row]))].sort((a, b) => a - b);
       const what = tensors.join(",");
-      drawn.push({ key: `${e.src}>${e.dst}`, pts, loose: this.lastLoose, tensors, what });
-      if (!this.lastLoose) labelled.add(what);
+      drawn.push({ key: `${e.src}>${e.dst}`, pts, loose, tensors, what });
+      if (!loose) labelled.add(what);
     }
     for (const { key, pts, loose, tensors, what } of drawn) {
       liveEdges.add(key);
@@ -549,7 +460,7 @@ export class GraphViewUI {
       const r = p.rect.get(b) as Rect;
       let g = this.elements.get(b);
       if (!g) {
-        g = this.makeBox(t, b, r);
+        g = makeBox(d, t, b, r, this.content(t, b));
         boxes.appendChild(g);
         this.elements.set(b, g);
       }
@@ -558,123 +469,6 @@ export class GraphViewUI {
     this.applySelection();
     this.applyOverlay();
     this.applyHits();
-  }
-
-  /** The SVG element of one box (a node, an io box or a collapsed group), at the origin. */
-  private makeBox(t: Tree, b: number, r: Rect): SVGGElement {
-    const d = this.d;
-    const c = this.content(t, b);
-    const g = svg("g") as SVGGElement;
-    if (b >= t.nItems) {
-      const gi = b - t.nItems;
-      g.setAttribute("class", "oi-group");
-      g.setAttribute("data-group-id", t.groupKey[gi]);
-      g.appendChild(svg("rect", { class: "oi-group-shadow", x: 4, y: 4, width: r.w, height: r.h, rx: 6 }));
-      g.appendChild(svg("rect", { class: "oi-box oi-group-box", width: r.w, height: r.h, rx: 6 }));
-      const plus = svg("text", { x: r.w - 14, y: 15, class: "oi-toggle" });
-      plus.textContent = "+";
-      g.appendChild(plus);
-    } else if (b >= d.nNodes) {
-      const row = b - d.nNodes;
-      const kind = d.ioKind[row] === IO_INPUT ? "oi-input" : d.ioKind[row] === IO_OUTPUT ? "oi-output" : "oi-outer";
-      g.setAttribute("class", `oi-io ${kind}`);
-      g.setAttribute("data-io-id", d.tensorName[d.ioTensor[row]]);
-      g.appendChild(svg("rect", { class: "oi-box oi-io-box", width: r.w, height: r.h, rx: r.h / 2 }));
-    } else {
-      g.setAttribute("class", `oi-node oi-cat-${opCategory(d.nodeOp[b])}`);
-      g.setAttribute("data-node-id", d.nodeId[b]);
-      g.appendChild(svg("rect", { class: "oi-box oi-node-box", width: r.w, height: r.h, rx: 4 }));
-      g.appendChild(svg("rect", { class: "oi-accent", width: 4, height: r.h, rx: 2 }));
-      if (d.bodiesOf.has(b)) {
-        g.classList.add("oi-has-body");
-        const open = svg("text", { x: r.w - 14, y: 14, class: "oi-open-body" });
-        open.textContent = "\u29c9";
-        const tip = svg("title");
-        tip.textContent = "double-click to open the body";
-        open.appendChild(tip);
-        g.appendChild(open);
-      }
-    }
-    const left = b < d.nNodes ? 12 : 10;
-    const anchor = b >= d.nNodes && b < t.nItems ? "middle" : "start";
-    const x = anchor === "middle" ? r.w / 2 : left;
-    let y = 17;
-    const title = svg("text", { x, y, class: "oi-title", "text-anchor": anchor });
-    title.textContent = c.title;
-    g.appendChild(title);
-    for (const line of c.lines) {
-      y += 13;
-      const tl = svg("text", { x, y, class: "oi-sub", "text-anchor": anchor });
-      tl.textContent = line;
-      g.appendChild(tl);
-    }
-    if (c.weights.length) y += 3;
-    for (const line of c.weights) {
-      y += 12;
-      const tl = svg("text", { x, y, class: "oi-weight" });
-      tl.textContent = line;
-      g.appendChild(tl);
-    }
-    return g;
-  }
-
-  /** Absolute points of the route of pair (a, b) in group g's layout, or null. */
-  private route(t: Tree, p: Placement, g: number, a: number, b: number): number[] | null {
-    const geo = p.level.get(g);
-    const o = p.origin.get(g);
-    if (!geo || !o) return null;
-    const k = this.engine.pairIndex(t, g).get(a * (t.nItems + t.groupKey.length + 2) + b);
-    if (k === undefined) return null;
-    const pts = geo.points[k];
-    if (pts.length === 0) return null; // not routed (see FAN_MAX in engine.ts)
-    const out: number[] = new Array(pts.length);
-    for (let j = 0; j < pts.length; j += 2) {
-      out[j] = pts[j] + o.x;
-      out[j + 1] = pts[j + 1] + o.y;
-    }
-    return out;
-  }
-
-  /**
-   * Absolute points of a visible edge: from src's bottom out through the exit ports of the open
-   * groups around it, along the route in the group where both ends meet, then in through the
-   * entry ports of the open groups around dst, to dst's top.
-   */
-  private edgePoints(t: Tree, p: Placement, src: number, dst: number, lca: number, cu: number, cv: number): number[] {
-    const rs = p.rect.get(src) as Rect;
-    const rd = p.rect.get(dst) as Rect;
-    const segs: (number[] | null)[] = [];
-    const OUT = portOut(t);
-    const IN = portIn(t);
-    for (let b = src; b !== cu; ) {
-      const g = parentOfBox(t, b);
-      segs.push(this.route(t, p, g, b, OUT));
-      b = t.nItems + g;
-    }
-    segs.push(this.route(t, p, lca, cu, cv));
-    const tail: (number[] | null)[] = [];
-    for (let b = dst; b !== cv; ) {
-      const g = parentOfBox(t, b);
-      tail.push(this.route(t, p, g, IN, b));
-      b = t.nItems + g;
-    }
-    segs.push(...tail.reverse());
-    const mid: number[] = [];
-    this.lastLoose = segs.some((seg) => seg === null);
-    segs.forEach((seg, k) => {
-      if (!seg) return;
-      // drop the first point of the first route and the last of the last: the boxes' ports replace them
-      const from = k === 0 ? 2 : 0;
-      const to = k === segs.length - 1 ? seg.length - 2 : seg.length;
-      for (let j = from; j < to; j++) mid.push(seg[j]);
-    });
-    const start = [rs.x + rs.w / 2, rs.y + rs.h];
-    const end = [rd.x + rd.w / 2, rd.y];
-    if (mid.length === 0 && end[1] < start[1]) {
-      // upward edge with no route: bow out to the side
-      mid.push(start[0] + 40, start[1] + 20, end[0] + 40, end[1] - 20);
-    }
-    return [...start, ...mid, ...end];
   }
 
   private renderBreadcrumb(): void {
@@ -702,96 +496,16 @@ export class GraphViewUI {
   private applyTransform(): void {
     this.viewport.setAttribute("transform", `translate(${this.tx},${this.ty}) scale(${this.k})`);
     this.root.classList.toggle("oi-zoom-far", this.k < 0.45);
-    this.updateMinimapView();
+    this.minimap.update(this.placement, this.viewBox());
   }
 
-  // ----- minimap -------------------------------------------------------------------------------
+  /** The canvas size and view transform (what the minimap outlines). */
+  private viewBox(): ViewBox {
+    return { W: this.canvas.clientWidth, H: this.canvas.clientHeight, tx: this.tx, ty: this.ty, k: this.k };
+  }
 
-  /** Draw the overview of the placed graph (boxes as small rectangles); shown when it is not all in view. */
   private drawMinimap(): void {
-    const p = this.placement;
-    const v = this.visible;
-    if (!p || !v) return;
-    const { w, h, s } = minimapSize(p.width, p.height);
-    this.minimapScale = s;
-    const c = this.minimapCanvas;
-    const dpr = typeof devicePixelRatio === "number" ? Math.min(2, devicePixelRatio) : 1;
-    c.width = Math.round(w * dpr);
-    c.height = Math.round(h * dpr);
-    c.style.width = `${w}px`;
-    c.style.height = `${h}px`;
-    const ctx = c.getContext?.("2d");
-    if (!ctx) return;
-    const css = getComputedStyle(this.root);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    const t = this.state().tree;
-    ctx.strokeStyle = css.getPropertyValue("--oi-border2").trim() || "#e0e0e0";
-    ctx.lineWidth = 1;
-    for (const g of v.frames) {
-      const r = p.rect.get(t.nItems + g);
-      if (r) ctx.strokeRect(r.x * s + 0.5, r.y * s + 0.5, Math.max(1, r.w * s - 1), Math.max(1, r.h * s - 1));
-    }
-    ctx.fillStyle = css.getPropertyValue("--oi-fg2").trim() || "#888888";
-    for (const b of v.boxes) {
-      const r = p.rect.get(b);
-      if (r) ctx.fillRect(r.x * s, r.y * s, Math.max(1, r.w * s), Math.max(1, r.h * s));
-    }
-    this.updateMinimapView();
-  }
-
-  /** Move the minimap's view rectangle; hide the minimap when the whole graph is in view. */
-  private updateMinimapView(): void {
-    const p = this.placement;
-    if (!p || !this.minimap) return;
-    const W = this.canvas.clientWidth;
-    const H = this.canvas.clientHeight;
-    const x0 = -this.tx / this.k;
-    const y0 = -this.ty / this.k;
-    const x1 = x0 + W / this.k;
-    const y1 = y0 + H / this.k;
-    const all = x0 <= 0.5 && y0 <= 0.5 && x1 >= p.width - 0.5 && y1 >= p.height - 0.5;
-    this.minimap.hidden = all || W === 0;
-    if (this.minimap.hidden) return;
-    const s = this.minimapScale;
-    const mw = p.width * s;
-    const mh = p.height * s;
-    const cx = (a: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, a));
-    const left = cx(x0 * s, 0, mw);
-    const top = cx(y0 * s, 0, mh);
-    const st = this.minimapView.style;
-    st.left = `${left}px`;
-    st.top = `${top}px`;
-    st.width = `${Math.max(2, cx(x1 * s, 0, mw) - left)}px`;
-    st.height = `${Math.max(2, cx(y1 * s, 0, mh) - top)}px`;
-  }
-
-  private installMinimap(): void {
-    let dragging = -1;
-    const go = (ev: PointerEvent) => {
-      const r = this.minimapCanvas.getBoundingClientRect();
-      const gx = (ev.clientX - r.left) / this.minimapScale;
-      const gy = (ev.clientY - r.top) / this.minimapScale;
-      this.tx = this.canvas.clientWidth / 2 - gx * this.k;
-      this.ty = this.canvas.clientHeight / 2 - gy * this.k;
-      this.atFit = false;
-      this.applyTransform();
-    };
-    this.minimap.addEventListener("pointerdown", (ev) => {
-      ev.stopPropagation();
-      dragging = ev.pointerId;
-      this.minimap.setPointerCapture?.(ev.pointerId);
-      go(ev);
-    });
-    this.minimap.addEventListener("pointermove", (ev) => {
-      if (dragging === ev.pointerId) go(ev);
-    });
-    const end = (ev: PointerEvent) => {
-      if (dragging === ev.pointerId) dragging = -1;
-    };
-    this.minimap.addEventListener("pointerup", end);
-    this.minimap.addEventListener("pointercancel", end);
-    this.minimap.addEventListener("wheel", (ev) => ev.stopPropagation());
+    this.minimap.draw(this.placement, this.visible, this.state().tree, this.root, this.viewBox());
   }
 
   // ----- parameter plumbing --------------------------------------------------------------------
@@ -848,7 +562,7 @@ export class GraphViewUI {
     }
     this.fitted = true;
     const m = 24;
-    const region = fitRegion(W, H, this.legend.hidden ? null : legendBox(this.legend), p.width, p.height, m);
+    const region = fitRegion(W, H, this.legend.box(), p.width, p.height, m);
     const mm = minimapSize(p.width, p.height);
     const v = chooseView({
       boxes: this.countedRects(),
@@ -1137,86 +851,8 @@ export class GraphViewUI {
 
   private hover(ev: PointerEvent): void {
     const target = this.targetOf(ev);
-    if (!target) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    const lines = this.tooltipLines(target);
-    if (lines.length === 0) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    const rows: HTMLElement[] = [];
-    for (const [cls, text] of lines) rows.push(el("div", cls, text));
-    this.tooltip.replaceChildren(...rows);
-    this.tooltip.hidden = false;
-    const box = this.canvas.getBoundingClientRect();
-    let x = ev.clientX - box.left + 14;
-    let y = ev.clientY - box.top + 14;
-    const tw = this.tooltip.offsetWidth;
-    const th = this.tooltip.offsetHeight;
-    if (x + tw > box.width) x = Math.max(0, ev.clientX - box.left - tw - 10);
-    if (y + th > box.height) y = Math.max(0, ev.clientY - box.top - th - 10);
-    this.tooltip.style.left = `${x}px`;
-    this.tooltip.style.top = `${y}px`;
-  }
-
-  private tensorLine(t: number): string {
-    const d = this.d;
-    const shape = d.tensorShape[t] || "?";
-    const dtype = d.tensorDtype[t] ? `${d.tensorDtype[t]} ` : "";
-    const w = d.tensorKind[t] === KIND_INITIALIZER ? "  (weight)" : "";
-    return `${d.tensorName[t]}: ${dtype}${shape}${w}`;
-  }
-
-  private tooltipLines(target: Element): [string, string][] {
-    const d = this.d;
-    const out: [string, string][] = [];
-    const id = target.getAttribute("data-node-id");
-    const ov = this.overlayInfo;
-    if (id != null) {
-      const i = d.nodeIndex.get(id);
-      if (i === undefined) return out;
-      out.push(["oi-tt-title", d.nodeDomain[i] ? `${d.nodeOp[i]} (${d.nodeDomain[i]})` : d.nodeOp[i]]);
-      if (d.nodeName[i]) out.push(["oi-tt-name", d.nodeName[i]]);
-      if (d.nodeId[i] !== d.nodeName[i]) out.push(["oi-tt-id", `id: ${d.nodeId[i]}`]);
-      const ins = nodeInputs(d, i);
-      if (ins.length) out.push(["oi-tt-head", "inputs"]);
-      for (const t of ins) out.push(["oi-tt-row", t >= 0 ? this.tensorLine(t) : "(omitted)"]);
-      const outs = nodeOutputs(d, i);
-      if (outs.length) out.push(["oi-tt-head", "outputs"]);
-      for (const t of outs) out.push(["oi-tt-row", t >= 0 ? this.tensorLine(t) : "(omitted)"]);
-      const bodies = d.bodiesOf.get(i);
-      if (bodies) out.push(["oi-tt-head", `double-click to open: ${bodies.map((g) => d.graphAttr[g] || d.graphPath[g]).join(", ")}`]);
-      if (ov) {
-        const v = ov.values.get(i);
-        out.push(["oi-tt-overlay", `${ov.label}: ${v === undefined ? "\u2014" : typeof v === "number" ? formatNumber(v) : v}${ov.unit}`]);
-      }
-      return out;
-    }
-    const gid = target.getAttribute("data-group-id") ?? target.getAttribute("data-expanded-group-id");
-    if (gid != null) {
-      const t = this.state().tree;
-      const g = t.groupIndex.get(gid);
-      if (g === undefined) return out;
-      out.push(["oi-tt-title", t.groupLabel[g] || gid]);
-      out.push(["oi-tt-name", gid]);
-      out.push(["oi-tt-row", `${t.groupCount[g]} nodes`]);
-      out.push(["oi-tt-head", target.hasAttribute("data-group-id") ? "double-click to expand" : "double-click the header to collapse"]);
-      if (ov) {
-        const v = ov.groupValue(t, g);
-        if (v !== undefined) out.push(["oi-tt-overlay", `${ov.label}: ${typeof v === "number" ? formatNumber(v) : v}${ov.unit}`]);
-      }
-      return out;
-    }
-    const io = target.getAttribute("data-io-id");
-    if (io != null) {
-      const cls = target.classList;
-      out.push(["oi-tt-title", cls.contains("oi-input") ? "graph input" : cls.contains("oi-output") ? "graph output" : "value from an enclosing graph"]);
-      const t = d.tensorName.indexOf(io);
-      out.push(["oi-tt-row", t >= 0 ? this.tensorLine(t) : io]);
-    }
-    return out;
+    const lines = target ? tooltipLines(this.d, this.state().tree, this.overlayInfo, target) : [];
+    showTooltip(this.tooltip, this.canvas, ev, lines);
   }
 
   // ----- selection -----------------------------------------------------------------------------
@@ -1357,162 +993,19 @@ export class GraphViewUI {
 
   // ----- overlay -------------------------------------------------------------------------------
 
-  private overlayInfo: {
-    label: string;
-    unit: string;
-    values: Map<number, number | string>;
-    groupValue(t: Tree, g: number): number | string | undefined;
-  } | null = null;
+  private overlayInfo: OverlayInfo | null = null;
 
   private applyOverlay(): void {
     const o = this.host.overlay();
-    const d = this.d;
-    const t = this.state().tree;
     if (!o || !o.values || Object.keys(o.values).length === 0) {
       this.overlayInfo = null;
-      this.legend.hidden = true;
+      this.legend.hide();
       this.root.classList.remove("oi-has-overlay");
-      for (const e of this.elements.values()) {
-        e.classList.remove("oi-painted", "oi-novalue");
-        const box = e.querySelector<SVGElement>(".oi-box");
-        box?.style.removeProperty("fill");
-        for (const tx of e.querySelectorAll<SVGElement>("text")) tx.style.removeProperty("fill");
-      }
+      clearPaint(this.elements.values());
       return;
     }
-    const values = new Map<number, number | string>();
-    for (const [id, v] of Object.entries(o.values)) {
-      const i = d.nodeIndex.get(id);
-      if (i !== undefined && v !== null && v !== undefined) values.set(i, v);
-    }
-    const numeric = isNumeric(o);
-    const how = o.aggregate ?? "sum";
-    const groupCache = new Map<string, number | string | undefined>();
-    const groupValue = (tree: Tree, g: number): number | string | undefined => {
-      const key = `${tree.graph}:${g}`;
-      if (groupCache.has(key)) return groupCache.get(key);
-      const nums: number[] = [];
-      const cats = new Set<string>();
-      const stack = [g];
-      while (stack.length > 0) {
-        const x = stack.pop() as number;
-        for (const b of tree.groupChildren[x]) {
-          if (b >= tree.nItems) stack.push(b - tree.nItems);
-          else {
-            const v = values.get(b);
-            if (v === undefined) continue;
-            if (typeof v === "number") nums.push(v);
-            else cats.add(String(v));
-          }
-        }
-      }
-      let out: number | string | undefined;
-      if (numeric) out = nums.length ? aggregate(nums, how) : undefined;
-      else out = cats.size === 0 ? undefined : cats.size === 1 ? [...cats][0] : "mixed";
-      groupCache.set(key, out);
-      return out;
-    };
-    this.overlayInfo = { label: o.label ?? "value", unit: o.unit ? ` ${o.unit}` : "", values, groupValue };
-
-    // numeric: nodes are coloured on a scale over every node value of this graph (stable while
-    // expanding), collapsed groups on their own scale over the aggregates on screen; both in the legend
-    let nodeColor: (v: number | string) => string;
-    let groupColor: (v: number | string) => string;
-    if (numeric) {
-      const nodeNums: number[] = [];
-      for (const [i, v] of values) if (typeof v === "number" && d.nodeGraph[i] === t.graph) nodeNums.push(v);
-      const groupNums: number[] = [];
-      for (const b of this.elements.keys()) {
-        if (b >= t.nItems) {
-          const v = groupValue(t, b - t.nItems);
-          if (typeof v === "number") groupNums.push(v);
-        }
-      }
-      const ns = numericScale(nodeNums, o.scale ?? "linear");
-      const gs = numericScale(groupNums, o.scale ?? "linear");
-      nodeColor = (v) => (typeof v === "number" ? ns.color(v) : "#999999");
-      groupColor = (v) => (typeof v === "number" ? gs.color(v) : "#999999");
-      const rows: [string, number, number, boolean][] = [];
-      if (nodeNums.length) rows.push(["nodes", ns.min, ns.max, ns.log]);
-      if (groupNums.length) rows.push([`groups (${how})`, gs.min, gs.max, gs.log]);
-      this.renderNumericLegend(o, rows);
-    } else {
-      const sc = categoricalScale([...values.values()].map(String));
-      nodeColor = (v) => sc.color(String(v));
-      groupColor = (v) => (v === "mixed" ? "#8c8c8c" : sc.color(String(v)));
-      this.renderCategoricalLegend(o, sc.categories, (c) => sc.color(c));
-    }
+    this.overlayInfo = overlayInfo(o, this.d);
+    paintOverlay(o, this.overlayInfo, this.d, this.state().tree, this.elements, this.legend);
     this.root.classList.add("oi-has-overlay");
-    for (const [b, e] of this.elements) {
-      let v: number | string | undefined;
-      if (b >= t.nItems) v = groupValue(t, b - t.nItems);
-      else if (b < d.nNodes) v = values.get(b);
-      else continue;
-      const box = e.querySelector<SVGElement>(".oi-box");
-      if (v === undefined) {
-        e.classList.add("oi-novalue");
-        e.classList.remove("oi-painted");
-        box?.style.removeProperty("fill");
-        for (const tx of e.querySelectorAll<SVGElement>("text")) tx.style.removeProperty("fill");
-        continue;
-      }
-      const c = b >= t.nItems ? groupColor(v) : nodeColor(v);
-      e.classList.add("oi-painted");
-      e.classList.remove("oi-novalue");
-      box?.style.setProperty("fill", c);
-      const fg = textColorFor(c);
-      for (const tx of e.querySelectorAll<SVGElement>("text")) tx.style.setProperty("fill", fg);
-    }
-  }
-
-  private renderNumericLegend(o: Overlay, rows: [string, number, number, boolean][]): void {
-    const parts: HTMLElement[] = [this.legendHead(`${o.label ?? "value"}${o.unit ? ` (${o.unit})` : ""}`)];
-    for (const [what, min, max, log] of rows) {
-      if (rows.length > 1 || log) parts.push(el("div", "oi-legend-sub", `${what}${log ? " \u00b7 log scale" : ""}`));
-      const bar = el("div", "oi-legend-bar");
-      bar.style.background = viridisGradient();
-      const ticks = el("div", "oi-legend-ticks");
-      ticks.append(el("span", "", formatNumber(min)), el("span", "", formatNumber(max)));
-      parts.push(bar, ticks);
-    }
-    this.showLegend(parts);
-  }
-
-  /** Legend title row, with a button that folds the legend down to that row. */
-  private legendHead(title: string): HTMLElement {
-    const head = el("div", "oi-legend-head");
-    const fold = button("oi-legend-toggle", this.legendFolded ? "+" : "\u2212", this.legendFolded ? "Show the legend" : "Fold the legend");
-    fold.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      this.legendFolded = !this.legendFolded;
-      this.legend.classList.toggle("oi-legend-folded", this.legendFolded);
-      fold.textContent = this.legendFolded ? "+" : "\u2212";
-      fold.title = this.legendFolded ? "Show the legend" : "Fold the legend";
-      fold.setAttribute("aria-label", fold.title);
-      if (this.atFit) this.fit();
-    });
-    const label = el("span", "oi-legend-title", title);
-    label.title = title; // the row is cut to the legend's width
-    head.append(label, fold);
-    return head;
-  }
-
-  private showLegend(parts: HTMLElement[]): void {
-    this.legend.replaceChildren(...parts);
-    this.legend.classList.toggle("oi-legend-folded", this.legendFolded);
-    this.legend.hidden = false;
-  }
-
-  private renderCategoricalLegend(o: Overlay, cats: string[], color: (c: string) => string): void {
-    const rows: HTMLElement[] = [this.legendHead(o.label ?? "category")];
-    for (const c of cats.slice(0, LEGEND_ROWS)) {
-      const row = el("div", "oi-legend-row");
-      const sw = el("span", "oi-swatch");
-      sw.style.background = color(c);
-      row.append(sw, el("span", "oi-legend-label", c));
-      rows.push(row);
-    }
-    if (cats.length > LEGEND_ROWS) rows.push(el("div", "oi-legend-row oi-legend-more", `+${cats.length - LEGEND_ROWS} more`));
-    this.showLegend(rows);
   }
 }

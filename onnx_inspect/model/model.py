@@ -304,6 +304,35 @@ class Model:
             f"Constant node '{n.name or n.output[0]}' has no value attribute; the model is malformed"
         )
 
+    # -- column view of the tensors table ---------------------------------------------------------------
+    def tensor_positions(self) -> dict[str, int]:
+        """Tensor id -> its row position in ``tensors`` (and in every ``tensor_column``), built once."""
+        got: dict[str, int] | None = self.__dict__.get("_tensor_pos")
+        if got is None:
+            got = {tid: k for k, tid in enumerate(self.tensors.index.tolist())}
+            self._tensor_pos = got
+        return got
+
+    def tensor_column(self, column: str) -> list[Any]:
+        """One column of ``tensors`` as a list in row order (look ids up with ``tensor_positions``):
+        built once per column and cached, dropped by ``fill_shapes``; the one fast per-tensor lookup for
+        sessions, the graph payload and node records."""
+        cache: dict[str, list[Any]] = self.__dict__.setdefault("_tensor_cols", {})
+        got = cache.get(column)
+        if got is None:
+            t = self.tensors
+            if column not in t.columns:
+                raise InspectError(
+                    f"tensor_column: {column!r} is not a column of m.tensors ({list(t.columns)})"
+                )
+            got = t[column].tolist()
+            cache[column] = got
+        return got
+
+    def tensor_columns(self, *columns: str) -> dict[str, list[Any]]:
+        """Several columns of ``tensors`` as {column: list in row order} (see ``tensor_column``)."""
+        return {c: self.tensor_column(c) for c in columns}
+
     # -- shapes learned later (runtime) ----------------------------------------------------------------
     def fill_shapes(self, shapes: Mapping[str, tuple[Any, ...]], source: str = "runtime") -> int:
         """Fill unknown main-graph shapes (rank unknown, or unknown dims) from ``shapes``; mark ``source``.
@@ -328,6 +357,8 @@ class Model:
                 t.at[tid, "shape"] = merged
                 t.at[tid, "shape_source"] = source
                 filled += 1
+        if filled:
+            self.__dict__.pop("_tensor_cols", None)  # the column view is rebuilt from the filled table
         return filled
 
     # -- costs (model/costs.py) ------------------------------------------------------------------------
@@ -492,4 +523,9 @@ def load(
         ) from exc
 
 
-__all__ = ["SEP", "Model", "dtype_name", "load"]
+def as_model(src: Model | str | os.PathLike[str] | bytes | onnx.ModelProto) -> Model:
+    """The ``oi.Model`` itself, or one loaded from a path, bytes or a ModelProto (every API's model argument)."""
+    return src if isinstance(src, Model) else load(src)
+
+
+__all__ = ["SEP", "Model", "as_model", "dtype_name", "load"]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import FeedError
+from ..errors import FeedError, InspectError, RuntimeFailure
 
 _AXIS_KEY = re.compile(r"^(.*)\[(\d+)\]$")
 DEFAULT = 1
@@ -215,3 +215,13 @@ def table(infos: Sequence[DimInfo]) -> pd.DataFrame:
 def used_defaults(infos: Sequence[DimInfo]) -> str:
     """Readable list of dims that took the default size (for hints when a run fails)."""
     return ", ".join(f"{i.key}={i.value}" for i in infos if i.source == "default")
+
+
+def with_dims_hint(exc: InspectError, infos: Sequence[DimInfo]) -> InspectError:
+    """The same error, its one line ending with the default sizes the generated inputs used (if any)."""
+    used = used_defaults(infos)
+    if not used or not isinstance(exc, RuntimeFailure):
+        return exc
+    new = RuntimeFailure(f"{exc}; the generated inputs used default sizes {used}: set them with dims=")
+    new.details = getattr(exc, "details", str(exc))  # type: ignore[attr-defined]
+    return new

@@ -6,6 +6,7 @@ failure names the input at fault.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import zipfile
@@ -19,8 +20,10 @@ import onnx
 from onnx import numpy_helper
 
 from ..errors import FeedError
+from ..model import Model, as_model
 from ..model.external import read_external, uses_external
 from . import dims as dimplan
+from .session import model_label, state
 
 #: Generated or loaded feeds larger than this (bytes, all inputs together) are refused.
 DEFAULT_MAX_BYTES = 2 * 2**30
@@ -382,7 +385,7 @@ def _pb_files(path: Path, data_set: int) -> list[Path]:
     return sorted(files, key=lambda p: int(_INPUT_PB.search(p.name).group(1)))  # type: ignore[union-attr]
 
 
-def load_feeds(
+def _read_files(
     source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     input_names: Sequence[str] | None = None,
     *,
@@ -442,7 +445,7 @@ def load_feeds(
         if not name or (input_names is not None and name not in input_names):
             if input_names is None:
                 raise FeedError(
-                    f"'{f}' holds an unnamed tensor; pass the input names (or use oi.read_feeds(m, path)) so it is matched by position"
+                    f"'{f}' holds an unnamed tensor; pass the model (oi.read_feeds(m, path)) so it is matched to an input by position"
                 )
             if pos >= len(input_names):
                 raise FeedError(
@@ -481,3 +484,143 @@ def _load_npz(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
             return {k: z[k] for k in z.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise FeedError(f"'{path}' is not a readable .npz file ({str(exc).splitlines()[0]})") from None
+
+
+# -- feeds of a model ---------------------------------------------------------------------------------
+
+FeedsArg = Mapping[str, Any] | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+
+
+def model_metadata(m: Model) -> dict[str, str]:
+    """The model's metadata_props as a dict (sizes such as Ultralytics' ``imgsz`` come from here)."""
+    return {p.key: p.value for p in m.proto.metadata_props}
+
+
+def model_inputs(m: Model) -> dict[str, InputSpec]:
+    """The main graph's real inputs (initializers left out) by name, read once per model."""
+    st = state(m)
+    if st.specs is None:
+        st.specs = {s.name: s for s in input_specs(m.proto.graph)}
+    return st.specs  # type: ignore[no-any-return]
+
+
+def check_dims_ranges(specs: Sequence[InputSpec], dims: DimsArg, ranges: RangesArg) -> None:
+    """``dims=`` keys must name dims of ``specs``, ``ranges=`` keys their inputs."""
+    names = [s.name for s in specs]
+    dimplan.check_keys(specs, dims)
+    for key in check_ranges(ranges):
+        if key not in names:
+            raise FeedError(f"ranges names '{key}', which is not a model input; inputs: {names}")
+
+
+def make_feeds(
+    m: Any,
+    *,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, np.ndarray]:
+    """Seeded random feeds for every real input of the model (what ``run`` uses when feeds=None)."""
+    model = as_model(m)
+    specs = list(model_inputs(model).values())
+    check_dims_ranges(specs, dims, ranges)
+    return generate(
+        specs, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes, metadata=model_metadata(model)
+    )
+
+
+def read_feeds(
+    m: Any,
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    data_set: int = 0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, np.ndarray]:
+    """Feeds from an .npz, TensorProto .pb file(s) or an onnx backend-test folder, matched to the model's
+    inputs (unnamed .pb tensors by position). ``m`` None: every .pb tensor must carry its name.
+    Sizes are checked against ``max_bytes`` from file headers/sizes before the data is read."""
+    names = None if m is None else list(model_inputs(as_model(m)))
+    return _read_files(source, names, data_set=data_set, max_bytes=max_bytes)
+
+
+def given_feeds(
+    m: Model, feeds: FeedsArg, *, cuts: bool, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Feeds the caller gave (a dict, or file(s) read with :func:`read_feeds`), checked against the model:
+    (every fed value by name, the fed intermediate tensors among them). ``cuts``: main-graph tensors may
+    be fed to start a run in the middle (``oi.run``); else only inputs (a profile runs the whole model)."""
+    if isinstance(feeds, (str, os.PathLike)) or (
+        isinstance(feeds, Sequence) and not isinstance(feeds, Mapping)
+    ):
+        feeds = read_feeds(m, feeds, max_bytes=max_bytes)
+    if not isinstance(feeds, Mapping):
+        raise FeedError(
+            "feeds must be a dict of arrays, an .npz path, a .pb path/list or a folder, "
+            f"not {type(feeds).__name__}"
+        )
+    specs = model_inputs(m)
+    if not cuts:
+        extra = sorted(str(k) for k in feeds if k not in specs)
+        if extra:
+            raise FeedError(
+                f"feeds name {extra}, which are not inputs of the model (a profile runs the whole model); "
+                f"its inputs: {sorted(specs)}"
+            )
+    out: dict[str, Any] = {}
+    fed: dict[str, np.ndarray] = {}
+    pos = m.tensor_positions() if cuts else {}
+    cols = m.tensor_columns("graph", "kind", "dtype", "shape") if cuts else {}
+    for name, value in feeds.items():
+        if name in specs:
+            out[name] = check_value(specs[name], value)
+            continue
+        row = pos.get(name)
+        if (
+            row is None
+            or cols["graph"][row] != ""
+            or cols["kind"][row] not in ("intermediate", "output", "initializer", "constant")
+        ):
+            main = [tid for tid, g in zip(pos, cols.get("graph", ()), strict=True) if g == ""]
+            close = difflib.get_close_matches(str(name), [*specs, *main], n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise FeedError(
+                f"feeds has '{name}', which is not an input or a main-graph tensor of {model_label(m)}; "
+                f"inputs: {list(specs)}{hint}"
+            )
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+        want, shape = cols["dtype"][row], cols["shape"][row]
+        if want is not None and want != "str" and arr.dtype.name != want:
+            raise FeedError(
+                f"fed tensor '{name}' is {want} in the model but the given value is {arr.dtype}; "
+                f"convert it with .astype(np.{want})"
+            )
+        if shape is not None and len(shape) != arr.ndim:
+            raise FeedError(
+                f"fed tensor '{name}' has rank {len(shape)} in the model ({list(shape)}) but the given "
+                f"value has shape {list(arr.shape)}"
+            )
+        fed[name] = arr
+        out[name] = arr
+    return out, fed
+
+
+def prepare_feeds(
+    m: Model,
+    feeds: FeedsArg,
+    *,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[dict[str, Any], list[dimplan.DimInfo]]:
+    """Feeds for every real input of a whole-model run (profile, placement): given ones checked, the others
+    seeded random as ``oi.run`` makes them; and the plan of the free dims the generated ones used."""
+    specs = list(model_inputs(m).values())
+    check_dims_ranges(specs, dims, ranges)
+    given = {} if feeds is None else given_feeds(m, feeds, cuts=False, max_bytes=max_bytes)[0]
+    rest = [s for s in specs if s.name not in given]
+    meta = model_metadata(m)
+    out = dict(given)
+    out.update(generate(rest, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes, metadata=meta))
+    return out, dimplan.plan([s for s in rest if s.kind == "tensor"], dims, meta)

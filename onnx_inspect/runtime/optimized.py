@@ -22,11 +22,10 @@ import onnx
 import pandas as pd
 
 from ..errors import InspectError, ProviderError
-from ..model import Model, load
+from ..model import Model, as_model, load
 from . import profile_join as pj
-from .providers import resolve_providers
-from .run import as_model, named_copy
-from .session import OPTIMIZATION, create_session, external_folder, session_options
+from .providers import OPTIMIZATION, resolve_providers
+from .session import create_session, external_folder, named_copy, session_options
 
 #: kinds of optimized nodes (``Optimized.table["kind"]``) and of model nodes left out (``Optimized.removed``).
 KEPT, FUSED, REWRITTEN, INSERTED = "kept", "fused", "rewritten", "inserted"

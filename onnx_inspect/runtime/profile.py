@@ -25,20 +25,20 @@ import onnx
 import onnxruntime as ort
 import pandas as pd
 
-from ..errors import FeedError, InspectError, ProfileError, RuntimeFailure
-from ..model import Model
+from ..errors import InspectError, ProfileError, RuntimeFailure
+from ..model import Model, as_model
 from . import dims as dimplan
 from . import profile_join as pj
-from .feeds import check_value, generate, input_specs
+from .feeds import prepare_feeds
 from .profile_trace import MAX_PROFILE_BYTES, Trace, assign_runs, read_trace, shapes_column
-from .providers import resolve_providers
-from .run import as_model, make_feeds, model_metadata, named_copy, read_feeds, with_dims_hint
+from .providers import Optimization, check_optimization, resolve_providers, short_provider
 from .session import (
     DEFAULT_TIME_BUDGET,
-    OPTIMIZATION,
     check_budget,
     create_session,
     external_folder,
+    model_label,
+    named_copy,
     run_session,
     session_options,
 )
@@ -46,7 +46,6 @@ from .session import (
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-Optimization = Literal["disabled", "basic", "extended", "all"]
 Metric = Literal["mean_us", "p50_us", "p90_us", "share", "provider"]
 
 #: Show a progress bar when the profiled runs are expected to take longer than this (seconds).
@@ -286,27 +285,15 @@ class Profile:
         return df
 
     def overlay(self, metric: Metric = "mean_us") -> dict[str, Any]:
-        """Per-node values in the form ``GraphView.overlay`` takes (``values``, ``label``, ``kind``, ...).
+        """Per-node values as a ``GraphView.overlay`` spec (``views.overlay.profile_overlay``: times on a
+        log scale, providers by short name), the same in the Inspector and in reports.
 
         Numeric metrics sit on the node each kernel stands for (the nodes fused into it stay unpainted:
         ``by_node()["fused_with"]`` lists them); ``"provider"`` (categorical) paints fused nodes too.
         """
-        bn = self.by_node()
-        if metric == "provider":
-            values = {str(k): str(v) for k, v in bn["provider"].items()}
-            for nid, others in zip(bn.index, bn["fused_with"], strict=True):
-                for o in others:
-                    values.setdefault(o, values[nid])
-            return {"values": values, "label": "execution provider", "kind": "categorical", "scale": "linear",
-                    "aggregate": "sum", "unit": ""}  # fmt: skip
-        labels = {"mean_us": ("mean time per run", "us"), "p50_us": ("median time per run", "us"),
-                  "p90_us": ("p90 time per run", "us"), "share": ("share of kernel time", "")}  # fmt: skip
-        if metric not in labels:
-            raise InspectError(f"metric={metric!r} is not one of {[*labels, 'provider']}")
-        label, unit = labels[metric]
-        values = {str(k): float(v) for k, v in bn[metric].items()}
-        return {"values": values, "label": label, "kind": "numeric", "scale": "linear", "aggregate": "sum",
-                "unit": unit}  # fmt: skip
+        from ..views.overlay import profile_overlay  # imported on call: the runtime layer never loads views
+
+        return dict(profile_overlay(self.by_node(), metric))
 
     # -- figures (plotly; imported on call so the runtime layer never loads views) ---------------------
     def figure_op_types(self, top: int = 20, by: Literal["kernel", "model"] = "kernel") -> go.Figure:
@@ -424,11 +411,10 @@ def profile(
     runs = _count(runs, "runs", 1)
     warmup = _count(warmup, "warmup", 0)
     budget = check_budget(time_budget)
-    if optimization not in OPTIMIZATION:
-        raise InspectError(f"optimization={optimization!r} is not one of {list(OPTIMIZATION)}")
+    check_optimization(optimization)
     names, opts = resolve_providers(providers, provider_options)
-    inputs, infos = _prepare_feeds(model, feeds, dims)
-    label = f"model '{model.path.name}'" if model.path is not None else "the in-memory model"
+    inputs, infos = prepare_feeds(model, feeds, dims=dims)
+    label = model_label(model)
 
     if keep_files is not None:
         if not isinstance(keep_files, (str, os.PathLike)) or not str(keep_files) or "\0" in str(keep_files):
@@ -470,7 +456,7 @@ def profile(
             try:
                 run_session(sess, out_names, inputs, label=label, budget=budget)
             except RuntimeFailure as exc:
-                raise with_dims_hint(exc, infos) from None
+                raise dimplan.with_dims_hint(exc, infos) from None
             done = 1
             first = time.perf_counter() - t0
             if report is not None:
@@ -564,41 +550,6 @@ def _profiling_session(
         source = model.proto
     return create_session(source, label=label, providers=names, provider_options=opts, so=so,
                           ext_dir=external_folder(model), model=model.proto)  # fmt: skip
-
-
-def _prepare_feeds(
-    model: Model, feeds: Any, dims: Mapping[str, Any] | None
-) -> tuple[dict[str, Any], list[dimplan.DimInfo]]:
-    """Feeds for every real input: given ones checked, the others seeded random (as ``oi.run`` makes them),
-    and the plan of the free dims the generated ones used."""
-    specs = input_specs(model.proto.graph)
-    dimplan.check_keys(specs, dims)
-    meta = model_metadata(model)
-    if feeds is None:
-        return make_feeds(model, dims=dims), dimplan.plan(
-            [s for s in specs if s.kind == "tensor"], dims, meta
-        )
-    if isinstance(feeds, (str, os.PathLike)) or (
-        isinstance(feeds, Sequence) and not isinstance(feeds, Mapping)
-    ):
-        given = read_feeds(model, feeds)
-    elif isinstance(feeds, Mapping):
-        given = dict(feeds)
-    else:
-        raise FeedError(
-            f"feeds must be a dict of arrays or a path to .npz/.pb feeds, not {type(feeds).__name__}"
-        )
-    known = {s.name for s in specs}
-    extra = sorted(set(given) - known)
-    if extra:
-        raise FeedError(
-            f"feeds name {extra}, which are not inputs of the model (a profile runs the whole model); "
-            f"its inputs: {sorted(known)}"
-        )
-    out = {s.name: check_value(s, given[s.name]) for s in specs if s.name in given}
-    rest = [s for s in specs if s.name not in given]
-    out.update(generate(rest, dims=dims, metadata=meta))
-    return out, dimplan.plan([s for s in rest if s.kind == "tensor"], dims, meta)
 
 
 # -- assembling a Profile -----------------------------------------------------------------------------
@@ -1002,7 +953,7 @@ def _conflict(declared: tuple[Any, ...] | None, seen: tuple[int | None, ...] | N
 def _label(p: Profile) -> str:
     opt = p.meta.get("optimization") or "file"
     provs = p.meta.get("providers") or []
-    first = provs[0].replace("ExecutionProvider", "") if provs else ""
+    first = short_provider(provs[0]) if provs else ""
     return f"{opt} {first}".strip()
 
 

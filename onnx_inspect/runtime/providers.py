@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import onnxruntime as ort
 
-from ..errors import ProviderError
+from ..errors import InspectError, ProviderError
+
+#: onnxruntime graph optimization levels by the names this package accepts, most optimized first.
+OPTIMIZATION: dict[str, ort.GraphOptimizationLevel] = {
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+}
+#: The level names, for argparse choices and dropdowns (most optimized first).
+OPTIMIZATION_LEVELS: tuple[str, ...] = tuple(OPTIMIZATION)
+Optimization = Literal["disabled", "basic", "extended", "all"]
+
+
+def check_optimization(level: Any) -> str:
+    """The level name if it is one of :data:`OPTIMIZATION`, else an :class:`InspectError` listing them."""
+    if not isinstance(level, str) or level not in OPTIMIZATION:
+        raise InspectError(f"optimization={level!r} is not one of {list(OPTIMIZATION_LEVELS)}")
+    return level
+
+
+def short_provider(name: Any) -> str:
+    """``"CUDAExecutionProvider"`` -> ``"CUDA"``: the name shown in labels, legends and titles ("" for none)."""
+    return str(name).replace("ExecutionProvider", "") if name else ""
+
 
 # Providers that do not execute ordinary ONNX nodes (Azure only calls remote endpoints).
 _NOT_COMPUTE = {"AzureExecutionProvider"}
@@ -34,6 +58,8 @@ ALIASES = {
 }
 
 ProviderSpec = str | tuple[str, Mapping[str, Any]]
+#: What every ``providers=`` argument takes: None (best available), a name, or a list of names / (name, options).
+ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
 
 
 def providers() -> list[str]:

@@ -9,9 +9,6 @@ come from a run of the enclosing graph.
 from __future__ import annotations
 
 import difflib
-import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,23 +19,25 @@ import onnxruntime as ort
 import pandas as pd
 
 from ..errors import FeedError, InspectError, ProviderError, RuntimeFailure, UnknownNameError
+from ..model import as_model
 from . import dims as dimplan
 from .diff import diff_table
 from .extract import Cut, build_model, check_sufficient, plan
 from .feeds import (
     DEFAULT_MAX_BYTES,
     DimsArg,
-    InputSpec,
+    FeedsArg,
     RangesArg,
-    check_ranges,
+    check_dims_ranges,
     check_seed,
-    check_value,
     generate,
+    given_feeds,
     input_specs,
-    load_feeds,
+    model_inputs,
+    model_metadata,
     resolve_shape,
 )
-from .providers import ProviderSpec, resolve_providers
+from .providers import ProvidersArg, resolve_providers, short_provider
 from .session import (
     DEFAULT_TIME_BUDGET,
     cached_session,
@@ -46,28 +45,13 @@ from .session import (
     create_session,
     external_folder,
     graph_index,
+    model_label,
     node_ids,
     remember_plan,
     run_session,
     session_options,
     state,
-    tensor_rows,
 )
-
-FeedsArg = Mapping[str, Any] | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
-ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
-
-
-def as_model(m: Any) -> Any:
-    """An ``oi.Model`` for a Model, a path, bytes or a ModelProto (loaded without reading weights)."""
-    from ..model import Model, load
-
-    return m if isinstance(m, Model) else load(m)
-
-
-def _label(m: Any) -> str:
-    return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
-
 
 # -- names --------------------------------------------------------------------------------------------
 
@@ -76,54 +60,35 @@ def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[
     """(key the caller used, graph path, value name) for each wanted tensor."""
     if outputs is None:
         return [(n, "", n) for n in m.main_outputs()]
-    rows = tensor_rows(m)
+    pos = m.tensor_positions()
+    cols = m.tensor_columns("graph", "name", "kind", "outer_ref")
+    graph, name, kind, outer = cols["graph"], cols["name"], cols["kind"], cols["outer_ref"]
     if isinstance(outputs, str):
         if outputs == "all":
             return [
-                (n, "", n) for g, n, k, *_ in rows.values() if g == "" and k in ("intermediate", "output")
+                (n, "", n)
+                for g, n, k in zip(graph, name, kind, strict=True)
+                if g == "" and k in ("intermediate", "output")
             ]
         outputs = [outputs]
     out: list[tuple[str, str, str]] = []
     for key in outputs:
         if not isinstance(key, str):
             raise UnknownNameError(f"output names must be strings, got {key!r}")
-        row = rows.get(key)
+        row = pos.get(key)
         if row is None:
             hint = ""
             if key in m.nodes.index:
                 outs = [o for o in m.nodes.at[key, "outputs"] if o]
                 hint = f"; '{key}' is a node, its outputs are {outs}"
             else:
-                close = difflib.get_close_matches(key, list(rows), n=3)
+                close = difflib.get_close_matches(key, list(pos), n=3)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UnknownNameError(f"the model has no tensor named '{key}'{hint}")
-        while row[2] == "outer":  # a body's reference to an enclosing value: fetch that value
-            row = rows[row[3]]
-        out.append((key, row[0], row[1]))
+        while kind[row] == "outer":  # a body's reference to an enclosing value: fetch that value
+            row = pos[outer[row]]
+        out.append((key, graph[row], name[row]))
     return out
-
-
-def _check_dims_ranges(specs: Sequence[InputSpec], dims: DimsArg, ranges: RangesArg) -> None:
-    names = [s.name for s in specs]
-    dimplan.check_keys(specs, dims)
-    for key in check_ranges(ranges):
-        if key not in names:
-            raise FeedError(f"ranges names '{key}', which is not a model input; inputs: {names}")
-
-
-def model_metadata(m: Any) -> dict[str, str]:
-    """The model's metadata_props as a dict (sizes such as Ultralytics' ``imgsz`` come from here)."""
-    return {p.key: p.value for p in m.proto.metadata_props}
-
-
-def with_dims_hint(exc: InspectError, infos: Sequence[dimplan.DimInfo]) -> InspectError:
-    """The same error, its one line ending with the default sizes the generated inputs used (if any)."""
-    used = dimplan.used_defaults(infos)
-    if not used or not isinstance(exc, RuntimeFailure):
-        return exc
-    new = RuntimeFailure(f"{exc}; the generated inputs used default sizes {used}: set them with dims=")
-    new.details = getattr(exc, "details", str(exc))  # type: ignore[attr-defined]
-    return new
 
 
 def input_dims(m: Any, dims: DimsArg = None, feeds: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -190,67 +155,22 @@ class _Runner:
     ) -> None:
         self.m = m
         self.budget = check_budget(time_budget)
-        self.label = _label(m)
+        self.label = model_label(m)
         self.providers, self.provider_options = resolve_providers(providers, provider_options)
         session_options(optimization)  # validates the level early
         self.optimization = optimization
         self.dims, self.ranges, self.max_bytes = dims, ranges, max_bytes
         self.seed = check_seed(seed)
         self.gi = graph_index(m, "")
-        st = state(m)
-        if st.specs is None:
-            st.specs = {s.name: s for s in input_specs(self.gi.graph)}
-        self.specs = st.specs
-        _check_dims_ranges(list(self.specs.values()), dims, ranges)
+        self.specs = model_inputs(m)
+        check_dims_ranges(list(self.specs.values()), dims, ranges)
         self.generated = feeds is None
         self.feeds: dict[str, Any] = {}
         self.cuts: dict[str, np.ndarray] = {}
         if feeds is not None:
-            self._take_feeds(feeds)
+            self.feeds, self.cuts = given_feeds(m, feeds, cuts=True, max_bytes=max_bytes)
 
     # feeds ------------------------------------------------------------------------------------------
-    def _take_feeds(self, feeds: FeedsArg) -> None:
-        if isinstance(feeds, (str, os.PathLike)) or (
-            isinstance(feeds, Sequence) and not isinstance(feeds, Mapping)
-        ):
-            feeds = load_feeds(feeds, list(self.specs), max_bytes=self.max_bytes)  # type: ignore[arg-type]
-        if not isinstance(feeds, Mapping):
-            raise FeedError(
-                f"feeds must be a dict of arrays, an .npz path, a .pb path/list or a folder, not {type(feeds).__name__}"
-            )
-        rows = tensor_rows(self.m)
-        for name, value in feeds.items():
-            if name in self.specs:
-                self.feeds[name] = check_value(self.specs[name], value)
-                continue
-            row = rows.get(name)
-            if (
-                row is None
-                or row[0] != ""
-                or row[2] not in ("intermediate", "output", "initializer", "constant")
-            ):
-                main = [tid for tid, r in rows.items() if r[0] == ""]
-                close = difflib.get_close_matches(str(name), [*self.specs, *main], n=3)
-                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-                raise FeedError(
-                    f"feeds has '{name}', which is not an input or a main-graph tensor of {self.label}; "
-                    f"inputs: {list(self.specs)}{hint}"
-                )
-            arr = value if isinstance(value, np.ndarray) else np.asarray(value)
-            want, shape = row[4], row[5]
-            if want is not None and want != "str" and arr.dtype.name != want:
-                raise FeedError(
-                    f"fed tensor '{name}' is {want} in the model but the given value is {arr.dtype}; "
-                    f"convert it with .astype(np.{want})"
-                )
-            if shape is not None and len(shape) != arr.ndim:
-                raise FeedError(
-                    f"fed tensor '{name}' has rank {len(shape)} in the model ({list(shape)}) but the given "
-                    f"value has shape {list(arr.shape)}"
-                )
-            self.cuts[name] = arr
-            self.feeds[name] = arr
-
     def _generated(self, needed: Sequence[str]) -> dict[str, np.ndarray]:
         st = state(self.m)
         key = (
@@ -382,7 +302,9 @@ class _Runner:
             if not self.generated:
                 raise
             specs = [self.specs[n] for n in cut.inputs]
-            raise with_dims_hint(exc, dimplan.plan(specs, self.dims, model_metadata(self.m))) from None
+            raise dimplan.with_dims_hint(
+                exc, dimplan.plan(specs, self.dims, model_metadata(self.m))
+            ) from None
         result.update(zip(sess_outputs, values, strict=True))
         return result
 
@@ -511,36 +433,6 @@ def run(
     return {key: values[(graph, name)] for key, graph, name in wanted}
 
 
-def make_feeds(
-    m: Any,
-    *,
-    dims: DimsArg = None,
-    ranges: RangesArg = None,
-    seed: int = 0,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> dict[str, np.ndarray]:
-    """Seeded random feeds for every real input of the model (what ``run`` uses when feeds=None)."""
-    model = as_model(m)
-    specs = input_specs(model.proto.graph)
-    _check_dims_ranges(specs, dims, ranges)
-    return generate(
-        specs, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes, metadata=model_metadata(model)
-    )
-
-
-def read_feeds(
-    m: Any,
-    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-    *,
-    data_set: int = 0,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> dict[str, np.ndarray]:
-    """Feeds from an .npz, TensorProto .pb file(s) or an onnx backend-test folder, matched to the model's inputs."""
-    model = as_model(m)
-    names = [s.name for s in input_specs(model.proto.graph)]
-    return load_feeds(source, names, data_set=data_set, max_bytes=max_bytes)
-
-
 def compare(
     m: Any,
     outputs: str | Sequence[str] | None = None,
@@ -587,147 +479,7 @@ def compare(
 
 def _providers_label(p: ProvidersArg) -> str:
     names, _ = resolve_providers(p)
-    return "+".join(n.replace("ExecutionProvider", "") for n in names)
+    return "+".join(short_provider(n) for n in names)
 
 
-# -- placement ----------------------------------------------------------------------------------------
-
-_RECORD_KEY = "session.record_ep_graph_assignment_info"
-
-
-def named_copy(m: Any) -> onnx.ModelProto:
-    """The model with every node (bodies too) named by its node id, so onnxruntime reports our ids."""
-    proto = onnx.ModelProto()
-    proto.CopyFrom(m.proto)
-    del proto.graph.value_info[:]
-    graphs = m.graphs
-
-    def visit(g: onnx.GraphProto, path: str) -> None:
-        ids = node_ids(m, path) if path == "" or path in graphs.index else []
-        if len(ids) != len(g.node):
-            return  # a body the model index does not list (a graph attribute on a standard op): left as is
-        for i, n in enumerate(g.node):
-            n.name = ids[i]
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.GRAPH:
-                    visit(a.g, f"{ids[i]}::{a.name}")
-                elif a.type == onnx.AttributeProto.GRAPHS:
-                    for k, body in enumerate(a.graphs):
-                        visit(body, f"{ids[i]}::{a.name}[{k}]")
-
-    visit(proto.graph, "")
-    assert set(graphs.index) >= {""}
-    return proto
-
-
-def placement(
-    m: Any,
-    providers: ProvidersArg = None,
-    *,
-    provider_options: Any = None,
-    optimization: str = "all",
-    method: str = "auto",
-    feeds: FeedsArg = None,
-    dims: DimsArg = None,
-) -> pd.DataFrame:
-    """Which execution provider runs each node (CPU fallbacks of a GPU run show up here).
-
-    Returns a DataFrame indexed by node id with ``op_type``, ``graph``, ``provider`` (None when the node
-    does not run: folded or removed by onnxruntime's graph optimizations, or in an unused branch) and
-    ``status``. Nodes that onnxruntime creates itself (fusions, inlined functions) are extra rows with
-    status ``"added by onnxruntime"``. ``method``: ``"assignment"`` (onnxruntime's recorded assignment,
-    1.24+), ``"profile"`` (one profiled run), or ``"auto"``.
-    """
-    model = as_model(m)
-    names, opts = resolve_providers(providers, provider_options)
-    if method not in ("auto", "assignment", "profile"):
-        raise InspectError(f"method={method!r} is not one of 'auto', 'assignment', 'profile'")
-    label = _label(model)
-    proto = named_copy(model)
-    has_api = hasattr(ort.InferenceSession, "get_provider_graph_assignment_info")
-    use_profile = method == "profile" or (method == "auto" and not has_api)
-    if method == "assignment" and not has_api:
-        raise InspectError(
-            "this onnxruntime cannot report its graph assignment (needs 1.24+); use method='profile'"
-        )
-    found: list[tuple[str, str, str]] = []  # (onnxruntime node name, op_type, provider)
-    if not use_profile:
-        so = session_options(optimization, {_RECORD_KEY: "1"})
-        sess = create_session(proto, label=label, providers=names, provider_options=opts,
-                              ext_dir=external_folder(model), so=so)  # fmt: skip
-        for sub in sess.get_provider_graph_assignment_info():
-            found.extend((node.name, node.op_type, sub.ep_name) for node in sub.get_nodes())
-        missing = "removed by graph optimizations"
-    else:
-        found = _placement_by_profile(model, proto, names, opts, optimization, feeds, dims, label)
-        missing = "not run (removed by graph optimizations, or in a branch not taken)"
-    nodes = model.nodes
-    ids = set(nodes.index)
-    functions = {(f.domain, f.name) for f in model.proto.functions}
-    placed: dict[str, str] = {}
-    extra: list[tuple[str, str, Any, str, str]] = []
-    for k, (name, op, prov) in enumerate(found):
-        if name in ids and name not in placed:
-            placed[name] = prov
-        else:
-            extra.append((name or f"({op} #{k})", op, None, prov, "added by onnxruntime"))
-    rows: list[tuple[str, str, Any, Any, str]] = []
-    for nid, op, domain, graph in zip(
-        nodes.index, nodes["op_type"], nodes["domain"], nodes["graph"], strict=True
-    ):
-        if nid in placed:
-            rows.append((nid, op, graph, placed[nid], "assigned"))
-        elif (domain, op) in functions:
-            rows.append((nid, op, graph, None, "function call, inlined by onnxruntime"))
-        elif graph.startswith("@"):
-            rows.append((nid, op, graph, None, "inside a function (runs as added nodes)"))
-        else:
-            rows.append((nid, op, graph, None, missing))
-    rows.extend(extra)
-    df = pd.DataFrame(rows, columns=["node_id", "op_type", "graph", "provider", "status"], dtype=object)
-    return df.set_index("node_id")
-
-
-def _placement_by_profile(
-    model: Any,
-    proto: onnx.ModelProto,
-    names: Sequence[str],
-    opts: Sequence[Mapping[str, str]],
-    optimization: str,
-    feeds: FeedsArg,
-    dims: DimsArg,
-    label: str,
-) -> list[tuple[str, str, str]]:
-    runner = _Runner(model, feeds, list(names), None, optimization, dims, None, 0, DEFAULT_MAX_BYTES)
-    all_feeds = runner.main_feeds()
-    found: list[tuple[str, str, str]] = []
-    # Providers are assigned after the basic optimizations; later fusions stay within one provider but
-    # rename nodes, so the profile runs at "basic" at most to keep the model's node names.
-    level = optimization if optimization in ("basic", "disabled") else "basic"
-    with tempfile.TemporaryDirectory(prefix="oi-placement-") as tmp:
-        so = session_options(level)
-        so.enable_profiling = True
-        so.profile_file_prefix = str(Path(tmp) / "placement")
-        sess = create_session(proto, label=label, providers=names, provider_options=opts,
-                              ext_dir=external_folder(model), so=so)  # fmt: skip
-        inputs = [i.name for i in sess.get_inputs()]
-        run_session(
-            sess, [o.name for o in sess.get_outputs()], {n: all_feeds[n] for n in inputs}, label=label,
-            budget=DEFAULT_TIME_BUDGET,
-        )  # fmt: skip
-        path = sess.end_profiling()
-        with open(path, encoding="utf-8") as f:
-            events = json.load(f)
-    seen: set[str] = set()
-    for ev in events:
-        if ev.get("cat") != "Node" or not str(ev.get("name", "")).endswith("_kernel_time"):
-            continue
-        args = ev.get("args", {})
-        name = ev["name"][: -len("_kernel_time")]
-        if name not in seen:
-            seen.add(name)
-            found.append((name, args.get("op_name", ""), args.get("provider", "")))
-    return found
-
-
-__all__ = ["as_model", "compare", "make_feeds", "placement", "read_feeds", "run"]
+__all__ = ["compare", "input_dims", "input_shapes", "run"]

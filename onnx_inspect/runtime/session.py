@@ -27,17 +27,10 @@ import onnxruntime as ort
 
 from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
 from .extract import GraphIndex, subgraphs
-from .providers import check_session_providers
+from .providers import OPTIMIZATION, check_optimization, check_session_providers
 
 #: Sessions kept alive across calls (all models together); the least recently used goes first.
 MAX_SESSIONS = 8
-
-OPTIMIZATION = {
-    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-    "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-}
 
 _FOLDER_KEY = "session.model_external_initializers_file_folder_path"
 _ORT_VERSION = tuple(int(x) for x in re.findall(r"\d+", ort.__version__)[:2])
@@ -53,11 +46,15 @@ class ModelState:
     node_ids: dict[str, list[str]] = field(default_factory=dict)
     feeds: OrderedDict[Any, dict[str, np.ndarray]] = field(default_factory=OrderedDict)
     plans: OrderedDict[Any, Any] = field(default_factory=OrderedDict)  # bounded: see remember_plan
-    tensors: dict[str, tuple[str, str, str, Any, Any, Any]] | None = None  # id -> graph, name, kind, ...
     specs: Any = None
 
 
 MAX_PLANS = 64
+
+
+def model_label(m: Any) -> str:
+    """How errors name a model: ``model 'resnet.onnx'`` or ``the in-memory model``."""
+    return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
 
 
 def remember_plan(st: ModelState, key: Any, cut: Any) -> None:
@@ -65,21 +62,6 @@ def remember_plan(st: ModelState, key: Any, cut: Any) -> None:
     st.plans[key] = cut
     while len(st.plans) > MAX_PLANS:
         st.plans.popitem(last=False)
-
-
-def tensor_rows(m: Any) -> dict[str, tuple[str, str, str, Any, Any, Any]]:
-    """Tensor id -> (graph, name, kind, outer_ref, dtype, shape), read from ``m.tensors`` once."""
-    st = state(m)
-    if st.tensors is None:
-        t = m.tensors
-        outer = t["outer_ref"] if "outer_ref" in t.columns else [None] * len(t)
-        st.tensors = {
-            tid: (g, n, k, o, d, s)
-            for tid, g, n, k, o, d, s in zip(
-                t.index, t["graph"], t["name"], t["kind"], outer, t["dtype"], t["shape"], strict=True
-            )
-        }
-    return st.tensors
 
 
 _STATES: weakref.WeakKeyDictionary[Any, ModelState] = weakref.WeakKeyDictionary()
@@ -181,8 +163,7 @@ def _uses_external(proto: onnx.ModelProto) -> bool:
 
 def session_options(optimization: str, config: Mapping[str, str] | None = None) -> ort.SessionOptions:
     """SessionOptions with a quiet log, the given optimization level and config entries."""
-    if optimization not in OPTIMIZATION:
-        raise InspectError(f"optimization={optimization!r} is not one of {sorted(OPTIMIZATION)}")
+    check_optimization(optimization)
     so = ort.SessionOptions()
     # Fatal only: every error reaches the caller as a RuntimeFailure, and warnings about the
     # initializers a cut leaves unused are expected.
@@ -451,3 +432,28 @@ def _failure(exc: Exception, label: str, node_label: Callable[[str], str] | None
     err = RuntimeFailure(f"onnxruntime failed running {label}{where}: {msg}")
     err.details = full  # type: ignore[attr-defined]
     return err
+
+
+def named_copy(m: Any) -> onnx.ModelProto:
+    """The model with every node (bodies too) named by its node id, so onnxruntime reports our ids."""
+    proto = onnx.ModelProto()
+    proto.CopyFrom(m.proto)
+    del proto.graph.value_info[:]
+    graphs = m.graphs
+
+    def visit(g: onnx.GraphProto, path: str) -> None:
+        ids = node_ids(m, path) if path == "" or path in graphs.index else []
+        if len(ids) != len(g.node):
+            return  # a body the model index does not list (a graph attribute on a standard op): left as is
+        for i, n in enumerate(g.node):
+            n.name = ids[i]
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    visit(a.g, f"{ids[i]}::{a.name}")
+                elif a.type == onnx.AttributeProto.GRAPHS:
+                    for k, body in enumerate(a.graphs):
+                        visit(body, f"{ids[i]}::{a.name}[{k}]")
+
+    visit(proto.graph, "")
+    assert set(graphs.index) >= {""}
+    return proto

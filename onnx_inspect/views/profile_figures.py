@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from ..runtime.providers import short_provider
+
 if TYPE_CHECKING:
     from ..runtime.profile import Profile, ProfileComparison
 
@@ -30,13 +32,9 @@ def _colors(keys: list[str]) -> dict[str, str]:
     return {k: _PALETTE[sum(map(ord, k)) % len(_PALETTE)] for k in keys}
 
 
-def _short_provider(s: Any) -> str:
-    return str(s).replace("ExecutionProvider", "") if s else ""
-
-
 def _title(p: Profile, what: str) -> str:
     opt = p.meta.get("optimization")
-    provs = ", ".join(_short_provider(x) for x in (p.meta.get("providers") or []))
+    provs = ", ".join(short_provider(x) for x in (p.meta.get("providers") or []))
     extra = ", ".join(x for x in (opt and f"optimization {opt}", provs) if x)
     return _esc(f"{what} - {p.n_runs} runs, {p.mean_run_us:,.0f} us/run" + (f" ({extra})" if extra else ""))
 
@@ -55,7 +53,7 @@ def op_types(p: Profile, top: int = 20, by: str = "kernel") -> go.Figure:
     custom = np.column_stack(
         [
             t["calls"].round(2), t["p50_us"].round(1), t["p90_us"].round(1), (t["share"] * 100).round(1),
-            [_esc(_short_provider(x)) for x in t["providers"]],
+            [_esc(short_provider(x)) for x in t["providers"]],
         ]
     )  # fmt: skip
     colors = _colors([str(k) for k in t.index])
@@ -90,7 +88,7 @@ def top_nodes(p: Profile, n: int = 20) -> go.Figure:
             [
                 part["p50_us"].round(1), part["p90_us"].round(1), part["calls"].round(2),
                 (part["share"] * 100).round(1), [_esc(x) for x in part["kernel"]],
-                [_esc(_short_provider(x)) for x in part["provider"]], [len(x) for x in part["fused_with"]],
+                [_esc(short_provider(x)) for x in part["provider"]], [len(x) for x in part["fused_with"]],
             ]
         )  # fmt: skip
         fig.add_bar(
@@ -134,7 +132,7 @@ def timeline(p: Profile, run: int = 0) -> go.Figure:
             [
                 who,
                 part["self_us"].round(1),
-                [_esc(_short_provider(x)) for x in part["provider"]],
+                [_esc(short_provider(x)) for x in part["provider"]],
                 part["mapping"],
             ]
         )

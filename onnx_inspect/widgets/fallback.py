@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 from ..model import Model
+from ..views.summary import summary_text as model_summary_text
 
 SVG_NS = "http://www.w3.org/2000/svg"
 MAX_SVG_BYTES = 2_000_000  # a first view bigger than this is not worth keeping in the notebook file
@@ -35,25 +35,8 @@ _URL = re.compile(r"url\(\s*([^)]*)\)")
 
 
 def summary_text(m: Model, kind: str) -> str:
-    """A few lines about the model for ``text/plain``: file, nodes, inputs/outputs, op-type counts."""
-    s = m.summary()
-
-    def shape(v: Any) -> str:
-        return "?" if v is None else "[" + ", ".join("?" if d is None else str(d) for d in v) + "]"
-
-    lines = [
-        f"onnx-inspect {kind}: {Path(s['path']).name if s['path'] else s['graph_name'] or '<in-memory model>'}",
-        f"  {s['n_nodes']} nodes in the main graph ({s['n_nodes_total']} in all), "
-        f"{s['n_params']:,} parameters, producer {s['producer'] or '-'}",
-    ]
-    for key in ("inputs", "outputs"):
-        for io in s[key]:
-            lines.append(f"  {key[:-1]:<6} {io['name']}: {io['dtype']}{shape(io['shape'])}")
-    ops = list(s["op_types"].items())
-    lines.append(
-        "  ops    " + ", ".join(f"{op} x{n}" for op, n in ops[:12]) + (" ..." if len(ops) > 12 else "")
-    )
-    return "\n".join(lines)
+    """A few lines about the model for ``text/plain`` (``views.summary``'s brief summary, titled)."""
+    return model_summary_text(m, f"onnx-inspect {kind}", brief=True)
 
 
 def sanitize_svg(svg: Any) -> str | None:

@@ -8,12 +8,10 @@ resends the graph. The front end is ``js/`` built into ``onnx_inspect/static/``.
 from __future__ import annotations
 
 import json
-import math
-import numbers
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anywidget
 import traitlets
@@ -21,6 +19,7 @@ import traitlets
 from ..errors import InspectError, UnknownNameError
 from ..model import Model, load
 from ..views.graph_payload import graph_payload
+from ..views.overlay import Aggregate, Kind, Scale, is_spec, normalise_overlay, overlay_spec
 from .fallback import StaticFallback, sanitize_svg, summary_text
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -122,15 +121,7 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
 
     @traitlets.validate("overlay")
     def _check_overlay(self, proposal: dict[str, Any]) -> dict[str, Any]:
-        value = proposal["value"]
-        if not value:
-            return {}
-        if not isinstance(value, Mapping) or not isinstance(value.get("values"), Mapping):
-            raise InspectError(
-                "GraphView.overlay must be {} or a dict with 'values' {node_id: number|str}, "
-                "plus optional 'label', 'kind', 'scale', 'aggregate', 'unit'; use set_overlay()"
-            )
-        return _normalise_overlay(value, self._unknown(value["values"]))
+        return dict(normalise_overlay(proposal["value"], self._node_ids))
 
     # -- helpers ---------------------------------------------------------------------------------
     def select(self, ids: str | Iterable[str]) -> None:
@@ -142,83 +133,22 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
         values: Mapping[str, Any] | Any,
         label: str = "value",
         *,
-        kind: Literal["numeric", "categorical"] | None = None,
-        scale: Literal["linear", "log"] = "linear",
-        aggregate: Literal["sum", "max", "mean"] = "sum",
+        kind: Kind | None = None,
+        scale: Scale = "linear",
+        aggregate: Aggregate = "sum",
         unit: str = "",
     ) -> None:
-        """Paint nodes by a value per node id (a dict or a pandas Series indexed by node id).
+        """Paint nodes by a value per node id (a dict or a pandas Series indexed by node id), or by a
+        whole spec such as ``Profile.overlay("mean_us")`` (then the other arguments are ignored).
 
         Numbers get a colour scale (collapsed groups show the ``aggregate`` of their nodes),
         strings get categorical colours; None/NaN values are left unpainted.
         """
-        mapping = values.to_dict() if hasattr(values, "to_dict") else dict(values)
-        self.overlay = {
-            "values": mapping,
-            "label": str(label),
-            "kind": kind,
-            "scale": scale,
-            "aggregate": aggregate,
-            "unit": str(unit),
-        }
+        if is_spec(values):
+            self.overlay = {k: v for k, v in values.items() if k != "menu"}
+            return
+        self.overlay = overlay_spec(values, label, kind=kind, scale=scale, aggregate=aggregate, unit=unit)
 
     def clear_overlay(self) -> None:
         """Remove the overlay colours and legend."""
         self.overlay = {}
-
-
-def _normalise_overlay(value: Mapping[str, Any], unknown: list[str]) -> dict[str, Any]:
-    """Check ids and value types; make every value a plain float/str (JSON-safe, no NaN)."""
-    if unknown:
-        raise UnknownNameError(
-            f"overlay: {len(unknown)} id(s) are not nodes of this model, e.g. {unknown[0]!r}; "
-            "key the values by m.nodes.index (for a profile, use Profile.by_node() indexed by node_id)"
-        )
-    values: dict[str, float | str] = {}
-    n_num = n_str = 0
-    for k, v in value["values"].items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = str(v)
-        if isinstance(v, numbers.Real):
-            f = float(v)
-            if math.isnan(f):
-                continue
-            if math.isinf(f):
-                raise InspectError(f"overlay value for node {k!r} is infinite; overlays need finite numbers")
-            values[str(k)] = f
-            n_num += 1
-        elif isinstance(v, str):
-            values[str(k)] = v
-            n_str += 1
-        else:
-            raise InspectError(
-                f"overlay value for node {k!r} is a {type(v).__name__}; use numbers or strings"
-            )
-    kind = value.get("kind")
-    if kind is None:
-        kind = "categorical" if n_str else "numeric"
-    if kind not in ("numeric", "categorical"):
-        raise InspectError(f"overlay kind {kind!r} is not 'numeric' or 'categorical'")
-    if kind == "numeric" and n_str:
-        raise InspectError("overlay kind is 'numeric' but some values are strings; pass kind='categorical'")
-    if kind == "categorical":
-        values = {
-            k: str(v) if not isinstance(v, float) or not v.is_integer() else str(int(v))
-            for k, v in values.items()
-        }
-    scale = value.get("scale") or "linear"
-    if scale not in ("linear", "log"):
-        raise InspectError(f"overlay scale {scale!r} is not 'linear' or 'log'")
-    agg = value.get("aggregate") or "sum"
-    if agg not in ("sum", "max", "mean"):
-        raise InspectError(f"overlay aggregate {agg!r} is not 'sum', 'max' or 'mean'")
-    return {
-        "values": values,
-        "label": str(value.get("label") or "value"),
-        "kind": kind,
-        "scale": scale,
-        "aggregate": agg,
-        "unit": str(value.get("unit") or ""),
-    }

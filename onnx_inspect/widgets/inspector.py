@@ -862,7 +862,7 @@ class Inspector(StaticFallback, W.HBox):
                     ) from None
             return {"feeds": None, "dims": dims or None, "seed": int(self._seed.value)}
         if src == "file":
-            from ..runtime.run import read_feeds
+            from ..runtime.feeds import read_feeds
 
             files = self._upload.value
             if not files:

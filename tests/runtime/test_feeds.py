@@ -10,8 +10,20 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import onnx_inspect as oi
-from onnx_inspect.runtime import make_feeds, run
-from onnx_inspect.runtime.feeds import check_value, generate, input_specs, load_feeds, spec_of
+from onnx_inspect.runtime import make_feeds
+from onnx_inspect.runtime.feeds import check_value, generate, input_specs, read_feeds, spec_of
+from onnx_inspect.runtime.run import run
+
+
+def _inputs(names: list[str]) -> oi.Model:
+    """A model whose real inputs are ``names`` (float [2], each through Identity): unnamed .pb feeds match by position."""
+    g = helper.make_graph(
+        [helper.make_node("Identity", [n], [f"{n}_out"]) for n in names],
+        "inputs",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2]) for n in names],
+        [helper.make_tensor_value_info(f"{n}_out", TensorProto.FLOAT, [2]) for n in names],
+    )
+    return oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
 
 
 def multi_input_model() -> onnx.ModelProto:
@@ -131,44 +143,44 @@ def test_run_feeds_every_dtype_through() -> None:
 
 def test_npz_sizes_are_checked_from_headers(tmp_path: Path) -> None:
     np.savez(tmp_path / "f.npz", a=np.zeros((100, 100), np.float32), b=np.ones(3, np.int64))
-    got = load_feeds(tmp_path / "f.npz")
+    got = read_feeds(None, tmp_path / "f.npz")
     assert got["a"].shape == (100, 100) and got["b"].dtype == np.int64
     with pytest.raises(oi.FeedError, match="array 'a' is 39.1 KiB"):
-        load_feeds(tmp_path / "f.npz", max_bytes=10_000)
+        read_feeds(None, tmp_path / "f.npz", max_bytes=10_000)
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(oi.FeedError, match="bad.npz' is not a readable .npz"):
-        load_feeds(tmp_path / "bad.npz")
+        read_feeds(None, tmp_path / "bad.npz")
     np.save(tmp_path / "one.npy", np.zeros(2))
     with pytest.raises(oi.FeedError, match="single .npy"):
-        load_feeds(tmp_path / "one.npy")
+        read_feeds(None, tmp_path / "one.npy")
 
 
 def test_pb_files_by_name_and_by_position(tmp_path: Path) -> None:
     named = numpy_helper.from_array(np.arange(3, dtype=np.int64), "ids")
     onnx.save_tensor(named, str(tmp_path / "whatever.pb"))
-    assert list(load_feeds(tmp_path / "whatever.pb")) == ["ids"]
+    assert list(read_feeds(None, tmp_path / "whatever.pb")) == ["ids"]
     ds = tmp_path / "case" / "test_data_set_1"
     ds.mkdir(parents=True)
     (tmp_path / "case" / "test_data_set_0").mkdir()
     for k in range(3):
         onnx.save_tensor(numpy_helper.from_array(np.full(2, k, np.float32)), str(ds / f"input_{k}.pb"))
-    got = load_feeds(tmp_path / "case", ["a", "b", "c"], data_set=1)
+    got = read_feeds(_inputs(["a", "b", "c"]), tmp_path / "case", data_set=1)
     assert [v[0] for v in got.values()] == [0, 1, 2] and list(got) == ["a", "b", "c"]
     with pytest.raises(oi.FeedError, match="input_2.pb' is input #2 but the model has 2 inputs"):
-        load_feeds(ds, ["a", "b"])
+        read_feeds(_inputs(["a", "b"]), ds)
     with pytest.raises(oi.FeedError, match="unnamed tensor"):
-        load_feeds(ds / "input_0.pb")
+        read_feeds(None, ds / "input_0.pb")
     with pytest.raises(oi.FeedError, match="no input_<k>.pb"):
-        load_feeds(tmp_path / "case", ["a"], data_set=0)
+        read_feeds(_inputs(["a"]), tmp_path / "case", data_set=0)
     with pytest.raises(oi.FeedError, match="no test_data_set_5"):
-        load_feeds(tmp_path / "case", ["a"], data_set=5)
+        read_feeds(_inputs(["a"]), tmp_path / "case", data_set=5)
     (tmp_path / "junk.pb").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(oi.FeedError, match="junk.pb' is not a TensorProto"):
-        load_feeds(tmp_path / "junk.pb", ["a"])
+        read_feeds(_inputs(["a"]), tmp_path / "junk.pb")
     with pytest.raises(oi.FeedError, match="missing.pb' does not exist"):
-        load_feeds([tmp_path / "missing.pb"], ["a"])
+        read_feeds(_inputs(["a"]), [tmp_path / "missing.pb"])
     with pytest.raises(oi.FeedError, match="over the 10 B cap"):
-        load_feeds(ds, ["a", "b", "c"], max_bytes=10)
+        read_feeds(_inputs(["a", "b", "c"]), ds, max_bytes=10)
 
 
 def test_pb_feed_external_data_stays_in_its_folder(tmp_path: Path) -> None:
@@ -184,11 +196,11 @@ def test_pb_feed_external_data_stays_in_its_folder(tmp_path: Path) -> None:
     t.ClearField("raw_data")
     (feeds / "input_0.pb").write_bytes(t.SerializeToString())
     with pytest.raises(oi.ExternalDataError, match=r"\.\./secret\.bin"):
-        load_feeds(feeds)
+        read_feeds(None, feeds)
     (feeds / "x.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
     t = numpy_helper.from_array(np.zeros(4, np.float32), "x")
     set_external_data(t, location="x.bin", offset=0, length=16)
     t.data_location = TensorProto.EXTERNAL
     t.ClearField("raw_data")
     (feeds / "input_0.pb").write_bytes(t.SerializeToString())
-    np.testing.assert_array_equal(load_feeds(feeds)["x"], np.arange(4, dtype=np.float32))
+    np.testing.assert_array_equal(read_feeds(None, feeds)["x"], np.arange(4, dtype=np.float32))

@@ -594,19 +594,21 @@ def test_compare_profiles(squeeze_all: Profile, squeeze_disabled: Profile) -> No
 
 
 def test_overlay(squeeze_all: Profile, squeeze: oi.Model) -> None:
-    from onnx_inspect.widgets.graphview import _normalise_overlay
+    from onnx_inspect.views.overlay import normalise_overlay
 
     for metric in ("mean_us", "p90_us", "share", "provider"):  # already in GraphView.overlay's form
         ov = squeeze_all.overlay(metric)  # type: ignore[arg-type]
-        assert _normalise_overlay(ov, []) == ov
+        assert normalise_overlay(ov, squeeze.nodes.index) == ov
     ov = squeeze_all.overlay("mean_us")
     assert ov["kind"] == "numeric" and ov["values"] and set(ov["values"]) <= set(squeeze.nodes.index)
+    # one rule for every host: times on a log scale (when all are > 0), in microseconds
+    assert ov["unit"] == "us" and ov["scale"] == ("log" if min(ov["values"].values()) > 0 else "linear")
     assert ov["values"]["n0"] == pytest.approx(squeeze_all.by_node().at["n0", "mean_us"])
     assert "n1" not in ov["values"]  # the Relu runs inside Conv n0's kernel: its time is n0's
     share = squeeze_all.overlay("share")
     assert sum(share["values"].values()) <= 1.0 + 1e-9
     prov = squeeze_all.overlay("provider")
-    assert prov["kind"] == "categorical" and prov["values"]["n1"] == "CPUExecutionProvider"
+    assert prov["kind"] == "categorical" and prov["values"]["n1"] == "CPU"  # short provider names
     with pytest.raises(oi.InspectError, match="metric"):
         squeeze_all.overlay("nope")  # type: ignore[arg-type]
 

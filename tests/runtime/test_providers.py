@@ -7,8 +7,8 @@ import pytest
 
 import onnx_inspect as oi
 from onnx_inspect import testing
-from onnx_inspect.runtime import providers, run
-from onnx_inspect.runtime.providers import check_session_providers, resolve_providers
+from onnx_inspect.runtime.providers import check_session_providers, providers, resolve_providers
+from onnx_inspect.runtime.run import run
 
 
 def test_providers_best_first_and_cpu_present() -> None:

@@ -17,7 +17,8 @@ from onnx.reference import ReferenceEvaluator
 import onnx_inspect as oi
 import onnx_inspect.runtime.session as session_mod
 from onnx_inspect import testing
-from onnx_inspect.runtime import clear_cache, compare, placement, read_feeds, run
+from onnx_inspect.runtime import clear_cache, compare, placement, read_feeds
+from onnx_inspect.runtime.run import run
 from onnx_inspect.runtime.session import cached_sessions
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
@@ -326,7 +327,7 @@ def test_unknown_provider_lists_available_ones() -> None:
     with pytest.raises(oi.ProviderError) as e:
         run(m, providers=["NoSuchExecutionProvider"])
     assert "NoSuchExecutionProvider" in str(e.value) and "CPUExecutionProvider" in str(e.value)
-    if "CUDAExecutionProvider" not in oi.runtime.providers():
+    if "CUDAExecutionProvider" not in oi.providers():
         with pytest.raises(
             oi.ProviderError, match="'CUDAExecutionProvider' is not available here.*onnxruntime-gpu"
         ):
@@ -424,7 +425,7 @@ def test_prefix_of_big_external_model_does_not_read_all_weights(tmp_path: Path) 
     code = textwrap.dedent(
         f"""
         import resource, numpy as np, onnx_inspect as oi
-        from onnx_inspect.runtime import run
+        from onnx_inspect.runtime.run import run
         m = oi.load({str(path)!r})
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out = run(m, outputs=["h0"], feeds={{"x": np.zeros(4, np.float32)}})
@@ -498,7 +499,7 @@ def test_cuda_run_placement_and_values_vs_cpu() -> None:
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         pytest.skip("onnxruntime-gpu with CUDAExecutionProvider is not installed here (no NVIDIA GPU)")
     m = oi.load(LIGHT / "light_squeezenet.onnx")
-    assert oi.runtime.providers()[0] in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+    assert oi.providers()[0] in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
     p = placement(m, providers=["CUDAExecutionProvider"])
     assigned = p[p["status"] == "assigned"]
     assert (assigned["provider"] == "CUDAExecutionProvider").sum() > len(assigned) // 2
@@ -563,3 +564,31 @@ def test_nested_if_branch_reads_values_of_both_enclosing_graphs() -> None:
         run(m, outputs=[deep], feeds={"x": x, "c1": t, "c2": fl})
     with pytest.raises(oi.FeedError, match="'c1' is False"):
         run(m, outputs=[deep], feeds={"x": x, "c1": fl, "c2": t})
+
+
+def test_fed_tensor_checks_see_shapes_filled_after_load() -> None:
+    """The per-id column view of m.tensors follows fill_shapes (it was a stale copy in the session cache)."""
+    m = oi.load(testing.conv_model(), shapes="none")
+    row = m.tensor_positions()["conv_out"]
+    assert m.tensor_column("shape")[row] is None and m.tensor_column("name")[row] == "conv_out"
+    out = run(m, ["y"], feeds={"conv_out": np.ones((1, 8, 16, 16), np.float32)})  # rank unknown: accepted
+    assert out["y"].shape == (1, 8, 16, 16)
+    assert m.fill_shapes({"conv_out": (1, 8, 16, 16)}) == 1
+    assert m.tensor_column("shape")[row] == (1, 8, 16, 16) == m.tensors.at["conv_out", "shape"]
+    with pytest.raises(oi.FeedError, match="'conv_out' has rank 4"):
+        run(m, ["y"], feeds={"conv_out": np.ones((8, 256), np.float32)})
+    with pytest.raises(oi.InspectError, match="not a column"):
+        m.tensor_column("nope")
+
+
+def test_placement_by_profile_fills_the_inputs_not_given() -> None:
+    """Partial feeds: the others are generated as oi.run makes them (was a raw KeyError)."""
+    g = onnx.helper.make_graph(
+        [onnx.helper.make_node("Add", ["a", "b"], ["y"], name="add")],
+        "two_inputs",
+        [onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, [2, 3]) for n in ("a", "b")],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2, 3])],
+    )
+    m = oi.load(onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 17)]))
+    p = placement(m, providers="cpu", method="profile", feeds={"a": np.ones((2, 3), np.float32)})
+    assert p.at["add", "provider"] == "CPUExecutionProvider"

@@ -16,7 +16,7 @@ from onnx import TensorProto as T
 from onnx import helper as h
 
 import onnx_inspect as oi
-from onnx_inspect.runtime.run import named_copy
+from onnx_inspect.runtime.session import named_copy
 
 
 def _model(nodes, inputs, outputs, inits=(), opset=17) -> oi.Model:  # type: ignore[no-untyped-def]

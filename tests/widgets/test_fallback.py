@@ -18,7 +18,9 @@ SVG = "http://www.w3.org/2000/svg"
 def test_summary_names_the_model_its_size_inputs_outputs_and_ops() -> None:
     text = summary_text(oi.load(testing.conv_model()), "GraphView")
     assert text.startswith("onnx-inspect GraphView: ")
-    assert "nodes in the main graph" in text and "input " in text and "output " in text and " x" in text
+    assert text.startswith("onnx-inspect GraphView: conv\n")
+    assert "2 in the main graph" in text and "input      x  float32[1, 3, 32, 32]" in text
+    assert "output     y  float32[1, 8, 16, 16]" in text and "Conv x1, Relu x1" in text
 
 
 def test_sanitize_keeps_drawing_and_drops_anything_active() -> None:
@@ -92,5 +94,5 @@ def test_executed_notebook_outputs_read_without_a_widget_manager() -> None:
         assert out.output_type == "display_data"
         text = out.data["text/plain"]
         assert text.startswith(f"onnx-inspect {kind}: light_squeezenet.onnx") and "object at 0x" not in text
-        assert "data_0: float32[1, 3, 224, 224]" in text and "Conv x26" in text
+        assert "input      data_0  float32[1, 3, 224, 224]" in text and "Conv x26" in text
         assert "application/vnd.jupyter.widget-view+json" in out.data
