@@ -19,6 +19,7 @@ from .errors import (
     UnknownNameError,
 )
 from .model import Model, load
+from .model.quant import quantization
 from .netron import netron
 from .report import report
 from .runtime import (
@@ -27,6 +28,7 @@ from .runtime import (
     clear_cache,
     compare,
     compare_profiles,
+    first_divergence,
     input_dims,
     make_feeds,
     placement,
@@ -76,6 +78,7 @@ __all__ = [
     "compare",
     "compare_profiles",
     "export_notebook",
+    "first_divergence",
     "input_dims",
     "inspect",
     "load",
@@ -84,6 +87,7 @@ __all__ = [
     "placement",
     "profile",
     "providers",
+    "quantization",
     "read_feeds",
     "report",
     "run",

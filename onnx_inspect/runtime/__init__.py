@@ -1,5 +1,7 @@
 """Runtime layer: onnxruntime sessions for partial inference, placement and profiles (never widgets)."""
 
+from .accuracy import first_divergence as first_divergence
+from .accuracy import match_tensors as match_tensors
 from .feeds import load_feeds as load_feeds
 from .profile import Profile as Profile
 from .profile import ProfileComparison as ProfileComparison
