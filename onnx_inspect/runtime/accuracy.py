@@ -24,7 +24,7 @@ from ..errors import FeedError, InspectError, UnknownNameError
 from ..model.quant import dequantize, params, quantization
 from .diff import DIFF_COLUMNS, tensor_diff
 from .feeds import DEFAULT_MAX_BYTES, DimsArg, RangesArg
-from .session import DEFAULT_TIME_BUDGET
+from .session import DEFAULT_TIME_BUDGET, clear_cache
 
 #: Ops a conversion inserts without changing what a value means: looked through when matching.
 TRANSPARENT = frozenset(
@@ -430,6 +430,9 @@ def walk(p: _Pair, chunk: int | None, rtol: float, atol: float) -> Iterator[tupl
         for n, x, y in p.values(part):
             yield n, _row(p, n, x, y, rtol, atol)
             del x, y
+        # each chunk's cut is a new session of each model: drop them so they do not pile up
+        clear_cache(p.a)
+        clear_cache(p.b)
 
 
 __all__ = [
