@@ -151,6 +151,9 @@ def quantization(m: Any) -> pd.DataFrame:
     zero point, the float tensor it stands for, role (activation/weight/bias), format and the node that
     defines its parameters. Indexed by tensor id; empty for a model without quantization.
     """
+    from .model import Model, load
+
+    m = m if isinstance(m, Model) else load(m)
     rows: dict[str, dict[str, Any]] = {}
     t = m.tensors
     nodes = m.nodes
@@ -212,9 +215,12 @@ def quantization(m: Any) -> pd.DataFrame:
             row["role"] = "bias" if row["dtype"] == "int32" else "weight"
         else:
             row["role"] = "activation"
-    df = pd.DataFrame.from_dict(rows, orient="index", columns=QUANT_COLUMNS, dtype=object)
-    df.index = pd.Index(list(rows), name="tensor", dtype=object)
-    return df
+    return pd.DataFrame(
+        [[r[c] for c in QUANT_COLUMNS] for r in rows.values()],
+        columns=QUANT_COLUMNS,
+        index=pd.Index(list(rows), name="tensor", dtype=object),
+        dtype=object,
+    )
 
 
 def params(table: pd.DataFrame, tensor: str, m: Any) -> tuple[np.ndarray, np.ndarray, int | None] | None:
