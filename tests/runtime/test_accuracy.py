@@ -14,44 +14,13 @@ from onnx import numpy_helper
 import onnx_inspect as oi
 from onnx_inspect.runtime.accuracy import cosine, match_tensors
 from tests.corpus import corpus_model
-
-IMAGE = {"image": np.random.default_rng(1).standard_normal((1, 3, 64, 64), dtype=np.float32)}
-
-
-class _Calibration:
-    def __init__(self) -> None:
-        rng = np.random.default_rng(0)
-        self.items = iter(
-            [{"image": rng.standard_normal((1, 3, 64, 64), dtype=np.float32)} for _ in range(4)]
-        )
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        return next(self.items, None)
+from tests.runtime.cnn_variants import IMAGE, make_variants
 
 
 @pytest.fixture(scope="module")
 def cnn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The float CNN and its fp16 (Casts at the inputs/outputs), QDQ (per-channel) and QOperator versions."""
-    from onnxconverter_common import float16
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    out = tmp_path_factory.mktemp("cnn")
-    fp32 = corpus_model("small_cnn_dynamo").path
-    paths = {"fp32": fp32, "fp16": out / "fp16.onnx", "qdq": out / "qdq.onnx", "qop": out / "qop.onnx"}
-    onnx.save(float16.convert_float_to_float16(onnx.load(str(fp32)), keep_io_types=True), str(paths["fp16"]))
-    quant_pre_process(str(fp32), str(out / "pre.onnx"))
-    for fmt in ("qdq", "qop"):
-        quantize_static(
-            str(out / "pre.onnx"),
-            str(paths[fmt]),
-            _Calibration(),
-            quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            per_channel=fmt == "qdq",
-        )
-    return paths
+    return make_variants(tmp_path_factory.mktemp("cnn"))
 
 
 def _perturbed(src: Path, dst: Path, node_op: str, pick: int) -> tuple[Path, str]:
