@@ -1,11 +1,11 @@
 """Peak memory of ``oi.first_divergence`` against a Polygraphy-style "mark all" comparison, side by side.
 
-    python benchmarks/first_divergence.py                       # corpus BERT (batch 256 x 64 tokens), light ResNet50 (batch 2)
-    python benchmarks/first_divergence.py --models bert --batch 128
+    python benchmarks/first_divergence.py                       # corpus BERT (batch 256 x 64 tokens), light ResNet50 (batch 1)
+    python benchmarks/first_divergence.py --models bert --batch 128 --chunk 20
 
 Each measurement runs in a fresh subprocess and reports its peak RSS (``ru_maxrss``):
 
-* floor: both models loaded, feeds made, one plain run of each (sessions and onnxruntime's arena warm);
+* floor: both models loaded (oi.load), feeds made, onnxruntime imported, no session yet;
 * mark-all: every value of both models fetched at once (``oi.run(m, "all")`` on each), then compared:
   what Polygraphy's ``--onnx-outputs mark all`` does;
 * first_divergence: ``oi.first_divergence(a, b)`` with its default chunks.
@@ -54,12 +54,10 @@ def _feeds(m, dims: dict, ranges: dict, batch: int) -> dict[str, np.ndarray]:  #
     feeds = oi.make_feeds(m, dims=dims, ranges=ranges or None)
     if "attention_mask" in feeds:
         feeds["attention_mask"] = np.ones_like(feeds["attention_mask"])
-    if not dims:  # fixed-shape model: tile the batch
-        feeds = {k: np.concatenate([v] * batch) for k, v in feeds.items()}
     return feeds
 
 
-def measure(mode: str, name: str, batch: int) -> dict:
+def measure(mode: str, name: str, batch: int, chunk: int | None = None) -> dict:
     """One measurement in this process: peak RSS in MiB plus byte counts."""
     import onnx_inspect as oi
     from onnx_inspect.runtime import accuracy
@@ -69,8 +67,7 @@ def measure(mode: str, name: str, batch: int) -> dict:
     feeds = _feeds(a, dims, ranges, batch)
     out: dict = {}
     if mode == "floor":
-        oi.run(a, None, feeds)
-        oi.run(b, None, feeds)
+        import onnxruntime  # noqa: F401  (the library loaded, no session yet)
     elif mode == "markall":
         va = oi.run(a, "all", feeds)
         vb = oi.run(b, "all", feeds)
@@ -87,7 +84,7 @@ def measure(mode: str, name: str, batch: int) -> dict:
             yield from got
 
         accuracy._Pair.values = counting  # type: ignore[method-assign]
-        out["first_bad"] = oi.first_divergence(a, b, feeds=feeds)
+        out["first_bad"] = oi.first_divergence(a, b, feeds=feeds, chunk=chunk)
         out["chunk_mb"] = largest[0] / 2**20
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -96,21 +93,29 @@ def measure(mode: str, name: str, batch: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=["bert", "resnet50"])
-    ap.add_argument("--batch", type=int, default=0, help="batch size (default: 256 for bert, 2 for resnet50)")
-    ap.add_argument("--child", nargs=3, metavar=("MODE", "MODEL", "BATCH"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        help="batch size (bert; default 256; light ResNet50 has batch 1 fixed)",
+    )
+    ap.add_argument(
+        "--chunk", type=int, default=0, help="tensors per chunk (default: first_divergence's own)"
+    )
+    ap.add_argument("--child", nargs=4, metavar=("MODE", "MODEL", "BATCH", "CHUNK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        mode, name, batch = args.child
-        print(json.dumps(measure(mode, name, int(batch))))
+        mode, name, batch, chunk = args.child
+        print(json.dumps(measure(mode, name, int(batch), int(chunk) or None)))
         return
     print(f"{'model':<10} {'floor MB':>9} {'mark-all MB':>12} {'first_div MB':>13} {'all values MB':>14} "
           f"{'largest chunk MB':>17} {'mark-all/first (above floor)':>29} {'first/chunk':>12}")  # fmt: skip
     for name in args.models:
-        batch = args.batch or (256 if name == "bert" else 2)
+        batch = (args.batch or 256) if name == "bert" else 1
         got = {}
         for mode in ("floor", "markall", "first"):
             res = subprocess.run(
-                [sys.executable, __file__, "--child", mode, name, str(batch)],
+                [sys.executable, __file__, "--child", mode, name, str(batch), str(args.chunk)],
                 capture_output=True, text=True, check=True, cwd=ROOT,
             )  # fmt: skip
             got[mode] = json.loads(res.stdout.strip().splitlines()[-1])

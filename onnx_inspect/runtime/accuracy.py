@@ -348,8 +348,15 @@ def _row(
 
 
 def _frame(rows: dict[str, dict[str, Any]], p: _Pair, rtol: float, atol: float) -> pd.DataFrame:
-    df = pd.DataFrame.from_dict(rows, orient="index", columns=ACCURACY_COLUMNS)
-    df.index = pd.Index(list(rows), name="tensor", dtype=object)
+    df = pd.DataFrame(
+        [[r.get(c) for c in ACCURACY_COLUMNS] for r in rows.values()],
+        columns=ACCURACY_COLUMNS,
+        index=pd.Index(list(rows), name="tensor", dtype=object),
+        dtype=object,  # None stays None in text columns (unmatched tensor_b)
+    )
+    for c in ("max_abs_diff", "max_rel_diff", "mean_abs_diff", "mismatch", "cosine"):
+        df[c] = df[c].astype(float)
+    df["nan_mismatch"] = df["nan_mismatch"].astype(int)
     df["allclose"] = df["allclose"].astype(bool)
     df.attrs.update(
         labels=(_name(p.a), _name(p.b)), rtol=rtol, atol=atol, unmatched_b=p.match.attrs["unmatched_b"]
