@@ -298,7 +298,10 @@ class _Pair:
 
         pairs = [(n, self.match.at[n, "tensor_b"]) for n in names_a]
         va = run(self.a, [n for n, _ in pairs], self.feeds_a, **self.run_kw)
+        # a cut's session (and its memory arena) serves this chunk only: free it before the other model runs
+        clear_cache(self.a)
         vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
+        clear_cache(self.b)
         for n, nb in pairs:
             x, y = va[n], vb[nb]
             if x.dtype.kind == "f" and y.dtype.kind in "iu" and nb in self.quant_b.index:
@@ -437,9 +440,6 @@ def walk(p: _Pair, chunk: int | None, rtol: float, atol: float) -> Iterator[tupl
         for n, x, y in p.values(part):
             yield n, _row(p, n, x, y, rtol, atol)
             del x, y
-        # each chunk's cut is a new session of each model: drop them so they do not pile up
-        clear_cache(p.a)
-        clear_cache(p.b)
 
 
 __all__ = [

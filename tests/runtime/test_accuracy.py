@@ -146,3 +146,22 @@ def test_provider_comparison_keeps_working(cnn: dict[str, Path]) -> None:
     m = oi.load(cnn["fp32"])
     df = oi.compare(m, "all", providers=[["CPUExecutionProvider"], ["CPUExecutionProvider"]], feeds=IMAGE)
     assert df["allclose"].all() and "relu" in df.index
+
+
+def test_original_vs_onnxruntime_optimized(tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    cm = corpus_model("bert_mlm_torchscript")
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    so.optimized_model_filepath = str(tmp_path / "opt.onnx")
+    ort.InferenceSession(str(cm.path), so, providers=["CPUExecutionProvider"])
+    feeds = oi.read_feeds(cm.path, cm.feeds)
+    df = oi.compare(cm.path, tmp_path / "opt.onnx", feeds=feeds)
+    matched = df[df["match"] != "unmatched"]
+    # fusions (LayerNormalization, folded shape arithmetic) remove values: listed, not guessed
+    assert len(matched) > 100 and (df["match"] == "unmatched").sum() > 50
+    assert matched["allclose"].all() and "logits" in matched.index
+    assert oi.first_divergence(cm.path, tmp_path / "opt.onnx", feeds=feeds) is None
+    outs = oi.compare(cm.path, tmp_path / "opt.onnx", outputs=["logits"], feeds=feeds)
+    assert list(outs.index) == ["logits"] and outs.at["logits", "cosine"] == pytest.approx(1.0)
