@@ -249,7 +249,7 @@ def params(table: pd.DataFrame, tensor: str, m: Any) -> tuple[np.ndarray, np.nda
     if zp is None:
         zp = np.zeros((), dtype=np.int64)
     axis = table.at[tensor, "axis"]
-    return scale.astype(np.float64), zp.astype(np.float64), None if axis is None else int(axis)
+    return scale.astype(np.float64), zp.astype(np.float64), None if axis is None else int(str(axis))
 
 
 def dequantize(q: np.ndarray, scale: np.ndarray, zp: np.ndarray, axis: int | None) -> np.ndarray:

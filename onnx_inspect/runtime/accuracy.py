@@ -190,8 +190,10 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     rows = []
     for n in ga.order:
         nid = ga.producer[n]
-        nb = a2b.get(n)
-        rows.append((n, None if nb is None else gb.dequantized(nb), how.get(n, "unmatched"), nid, ga.op(nid)))
+        mapped = a2b.get(n)
+        rows.append(
+            (n, None if mapped is None else gb.dequantized(mapped), how.get(n, "unmatched"), nid, ga.op(nid))
+        )
     df = pd.DataFrame(rows, columns=["tensor", "tensor_b", "match", "node", "op_type"], dtype=object)
     df = df.set_index("tensor")
     matched_b = set(a2b.values()) | {gb.root(v) for v in a2b.values()}
@@ -213,7 +215,7 @@ def _absorbed(ga: _Graph, oa: str, ob: str, quant_b: pd.DataFrame) -> str:
     if len(users) != 1 or ga.op(users[0]) not in ("Relu", "Clip") or ob not in quant_b.index:
         return oa
     zp, lo = quant_b.at[ob, "zero_point"], quant_b.at[ob, "qmin"]
-    if zp is None or lo is None or zp != lo:
+    if zp is None or lo is None or float(str(zp)) != float(str(lo)):
         return oa
     outs = [o for o in ga.nodes.at[users[0], "outputs"] if o]
     return outs[0] if outs else oa
@@ -296,7 +298,7 @@ class _Pair:
         """(a tensor, a value, b value) for matched tensors; b's quantized values dequantized."""
         from .run import run
 
-        pairs = [(n, self.match.at[n, "tensor_b"]) for n in names_a]
+        pairs = [(n, str(self.match.at[n, "tensor_b"])) for n in names_a]
         va = run(self.a, [n for n, _ in pairs], self.feeds_a, **self.run_kw)
         # a cut's session (and its memory arena) serves this chunk only: free it before the other model runs
         clear_cache(self.a)
@@ -395,7 +397,9 @@ def compare_models(
     wanted = _wanted(p, outputs)
     matched = [n for n in wanted if p.match.at[n, "tensor_b"] is not None]
     got = {n: (x, y) for n, x, y in p.values(matched)} if matched else {}
-    rows = {n: _row(p, n, *got.get(n, (None, None)), rtol, atol) for n in wanted}
+    rows = {
+        n: _row(p, n, *got[n], rtol, atol) if n in got else _row(p, n, None, None, rtol, atol) for n in wanted
+    }
     return _frame(rows, p, rtol, atol)
 
 

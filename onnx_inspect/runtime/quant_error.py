@@ -51,8 +51,9 @@ def error_stats(
     qf = np.asarray(q)
     if x is None or np.asarray(x).shape != qf.shape:
         if qmin is not None and qf.size:
-            low, high = np.count_nonzero(qf <= qmin) / qf.size, np.count_nonzero(qf >= qmax) / qf.size
-            out.update(clipped=low + high, clipped_low=low, clipped_high=high)
+            at_low = float(np.count_nonzero(qf <= qmin) / qf.size)
+            at_high = float(np.count_nonzero(qf >= qmax) / qf.size)
+            out.update(clipped=at_low + at_high, clipped_low=at_low, clipped_high=at_high)
         return out
     xf = np.asarray(x, dtype=np.float64)
     if not xf.size:
@@ -60,8 +61,8 @@ def error_stats(
     s, z = _broadcast(scale, axis, xf.ndim), _broadcast(zp, axis, xf.ndim)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.rint(xf / s) + z
-    low = float(np.count_nonzero(r < qmin)) / xf.size if qmin is not None else float("nan")
-    high = float(np.count_nonzero(r > qmax)) / xf.size if qmax is not None else float("nan")
+    low = float(np.count_nonzero(r < qmin) / xf.size) if qmin is not None else float("nan")
+    high = float(np.count_nonzero(r > qmax) / xf.size) if qmax is not None else float("nan")
     err = dequantize(qf, scale, zp, axis) - xf
     finite = np.isfinite(err)
     e = err[finite]
