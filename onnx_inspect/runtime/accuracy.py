@@ -86,7 +86,8 @@ class _Graph:
             for o in outs:
                 if o:
                     g.producer[o] = nid
-                    g.order.append(o)
+                    if g.kind.get(o) in ("intermediate", "output"):  # Constant outputs: nothing to compare
+                        g.order.append(o)
             for x in dict.fromkeys(ins):
                 if x:
                     g.consumers.setdefault(x, []).append(nid)
@@ -139,7 +140,8 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     """Which tensor of ``b`` holds each main-graph value of ``a``: by name, else by producer structure.
 
     Indexed by ``a``'s tensor ids in topological order; ``tensor_b`` (None when unmatched), ``match``
-    (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer).
+    (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer) and
+    ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor).
     ``df.attrs["unmatched_b"]``: computed values of ``b`` that nothing in ``a`` matched (Q/DQ/Cast
     outputs left out: they are conversions, not values of their own).
     """
@@ -191,10 +193,13 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     for n in ga.order:
         nid = ga.producer[n]
         mapped = a2b.get(n)
-        rows.append(
-            (n, None if mapped is None else gb.dequantized(mapped), how.get(n, "unmatched"), nid, ga.op(nid))
-        )
-    df = pd.DataFrame(rows, columns=["tensor", "tensor_b", "match", "node", "op_type"], dtype=object)
+        rows.append((
+            n, None if mapped is None else gb.dequantized(mapped), how.get(n, "unmatched"), nid, ga.op(nid),
+            ga.dequantized(n),
+        ))  # fmt: skip
+    df = pd.DataFrame(
+        rows, columns=["tensor", "tensor_b", "match", "node", "op_type", "value_a"], dtype=object
+    )
     df = df.set_index("tensor")
     matched_b = set(a2b.values()) | {gb.root(v) for v in a2b.values()}
     df.attrs["unmatched_b"] = [
@@ -299,13 +304,17 @@ class _Pair:
         from .run import run
 
         pairs = [(n, str(self.match.at[n, "tensor_b"])) for n in names_a]
-        va = run(self.a, [n for n, _ in pairs], self.feeds_a, **self.run_kw)
+        fetch_a = {n: str(self.match.at[n, "value_a"]) for n in names_a}
+        va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
         # a cut's session (and its memory arena) serves this chunk only: free it before the other model runs
         clear_cache(self.a)
         vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
         clear_cache(self.b)
         for n, nb in pairs:
-            x, y = va[n], vb[nb]
+            x, y = va[fetch_a[n]], vb[nb]
+            if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+                yield n, x, y  # sequences and maps (ai.onnx.ml): compared for equality
+                continue
             if x.dtype.kind == "f" and y.dtype.kind in "iu" and nb in self.quant_b.index:
                 p = params(self.quant_b, nb, self.b)
                 if p is not None:
@@ -347,9 +356,24 @@ def _row(
         row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
         row.update(dtype=p.a.tensors.at[n, "dtype"] or "", allclose=False, cosine=np.nan)
         return row
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
+        row.update(dtype=type(x).__name__, allclose=_same(x, y), cosine=np.nan)
+        return row
     row.update(tensor_diff(x, y, rtol=rtol, atol=atol))
-    row["cosine"] = cosine(np.asarray(x), np.asarray(y))
+    row["cosine"] = cosine(x, y)
     return row
+
+
+def _same(x: Any, y: Any) -> bool:
+    """Exact equality of sequences/maps of values (what ai.onnx.ml operators return), arrays included."""
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and bool(np.array_equal(x, y))
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return len(x) == len(y) and all(_same(u, v) for u, v in zip(x, y, strict=True))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+    return bool(x == y)
 
 
 def _frame(rows: dict[str, dict[str, Any]], p: _Pair, rtol: float, atol: float) -> pd.DataFrame:

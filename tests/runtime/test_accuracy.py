@@ -165,3 +165,13 @@ def test_original_vs_onnxruntime_optimized(tmp_path: Path) -> None:
     assert oi.first_divergence(cm.path, tmp_path / "opt.onnx", feeds=feeds) is None
     outs = oi.compare(cm.path, tmp_path / "opt.onnx", outputs=["logits"], feeds=feeds)
     assert list(outs.index) == ["logits"] and outs.at["logits", "cosine"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["small_cnn_qdq", "sklearn_pipeline_trees", "bert_mlm_torchscript"])
+def test_a_model_against_itself(name: str) -> None:
+    """QDQ values compared on both sides after DQ, maps/sequences (ZipMap) by equality, Constant outputs left out."""
+    cm = corpus_model(name)
+    feeds = oi.read_feeds(cm.path, cm.feeds) if cm.feeds is not None else None
+    df = oi.compare(cm.path, oi.load(cm.path), feeds=feeds, dims=cm.dims)
+    assert (df["match"] == "name").all() and df["allclose"].all()
+    assert oi.first_divergence(cm.path, cm.path, feeds=feeds, dims=cm.dims) is None
