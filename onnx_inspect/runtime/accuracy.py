@@ -427,6 +427,38 @@ def compare_models(
     return _frame(rows, p, rtol, atol)
 
 
+def iter_compare(
+    a: Any,
+    b: Any,
+    feeds: Any = None,
+    *,
+    rtol: float = 1e-3,
+    atol: float = 1e-5,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    providers: Any = None,
+    optimization: str = "all",
+    chunk: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(tensor of a, row)`` for every matched tensor in topological order, computed ``chunk`` tensors at
+    a time (default: an eighth of them, at least 8) and dropped after: memory-bounded, and a caller (a
+    progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table.
+    """
+    if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
+        raise InspectError(f"chunk must be a positive number of tensors, not {chunk!r}")
+    run_kw = {"providers": providers, "optimization": optimization, "time_budget": time_budget}
+    p = _pair(a, b, feeds, dims, ranges, seed, max_bytes, run_kw)
+    matched = [n for n in p.match.index if p.match.at[n, "tensor_b"] is not None]
+    size = chunk or max(8, -(-len(matched) // 8))
+    for start in range(0, len(matched), size):
+        for n, x, y in p.values(matched[start : start + size]):
+            yield n, _row(p, n, x, y, rtol, atol)
+            del x, y
+
+
 def first_divergence(
     a: Any,
     b: Any,
@@ -446,28 +478,17 @@ def first_divergence(
     """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
 
     Every tensor it depends on comes earlier in that order, so all of them that could be matched are
-    allclose. Tensors are fetched ``chunk`` at a time from both models (default: an eighth of them,
-    at least 8), compared and dropped, so both models' intermediates are never held at once.
+    allclose. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
+    and dropped, so both models' intermediates are never held at once.
     """
-    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
-        raise InspectError(f"chunk must be a positive number of tensors, not {chunk!r}")
-    run_kw = {"providers": providers, "optimization": optimization, "time_budget": time_budget}
-    p = _pair(a, b, feeds, dims, ranges, seed, max_bytes, run_kw)
-    for n, row in walk(p, chunk, rtol, atol):
+    rows = iter_compare(a, b, feeds, rtol=rtol, atol=atol, dims=dims, ranges=ranges, seed=seed,
+                        providers=providers, optimization=optimization, chunk=chunk, max_bytes=max_bytes,
+                        time_budget=time_budget)  # fmt: skip
+    for n, row in rows:
         if not row["allclose"]:
+            rows.close()
             return n
     return None
-
-
-def walk(p: _Pair, chunk: int | None, rtol: float, atol: float) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Compare matched tensors chunk by chunk in topological order, yielding (a tensor, row) as it goes."""
-    matched = [n for n in p.match.index if p.match.at[n, "tensor_b"] is not None]
-    size = chunk or max(8, -(-len(matched) // 8))
-    for start in range(0, len(matched), size):
-        part = matched[start : start + size]
-        for n, x, y in p.values(part):
-            yield n, _row(p, n, x, y, rtol, atol)
-            del x, y
 
 
 __all__ = [
@@ -476,5 +497,6 @@ __all__ = [
     "cosine",
     "first_divergence",
     "is_model_like",
+    "iter_compare",
     "match_tensors",
 ]

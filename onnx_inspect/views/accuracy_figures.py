@@ -244,6 +244,17 @@ def figure_quant_error(errors: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def table_json(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a compare or quantization table as JSON-safe dicts (``tensor`` first; NaN -> None, tuples -> lists)."""
+
+    def cell(v: Any) -> Any:
+        if isinstance(v, (tuple, list)):
+            return [cell(x) for x in v]
+        return v if isinstance(v, str) else _num(v)
+
+    return [{"tensor": str(i), **{str(c): cell(v) for c, v in r.items()}} for i, r in table.iterrows()]
+
+
 def sections_json(sections: Mapping[str, list[Section]]) -> dict[str, list[Section]]:
     """The sections with every cell JSON-safe (for embedding in a report)."""
     return {k: [{**s, "rows": [[_num(c) if not isinstance(c, str) else c for c in r] for r in s["rows"]]} for s in v]
@@ -252,5 +263,5 @@ def sections_json(sections: Mapping[str, list[Section]]) -> dict[str, list[Secti
 
 __all__ = [
     "accuracy_overlay", "accuracy_source", "figure_divergence", "figure_quant_error", "first_row", "quant_facts",
-    "quant_overlay", "quant_source", "sections_json",
+    "quant_overlay", "quant_source", "sections_json", "table_json",
 ]  # fmt: skip

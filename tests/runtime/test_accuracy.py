@@ -12,7 +12,7 @@ import pytest
 from onnx import numpy_helper
 
 import onnx_inspect as oi
-from onnx_inspect.runtime.accuracy import cosine, match_tensors
+from onnx_inspect.runtime.accuracy import cosine, iter_compare, match_tensors
 from tests.corpus import corpus_model
 from tests.runtime.cnn_variants import IMAGE, make_variants
 
@@ -103,6 +103,9 @@ def test_first_divergence_is_the_perturbed_node(cnn: dict[str, Path], tmp_path: 
     b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", -1)
     for chunk in (None, 1, 5):
         assert oi.first_divergence(cnn["fp32"], b, feeds=IMAGE, chunk=chunk) == out
+    rows = list(iter_compare(cnn["fp32"], b, feeds=IMAGE, chunk=4))
+    assert [n for n, _ in rows] == [o for n in onnx.load(str(b)).graph.node for o in n.output]
+    assert next(n for n, r in rows if not r["allclose"]) == out
     df = oi.compare(cnn["fp32"], b, feeds=IMAGE)
     first_bad = df.index[~df["allclose"]][0]
     assert first_bad == out and df.loc[:out, "allclose"].iloc[:-1].all()

@@ -37,6 +37,13 @@ def test_accuracy_sections_follow_the_record_contract(cnn: dict[str, Path], qop_
     conv = secs[qop_table.at["getitem", "node"]][0]["rows"][0]
     assert conv[2] == "unmatched" and conv[6] is None
     json.dumps(secs, allow_nan=False)  # JSON-ready: no NaN
+    rows = af.table_json(qop_table)
+    assert (
+        rows[0]["tensor"] == "getitem"
+        and rows[0]["tensor_b"] is None
+        and rows[1]["shape_a"] == [1, 16, 32, 32]
+    )
+    json.dumps(rows, allow_nan=False)
 
 
 def test_quant_sections(cnn: dict[str, Path]) -> None:
