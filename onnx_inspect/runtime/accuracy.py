@@ -50,12 +50,13 @@ def _same_family(op_a: str, op_b: str) -> bool:
 
 
 def is_model_like(x: Any) -> bool:
-    """Whether ``x`` names a model (an oi.Model, ModelProto, bytes, a path object or an existing .onnx path)."""
+    """Whether ``x`` names a model (an oi.Model, ModelProto, bytes, a path object or a ``.onnx`` path string:
+    a missing file then gets load's error naming it, not a "no such tensor" one)."""
     from ..model import Model
 
     if isinstance(x, (Model, onnx.ModelProto, bytes, bytearray, os.PathLike)):
         return True
-    return isinstance(x, str) and x.lower().endswith(".onnx") and os.path.isfile(x)
+    return isinstance(x, str) and (x.lower().endswith(".onnx") or os.path.isfile(x))
 
 
 # -- matching -----------------------------------------------------------------------------------------

@@ -141,6 +141,15 @@ def test_hostile_pairs(cnn: dict[str, Path], tmp_path: Path) -> None:
         oi.first_divergence(cnn["fp32"], cnn["fp32"], chunk=0)
     with pytest.raises(oi.UnknownNameError, match="'nope' is not a value computed"):
         oi.compare(cnn["fp32"], cnn["fp16"], outputs=["nope"], feeds=IMAGE)
+    with pytest.raises(oi.ModelLoadError, match="missing.onnx"):
+        oi.compare(cnn["fp32"], str(tmp_path / "missing.onnx"))
+    # same inputs, another size: the second model's input check names it
+    m = onnx.load(str(cnn["fp32"]))
+    m.graph.input[0].type.tensor_type.shape.dim[2].dim_value = 32
+    onnx.save(m, str(tmp_path / "small_input.onnx"))
+    with pytest.raises(oi.FeedError, match="'image'") as e:
+        oi.compare(cnn["fp32"], tmp_path / "small_input.onnx", feeds=IMAGE)
+    assert "\n" not in str(e.value)
     with pytest.raises(oi.InspectError, match="outputs twice"):
         oi.compare(cnn["fp32"], "relu", outputs=["relu"])
 
