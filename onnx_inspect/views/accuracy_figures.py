@@ -131,7 +131,7 @@ def accuracy_source(table: pd.DataFrame) -> FactSource:
             if r["node"] in wanted:
                 by_node.setdefault(r["node"], []).append([
                     tid, _num(r["tensor_b"]), r["match"], _num(r["max_abs_diff"]), _num(r["max_rel_diff"]),
-                    _num(r["cosine"]), bool(r["allclose"]) if r["match"] != "unmatched" else None,
+                    _num(r["cosine"]), ("yes" if r["allclose"] else "no") if r["match"] != "unmatched" else None,
                 ])  # fmt: skip
         cols = ["tensor", "in b", "matched by", "max abs diff", "max rel diff", "cosine", "allclose"]
         out: dict[str, list[Section]] = {}

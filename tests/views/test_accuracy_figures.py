@@ -37,6 +37,10 @@ def test_accuracy_sections_follow_the_record_contract(cnn: dict[str, Path], qop_
     conv = secs[qop_table.at["getitem", "node"]][0]["rows"][0]
     assert conv[2] == "unmatched" and conv[6] is None
     json.dumps(secs, allow_nan=False)  # JSON-ready: no NaN
+    # cells are text, numbers or None (records.ts Section): no booleans
+    cells = [c for s in secs.values() for r in s[0]["rows"] for c in r]
+    assert all(c is None or (isinstance(c, (str, int, float)) and not isinstance(c, bool)) for c in cells)
+    assert {r[6] for s in secs.values() for r in s[0]["rows"]} <= {"yes", "no", None}
     rows = af.table_json(qop_table)
     assert (
         rows[0]["tensor"] == "getitem"
