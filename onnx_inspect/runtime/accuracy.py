@@ -159,13 +159,19 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     for n in ga.m.main_inputs():
         if n in gb.dtype:
             b2a.setdefault(n, n)
-    # structure: b nodes keyed by their activation roots mapped into a
+    # structure: b nodes indexed by each of their activation roots; a's values -> the b values standing for them
     used_b: set[str] = {gb.producer[v] for v in a2b.values() if v in gb.producer}
-    by_key: dict[tuple[str, ...], list[str]] = {}
+    keys_b: dict[str, tuple[str, ...]] = {}
+    by_root: dict[str, list[str]] = {}
     for nid in gb.nodes.index:
         if gb.op(nid) in TRANSPARENT or nid in used_b:
             continue
-        by_key.setdefault(gb.activations(nid), []).append(nid)
+        keys_b[nid] = gb.activations(nid)
+        for r in keys_b[nid]:
+            by_root.setdefault(r, []).append(nid)
+    in_b: dict[str, set[str]] = {}
+    for vb, va in b2a.items():
+        in_b.setdefault(va, set()).add(vb)
     for nid in ga.nodes.index:
         outs = [o for o in ga.nodes.at[nid, "outputs"] if o]
         if ga.op(nid) in TRANSPARENT or all(o in a2b for o in outs):
@@ -173,11 +179,19 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
         key_a = ga.activations(nid)
         if not key_a:
             continue  # constants and shape arithmetic: nothing to anchor a structural match on
-        # b nodes whose activation roots, mapped to a, are this node's roots
+        # b nodes reading a counterpart of key_a[0] whose activation roots, mapped to a, are exactly key_a
         cands: list[str] = []
-        for key_b, nids in by_key.items():
-            if len(key_b) == len(key_a) and tuple(sorted(b2a.get(x, "\0") for x in key_b)) == key_a:
-                cands.extend(x for x in nids if _same_family(ga.op(nid), gb.op(x)) and x not in used_b)
+        for vb in sorted(in_b.get(key_a[0], ())):
+            for x in by_root.get(vb, ()):
+                kb = keys_b[x]
+                if (
+                    x not in used_b
+                    and x not in cands
+                    and len(kb) == len(key_a)
+                    and tuple(sorted(b2a.get(y, "\0") for y in kb)) == key_a
+                    and _same_family(ga.op(nid), gb.op(x))
+                ):
+                    cands.append(x)
         if len(cands) != 1:
             continue
         nb = cands[0]
@@ -190,6 +204,7 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
                 oa = _absorbed(ga, oa, ob, quant_b)
                 a2b[oa], how[oa] = ob, "structure"
                 b2a[ob] = oa
+                in_b.setdefault(oa, set()).add(ob)
     rows = []
     for n in ga.order:
         nid = ga.producer[n]
