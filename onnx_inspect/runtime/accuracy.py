@@ -71,7 +71,10 @@ class _Graph:
     order: list[str] = field(default_factory=list)  # node outputs in topological order
     dtype: dict[str, str] = field(default_factory=dict)
     kind: dict[str, str] = field(default_factory=dict)
-    nodes: Any = None  # the main graph's rows of m.nodes, in graph order
+    ids: list[str] = field(default_factory=list)  # main-graph node ids in graph order
+    ops: dict[str, str] = field(default_factory=dict)
+    ins: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    outs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     consumers: dict[str, list[str]] = field(default_factory=dict)  # tensor -> node ids reading it
 
     @classmethod
@@ -82,7 +85,10 @@ class _Graph:
         g.dtype = dict(zip(main.index, main["dtype"], strict=True))
         g.kind = dict(zip(main.index, main["kind"], strict=True))
         nodes = m.nodes[m.nodes["graph"] == ""].sort_values("index")
-        g.nodes = nodes
+        g.ids = list(nodes.index)
+        g.ops = dict(zip(nodes.index, nodes["op_type"], strict=True))
+        g.ins = dict(zip(nodes.index, nodes["inputs"], strict=True))
+        g.outs = dict(zip(nodes.index, nodes["outputs"], strict=True))
         for nid, ins, outs in zip(nodes.index, nodes["inputs"], nodes["outputs"], strict=True):
             for o in outs:
                 if o:
@@ -102,33 +108,41 @@ class _Graph:
         """
         users = self.consumers.get(name, [])
         if len(users) == 1 and self.op(users[0]) == "QuantizeLinear":
-            q_out = [o for o in self.nodes.at[users[0], "outputs"] if o]
+            q_out = [o for o in self.outs[users[0]] if o]
             dq = (
                 [u for u in self.consumers.get(q_out[0], []) if self.op(u) == "DequantizeLinear"]
                 if q_out
                 else []
             )
             if dq:
-                return str(self.nodes.at[dq[0], "outputs"][0])
+                return str(self.outs[dq[0]][0])
         return name
 
     def op(self, nid: str) -> str:
-        return str(self.nodes.at[nid, "op_type"])
+        return self.ops[nid]
 
     def root(self, name: str) -> str:
         """The value ``name`` stands for, looking back through Q/DQ/Cast/Identity nodes."""
         seen = 0
         while name in self.producer and self.op(self.producer[name]) in TRANSPARENT and seen < 64:
-            ins = self.nodes.at[self.producer[name], "inputs"]
+            ins = self.ins[self.producer[name]]
             if not ins or not ins[0]:
                 break
             name, seen = ins[0], seen + 1
         return name
 
+    def weights(self, nid: str) -> frozenset[str]:
+        """Names of the initializers/constants a node reads (through Q/DQ/Cast), to tell apart look-alike nodes."""
+        return frozenset(
+            r
+            for r in (self.root(x) for x in self.ins[nid] if x)
+            if self.kind.get(r) in ("initializer", "constant")
+        )
+
     def activations(self, nid: str) -> tuple[str, ...]:
         """Distinct roots of a node's inputs that are computed values or graph inputs (not weights)."""
         out: dict[str, None] = {}
-        for x in self.nodes.at[nid, "inputs"]:
+        for x in self.ins[nid]:
             if not x:
                 continue
             r = self.root(x)
@@ -163,39 +177,58 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     used_b: set[str] = {gb.producer[v] for v in a2b.values() if v in gb.producer}
     keys_b: dict[str, tuple[str, ...]] = {}
     by_root: dict[str, list[str]] = {}
-    for nid in gb.nodes.index:
-        if gb.op(nid) in TRANSPARENT or nid in used_b:
+    no_act: dict[str, list[str]] = {}  # op -> b nodes that read only weights/constants
+    for nid in gb.ids:
+        if nid in used_b:
             continue
         keys_b[nid] = gb.activations(nid)
         for r in keys_b[nid]:
             by_root.setdefault(r, []).append(nid)
+        if not keys_b[nid]:
+            no_act.setdefault(gb.op(nid), []).append(nid)
     in_b: dict[str, set[str]] = {}
     for vb, va in b2a.items():
         in_b.setdefault(va, set()).add(vb)
-    for nid in ga.nodes.index:
-        outs = [o for o in ga.nodes.at[nid, "outputs"] if o]
-        if ga.op(nid) in TRANSPARENT or all(o in a2b for o in outs):
+    for nid in ga.ids:
+        outs = [o for o in ga.outs[nid] if o]
+        if all(o in a2b for o in outs):
             continue
+        op = ga.op(nid)
         key_a = ga.activations(nid)
-        if not key_a:
-            continue  # constants and shape arithmetic: nothing to anchor a structural match on
-        # b nodes reading a counterpart of key_a[0] whose activation roots, mapped to a, are exactly key_a
         cands: list[str] = []
-        for vb in sorted(in_b.get(key_a[0], ())):
-            for x in by_root.get(vb, ()):
-                kb = keys_b[x]
-                if (
-                    x not in used_b
-                    and x not in cands
-                    and len(kb) == len(key_a)
-                    and tuple(sorted(b2a.get(y, "\0") for y in kb)) == key_a
-                    and _same_family(ga.op(nid), gb.op(x))
-                ):
-                    cands.append(x)
+        if not key_a or op in TRANSPARENT:
+            # nothing to anchor a family match on (constants, shape arithmetic, a Cast): only an exact copy
+            pool = (
+                no_act.get(op, [])
+                if not key_a
+                else [x for vb in in_b.get(key_a[0], ()) for x in by_root.get(vb, ())]
+            )
+            cands = [x for x in pool if x not in used_b and _same_node(ga, nid, gb, x, b2a)][:1]
+        else:
+            # b nodes reading a counterpart of key_a[0] whose activation roots, mapped to a, are exactly key_a
+            for vb in sorted(in_b.get(key_a[0], ())):
+                for x in by_root.get(vb, ()):
+                    kb = keys_b[x]
+                    if (
+                        x not in used_b
+                        and x not in cands
+                        and gb.op(x) not in TRANSPARENT
+                        and len(kb) == len(key_a)
+                        and tuple(sorted(b2a.get(y, "\0") for y in kb)) == key_a
+                        and _same_family(op, gb.op(x))
+                    ):
+                        cands.append(x)
+        if len(cands) > 1:
+            # copies of this very node (same op, attributes and inputs in the same slots: three Shape(input_ids)
+            # of an export) compute the same value, so the first unused one is it; else the weights decide
+            # (q/k/v projections reading one value)
+            exact = [x for x in cands if _same_node(ga, nid, gb, x, b2a)]
+            wa = ga.weights(nid)
+            cands = exact[:1] if exact else [x for x in cands if wa and gb.weights(x) == wa]
         if len(cands) != 1:
             continue
         nb = cands[0]
-        outs_b = [o for o in gb.nodes.at[nb, "outputs"] if o]
+        outs_b = [o for o in gb.outs[nb] if o]
         if len(outs_b) < len(outs):
             continue
         used_b.add(nb)
@@ -226,6 +259,17 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     return df
 
 
+def _same_node(ga: _Graph, na: str, gb: _Graph, nb: str, b2a: Mapping[str, str]) -> bool:
+    """Whether b's node computes exactly a's: same op, attributes, and the same value in every input slot."""
+    if ga.ops[na] != gb.ops[nb] or len(ga.ins[na]) != len(gb.ins[nb]):
+        return False
+    for xa, xb in zip(ga.ins[na], gb.ins[nb], strict=True):
+        ra, rb = ga.root(xa) if xa else "", gb.root(xb) if xb else ""
+        if b2a.get(rb, rb) != ra:
+            return False
+    return list(ga.m.node(na).attribute) == list(gb.m.node(nb).attribute)
+
+
 def _absorbed(ga: _Graph, oa: str, ob: str, quant_b: pd.DataFrame) -> str:
     """``a``'s Relu/Clip output when quantization absorbed it into ``ob`` (its range starts at 0), else ``oa``.
 
@@ -238,7 +282,7 @@ def _absorbed(ga: _Graph, oa: str, ob: str, quant_b: pd.DataFrame) -> str:
     zp, lo = quant_b.at[ob, "zero_point"], quant_b.at[ob, "qmin"]
     if zp is None or lo is None or float(str(zp)) != float(str(lo)):
         return oa
-    outs = [o for o in ga.nodes.at[users[0], "outputs"] if o]
+    outs = [o for o in ga.outs[users[0]] if o]
     return outs[0] if outs else oa
 
 
