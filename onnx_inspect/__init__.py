@@ -19,6 +19,7 @@ from .errors import (
     UnknownNameError,
 )
 from .model import Model, load
+from .model.quant import quantization
 from .netron import netron
 from .report import report
 from .runtime import (
@@ -28,6 +29,7 @@ from .runtime import (
     clear_cache,
     compare,
     compare_profiles,
+    first_divergence,
     input_dims,
     make_feeds,
     placement,
@@ -82,6 +84,7 @@ __all__ = [
     "compare",
     "compare_profiles",
     "export_notebook",
+    "first_divergence",
     "input_dims",
     "inspect",
     "load",
@@ -93,6 +96,7 @@ __all__ = [
     "placement",
     "profile",
     "providers",
+    "quantization",
     "read_feeds",
     "report",
     "run",

@@ -5,6 +5,8 @@ are not re-exported here, so ``onnx_inspect.runtime.profile`` always is the modu
 ``onnx_inspect`` exports them (``oi.profile``, ``oi.run``, ``oi.providers``).
 """
 
+from .accuracy import first_divergence as first_divergence
+from .accuracy import match_tensors as match_tensors
 from .assignment import placement as placement
 from .feeds import make_feeds as make_feeds
 from .feeds import read_feeds as read_feeds

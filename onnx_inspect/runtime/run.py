@@ -435,6 +435,7 @@ def run(
 
 def compare(
     m: Any,
+    b: Any = None,
     outputs: str | Sequence[str] | None = None,
     providers: Sequence[ProvidersArg] | None = None,
     feeds: FeedsArg = None,
@@ -454,8 +455,22 @@ def compare(
     ``providers`` is a pair such as ``[["CUDAExecutionProvider"], ["CPUExecutionProvider"]]``; default:
     the best provider against CPU. ``outputs="all"`` compares every main-graph value, in graph order,
     so the first row that is not ``allclose`` shows where the results start to diverge.
+    ``b`` a second model (oi.Model, path, bytes, ModelProto): compare the two models on the same feeds
+    instead (``runtime.accuracy.compare_models``; ``outputs`` defaults to ``"all"``). Any other ``b`` is
+    taken as ``outputs`` (the older positional form ``compare(m, outputs)``).
     """
+    from .accuracy import compare_models, is_model_like
 
+    if is_model_like(b):
+        return compare_models(m, b, "all" if outputs is None else outputs, feeds, rtol=rtol, atol=atol,
+                              dims=dims, ranges=ranges, seed=seed, providers=providers, optimization=optimization,
+                              max_bytes=max_bytes, time_budget=time_budget)  # fmt: skip
+    if b is not None:
+        if outputs is not None:
+            raise InspectError(
+                f"compare got outputs twice ({b!r} and outputs=); a second model must be a path or a model"
+            )
+        outputs = b
     model = as_model(m)
     if providers is None:
         providers = [[resolve_providers(None)[0][0]], ["CPUExecutionProvider"]]

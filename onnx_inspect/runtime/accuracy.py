@@ -1,0 +1,561 @@
+"""Compare two models tensor by tensor (fp32 vs fp16, float vs quantized, original vs optimized).
+
+Tensors are matched by name first; where a transformation renamed values or inserted nodes
+(QuantizeLinear/DequantizeLinear pairs, Cast to and from fp16, QLinear* operators) they are matched by
+producer structure: a node of ``b`` of the same operator family (``Conv`` ~ ``QLinearConv``) whose
+activation inputs, looked at through the inserted Q/DQ/Cast nodes, are the matched values of a node of
+``a``. Nothing is guessed: a tensor with no such match or more than one candidate is listed as unmatched.
+``first_divergence`` walks the matched tensors in chunks (compare, drop, next chunk) so it never holds all
+intermediates of both models at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import onnx
+import pandas as pd
+
+from ..errors import FeedError, InspectError, UnknownNameError
+from ..model.quant import dequantize, params, quantization
+from .diff import DIFF_COLUMNS, tensor_diff
+from .feeds import DEFAULT_MAX_BYTES, DimsArg, RangesArg
+from .session import DEFAULT_TIME_BUDGET, clear_cache
+
+#: Ops a conversion inserts without changing what a value means: looked through when matching.
+TRANSPARENT = frozenset(
+    {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "Cast", "CastLike", "Identity"}
+)
+#: Extra members of an operator family beyond the ``QLinear<op>`` / ``Q<op>`` / ``<op>Integer`` names.
+_FAMILY = {
+    "MatMul": {"DynamicQuantizeMatMul", "MatMulIntegerToFloat", "MatMulNBits", "MatMulInteger"},
+    "Conv": {"ConvInteger"},
+    "Gemm": {"QGemm"},
+}
+ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosine"]
+_FLOAT_CASTS = {"float16", "float32", "float64", "bfloat16"}
+
+
+def _same_family(op_a: str, op_b: str) -> bool:
+    if op_a == op_b:
+        return True
+    for x, y in ((op_a, op_b), (op_b, op_a)):
+        if y in (f"QLinear{x}", f"Q{x}", f"{x}Integer") or y in _FAMILY.get(x, ()):
+            return True
+    return False
+
+
+def is_model_like(x: Any) -> bool:
+    """Whether ``x`` names a model (an oi.Model, ModelProto, bytes, a path object or a ``.onnx`` path string:
+    a missing file then gets load's error naming it, not a "no such tensor" one)."""
+    from ..model import Model
+
+    if isinstance(x, (Model, onnx.ModelProto, bytes, bytearray, os.PathLike)):
+        return True
+    return isinstance(x, str) and (x.lower().endswith(".onnx") or os.path.isfile(x))
+
+
+# -- matching -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Graph:
+    """Main-graph lookups of one model used by matching: producers, activation inputs, order."""
+
+    m: Any
+    producer: dict[str, str] = field(default_factory=dict)  # tensor -> node id
+    order: list[str] = field(default_factory=list)  # node outputs in topological order
+    dtype: dict[str, str] = field(default_factory=dict)
+    kind: dict[str, str] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)  # main-graph node ids in graph order
+    ops: dict[str, str] = field(default_factory=dict)
+    ins: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    outs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    consumers: dict[str, list[str]] = field(default_factory=dict)  # tensor -> node ids reading it
+
+    @classmethod
+    def build(cls, m: Any) -> _Graph:
+        g = cls(m)
+        t = m.tensors
+        main = t[t["graph"] == ""]
+        g.dtype = dict(zip(main.index, main["dtype"], strict=True))
+        g.kind = dict(zip(main.index, main["kind"], strict=True))
+        nodes = m.nodes[m.nodes["graph"] == ""].sort_values("index")
+        g.ids = list(nodes.index)
+        g.ops = dict(zip(nodes.index, nodes["op_type"], strict=True))
+        g.ins = dict(zip(nodes.index, nodes["inputs"], strict=True))
+        g.outs = dict(zip(nodes.index, nodes["outputs"], strict=True))
+        for nid, ins, outs in zip(nodes.index, nodes["inputs"], nodes["outputs"], strict=True):
+            for o in outs:
+                if o:
+                    g.producer[o] = nid
+                    if g.kind.get(o) in ("intermediate", "output"):  # Constant outputs: nothing to compare
+                        g.order.append(o)
+            for x in dict.fromkeys(ins):
+                if x:
+                    g.consumers.setdefault(x, []).append(nid)
+        return g
+
+    def dequantized(self, name: str) -> str:
+        """The DequantizeLinear output that stands for ``name`` when its only consumer is a Q/DQ pair.
+
+        In QDQ models the consumers read DQ(Q(x)), not x: that is the value to compare (and where an
+        absorbed Relu takes effect, through the quantized range).
+        """
+        users = self.consumers.get(name, [])
+        if len(users) == 1 and self.op(users[0]) == "QuantizeLinear":
+            q_out = [o for o in self.outs[users[0]] if o]
+            dq = (
+                [u for u in self.consumers.get(q_out[0], []) if self.op(u) == "DequantizeLinear"]
+                if q_out
+                else []
+            )
+            if dq:
+                return str(self.outs[dq[0]][0])
+        return name
+
+    def op(self, nid: str) -> str:
+        return self.ops[nid]
+
+    def root(self, name: str) -> str:
+        """The value ``name`` stands for, looking back through Q/DQ/Cast/Identity nodes."""
+        seen = 0
+        while name in self.producer and self.op(self.producer[name]) in TRANSPARENT and seen < 64:
+            ins = self.ins[self.producer[name]]
+            if not ins or not ins[0]:
+                break
+            name, seen = ins[0], seen + 1
+        return name
+
+    def weights(self, nid: str) -> frozenset[str]:
+        """Names of the initializers/constants a node reads (through Q/DQ/Cast), to tell apart look-alike nodes."""
+        return frozenset(
+            r
+            for r in (self.root(x) for x in self.ins[nid] if x)
+            if self.kind.get(r) in ("initializer", "constant")
+        )
+
+    def activations(self, nid: str) -> tuple[str, ...]:
+        """Distinct roots of a node's inputs that are computed values or graph inputs (not weights)."""
+        out: dict[str, None] = {}
+        for x in self.ins[nid]:
+            if not x:
+                continue
+            r = self.root(x)
+            if self.kind.get(r) in ("input", "intermediate", "output"):
+                out[r] = None
+        return tuple(sorted(out))
+
+
+def match_tensors(a: Any, b: Any) -> pd.DataFrame:
+    """Which tensor of ``b`` holds each main-graph value of ``a``: by name, else by producer structure.
+
+    Indexed by ``a``'s tensor ids in topological order; ``tensor_b`` (None when unmatched), ``match``
+    (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer) and
+    ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor).
+    ``df.attrs["unmatched_b"]``: computed values of ``b`` that nothing in ``a`` matched (Q/DQ/Cast
+    outputs left out: they are conversions, not values of their own).
+    """
+    from ..model import as_model
+
+    ga, gb = _Graph.build(as_model(a)), _Graph.build(as_model(b))
+    quant_b = quantization(gb.m)
+    a2b: dict[str, str] = {}
+    how: dict[str, str] = {}
+    for n in ga.order:
+        if n in gb.dtype and gb.kind.get(n) in ("intermediate", "output"):
+            a2b[n], how[n] = n, "name"
+    b2a = {v: k for k, v in a2b.items()}
+    for n in ga.m.main_inputs():
+        if n in gb.dtype:
+            b2a.setdefault(n, n)
+    # structure: b nodes indexed by each of their activation roots; a's values -> the b values standing for them
+    used_b: set[str] = {gb.producer[v] for v in a2b.values() if v in gb.producer}
+    keys_b: dict[str, tuple[str, ...]] = {}
+    by_root: dict[str, list[str]] = {}
+    no_act: dict[str, list[str]] = {}  # op -> b nodes that read only weights/constants
+    for nid in gb.ids:
+        if nid in used_b:
+            continue
+        keys_b[nid] = gb.activations(nid)
+        for r in keys_b[nid]:
+            by_root.setdefault(r, []).append(nid)
+        if not keys_b[nid]:
+            no_act.setdefault(gb.op(nid), []).append(nid)
+    in_b: dict[str, set[str]] = {}
+    for vb, va in b2a.items():
+        in_b.setdefault(va, set()).add(vb)
+    for nid in ga.ids:
+        outs = [o for o in ga.outs[nid] if o]
+        if all(o in a2b for o in outs):
+            continue
+        op = ga.op(nid)
+        key_a = ga.activations(nid)
+        cands: list[str] = []
+        if not key_a or op in TRANSPARENT:
+            # nothing to anchor a family match on (constants, shape arithmetic, a Cast): only an exact copy
+            pool = (
+                no_act.get(op, [])
+                if not key_a
+                else [x for vb in in_b.get(key_a[0], ()) for x in by_root.get(vb, ())]
+            )
+            cands = [x for x in pool if x not in used_b and _same_node(ga, nid, gb, x, b2a)][:1]
+        else:
+            # b nodes reading a counterpart of key_a[0] whose activation roots, mapped to a, are exactly key_a
+            for vb in sorted(in_b.get(key_a[0], ())):
+                for x in by_root.get(vb, ()):
+                    kb = keys_b[x]
+                    if (
+                        x not in used_b
+                        and x not in cands
+                        and gb.op(x) not in TRANSPARENT
+                        and len(kb) == len(key_a)
+                        and tuple(sorted(b2a.get(y, "\0") for y in kb)) == key_a
+                        and _same_family(op, gb.op(x))
+                    ):
+                        cands.append(x)
+        if len(cands) > 1:
+            # copies of this very node (same op, attributes and inputs in the same slots: three Shape(input_ids)
+            # of an export) compute the same value, so the first unused one is it; else the weights decide
+            # (q/k/v projections reading one value)
+            exact = [x for x in cands if _same_node(ga, nid, gb, x, b2a)]
+            wa = ga.weights(nid)
+            cands = exact[:1] if exact else [x for x in cands if wa and gb.weights(x) == wa]
+        if len(cands) != 1:
+            continue
+        nb = cands[0]
+        outs_b = [o for o in gb.outs[nb] if o]
+        if len(outs_b) < len(outs):
+            continue
+        used_b.add(nb)
+        for oa, ob in zip(outs, outs_b, strict=False):
+            if oa not in a2b and ob not in b2a:
+                oa = _absorbed(ga, oa, ob, quant_b)
+                a2b[oa], how[oa] = ob, "structure"
+                b2a[ob] = oa
+                in_b.setdefault(oa, set()).add(ob)
+    rows = []
+    for n in ga.order:
+        nid = ga.producer[n]
+        mapped = a2b.get(n)
+        rows.append((
+            n, None if mapped is None else gb.dequantized(mapped), how.get(n, "unmatched"), nid, ga.op(nid),
+            ga.dequantized(n),
+        ))  # fmt: skip
+    df = pd.DataFrame(
+        rows, columns=["tensor", "tensor_b", "match", "node", "op_type", "value_a"], dtype=object
+    )
+    df = df.set_index("tensor")
+    matched_b = set(a2b.values()) | {gb.root(v) for v in a2b.values()}
+    df.attrs["unmatched_b"] = [
+        n
+        for n in gb.order
+        if n not in matched_b and gb.op(gb.producer[n]) not in TRANSPARENT and gb.root(n) == n
+    ]
+    return df
+
+
+def _same_node(ga: _Graph, na: str, gb: _Graph, nb: str, b2a: Mapping[str, str]) -> bool:
+    """Whether b's node computes exactly a's: same op, attributes, and the same value in every input slot."""
+    if ga.ops[na] != gb.ops[nb] or len(ga.ins[na]) != len(gb.ins[nb]):
+        return False
+    for xa, xb in zip(ga.ins[na], gb.ins[nb], strict=True):
+        ra, rb = ga.root(xa) if xa else "", gb.root(xb) if xb else ""
+        if b2a.get(rb, rb) != ra:
+            return False
+    return list(ga.m.node(na).attribute) == list(gb.m.node(nb).attribute)
+
+
+def _absorbed(ga: _Graph, oa: str, ob: str, quant_b: pd.DataFrame) -> str:
+    """``a``'s Relu/Clip output when quantization absorbed it into ``ob`` (its range starts at 0), else ``oa``.
+
+    onnxruntime's quantizer drops a Relu (or Clip) after a quantized op whose output range starts at
+    zero: the quantized value is the activation's output, not the op's.
+    """
+    users = ga.consumers.get(oa, [])
+    if len(users) != 1 or ga.op(users[0]) not in ("Relu", "Clip") or ob not in quant_b.index:
+        return oa
+    zp, lo = quant_b.at[ob, "zero_point"], quant_b.at[ob, "qmin"]
+    if zp is None or lo is None or float(str(zp)) != float(str(lo)):
+        return oa
+    outs = [o for o in ga.outs[users[0]] if o]
+    return outs[0] if outs else oa
+
+
+# -- feeds --------------------------------------------------------------------------------------------
+
+
+def _feeds_for_both(
+    a: Any, b: Any, feeds: Any, dims: DimsArg, ranges: RangesArg, seed: int, max_bytes: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Feeds for ``a`` (given or generated), and the same values for ``b`` (float inputs cast to its dtype)."""
+    from .feeds import input_specs, make_feeds, read_feeds
+
+    if feeds is None:
+        fa = make_feeds(a, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes)
+    elif isinstance(feeds, Mapping):
+        fa = {str(k): np.asarray(v) for k, v in feeds.items()}
+    else:
+        fa = read_feeds(a, feeds, max_bytes=max_bytes)
+    specs_b = input_specs(b.proto.graph)
+    fb: dict[str, np.ndarray] = {}
+    la, lb = _name(a), _name(b)
+    for spec in specs_b:
+        if spec.name not in fa:
+            raise FeedError(
+                f"{lb} has input '{spec.name}', which {la} does not have (its inputs: {list(fa)}): the two "
+                "models must take the same inputs; give both in feeds= or compare models with matching inputs"
+            )
+        v = fa[spec.name]
+        want = b.tensors.at[b.tensor_id(spec.name), "dtype"] if spec.name in b.tensors.index else None
+        if want and want != v.dtype.name:
+            if want in _FLOAT_CASTS and v.dtype.name in _FLOAT_CASTS:
+                v = v.astype(want)
+            else:
+                raise FeedError(
+                    f"input '{spec.name}' is {v.dtype.name} in {la} but {want} in {lb}; only float inputs are "
+                    "cast between the models: compare models whose inputs have the same type"
+                )
+        fb[spec.name] = v
+    return fa, fb
+
+
+def _name(m: Any) -> str:
+    return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
+
+
+# -- comparing ----------------------------------------------------------------------------------------
+
+
+def cosine(x: np.ndarray, y: np.ndarray) -> float:
+    """Cosine similarity of two tensors flattened (1.0 when both are all zeros, NaN when not comparable)."""
+    if x.shape != y.shape or x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        return float("nan")
+    xf, yf = x.astype(np.float64).reshape(-1), y.astype(np.float64).reshape(-1)
+    ok = np.isfinite(xf) & np.isfinite(yf)
+    xf, yf = xf[ok], yf[ok]
+    nx, ny = float(np.linalg.norm(xf)), float(np.linalg.norm(yf))
+    if nx == 0.0 and ny == 0.0:
+        return 1.0
+    if nx == 0.0 or ny == 0.0:
+        return 0.0
+    return float(np.dot(xf, yf) / (nx * ny))
+
+
+@dataclass
+class _Pair:
+    """Two loaded models, their matching, shared feeds and run options."""
+
+    a: Any
+    b: Any
+    match: pd.DataFrame
+    feeds_a: dict[str, np.ndarray]
+    feeds_b: dict[str, np.ndarray]
+    run_kw: dict[str, Any]
+    quant_b: pd.DataFrame
+
+    def values(self, names_a: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """(a tensor, a value, b value) for matched tensors; b's quantized values dequantized."""
+        from .run import run
+
+        pairs = [(n, str(self.match.at[n, "tensor_b"])) for n in names_a]
+        fetch_a = {n: str(self.match.at[n, "value_a"]) for n in names_a}
+        va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
+        # a cut's session (and its memory arena) serves this chunk only: free it before the other model runs
+        clear_cache(self.a)
+        vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
+        clear_cache(self.b)
+        for n, nb in pairs:
+            x, y = va[fetch_a[n]], vb[nb]
+            if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+                yield n, x, y  # sequences and maps (ai.onnx.ml): compared for equality
+                continue
+            if x.dtype.kind == "f" and y.dtype.kind in "iu" and nb in self.quant_b.index:
+                p = params(self.quant_b, nb, self.b)
+                if p is not None:
+                    y = dequantize(y, *p).astype(x.dtype)
+            yield n, x, y
+
+
+def _pair(a: Any, b: Any, feeds: Any, dims: DimsArg, ranges: RangesArg, seed: int, max_bytes: int,
+          run_kw: dict[str, Any]) -> _Pair:  # fmt: skip
+    from ..model import as_model
+
+    ma, mb = as_model(a), as_model(b)
+    fa, fb = _feeds_for_both(ma, mb, feeds, dims, ranges, seed, max_bytes)
+    match = match_tensors(ma, mb)
+    return _Pair(ma, mb, match, fa, fb, {**run_kw, "max_bytes": max_bytes}, quantization(mb))
+
+
+def _wanted(p: _Pair, outputs: str | Sequence[str] | None) -> list[str]:
+    order = list(p.match.index)
+    if outputs is None:
+        return [n for n in p.a.main_outputs() if n in p.match.index]
+    if isinstance(outputs, str) and outputs == "all":
+        return order
+    names = [outputs] if isinstance(outputs, str) else list(outputs)
+    for n in names:
+        if n not in p.match.index:
+            raise UnknownNameError(
+                f"'{n}' is not a value computed in the main graph of {_name(p.a)}; compare takes its "
+                "intermediate and output tensor names"
+            )
+    return [n for n in order if n in set(names)]
+
+
+def _row(
+    p: _Pair, n: str, x: np.ndarray | None, y: np.ndarray | None, rtol: float, atol: float
+) -> dict[str, Any]:
+    row: dict[str, Any] = {c: p.match.at[n, c] for c in ("tensor_b", "match", "node", "op_type")}
+    if x is None or y is None:
+        row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
+        row.update(dtype=p.a.tensors.at[n, "dtype"] or "", allclose=False, cosine=np.nan)
+        return row
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
+        row.update(dtype=type(x).__name__, allclose=_same(x, y), cosine=np.nan)
+        return row
+    row.update(tensor_diff(x, y, rtol=rtol, atol=atol))
+    row["cosine"] = cosine(x, y)
+    return row
+
+
+def _same(x: Any, y: Any) -> bool:
+    """Exact equality of sequences/maps of values (what ai.onnx.ml operators return), arrays included."""
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and bool(np.array_equal(x, y))
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return len(x) == len(y) and all(_same(u, v) for u, v in zip(x, y, strict=True))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+    return bool(x == y)
+
+
+def _frame(rows: dict[str, dict[str, Any]], p: _Pair, rtol: float, atol: float) -> pd.DataFrame:
+    df = pd.DataFrame(
+        [[r.get(c) for c in ACCURACY_COLUMNS] for r in rows.values()],
+        columns=ACCURACY_COLUMNS,
+        index=pd.Index(list(rows), name="tensor", dtype=object),
+        dtype=object,  # None stays None in text columns (unmatched tensor_b)
+    )
+    for c in ("max_abs_diff", "max_rel_diff", "mean_abs_diff", "mismatch", "cosine"):
+        df[c] = df[c].astype(float)
+    df["nan_mismatch"] = df["nan_mismatch"].astype(int)
+    df["allclose"] = df["allclose"].astype(bool)
+    df.attrs.update(
+        labels=(_name(p.a), _name(p.b)), rtol=rtol, atol=atol, unmatched_b=p.match.attrs["unmatched_b"]
+    )
+    return df
+
+
+def compare_models(
+    a: Any,
+    b: Any,
+    outputs: str | Sequence[str] | None = "all",
+    feeds: Any = None,
+    *,
+    rtol: float = 1e-3,
+    atol: float = 1e-5,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    providers: Any = None,
+    optimization: str = "all",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+) -> pd.DataFrame:
+    """Run the same feeds through models ``a`` and ``b``; one row per value of ``a`` in topological order.
+
+    Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences),
+    ``node``/``op_type`` (producer in ``a``), the difference columns of ``oi.compare`` and ``cosine``.
+    Quantized values of ``b`` matched to float values of ``a`` are dequantized first. Float inputs are
+    cast to ``b``'s input dtype (fp16 models). ``df.attrs``: labels, rtol, atol, ``unmatched_b``.
+    """
+    run_kw = {"providers": providers, "optimization": optimization, "time_budget": time_budget}
+    p = _pair(a, b, feeds, dims, ranges, seed, max_bytes, run_kw)
+    wanted = _wanted(p, outputs)
+    matched = [n for n in wanted if p.match.at[n, "tensor_b"] is not None]
+    got = {n: (x, y) for n, x, y in p.values(matched)} if matched else {}
+    rows = {
+        n: _row(p, n, *got[n], rtol, atol) if n in got else _row(p, n, None, None, rtol, atol) for n in wanted
+    }
+    return _frame(rows, p, rtol, atol)
+
+
+def iter_compare(
+    a: Any,
+    b: Any,
+    feeds: Any = None,
+    *,
+    rtol: float = 1e-3,
+    atol: float = 1e-5,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    providers: Any = None,
+    optimization: str = "all",
+    chunk: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(tensor of a, row)`` for every matched tensor in topological order, computed ``chunk`` tensors at
+    a time (default: an eighth of them, at least 8) and dropped after: memory-bounded, and a caller (a
+    progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table.
+    """
+    if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
+        raise InspectError(f"chunk must be a positive number of tensors, not {chunk!r}")
+    run_kw = {"providers": providers, "optimization": optimization, "time_budget": time_budget}
+    p = _pair(a, b, feeds, dims, ranges, seed, max_bytes, run_kw)
+    matched = [n for n in p.match.index if p.match.at[n, "tensor_b"] is not None]
+    size = chunk or max(8, -(-len(matched) // 8))
+    for start in range(0, len(matched), size):
+        for n, x, y in p.values(matched[start : start + size]):
+            yield n, _row(p, n, x, y, rtol, atol)
+            del x, y
+
+
+def first_divergence(
+    a: Any,
+    b: Any,
+    feeds: Any = None,
+    *,
+    rtol: float = 1e-3,
+    atol: float = 1e-5,
+    dims: DimsArg = None,
+    ranges: RangesArg = None,
+    seed: int = 0,
+    providers: Any = None,
+    optimization: str = "all",
+    chunk: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+) -> str | None:
+    """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
+
+    Every tensor it depends on comes earlier in that order, so all of them that could be matched are
+    allclose. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
+    and dropped, so both models' intermediates are never held at once.
+    """
+    rows = iter_compare(a, b, feeds, rtol=rtol, atol=atol, dims=dims, ranges=ranges, seed=seed,
+                        providers=providers, optimization=optimization, chunk=chunk, max_bytes=max_bytes,
+                        time_budget=time_budget)  # fmt: skip
+    for n, row in rows:
+        if not row["allclose"]:
+            rows.close()
+            return n
+    return None
+
+
+__all__ = [
+    "ACCURACY_COLUMNS",
+    "compare_models",
+    "cosine",
+    "first_divergence",
+    "is_model_like",
+    "iter_compare",
+    "match_tensors",
+]

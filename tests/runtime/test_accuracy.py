@@ -1,0 +1,209 @@
+"""Two-model comparison and first divergence on real models: the corpus' small CNN (torch dynamo export)
+and its fp16 / QDQ / QOperator versions made here with onnxconverter-common and onnxruntime.quantization,
+BERT with one weight perturbed, and hostile pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+
+import onnx_inspect as oi
+from onnx_inspect.runtime.accuracy import cosine, iter_compare, match_tensors
+from tests.corpus import corpus_model
+from tests.runtime.cnn_variants import IMAGE, make_variants
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The float CNN and its fp16 (Casts at the inputs/outputs), QDQ (per-channel) and QOperator versions."""
+    return make_variants(tmp_path_factory.mktemp("cnn"))
+
+
+def _perturbed(src: Path, dst: Path, node_op: str, pick: int) -> tuple[Path, str]:
+    """Copy of ``src`` with the weight of its ``pick``-th ``node_op`` node scaled by 1.5; returns its output."""
+    m = onnx.load(str(src))
+    inits = {t.name: t for t in m.graph.initializer}
+    nodes = [n for n in m.graph.node if n.op_type == node_op and any(x in inits for x in n.input)]
+    node = nodes[pick]
+    w = next(inits[x] for x in node.input if x in inits)
+    w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.5), w.name))
+    onnx.save(m, str(dst))
+    return dst, node.output[0]
+
+
+def test_same_model_matches_everything_by_name(cnn: dict[str, Path]) -> None:
+    df = oi.compare(cnn["fp32"], cnn["fp32"], feeds=IMAGE)
+    assert list(df.index)[-1] == "logits" and (df["match"] == "name").all()
+    assert df["allclose"].all() and (df["max_abs_diff"] == 0).all()
+    assert np.allclose(df["cosine"].astype(float), 1.0)
+    assert oi.first_divergence(cnn["fp32"], cnn["fp32"], feeds=IMAGE) is None
+
+
+def test_fp16_with_casts(cnn: dict[str, Path]) -> None:
+    df = oi.compare(cnn["fp32"], cnn["fp16"], feeds=IMAGE)
+    m = oi.load(cnn["fp32"])
+    # every computed value of the float model has its fp16 counterpart, in topological order
+    order = [o for n in m.proto.graph.node for o in n.output]
+    assert list(df.index) == order and (df["match"] == "name").all()
+    assert df.loc["relu", "dtype"] == "float32/float16" and df.loc["logits", "dtype"] == "float32"
+    assert (df["cosine"].astype(float) > 0.9999).all()
+    assert (df["max_abs_diff"].astype(float) < 1e-2).all()
+    # fp16 rounding is beyond rtol=1e-3 somewhere but within 1e-2
+    assert not df["allclose"].all()
+    assert oi.first_divergence(cnn["fp32"], cnn["fp16"], feeds=IMAGE, rtol=1e-2, atol=1e-2) is None
+
+
+def test_qdq_compares_the_dequantized_values(cnn: dict[str, Path]) -> None:
+    df = oi.compare(oi.load(cnn["fp32"]), oi.load(cnn["qdq"]), feeds=IMAGE)
+    # the QDQ model's consumers read DQ(Q(x)): that is what relu is compared with
+    assert df.loc["relu", "tensor_b"] == "relu_DequantizeLinear_Output"
+    # quantize_static folds each Relu into its Conv: the Conv outputs have no counterpart (listed, not guessed)
+    assert df.loc["getitem", "match"] == "unmatched" and np.isnan(df.loc["getitem", "max_abs_diff"])
+    assert df.loc["logits", "match"] == "name"
+    matched = df[df["match"] != "unmatched"]
+    assert (matched["cosine"].astype(float) > 0.99).all()
+    assert not matched["allclose"].any()
+    assert df.attrs["unmatched_b"] == []
+    # the first quantized activation already differs beyond the tolerance
+    first = oi.first_divergence(cnn["fp32"], cnn["qdq"], feeds=IMAGE, rtol=1e-2, atol=1e-2)
+    assert first == "relu"
+
+
+def test_qoperator_matched_by_structure(cnn: dict[str, Path]) -> None:
+    df = oi.compare(cnn["fp32"], cnn["qop"], feeds=IMAGE)
+    # QLinearConv outputs (uint8) are matched through their producers and compared dequantized
+    assert df.loc["getitem_6", ["tensor_b", "match"]].tolist() == ["getitem_6_quantized", "structure"]
+    # a Relu absorbed by the quantized range (zero point 0) matches the QLinearConv that absorbed it
+    assert df.loc["relu", ["tensor_b", "match"]].tolist() == ["getitem_quantized", "structure"]
+    assert df.loc["getitem", "match"] == "unmatched"
+    assert df.loc["relu", "dtype"] == "float32"
+    structural = df[df["match"] == "structure"]
+    assert len(structural) == 8 and (structural["cosine"].astype(float) > 0.999).all()
+    assert float(df.loc["logits", "cosine"]) > 0.999
+
+
+def test_match_tensors_lists_unmatched_values_of_b(cnn: dict[str, Path], tmp_path: Path) -> None:
+    # b gains an extra Neg-Neg path off the output: its values match nothing in a
+    m = onnx.load(str(cnn["fp32"]))
+    m.graph.node.extend(
+        [onnx.helper.make_node("Neg", ["logits"], ["n1"]), onnx.helper.make_node("Neg", ["n1"], ["n2"])]
+    )
+    m.graph.output.append(onnx.helper.make_tensor_value_info("n2", onnx.TensorProto.FLOAT, None))
+    onnx.save(m, str(tmp_path / "b.onnx"))
+    df = match_tensors(oi.load(cnn["fp32"]), oi.load(tmp_path / "b.onnx"))
+    assert df.attrs["unmatched_b"] == ["n1", "n2"]
+    assert (df["match"] == "name").all()
+
+
+def test_first_divergence_is_the_perturbed_node(cnn: dict[str, Path], tmp_path: Path) -> None:
+    b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", -1)
+    for chunk in (None, 1, 5):
+        assert oi.first_divergence(cnn["fp32"], b, feeds=IMAGE, chunk=chunk) == out
+    rows = list(iter_compare(cnn["fp32"], b, feeds=IMAGE, chunk=4))
+    assert [n for n, _ in rows] == [o for n in onnx.load(str(b)).graph.node for o in n.output]
+    assert next(n for n, r in rows if not r["allclose"]) == out
+    df = oi.compare(cnn["fp32"], b, feeds=IMAGE)
+    first_bad = df.index[~df["allclose"]][0]
+    assert first_bad == out and df.loc[:out, "allclose"].iloc[:-1].all()
+
+
+def test_first_divergence_bert_perturbed_matmul(tmp_path: Path) -> None:
+    cm = corpus_model("bert_mlm_torchscript")
+    b, out = _perturbed(cm.path, tmp_path / "bert.onnx", "MatMul", -3)
+    feeds = oi.read_feeds(cm.path, cm.feeds) if cm.feeds is not None else None
+    got = oi.first_divergence(cm.path, b, feeds=feeds, dims=cm.dims)
+    assert got == out
+
+
+def test_cosine_edges() -> None:
+    z = np.zeros(4, np.float32)
+    assert cosine(z, z) == 1.0 and cosine(z, np.ones(4)) == 0.0
+    assert np.isnan(cosine(np.ones(3), np.ones(4)))
+    assert cosine(np.array([1.0, np.nan]), np.array([2.0, 5.0])) == pytest.approx(1.0)
+
+
+def test_hostile_pairs(cnn: dict[str, Path], tmp_path: Path) -> None:
+    bert = corpus_model("bert_mlm_torchscript").path
+    with pytest.raises(oi.FeedError, match="has input 'input_ids', which .* does not have") as e:
+        oi.compare(cnn["fp32"], bert, feeds=IMAGE)
+    assert "\n" not in str(e.value)
+    # same input name, incompatible dtype
+    m = onnx.load(str(cnn["fp32"]))
+    m.graph.input[0].type.tensor_type.elem_type = onnx.TensorProto.INT64
+    onnx.save(m, str(tmp_path / "int_input.onnx"))
+    with pytest.raises(oi.FeedError, match="input 'image' is float32 in .* but int64 in"):
+        oi.first_divergence(cnn["fp32"], tmp_path / "int_input.onnx", feeds=IMAGE)
+    with pytest.raises(oi.InspectError, match="chunk must be a positive"):
+        oi.first_divergence(cnn["fp32"], cnn["fp32"], chunk=0)
+    with pytest.raises(oi.UnknownNameError, match="'nope' is not a value computed"):
+        oi.compare(cnn["fp32"], cnn["fp16"], outputs=["nope"], feeds=IMAGE)
+    with pytest.raises(oi.ModelLoadError, match="missing.onnx"):
+        oi.compare(cnn["fp32"], str(tmp_path / "missing.onnx"))
+    # same inputs, another size: the second model's input check names it
+    m = onnx.load(str(cnn["fp32"]))
+    m.graph.input[0].type.tensor_type.shape.dim[2].dim_value = 32
+    onnx.save(m, str(tmp_path / "small_input.onnx"))
+    with pytest.raises(oi.FeedError, match="'image'") as e:
+        oi.compare(cnn["fp32"], tmp_path / "small_input.onnx", feeds=IMAGE)
+    assert "\n" not in str(e.value)
+    with pytest.raises(oi.InspectError, match="outputs twice"):
+        oi.compare(cnn["fp32"], "relu", outputs=["relu"])
+
+
+def test_provider_comparison_keeps_working(cnn: dict[str, Path]) -> None:
+    m = oi.load(cnn["fp32"])
+    df = oi.compare(m, "all", providers=[["CPUExecutionProvider"], ["CPUExecutionProvider"]], feeds=IMAGE)
+    assert df["allclose"].all() and "relu" in df.index
+
+
+def test_original_vs_onnxruntime_optimized(tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    cm = corpus_model("bert_mlm_torchscript")
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    so.optimized_model_filepath = str(tmp_path / "opt.onnx")
+    ort.InferenceSession(str(cm.path), so, providers=["CPUExecutionProvider"])
+    feeds = oi.read_feeds(cm.path, cm.feeds)
+    df = oi.compare(cm.path, tmp_path / "opt.onnx", feeds=feeds)
+    matched = df[df["match"] != "unmatched"]
+    # fusions (LayerNormalization, folded shape arithmetic) remove values: listed, not guessed
+    assert len(matched) > 100 and (df["match"] == "unmatched").sum() > 50
+    assert matched["allclose"].all() and "logits" in matched.index
+    assert oi.first_divergence(cm.path, tmp_path / "opt.onnx", feeds=feeds) is None
+    outs = oi.compare(cm.path, tmp_path / "opt.onnx", outputs=["logits"], feeds=feeds)
+    assert list(outs.index) == ["logits"] and outs.at["logits", "cosine"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["small_cnn_qdq", "sklearn_pipeline_trees", "bert_mlm_torchscript"])
+def test_a_model_against_itself(name: str) -> None:
+    """QDQ values compared on both sides after DQ, maps/sequences (ZipMap) by equality, Constant outputs left out."""
+    cm = corpus_model(name)
+    feeds = oi.read_feeds(cm.path, cm.feeds) if cm.feeds is not None else None
+    df = oi.compare(cm.path, oi.load(cm.path), feeds=feeds, dims=cm.dims)
+    assert (df["match"] == "name").all() and df["allclose"].all()
+    assert oi.first_divergence(cm.path, cm.path, feeds=feeds, dims=cm.dims) is None
+
+
+def test_every_value_renamed_is_matched_by_structure(tmp_path: Path) -> None:
+    """A BERT export whose intermediates all got new names (a converter that renames): copies of a node
+    (several Shape(input_ids)) and constant-only nodes match exactly, the rest by family and inputs."""
+    cm = corpus_model("bert_mlm_torchscript")
+    m = onnx.load(str(cm.path))
+    keep = {o.name for o in m.graph.output}
+    new = {o: f"{o}_renamed" for n in m.graph.node for o in n.output if o and o not in keep}
+    for n in m.graph.node:
+        n.output[:] = [new.get(o, o) for o in n.output]
+        n.input[:] = [new.get(x, x) for x in n.input]
+    onnx.save(m, str(tmp_path / "renamed.onnx"))
+    b, out = _perturbed(tmp_path / "renamed.onnx", tmp_path / "renamed_perturbed.onnx", "MatMul", 5)
+    feeds = oi.read_feeds(cm.path, cm.feeds)
+    df = oi.compare(cm.path, tmp_path / "renamed.onnx", feeds=feeds)
+    assert (df["match"] == "structure").sum() == len(df) - 1 and df.at["logits", "match"] == "name"
+    assert df["allclose"].all() and all(t.endswith("_renamed") for t in df["tensor_b"].drop("logits"))
+    # the first divergence is reported in a's names
+    assert oi.first_divergence(cm.path, b, feeds=feeds) == out.removesuffix("_renamed")
