@@ -18,7 +18,7 @@ from .errors import (
     RuntimeFailure,
     UnknownNameError,
 )
-from .model import Model, load
+from .model import Model, ModelLike, load
 from .netron import netron
 from .report import report
 from .runtime import (
@@ -64,6 +64,7 @@ __all__ = [
     "InspectError",
     "Inspector",
     "Model",
+    "ModelLike",
     "ModelLoadError",
     "Profile",
     "ProfileComparison",

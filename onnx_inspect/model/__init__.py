@@ -1,6 +1,6 @@
 """Model index: parse an ONNX model once and expose nodes, values and weights as pandas tables."""
 
 from .index import SEP
-from .model import Model, load
+from .model import Model, ModelLike, load
 
-__all__ = ["SEP", "Model", "load"]
+__all__ = ["SEP", "Model", "ModelLike", "load"]

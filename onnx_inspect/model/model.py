@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import onnx
@@ -114,16 +114,21 @@ class Model:
         rows = []
         for path, e in self._index.graphs.items():
             g = e.proto
-            is_graph = isinstance(g, onnx.GraphProto)
+            if isinstance(g, onnx.GraphProto):
+                kind = "body" if path else "main"
+                inputs, outputs = tuple(vi.name for vi in g.input), tuple(vi.name for vi in g.output)
+            else:  # a model-local function: inputs/outputs are plain names
+                kind = "function"
+                inputs, outputs = tuple(g.input), tuple(g.output)
             rows.append(
                 {
                     "path": path,
-                    "kind": "main" if not path else ("body" if is_graph else "function"),
+                    "kind": kind,
                     "owner": e.owner,
                     "attribute": e.attribute,
                     "parent": e.parent,
-                    "inputs": tuple(vi.name for vi in g.input) if is_graph else tuple(g.input),
-                    "outputs": tuple(vi.name for vi in g.output) if is_graph else tuple(g.output),
+                    "inputs": inputs,
+                    "outputs": outputs,
                     "n_nodes": len(g.node),
                     "scopes": self.scope_methods.get(path, "none"),
                 }
@@ -317,7 +322,7 @@ class Model:
             if tid is None or shape is None:
                 continue
             new = tuple(d if isinstance(d, str) or d is None else int(d) for d in shape)
-            cur = t.at[tid, "shape"]
+            cur = cast("tuple[int | str | None, ...] | None", t.at[tid, "shape"])
             if cur is None:
                 merged = new
             elif len(cur) != len(new) or None not in cur:
@@ -325,7 +330,7 @@ class Model:
             else:
                 merged = tuple(n if c is None else c for c, n in zip(cur, new, strict=True))
             if merged != cur:
-                t.at[tid, "shape"] = merged
+                t.at[tid, "shape"] = merged  # type: ignore[assignment]  # object column of tuples; the stubs allow scalars only
                 t.at[tid, "shape_source"] = source
                 filled += 1
         return filled
@@ -457,6 +462,10 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# What every public function that takes a model accepts: a loaded Model, or what ``load`` reads.
+ModelLike: TypeAlias = Model | str | os.PathLike[str] | bytes | onnx.ModelProto
+
+
 def load(
     src: str | os.PathLike[str] | bytes | onnx.ModelProto,
     *,
@@ -479,4 +488,4 @@ def load(
         ) from exc
 
 
-__all__ = ["SEP", "Model", "dtype_name", "load"]
+__all__ = ["SEP", "Model", "ModelLike", "dtype_name", "load"]

@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -57,22 +57,25 @@ from .session import (
 FeedsArg = Mapping[str, Any] | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 ProvidersArg = ProviderSpec | Sequence[ProviderSpec] | None
 
+if TYPE_CHECKING:
+    from ..model import Model, ModelLike
 
-def as_model(m: Any) -> Any:
+
+def as_model(m: ModelLike) -> Model:
     """An ``oi.Model`` for a Model, a path, bytes or a ModelProto (loaded without reading weights)."""
     from ..model import Model, load
 
     return m if isinstance(m, Model) else load(m)
 
 
-def _label(m: Any) -> str:
+def _label(m: Model) -> str:
     return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
 
 
 # -- names --------------------------------------------------------------------------------------------
 
 
-def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[str, str, str]]:
+def _resolve_outputs(m: Model, outputs: str | Sequence[str] | None) -> list[tuple[str, str, str]]:
     """(key the caller used, graph path, value name) for each wanted tensor."""
     if outputs is None:
         return [(n, "", n) for n in m.main_outputs()]
@@ -111,7 +114,7 @@ def _check_dims_ranges(specs: Sequence[InputSpec], dims: DimsArg, ranges: Ranges
             raise FeedError(f"ranges names '{key}', which is not a model input; inputs: {names}")
 
 
-def model_metadata(m: Any) -> dict[str, str]:
+def model_metadata(m: Model) -> dict[str, str]:
     """The model's metadata_props as a dict (sizes such as Ultralytics' ``imgsz`` come from here)."""
     return {p.key: p.value for p in m.proto.metadata_props}
 
@@ -126,7 +129,7 @@ def with_dims_hint(exc: InspectError, infos: Sequence[dimplan.DimInfo]) -> Inspe
     return new
 
 
-def input_dims(m: Any, dims: DimsArg = None, feeds: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def input_dims(m: ModelLike, dims: DimsArg = None, feeds: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Every symbolic or unknown dim of the model's inputs: which inputs/axes use it, the size a run will
     use and where it comes from (``dims``, ``metadata``, ``default``; ``unset`` must be given in ``dims=``).
 
@@ -139,7 +142,7 @@ def input_dims(m: Any, dims: DimsArg = None, feeds: Mapping[str, Any] | None = N
     return dimplan.table(dimplan.plan(specs, dims, model_metadata(model)))
 
 
-def input_shapes(m: Any, dims: DimsArg = None) -> dict[str, tuple[int, ...] | None]:
+def input_shapes(m: ModelLike, dims: DimsArg = None) -> dict[str, tuple[int, ...] | None]:
     """Shape each generated input gets with these ``dims`` (None where a dim is still unset)."""
     model = as_model(m)
     specs = [s for s in input_specs(model.proto.graph) if s.kind == "tensor"]
@@ -177,7 +180,7 @@ class _Runner:
 
     def __init__(
         self,
-        m: Any,
+        m: Model,
         feeds: FeedsArg,
         providers: ProvidersArg,
         provider_options: Any,
@@ -474,7 +477,7 @@ def _freeze(x: Any) -> Any:
 
 
 def run(
-    m: Any,
+    m: ModelLike,
     outputs: str | Sequence[str] | None = None,
     feeds: FeedsArg = None,
     providers: ProvidersArg = None,
@@ -512,7 +515,7 @@ def run(
 
 
 def make_feeds(
-    m: Any,
+    m: ModelLike,
     *,
     dims: DimsArg = None,
     ranges: RangesArg = None,
@@ -529,7 +532,7 @@ def make_feeds(
 
 
 def read_feeds(
-    m: Any,
+    m: ModelLike,
     source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     data_set: int = 0,
@@ -542,7 +545,7 @@ def read_feeds(
 
 
 def compare(
-    m: Any,
+    m: ModelLike,
     outputs: str | Sequence[str] | None = None,
     providers: Sequence[ProvidersArg] | None = None,
     feeds: FeedsArg = None,
@@ -595,7 +598,7 @@ def _providers_label(p: ProvidersArg) -> str:
 _RECORD_KEY = "session.record_ep_graph_assignment_info"
 
 
-def named_copy(m: Any) -> onnx.ModelProto:
+def named_copy(m: Model) -> onnx.ModelProto:
     """The model with every node (bodies too) named by its node id, so onnxruntime reports our ids."""
     proto = onnx.ModelProto()
     proto.CopyFrom(m.proto)
@@ -621,7 +624,7 @@ def named_copy(m: Any) -> onnx.ModelProto:
 
 
 def placement(
-    m: Any,
+    m: ModelLike,
     providers: ProvidersArg = None,
     *,
     provider_options: Any = None,
@@ -689,7 +692,7 @@ def placement(
 
 
 def _placement_by_profile(
-    model: Any,
+    model: Model,
     proto: onnx.ModelProto,
     names: Sequence[str],
     opts: Sequence[Mapping[str, str]],
