@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import onnx
@@ -26,7 +26,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from ..errors import FeedError, InspectError, ProfileError, RuntimeFailure
-from ..model import Model
+from ..model import Model, ModelLike
 from . import dims as dimplan
 from . import profile_join as pj
 from .feeds import check_value, generate, input_specs
@@ -96,7 +96,7 @@ class Profile:
     def from_json(
         cls,
         path: str | os.PathLike[str],
-        m: Model | str | os.PathLike[str] | bytes | onnx.ModelProto | None,
+        m: ModelLike | None,
         *,
         optimized_model: str | os.PathLike[str] | onnx.ModelProto | None = None,
         warmup: int = 0,
@@ -270,7 +270,7 @@ class Profile:
         t = m.tensors
         for tid, (dtype, shapes) in seen.items():
             merged = _merge_shapes(shapes)
-            declared = t.at[tid, "shape"]
+            declared = cast("tuple[Any, ...] | None", t.at[tid, "shape"])
             fills = declared is None or any(not isinstance(d, int) for d in declared)
             rows.append((tid, t.at[tid, "name"], t.at[tid, "graph"], dtype, merged, len(shapes), declared, fills,
                          _conflict(declared, merged)))  # fmt: skip
@@ -304,8 +304,8 @@ class Profile:
         if metric not in labels:
             raise InspectError(f"metric={metric!r} is not one of {[*labels, 'provider']}")
         label, unit = labels[metric]
-        values = {str(k): float(v) for k, v in bn[metric].items()}
-        return {"values": values, "label": label, "kind": "numeric", "scale": "linear", "aggregate": "sum",
+        numbers = {str(k): float(v) for k, v in bn[metric].items()}
+        return {"values": numbers, "label": label, "kind": "numeric", "scale": "linear", "aggregate": "sum",
                 "unit": unit}  # fmt: skip
 
     # -- figures (plotly; imported on call so the runtime layer never loads views) ---------------------
@@ -396,7 +396,7 @@ def compare_profiles(a: Profile, b: Profile, labels: tuple[str, str] | None = No
 
 # -- running ------------------------------------------------------------------------------------------
 def profile(
-    m: Model | str | os.PathLike[str] | bytes | onnx.ModelProto,
+    m: ModelLike,
     *,
     runs: int = 20,
     warmup: int = 3,
@@ -863,7 +863,7 @@ class _Joiner:
                 local = owner[len(parent) + len(pj.SEP) :] if parent else owner
                 body = up.subgraph(local, row["attribute"])
                 if body is None and owner in self.model.nodes.index:
-                    body = up.subgraph(self.model.nodes.at[owner, "ort_name"], row["attribute"])
+                    body = up.subgraph(str(self.model.nodes.at[owner, "ort_name"]), row["attribute"])
                 if body is not None:
                     join = pj.OptimizedJoin(self.graphs[path], body)
         self.opt[path] = join
