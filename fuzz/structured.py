@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +125,16 @@ def hostile_seeds() -> list[tuple[str, bytes]]:
     for where in H.EXTERNAL_PLACES:
         out.append((f"hostile:ext_{where}", H.external_location("weights.bin", where).SerializeToString()))
     return out
+
+
+def seed_pool(
+    quick: bool = True, light_max_bytes: int = 200_000, skip: Collection[str] = ()
+) -> list[tuple[str, bytes]]:
+    """Every seed the mutations start from: light models up to ``light_max_bytes``, the hostile models and
+    node-test models (the ``QUICK_NODE_MODULES`` subset, or all 1,884), less the seeds named in ``skip``."""
+    pool = light_seeds(light_max_bytes) + hostile_seeds()
+    pool += node_test_seeds(QUICK_NODE_MODULES if quick else None)
+    return [s for s in pool if s[0] not in skip]
 
 
 @contextlib.contextmanager
