@@ -14,6 +14,7 @@ import pandas as pd
 from .errors import FeedError, InspectError
 from .model import Model, load
 from .runtime import Profile, input_dims, profile, run
+from .runtime.feeds import DimsArg
 from .runtime.session import DEFAULT_TIME_BUDGET
 
 DEMO_MODEL = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_squeezenet.onnx"
@@ -24,10 +25,10 @@ def demo_model_path() -> Path:
     return DEMO_MODEL
 
 
-def _shape(shape: object) -> str:
+def _shape(shape: Sequence[object] | None) -> str:
     if shape is None:
         return "?"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"  # type: ignore[union-attr]
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
 def format_summary(m: Model) -> str:
@@ -77,12 +78,12 @@ def parse_dims(items: Sequence[str] | None) -> dict[str, int | tuple[int, ...]] 
     return out
 
 
-def format_dims(m: Model, dims: dict[str, object] | None, feeds: object = None) -> list[str]:
+def format_dims(m: Model, dims: DimsArg, feeds: object = None) -> list[str]:
     """One line per symbolic or unknown input dim: the size runs use and where it comes from."""
     given = set(feeds) if isinstance(feeds, dict) else set()
     if feeds is not None and not isinstance(feeds, dict):
         return []  # sizes come from the feeds file
-    t = input_dims(m, dims, feeds={k: None for k in given})  # type: ignore[arg-type]
+    t = input_dims(m, dims, feeds={k: None for k in given})
     lines = []
     for key, row in t.iterrows():
         where = ", ".join(f"{i} axis {a}" if a >= 0 else f"{i} (rank unknown)" for i, a in row["inputs"])

@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import onnx
@@ -69,7 +69,7 @@ def as_model(m: ModelLike) -> Model:
 
 
 def _label(m: Model) -> str:
-    return f"model '{m.path.name}'" if getattr(m, "path", None) is not None else "the in-memory model"
+    return f"model '{m.path.name}'" if m.path is not None else "the in-memory model"
 
 
 # -- names --------------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _resolve_outputs(m: Model, outputs: str | Sequence[str] | None) -> list[tupl
         if row is None:
             hint = ""
             if key in m.nodes.index:
-                outs = [o for o in m.nodes.at[key, "outputs"] if o]
+                outs = [o for o in cast("tuple[str, ...]", m.nodes.at[key, "outputs"]) if o]
                 hint = f"; '{key}' is a node, its outputs are {outs}"
             else:
                 close = difflib.get_close_matches(key, list(rows), n=3)
@@ -125,7 +125,7 @@ def with_dims_hint(exc: InspectError, infos: Sequence[dimplan.DimInfo]) -> Inspe
     if not used or not isinstance(exc, RuntimeFailure):
         return exc
     new = RuntimeFailure(f"{exc}; the generated inputs used default sizes {used}: set them with dims=")
-    new.details = getattr(exc, "details", str(exc))  # type: ignore[attr-defined]
+    new.details = getattr(exc, "details", str(exc))
     return new
 
 
@@ -163,6 +163,7 @@ def _elem_and_rank(value: Any, what: str) -> tuple[int, int | None]:
         raise InspectError(
             f"{what} is a {type(value).__name__}, not a tensor; only tensor values can be passed on"
         )
+    elem: int
     try:
         elem = onnx.helper.np_dtype_to_tensor_dtype(value.dtype)
     except (KeyError, TypeError, ValueError):
@@ -216,7 +217,7 @@ class _Runner:
         if isinstance(feeds, (str, os.PathLike)) or (
             isinstance(feeds, Sequence) and not isinstance(feeds, Mapping)
         ):
-            feeds = load_feeds(feeds, list(self.specs), max_bytes=self.max_bytes)  # type: ignore[arg-type]
+            feeds = load_feeds(feeds, list(self.specs), max_bytes=self.max_bytes)
         if not isinstance(feeds, Mapping):
             raise FeedError(
                 f"feeds must be a dict of arrays, an .npz path, a .pb path/list or a folder, not {type(feeds).__name__}"
@@ -389,12 +390,12 @@ class _Runner:
         result.update(zip(sess_outputs, values, strict=True))
         return result
 
-    def _ort_node_label(self, path: str):  # type: ignore[no-untyped-def]
+    def _ort_node_label(self, path: str) -> Callable[[str], str]:
         ids = set(node_ids(self.m, path))
 
         def label(name: str) -> str:
             if name in ids:
-                return f"'{name}' ({self.m.nodes.at[name, 'op_type']})"
+                return f"'{name}' ({self.m.nodes.at[name, 'op_type']!s})"
             return repr(name)
 
         return label
