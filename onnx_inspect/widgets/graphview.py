@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +18,7 @@ import anywidget
 import traitlets
 
 from ..errors import InspectError, UnknownNameError
-from ..model import Model, load
+from ..model import Model, ModelLike, load
 from ..views.graph_payload import graph_payload
 from .fallback import StaticFallback, sanitize_svg, summary_text
 
@@ -58,7 +57,7 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
 
     def __init__(
         self,
-        model: Model | str | os.PathLike[str] | bytes | Any,
+        model: ModelLike,
         *,
         selected: Iterable[str] = (),
         height: str = "600px",
