@@ -79,8 +79,9 @@ class Trace:
     warnings: list[str] = field(default_factory=list)
 
 
-def _salvage(raw: bytes, source: str) -> tuple[list[Any], bool]:
-    """Parse a complete file, or the complete events of a truncated one (onnxruntime writes one per line)."""
+def _salvage(raw: bytes, source: str) -> tuple[Any, bool]:
+    """Parse a complete file (any JSON value), or the complete events of a truncated one (onnxruntime writes
+    one per line)."""
     try:
         return json.loads(raw), False
     except RecursionError:
