@@ -19,7 +19,7 @@ from .errors import (
     UnknownNameError,
 )
 from .model import Model, ModelLike, load
-from .netron import netron
+from .netron_view import netron
 from .report import report
 from .runtime import (
     Profile,

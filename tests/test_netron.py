@@ -11,7 +11,7 @@ import pytest
 
 import onnx_inspect as oi
 from onnx_inspect import testing
-from onnx_inspect.netron import netron, netron_url
+from onnx_inspect.netron_view import netron, netron_url
 
 
 def test_url_direct_and_behind_jupyter_server_proxy() -> None:

@@ -24,7 +24,7 @@ from .dtypes import dtype_name, np_dtype
 from .external import MAX_COPY_BYTES, read_external, uses_external
 from .index import NODE_COLUMNS, SEP, Index, build_index
 from .infer import infer, scan
-from .load import read_model
+from .read import read_model
 from .scopes import graph_scopes
 
 ShapeMode = Literal["onnx", "none"]

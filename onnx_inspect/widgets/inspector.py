@@ -484,7 +484,7 @@ class Inspector(StaticFallback, W.HBox):
 
     def open_netron(self) -> Any:
         """Serve the model with Netron on 127.0.0.1 and show it on the Model tab; returns the NetronView."""
-        from ..netron import netron  # entry point above the widgets layer: imported when used
+        from ..netron_view import netron  # entry point above the widgets layer: imported when used
 
         with self._reporting(self._netron_box, "opening Netron"):
             if self.netron_view is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from .errors import InspectError, printable
 from .model import Model, ModelLike, load
 from .model.external import check_external
-from .model.load import read_model
+from .model.read import read_model
 
 HOST = "127.0.0.1"
 
