@@ -36,6 +36,7 @@ from onnx import TensorProto as T
 from onnx import helper, numpy_helper
 
 from fuzz import hostile as H
+from onnx_inspect.runtime.extract import subgraphs
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
@@ -158,11 +159,7 @@ def _graphs(m: onnx.ModelProto) -> list[onnx.GraphProto]:
         g = stack.pop()
         out.append(g)
         for n in g.node:
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.GRAPH:
-                    stack.append(a.g)
-                elif a.type == onnx.AttributeProto.GRAPHS:
-                    stack.extend(a.graphs)
+            stack.extend(subgraphs(n))
     return out
 
 
