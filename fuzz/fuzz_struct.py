@@ -17,15 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fuzz.structured import (
-    MUTATIONS,
-    QUICK_NODE_MODULES,
-    cases,
-    hostile_seeds,
-    light_seeds,
-    node_test_seeds,
-    run_cases,
-)
+from fuzz.structured import MUTATIONS, cases, run_cases, seed_pool
 
 
 def main() -> int:
@@ -38,7 +30,7 @@ def main() -> int:
     args = ap.parse_args()
     kinds = [k for k in MUTATIONS if k not in args.exclude.split(",")]
     t0 = time.perf_counter()
-    pool = light_seeds() + hostile_seeds() + node_test_seeds(QUICK_NODE_MODULES if args.quick else None)
+    pool = seed_pool(quick=args.quick)
     items = list(cases(args.cases, args.seed, pool, kinds))
     res = run_cases(items, hang_s=args.hang)
     total = time.perf_counter() - t0

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from onnx import TensorProto as T
 from onnx import helper, numpy_helper
 
 from fuzz import hostile as H
+from onnx_inspect.runtime.extract import subgraphs
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
@@ -127,6 +128,16 @@ def hostile_seeds() -> list[tuple[str, bytes]]:
     return out
 
 
+def seed_pool(
+    quick: bool = True, light_max_bytes: int = 200_000, skip: Collection[str] = ()
+) -> list[tuple[str, bytes]]:
+    """Every seed the mutations start from: light models up to ``light_max_bytes``, the hostile models and
+    node-test models (the ``QUICK_NODE_MODULES`` subset, or all 1,884), less the seeds named in ``skip``."""
+    pool = light_seeds(light_max_bytes) + hostile_seeds()
+    pool += node_test_seeds(QUICK_NODE_MODULES if quick else None)
+    return [s for s in pool if s[0] not in skip]
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     import warnings
@@ -148,11 +159,7 @@ def _graphs(m: onnx.ModelProto) -> list[onnx.GraphProto]:
         g = stack.pop()
         out.append(g)
         for n in g.node:
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.GRAPH:
-                    stack.append(a.g)
-                elif a.type == onnx.AttributeProto.GRAPHS:
-                    stack.extend(a.graphs)
+            stack.extend(subgraphs(n))
     return out
 
 

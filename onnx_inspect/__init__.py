@@ -18,9 +18,9 @@ from .errors import (
     RuntimeFailure,
     UnknownNameError,
 )
-from .model import Model, load
+from .model import Model, ModelLike, load
 from .model.quant import quantization
-from .netron import netron
+from .netron_view import netron
 from .report import report
 from .runtime import (
     Optimized,
@@ -69,6 +69,7 @@ __all__ = [
     "InspectError",
     "Inspector",
     "Model",
+    "ModelLike",
     "ModelLoadError",
     "Optimized",
     "OptimizedView",

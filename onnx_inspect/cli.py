@@ -14,6 +14,7 @@ import pandas as pd
 from .errors import FeedError, InspectError
 from .model import Model, load
 from .runtime import Profile, input_dims
+from .runtime.feeds import DimsArg
 from .runtime.profile import profile
 from .runtime.providers import OPTIMIZATION_LEVELS
 from .runtime.run import run
@@ -52,12 +53,12 @@ def parse_dims(items: Sequence[str] | None) -> dict[str, int | tuple[int, ...]] 
     return out
 
 
-def format_dims(m: Model, dims: dict[str, object] | None, feeds: object = None) -> list[str]:
+def format_dims(m: Model, dims: DimsArg, feeds: object = None) -> list[str]:
     """One line per symbolic or unknown input dim: the size runs use and where it comes from."""
     given = set(feeds) if isinstance(feeds, dict) else set()
     if feeds is not None and not isinstance(feeds, dict):
         return []  # sizes come from the feeds file
-    t = input_dims(m, dims, feeds={k: None for k in given})  # type: ignore[arg-type]
+    t = input_dims(m, dims, feeds={k: None for k in given})
     lines = []
     for key, row in t.iterrows():
         where = ", ".join(f"{i} axis {a}" if a >= 0 else f"{i} (rank unknown)" for i, a in row["inputs"])

@@ -73,7 +73,10 @@ class OfflineHTMLExporter(HTMLExporter):
         resources["oi_vendor"] = vendor_scripts()
         return resources
 
-    def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:
+    # nbconvert's base Exporter declares (NotebookNode, dict); HTMLExporter, our base, returns (str, dict)
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: Any, resources: Any = None, **kw: Any
+    ) -> tuple[str, Any]:
         import copy
 
         nb = copy.deepcopy(nb)

@@ -22,16 +22,19 @@ import stat
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import onnx
 
 from .errors import InspectError
-from .model import Model, load
+from .model import Model, ModelLike, load
 from .views import details as D
 from .views.graph_payload import graph_payload
 from .views.tensors import EXACT_VALUES, tensor_stats
+
+if TYPE_CHECKING:
+    from .runtime.profile import Metric
 
 STATIC = Path(__file__).resolve().parent / "static"
 ESM = STATIC / "graphview.js"
@@ -49,7 +52,10 @@ MAX_DOC_CHARS = 4000
 MAX_META_CHARS = 2000
 MAX_CONSUMERS = 32
 #: Overlays a profile adds to the report's overlay switch (metric -> menu label).
-PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
+PROFILE_OVERLAYS: dict[Metric, str] = {
+    "mean_us": "latency (mean us per run)",
+    "provider": "execution provider",
+}
 
 
 def content_security_policy(nonce: str) -> str:
@@ -336,7 +342,7 @@ def _io(ix: _Index, node_id: str, row: Mapping[str, Any], which: str) -> list[li
         implicit = list(row["implicit_inputs"])
         slots = [*slots, *(["(implicit)"] * len(implicit))]
         names += implicit
-    out = []
+    out: list[list[Any]] = []
     for slot, name in zip(slots, names, strict=True):
         if not name:
             out.append([slot, "", None, "", "", "", "omitted", None if which == "inputs" else []])
@@ -373,7 +379,7 @@ def _attrs(ix: _Index, node_id: str, node: onnx.NodeProto, op: str, domain: str)
     ]
     fn = f"@{domain}:{op}"
     if fn in ix.m.graphs.index:
-        n = int(ix.m.graphs.at[fn, "n_nodes"])
+        n = int(cast("int", ix.m.graphs.at[fn, "n_nodes"]))
         rows.append(["(function body)", "function", f"model-local function, {n} nodes", "model"])
     have = {a.name for a in node.attribute}
     rows += [list(d) for d in ix.defaults(op, domain) if d[0] not in have]
@@ -688,7 +694,7 @@ def _css_safe(css: str) -> str:
 
 
 def report_html(
-    m: Model | str | os.PathLike[str] | bytes | Any,
+    m: ModelLike,
     profile: Any = None,
     runs: RunsArg = None,
     *,
@@ -723,7 +729,7 @@ def report_html(
 
 
 def report(
-    m: Model | str | os.PathLike[str] | bytes | Any,
+    m: ModelLike,
     path: str | os.PathLike[str],
     profile: Any = None,
     runs: RunsArg = None,

@@ -7,6 +7,7 @@ build 50k-node graphs and tests 20-node ones from the same code.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -16,7 +17,7 @@ OPSET = 17
 
 
 def _model(graph: onnx.GraphProto, opset: int = OPSET, **kw: object) -> onnx.ModelProto:
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], **kw)  # type: ignore[arg-type]
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], **kw)
     m.ir_version = 8
     return m
 
@@ -36,7 +37,7 @@ def transformer_like(layers: int = 2, hidden: int = 8, named: bool = True, seed:
         inits.append(numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), name))
         return name
 
-    def node(op: str, ins: list[str], scope: str, **attrs: object) -> str:
+    def node(op: str, ins: list[str], scope: str, **attrs: Any) -> str:
         counter[0] += 1
         out = f"{scope}/{op}_{counter[0]}_output_0" if named else f"t{counter[0]}"
         name = f"{scope}/{op}_{counter[0]}" if named else ""

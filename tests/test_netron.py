@@ -6,11 +6,12 @@ import socket
 import urllib.request
 from pathlib import Path
 
+import onnx
 import pytest
 
 import onnx_inspect as oi
 from onnx_inspect import testing
-from onnx_inspect.netron import netron, netron_url
+from onnx_inspect.netron_view import netron, netron_url
 
 
 def test_url_direct_and_behind_jupyter_server_proxy() -> None:
@@ -52,11 +53,15 @@ def test_server_answers_on_loopback_only(monkeypatch: pytest.MonkeyPatch, squeez
         pass
 
 
-def test_in_memory_models_are_served_from_a_temporary_copy() -> None:
-    view = netron(oi.load(testing.conv_model()), base_url=False)
+@pytest.mark.parametrize("kind", ["model", "proto", "bytes"])
+def test_in_memory_models_are_served_from_a_temporary_copy(kind: str) -> None:
+    proto = testing.conv_model()
+    given = {"model": oi.load(proto), "proto": proto, "bytes": proto.SerializeToString()}[kind]
+    view = netron(given, base_url=False)
     tmp = view.path
     try:
         assert tmp.exists()
+        assert onnx.load(str(tmp)).graph.node == proto.graph.node
         with urllib.request.urlopen(view.url, timeout=10) as r:
             assert r.status == 200
     finally:

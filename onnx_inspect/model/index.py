@@ -295,12 +295,15 @@ class _Walker:
         entry.node_ids = ids
 
         # What this graph defines: inputs, initializers, node outputs.
-        inits: dict[str, Any] = {t.name: t for t in g.initializer} if is_graph else {}
-        if is_graph:  # a sparse initializer is the dense tensor it stands for (its name is its values' name)
-            for sp in g.sparse_initializer:
+        inits: dict[str, Any] = {}
+        if isinstance(g, onnx.GraphProto):
+            inits = {t.name: t for t in g.initializer}
+            for sp in g.sparse_initializer:  # the dense tensor it stands for (its name is its values' name)
                 inits.setdefault(sp.values.name, sp)
-        input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
-        output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
+            input_names = [vi.name for vi in g.input]
+            output_names = [vi.name for vi in g.output]
+        else:  # a model-local function: inputs and outputs are plain names
+            input_names, output_names = list(g.input), list(g.output)
         _require_text(where, "graph input", input_names)
         _require_text(where, "graph output", output_names)
         _require_text(where, "initializer name", list(inits))
@@ -427,7 +430,7 @@ class _Walker:
 
         # Rows for values defined here.
         types: dict[str, onnx.TypeProto] = {}
-        if is_graph:
+        if isinstance(g, onnx.GraphProto):
             for vi in g.value_info:
                 types[vi.name] = vi.type
             for vi in g.output:
@@ -454,6 +457,7 @@ class _Walker:
         for name in defined:
             tid = local_ids[name]
             elem: int | None = None
+            shape: Shape
             if name in inits:
                 init = inits[name]
                 kind = "initializer"

@@ -162,16 +162,16 @@ def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> Inferr
         except Exception as exc:  # onnx raises several types (InferenceError, ValidationError, ValueError)
             return Inferred(proto, [_failed(f"failed: {_first_line(exc)}")], "process")
     data = raw if raw is not None else proto.SerializeToString()
-    out, problem = run_child(data, data_prop=True)
-    if out is not None:
-        return Inferred(out, [], "child")
+    child, problem = run_child(data, data_prop=True)
+    if child is not None:
+        return Inferred(child, [], "child")
     warnings = []
     if problem.startswith(("ran out", "took")):
         # Data propagation is what explodes on huge 1-D values; plain inference is linear in the graph.
-        out, problem2 = run_child(data, data_prop=False)
-        if out is not None:
+        child, problem2 = run_child(data, data_prop=False)
+        if child is not None:
             return Inferred(
-                out,
+                child,
                 [f"onnx shape inference {problem}; shapes were inferred again without data propagation"],
                 "child",
             )

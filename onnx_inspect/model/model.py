@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import onnx
@@ -24,7 +24,7 @@ from .dtypes import dtype_name, np_dtype
 from .external import MAX_COPY_BYTES, read_external, uses_external
 from .index import NODE_COLUMNS, SEP, Index, build_index
 from .infer import infer, scan
-from .load import read_model
+from .read import read_model
 from .scopes import graph_scopes
 
 ShapeMode = Literal["onnx", "none"]
@@ -114,16 +114,21 @@ class Model:
         rows = []
         for path, e in self._index.graphs.items():
             g = e.proto
-            is_graph = isinstance(g, onnx.GraphProto)
+            if isinstance(g, onnx.GraphProto):
+                kind = "body" if path else "main"
+                inputs, outputs = tuple(vi.name for vi in g.input), tuple(vi.name for vi in g.output)
+            else:  # a model-local function: inputs/outputs are plain names
+                kind = "function"
+                inputs, outputs = tuple(g.input), tuple(g.output)
             rows.append(
                 {
                     "path": path,
-                    "kind": "main" if not path else ("body" if is_graph else "function"),
+                    "kind": kind,
                     "owner": e.owner,
                     "attribute": e.attribute,
                     "parent": e.parent,
-                    "inputs": tuple(vi.name for vi in g.input) if is_graph else tuple(g.input),
-                    "outputs": tuple(vi.name for vi in g.output) if is_graph else tuple(g.output),
+                    "inputs": inputs,
+                    "outputs": outputs,
                     "n_nodes": len(g.node),
                     "scopes": self.scope_methods.get(path, "none"),
                 }
@@ -346,7 +351,7 @@ class Model:
             if tid is None or shape is None:
                 continue
             new = tuple(d if isinstance(d, str) or d is None else int(d) for d in shape)
-            cur = t.at[tid, "shape"]
+            cur = cast("tuple[int | str | None, ...] | None", t.at[tid, "shape"])
             if cur is None:
                 merged = new
             elif len(cur) != len(new) or None not in cur:
@@ -354,7 +359,7 @@ class Model:
             else:
                 merged = tuple(n if c is None else c for c, n in zip(cur, new, strict=True))
             if merged != cur:
-                t.at[tid, "shape"] = merged
+                t.at[tid, "shape"] = merged  # type: ignore[assignment]  # object column of tuples; the stubs allow scalars only
                 t.at[tid, "shape_source"] = source
                 filled += 1
         if filled:
@@ -501,6 +506,10 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# What every public function that takes a model accepts: a loaded Model, or what ``load`` reads.
+ModelLike: TypeAlias = Model | str | os.PathLike[str] | bytes | onnx.ModelProto
+
+
 def load(
     src: str | os.PathLike[str] | bytes | onnx.ModelProto,
     *,
@@ -523,9 +532,9 @@ def load(
         ) from exc
 
 
-def as_model(src: Model | str | os.PathLike[str] | bytes | onnx.ModelProto) -> Model:
+def as_model(src: ModelLike) -> Model:
     """The ``oi.Model`` itself, or one loaded from a path, bytes or a ModelProto (every API's model argument)."""
     return src if isinstance(src, Model) else load(src)
 
 
-__all__ = ["SEP", "Model", "as_model", "dtype_name", "load"]
+__all__ = ["SEP", "Model", "ModelLike", "as_model", "dtype_name", "load"]

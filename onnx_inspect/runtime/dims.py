@@ -47,7 +47,7 @@ class DimInfo:
 
 def is_free(d: Any) -> bool:
     """Whether a declared dim has no fixed size (a name, ``?``, None or a negative number)."""
-    return not isinstance(d, (int, np.integer)) or d < 0
+    return not isinstance(d, (int, np.integer)) or bool(d < 0)
 
 
 _NOT_IMAGE = re.compile(r"past|present|cache|key|value|state|hidden|mask|attn|attention|embed", re.I)
@@ -85,7 +85,9 @@ def _literal_ints(text: str) -> list[int] | None:
         return None
     if isinstance(v, int):
         v = [v]
-    ok = isinstance(v, (list, tuple)) and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+    if not isinstance(v, (list, tuple)) or not v:
+        return None
+    ok = all(isinstance(x, int) and not isinstance(x, bool) for x in v)
     return [int(x) for x in v] if ok and all(0 < x <= 1 << 20 for x in v) else None
 
 
@@ -223,5 +225,5 @@ def with_dims_hint(exc: InspectError, infos: Sequence[DimInfo]) -> InspectError:
     if not used or not isinstance(exc, RuntimeFailure):
         return exc
     new = RuntimeFailure(f"{exc}; the generated inputs used default sizes {used}: set them with dims=")
-    new.details = getattr(exc, "details", str(exc))  # type: ignore[attr-defined]
+    new.details = getattr(exc, "details", str(exc))
     return new

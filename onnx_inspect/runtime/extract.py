@@ -13,17 +13,12 @@ from dataclasses import dataclass, field
 import onnx
 
 from ..errors import FeedError, GraphError
+from ..model.index import subgraph_attrs
 
 
 def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
-    """Graph-valued attributes of a node (If branches, Loop/Scan bodies)."""
-    out: list[onnx.GraphProto] = []
-    for a in node.attribute:
-        if a.type == onnx.AttributeProto.GRAPH:
-            out.append(a.g)
-        elif a.type == onnx.AttributeProto.GRAPHS:
-            out.extend(a.graphs)
-    return out
+    """Graph-valued attributes of a node (If branches, Loop/Scan bodies), in attribute order."""
+    return [g for _, g in subgraph_attrs(node)]
 
 
 def free_names(g: onnx.GraphProto, _memo: dict[int, list[str]] | None = None) -> list[str]:

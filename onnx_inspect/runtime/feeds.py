@@ -501,7 +501,7 @@ def model_inputs(m: Model) -> dict[str, InputSpec]:
     st = state(m)
     if st.specs is None:
         st.specs = {s.name: s for s in input_specs(m.proto.graph)}
-    return st.specs  # type: ignore[no-any-return]
+    return st.specs
 
 
 def check_dims_ranges(specs: Sequence[InputSpec], dims: DimsArg, ranges: RangesArg) -> None:

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import onnx
@@ -26,7 +26,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from ..errors import InspectError, ProfileError, RuntimeFailure
-from ..model import Model, as_model
+from ..model import Model, ModelLike, as_model
 from . import dims as dimplan
 from . import profile_join as pj
 from .feeds import prepare_feeds
@@ -95,7 +95,7 @@ class Profile:
     def from_json(
         cls,
         path: str | os.PathLike[str],
-        m: Model | str | os.PathLike[str] | bytes | onnx.ModelProto | None,
+        m: ModelLike | None,
         *,
         optimized_model: str | os.PathLike[str] | onnx.ModelProto | None = None,
         warmup: int = 0,
@@ -269,7 +269,7 @@ class Profile:
         t = m.tensors
         for tid, (dtype, shapes) in seen.items():
             merged = _merge_shapes(shapes)
-            declared = t.at[tid, "shape"]
+            declared = cast("tuple[Any, ...] | None", t.at[tid, "shape"])
             fills = declared is None or any(not isinstance(d, int) for d in declared)
             rows.append((tid, t.at[tid, "name"], t.at[tid, "graph"], dtype, merged, len(shapes), declared, fills,
                          _conflict(declared, merged)))  # fmt: skip
@@ -383,7 +383,7 @@ def compare_profiles(a: Profile, b: Profile, labels: tuple[str, str] | None = No
 
 # -- running ------------------------------------------------------------------------------------------
 def profile(
-    m: Model | str | os.PathLike[str] | bytes | onnx.ModelProto,
+    m: ModelLike,
     *,
     runs: int = 20,
     warmup: int = 3,

@@ -352,8 +352,8 @@ class OptimizedJoin:
                     seen.add(c)
                     if c in self.layout:
                         stack.append(c)
-                    elif matches[c] is not None and matches[c].node_id is not None:  # type: ignore[union-attr]
-                        out[matches[c].node_id] = None  # type: ignore[union-attr]
+                    elif (mc := matches[c]) is not None and mc.node_id is not None:
+                        out[mc.node_id] = None
         return list(out)
 
     def _charge_layout(self, matches: list[Match | None]) -> None:
@@ -374,13 +374,13 @@ class OptimizedJoin:
             if served:
                 owner = min(served, key=lambda nid: pos.get(nid, 0))
             else:
-                k = producer.get(n.input[0]) if n.input else None
+                j = producer.get(n.input[0]) if n.input else None
                 hops = 0
-                while k is not None and k in self.layout and hops < 16:
-                    k = producer.get(og.node[k].input[0]) if og.node[k].input else None
+                while j is not None and j in self.layout and hops < 16:
+                    j = producer.get(og.node[j].input[0]) if og.node[j].input else None
                     hops += 1
-                if k is not None and matches[k] is not None and matches[k].node_id is not None:  # type: ignore[union-attr]
-                    owner = matches[k].node_id  # type: ignore[union-attr]
+                if j is not None and (mj := matches[j]) is not None and mj.node_id is not None:
+                    owner = mj.node_id
             if owner is not None:
                 matches[i] = Match(owner, (owner,), CHARGED)
 

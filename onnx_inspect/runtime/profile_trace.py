@@ -79,8 +79,9 @@ class Trace:
     warnings: list[str] = field(default_factory=list)
 
 
-def _salvage(raw: bytes, source: str) -> tuple[list[Any], bool]:
-    """Parse a complete file, or the complete events of a truncated one (onnxruntime writes one per line)."""
+def _salvage(raw: bytes, source: str) -> tuple[Any, bool]:
+    """Parse a complete file (any JSON value), or the complete events of a truncated one (onnxruntime writes
+    one per line)."""
     try:
         return json.loads(raw), False
     except RecursionError:
@@ -107,7 +108,7 @@ def _salvage(raw: bytes, source: str) -> tuple[list[Any], bool]:
     )
 
 
-def load_events(path: str | Path, max_bytes: int = MAX_PROFILE_BYTES) -> tuple[list[Any], bool]:
+def load_events(path: str | os.PathLike[str], max_bytes: int = MAX_PROFILE_BYTES) -> tuple[list[Any], bool]:
     """Raw trace event list of a profile file and whether it had to be salvaged from a truncated file.
 
     Only regular files up to ``max_bytes`` are read (a pipe would block, a huge file exhaust memory).
@@ -269,7 +270,9 @@ def parse_events(events: list[Any], source: str, truncated: bool = False) -> Tra
     return t
 
 
-def read_trace(path: str | Path, source: str | None = None, max_bytes: int = MAX_PROFILE_BYTES) -> Trace:
+def read_trace(
+    path: str | os.PathLike[str], source: str | None = None, max_bytes: int = MAX_PROFILE_BYTES
+) -> Trace:
     """Read and split a profile file (see ``parse_events``); ``source`` names it in messages."""
     events, truncated = load_events(path, max_bytes)
     return parse_events(events, source or str(path), truncated)
@@ -285,7 +288,7 @@ def type_shapes(raw: Any) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]
     for entry in raw:
         if isinstance(entry, dict):
             for k, v in entry.items():  # one {elem type: dims} pair per value
-                dtypes.append(names.get(k, k))
+                dtypes.append(names.get(k) or str(k))
                 shapes.append(tuple(v) if isinstance(v, list) else ())
                 break
             else:

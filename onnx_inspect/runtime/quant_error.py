@@ -11,7 +11,7 @@ clipped share is the share of quantized values at the ends of the integer range.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -151,8 +151,8 @@ def quantization_error(
                 item["dyn"] = (qnode.output[1], qnode.output[2])
         elif fm is not None:
             # the float value: the float model's tensor matched to q (or to the DQ output reading q)
-            reader = [c for c in t.at[q, "consumers"] if nodes.at[c, "op_type"] == "DequantizeLinear"]
-            cands = [q] + [nodes.at[c, "outputs"][0] for c in reader]
+            reader = [c for c in cast("tuple[str, ...]", t.at[q, "consumers"]) if nodes.at[c, "op_type"] == "DequantizeLinear"]
+            cands = [q] + [cast("tuple[str, ...]", nodes.at[c, "outputs"])[0] for c in reader]
             hit = next((back[c] for c in cands if c in back), None)
             if hit is not None:
                 item["x"], item["x_from"] = hit, "float"
@@ -170,10 +170,11 @@ def quantization_error(
         for p in part:
             q = p["q"]
             row = acts.loc[q]
+            got: tuple[Any, Any, Any] | None
             if p["dyn"]:
                 got = (np.asarray(vm[p["dyn"][0]], np.float64), np.asarray(vm[p["dyn"][1]], np.float64), None)
             else:
-                got = params(table, q, qm)  # type: ignore[assignment]
+                got = params(table, q, qm)
             x = vm.get(p["x"]) if p["x_from"] == "m" else vf.get(p["x"]) if p["x_from"] == "float" else None
             producer = t.at[p["x"], "producer"] if p["x_from"] == "m" else None
             node = producer or (t.at[q, "producer"] if t.at[q, "producer"] else row["node"])

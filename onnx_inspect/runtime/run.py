@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -19,7 +19,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from ..errors import FeedError, InspectError, ProviderError, RuntimeFailure, UnknownNameError
-from ..model import as_model
+from ..model import Model, ModelLike, as_model
 from . import dims as dimplan
 from .diff import diff_table
 from .extract import Cut, build_model, check_sufficient, plan
@@ -56,7 +56,7 @@ from .session import (
 # -- names --------------------------------------------------------------------------------------------
 
 
-def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[str, str, str]]:
+def _resolve_outputs(m: Model, outputs: str | Sequence[str] | None) -> list[tuple[str, str, str]]:
     """(key the caller used, graph path, value name) for each wanted tensor."""
     if outputs is None:
         return [(n, "", n) for n in m.main_outputs()]
@@ -79,7 +79,7 @@ def _resolve_outputs(m: Any, outputs: str | Sequence[str] | None) -> list[tuple[
         if row is None:
             hint = ""
             if key in m.nodes.index:
-                outs = [o for o in m.nodes.at[key, "outputs"] if o]
+                outs = [o for o in cast("tuple[str, ...]", m.nodes.at[key, "outputs"]) if o]
                 hint = f"; '{key}' is a node, its outputs are {outs}"
             else:
                 close = difflib.get_close_matches(key, list(pos), n=3)
@@ -104,7 +104,7 @@ def input_dims(m: Any, dims: DimsArg = None, feeds: Mapping[str, Any] | None = N
     return dimplan.table(dimplan.plan(specs, dims, model_metadata(model)))
 
 
-def input_shapes(m: Any, dims: DimsArg = None) -> dict[str, tuple[int, ...] | None]:
+def input_shapes(m: ModelLike, dims: DimsArg = None) -> dict[str, tuple[int, ...] | None]:
     """Shape each generated input gets with these ``dims`` (None where a dim is still unset)."""
     model = as_model(m)
     specs = [s for s in input_specs(model.proto.graph) if s.kind == "tensor"]
@@ -125,6 +125,7 @@ def _elem_and_rank(value: Any, what: str) -> tuple[int, int | None]:
         raise InspectError(
             f"{what} is a {type(value).__name__}, not a tensor; only tensor values can be passed on"
         )
+    elem: int
     try:
         elem = onnx.helper.np_dtype_to_tensor_dtype(value.dtype)
     except (KeyError, TypeError, ValueError):
@@ -142,7 +143,7 @@ class _Runner:
 
     def __init__(
         self,
-        m: Any,
+        m: Model,
         feeds: FeedsArg,
         providers: ProvidersArg,
         provider_options: Any,
@@ -308,12 +309,12 @@ class _Runner:
         result.update(zip(sess_outputs, values, strict=True))
         return result
 
-    def _ort_node_label(self, path: str):  # type: ignore[no-untyped-def]
+    def _ort_node_label(self, path: str) -> Callable[[str], str]:
         ids = set(node_ids(self.m, path))
 
         def label(name: str) -> str:
             if name in ids:
-                return f"'{name}' ({self.m.nodes.at[name, 'op_type']})"
+                return f"'{name}' ({self.m.nodes.at[name, 'op_type']!s})"
             return repr(name)
 
         return label
@@ -396,7 +397,7 @@ def _freeze(x: Any) -> Any:
 
 
 def run(
-    m: Any,
+    m: ModelLike,
     outputs: str | Sequence[str] | None = None,
     feeds: FeedsArg = None,
     providers: ProvidersArg = None,

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -28,6 +28,9 @@ import onnxruntime as ort
 from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
 from .extract import GraphIndex, subgraphs
 from .providers import OPTIMIZATION, check_optimization, check_session_providers
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 #: Sessions kept alive across calls (all models together); the least recently used goes first.
 MAX_SESSIONS = 8
@@ -86,13 +89,13 @@ def _drop_sessions(model_id: int) -> None:
             del _SESSIONS[key]
 
 
-def clear_cache(m: Any = None) -> None:
+def clear_cache(m: Model | None = None) -> None:
     """Drop cached sessions and generated feeds (of one model, or of all), freeing their memory."""
     with _LOCK:
         if m is None:
             _SESSIONS.clear()
-            for st in list(_STATES.values()):
-                st.feeds.clear()
+            for each in list(_STATES.values()):
+                each.feeds.clear()
         else:
             _drop_sessions(id(m))
             st = _STATES.get(m)
@@ -314,7 +317,7 @@ def create_session(
             node = _node_from_message(msg, source if isinstance(source, onnx.ModelProto) else model)
             where = f" at node '{node}'" if node else ""
             err = RuntimeFailure(f"onnxruntime could not build a session for {label}{where}: {msg}")
-            err.details = str(exc)  # type: ignore[attr-defined]
+            err.details = str(exc)
             raise err from None
     finally:
         if tmp is not None:
@@ -430,7 +433,7 @@ def _failure(exc: Exception, label: str, node_label: Callable[[str], str] | None
     if node:
         where = f" at node {node_label(node) if node_label else repr(node)}"
     err = RuntimeFailure(f"onnxruntime failed running {label}{where}: {msg}")
-    err.details = full  # type: ignore[attr-defined]
+    err.details = full
     return err
 
 

@@ -11,7 +11,7 @@ import html
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -42,6 +42,11 @@ PREVIEW_COLS = 12
 _ATTR_TYPES = {v: k.lower() for k, v in onnx.AttributeProto.AttributeType.items()}
 
 
+def _schema_attr_type(t: Any) -> str:
+    """'int', 'floats', ... for an OpSchema attribute type (an IntEnum; onnx's stub leaves out ``__int__``)."""
+    return _ATTR_TYPES.get(int(t), str(t)).lower()
+
+
 # -- small formatting helpers ------------------------------------------------------------------------
 
 
@@ -63,7 +68,7 @@ def fmt_bytes(n: Any) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
+        n /= 1000
     return f"{n} B"
 
 
@@ -286,7 +291,7 @@ def _option(p: Any) -> str:
     return _OPTION.get(str(p.option).rsplit(".", 1)[-1], str(p.option))
 
 
-def _doc_excerpt(doc: str, limit: int = MAX_DOC) -> str:
+def _doc_excerpt(doc: str | None, limit: int = MAX_DOC) -> str:
     """First paragraph(s) of a schema doc, whitespace folded, cut to ``limit`` characters."""
     paras = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", doc or "")]
     text = ""
@@ -331,7 +336,7 @@ def schema_summary(op_type: str, domain: str = "", opset: int | None = None) -> 
         [
             {
                 "name": a.name,
-                "type": _ATTR_TYPES.get(int(a.type), str(a.type)).lower(),
+                "type": _schema_attr_type(a.type),
                 "required": bool(a.required),
                 "default": _attr_default(a),
                 "description": _doc_excerpt(a.description, 160),
@@ -477,24 +482,24 @@ def attribute_table(m: Model, node_id: str, defaults: bool = True) -> pd.DataFra
     if fn is not None:
         rows.append(
             {"name": "(function body)", "type": "function", "value": f"model-local function, "
-             f"{int(m.graphs.at[fn, 'n_nodes'])} nodes", "ref_kind": "graph", "ref": fn, "source": "model"}
+             f"{m.graphs.at[fn, 'n_nodes']!s} nodes", "ref_kind": "graph", "ref": fn, "source": "model"}
         )  # fmt: skip
     if defaults:
         schema = op_schema(row["op_type"], row["domain"], opset_version(m, row["domain"]))
         if schema is not None:
             have = {a.name for a in node.attribute}
-            for name, a in sorted(schema.attributes.items()):
+            for name, sa in sorted(schema.attributes.items()):
                 if name in have:
                     continue
-                dv = _attr_default(a)
+                dv = _attr_default(sa)
                 rows.append(
                     {
                         "name": name,
-                        "type": _ATTR_TYPES.get(int(a.type), str(a.type)).lower(),
-                        "value": "(required, missing)" if a.required else (dv or "(not set)"),
+                        "type": _schema_attr_type(sa.type),
+                        "value": "(required, missing)" if sa.required else (dv or "(not set)"),
                         "ref_kind": None,
                         "ref": None,
-                        "source": "missing" if a.required else "default",
+                        "source": "missing" if sa.required else "default",
                     }
                 )
     cols = ["type", "value", "source", "ref_kind", "ref"]
@@ -539,7 +544,7 @@ def _resolve_outer(t: pd.DataFrame, tid: str) -> str:
         ref = t.at[tid, "outer_ref"]
         if ref not in t.index:
             break
-        tid = ref
+        tid = str(ref)
     return tid
 
 
@@ -561,7 +566,7 @@ def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
     slots += ["(implicit)"] * len(implicit)
     names += implicit
     t = m.tensors
-    rows = []
+    rows: list[dict[str, Any]] = []
     for slot, name in zip(slots, names, strict=True):
         if not name:
             rows.append({"slot": slot, "name": "", "tensor_id": None, "dtype": None, "shape": None,
@@ -576,9 +581,9 @@ def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
         src = _resolve_outer(t, tid)
         kind = t.at[tid, "kind"]
         if slot == "(implicit)":
-            kind = f"implicit {t.at[src, 'kind']}"
+            kind = f"implicit {t.at[src, 'kind']!s}"
         elif kind == "outer":
-            kind = f"outer {t.at[src, 'kind']}"
+            kind = f"outer {t.at[src, 'kind']!s}"
         rows.append(
             {
                 "slot": slot,
@@ -589,7 +594,9 @@ def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
                 "shape_source": t.at[tid, "shape_source"],
                 "kind": kind,
                 "producer": t.at[src, "producer"],
-                "consumers": tuple(c for c in t.at[tid, "consumers"] if c != node_id),
+                "consumers": tuple(
+                    c for c in cast("tuple[str, ...]", t.at[tid, "consumers"]) if c != node_id
+                ),
             }
         )
     cols = ["slot", "name", "tensor_id", "dtype", "shape", "shape_source", "kind", "producer", "consumers"]

@@ -185,10 +185,10 @@ def graph_payload(m: Model) -> dict[str, Any]:
     shape_cache: dict[Any, str] = {}
     t_shape: list[str] = []
     for sh in tensors["shape"].tolist():
-        key = sh if sh is None else tuple(sh)
-        label = shape_cache.get(key)
+        shape = sh if sh is None else tuple(sh)
+        label = shape_cache.get(shape)
         if label is None:
-            label = shape_cache[key] = shape_label(key)
+            label = shape_cache[shape] = shape_label(shape)
         t_shape.append(label)
     t_dtype = [d if isinstance(d, str) else "" for d in tensors["dtype"].tolist()]
     producers = tensors["producer"].tolist()
@@ -285,10 +285,10 @@ def graph_payload(m: Model) -> dict[str, Any]:
     b_graph: list[int] = []
     for i, subs in enumerate(nodes["subgraphs"].tolist()):
         for p in subs:
-            gi = graph_row.get(p)
-            if gi is not None:
+            body = graph_row.get(p)
+            if body is not None:
                 b_node.append(i)
-                b_graph.append(gi)
+                b_graph.append(body)
 
     model_name = m.title
     table, coded = string_table(

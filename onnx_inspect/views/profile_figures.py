@@ -8,7 +8,7 @@ before it reaches plotly, which renders a subset of HTML in labels and hover tex
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -142,7 +142,7 @@ def timeline(p: Profile, run: int = 0) -> go.Figure:
             hovertemplate="<b>%{customdata[0]}</b><br>start %{base:,} us, %{x:,} us (self %{customdata[1]})"
             "<br>%{customdata[2]}, mapping %{customdata[3]}<extra>" + _esc(op) + "</extra>",
         )  # fmt: skip
-    total = float(p.runs.at[run, "dur_us"])
+    total = float(cast("float", p.runs.at[run, "dur_us"]))
     lanes = sorted(set(lane), key=lambda s: (s.split(" / ")[0], s))
     fig.update_layout(
         title=_esc(f"Run {run}: {total:,.0f} us, {len(ev)} kernels"), barmode="overlay",

@@ -187,7 +187,7 @@ def _numeric(
             with np.errstate(over="ignore", invalid="ignore"):
                 total += float(np.sum(fin))
         if cache is not None:
-            cache.append(native if integer else fin)
+            cache.append(fin if native is None else native)  # native: ints and bools
             if sum(x.size for x in cache) > CHUNK:
                 cache = None
 
@@ -198,7 +198,7 @@ def _numeric(
             return
         for c in chunks():
             f, native = _numbers(c, family)
-            yield native if integer else f[np.isfinite(f)]
+            yield f[np.isfinite(f)] if native is None else native
 
     n_fin = n - nan - inf
     out: dict[str, Any] = {
@@ -352,6 +352,7 @@ def tensor_stats(
         out["note"] = f"no statistics for dtype {out['dtype']}"
         return out
     mult = 1
+    flat: np.ndarray | None  # None: read ``a`` chunk by chunk
     if a.ndim and all(s == 0 for s in a.strides):  # broadcast: one value repeated (ConstantOfShape)
         flat, mult = a.reshape(-1)[:1] if a.flags.c_contiguous else np.asarray(a.flat[:1]), size
         notes.append("one value repeated")

@@ -8,7 +8,6 @@ resends the graph. The front end is ``js/`` built into ``onnx_inspect/static/``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import anywidget
 import traitlets
 
 from ..errors import InspectError, UnknownNameError
-from ..model import Model, load
+from ..model import Model, ModelLike, load
 from ..views.graph_payload import graph_payload
 from ..views.overlay import Aggregate, Kind, Scale, is_spec, normalise_overlay, overlay_spec
 from .fallback import StaticFallback, sanitize_svg, summary_text
@@ -57,7 +56,7 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
 
     def __init__(
         self,
-        model: Model | str | os.PathLike[str] | bytes | Any,
+        model: ModelLike,
         *,
         selected: Iterable[str] = (),
         height: str = "600px",

@@ -20,16 +20,19 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as W
 import numpy as np
 
 from ..errors import InspectError, UnknownNameError
-from ..model import Model, load
+from ..model import Model, ModelLike, load
 from ..runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ..views import details as D
 from .fallback import StaticFallback, summary_text
+
+if TYPE_CHECKING:
+    from ..runtime.profile import Optimization
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABS = ("Model", "Node", "Weights", "Run", "Profile")
@@ -280,7 +283,7 @@ class Inspector(StaticFallback, W.HBox):
 
     def __init__(
         self,
-        model: Model | str | os.PathLike[str] | bytes | Any,
+        model: ModelLike,
         *,
         height: str = "640px",
         namespace: Mapping[str, Any] | None = None,
@@ -481,7 +484,7 @@ class Inspector(StaticFallback, W.HBox):
 
     def open_netron(self) -> Any:
         """Serve the model with Netron on 127.0.0.1 and show it on the Model tab; returns the NetronView."""
-        from ..netron import netron  # entry point above the widgets layer: imported when used
+        from ..netron_view import netron  # entry point above the widgets layer: imported when used
 
         with self._reporting(self._netron_box, "opening Netron"):
             if self.netron_view is None:
@@ -829,7 +832,7 @@ class Inspector(StaticFallback, W.HBox):
             return D.note_html(
                 "Select a node: Run computes its outputs (only the part of the model they need)."
             )
-        outs = [o for o in self.model.nodes.at[nid, "outputs"] if o]
+        outs = [o for o in cast("tuple[str, ...]", self.model.nodes.at[nid, "outputs"]) if o]
         return (
             f"<div class='oi-note'>selection: <b class='oi-op'>{D.esc(nid)}</b> "
             f"({D.esc(self.model.nodes.at[nid, 'op_type'])}) → {D.esc(', '.join(outs) or 'no outputs')}</div>"
@@ -1116,7 +1119,7 @@ class Inspector(StaticFallback, W.HBox):
         warmup: int | None = None,
         *,
         provider: str | None = None,
-        optimization: str | None = None,
+        optimization: Optimization | None = None,
         feeds: Mapping[str, Any] | None = None,
         overlay: str = "latency",
     ) -> Any:
@@ -1264,7 +1267,7 @@ def _pct(v: Any) -> str:
     return f"{float(v):.1%}"
 
 
-def inspect(model: Model | str | os.PathLike[str] | bytes | Any, **kwargs: Any) -> Inspector:
+def inspect(model: ModelLike, **kwargs: Any) -> Inspector:
     """The Inspector widget for a model (path, bytes, ModelProto or ``oi.Model``): graph plus detail tabs."""
     return Inspector(model, **kwargs)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .jlab import CHROMIUM, CHROMIUM_ARGS, LabNotebook, LabServer, PageGuard, write_notebook
+from .jlab import CHROMIUM, CHROMIUM_ARGS, LabNotebook, LabServer, PageGuard, guarded_context, write_notebook
 
 
 def _missing(reason: str) -> None:
@@ -62,14 +62,8 @@ def chromium_browser(chromium_path: str) -> Iterator[Any]:
 def lab_context(chromium_browser: Any) -> Iterator[tuple[Any, PageGuard]]:
     """A fresh browser context whose requests may not leave 127.0.0.1 and whose pages may not throw
     (checked after every test)."""
-    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    context.set_default_timeout(30_000)
-    guard = PageGuard(context)
-    try:
+    with guarded_context(chromium_browser) as (context, guard):
         yield context, guard
-    finally:
-        context.unroute_all(behavior="ignoreErrors")
-        context.close()
     guard.check()
 
 

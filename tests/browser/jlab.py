@@ -19,7 +19,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,22 @@ class PageGuard:
         if self.page_errors:
             errors = "\n  ".join(self.page_errors)
             raise AssertionError(f"uncaught JavaScript exception(s) in the page:\n  {errors}")
+
+
+@contextmanager
+def guarded_context(
+    browser: Any, width: int = 1400, height: int = 1000, timeout_ms: int = 30_000
+) -> Iterator[tuple[Any, PageGuard]]:
+    """A fresh browser context (no service workers) with a PageGuard on it, closed on exit; the caller
+    decides what the guard's records must be (``guard.check()`` for none at all)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+    context.set_default_timeout(timeout_ms)
+    guard = PageGuard(context)
+    try:
+        yield context, guard
+    finally:
+        context.unroute_all(behavior="ignoreErrors")
+        context.close()
 
 
 # JavaScript run in the page; `window.jupyterapp` exists because of --LabApp.expose_app_in_browser.

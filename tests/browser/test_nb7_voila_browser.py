@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .jlab import KernelBridge, LabNotebook, LabServer, PageGuard, write_notebook
+from .jlab import KernelBridge, LabNotebook, LabServer, PageGuard, guarded_context, write_notebook
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
@@ -66,14 +66,8 @@ def server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture
 def guarded(chromium_browser: Any) -> Iterator[tuple[Any, PageGuard]]:
-    context = chromium_browser.new_context(viewport={"width": 1300, "height": 950}, service_workers="block")
-    context.set_default_timeout(60_000)
-    guard = PageGuard(context)
-    try:
-        yield context, guard
-    finally:
-        context.unroute_all(behavior="ignoreErrors")
-        context.close()
+    with guarded_context(chromium_browser, 1300, 950, timeout_ms=60_000) as context_and_guard:
+        yield context_and_guard
 
 
 def _click_a_visible_node(page: Any) -> str:

@@ -13,21 +13,12 @@ import os
 import pytest
 
 import onnx_inspect as oi
-from fuzz.structured import (
-    MUTATIONS,
-    QUICK_NODE_MODULES,
-    cases,
-    hostile_seeds,
-    light_seeds,
-    node_test_seeds,
-    run_cases,
-)
+from fuzz.structured import MUTATIONS, cases, run_cases, seed_pool
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the fuzz workers are watched with select() on pipes")
 def test_structured_mutations_end_in_ok_or_inspect_error() -> None:
-    pool = light_seeds(max_bytes=20_000) + node_test_seeds(QUICK_NODE_MODULES)
-    pool += [s for s in hostile_seeds() if s[0] != "hostile:huge_add"]  # that one takes ~5 s alone
+    pool = seed_pool(quick=True, light_max_bytes=20_000, skip={"hostile:huge_add"})  # ~5 s alone
     kinds = list(MUTATIONS)
     if "time_budget" not in inspect.signature(oi.run).parameters:
         kinds.remove("huge_work")  # a Loop of 2**62 trips needs oi.run's time budget

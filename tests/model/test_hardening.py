@@ -20,7 +20,7 @@ import onnx_inspect as oi
 from fuzz import hostile as H
 from onnx_inspect import testing
 from onnx_inspect.model.infer import inference_risk
-from onnx_inspect.netron import netron
+from onnx_inspect.netron_view import netron
 from onnx_inspect.views.graph_payload import graph_payload
 
 PLAIN_INFER = "import sys, onnx; onnx.shape_inference.infer_shapes(sys.stdin.buffer.read(), data_prop=True)"

@@ -7,7 +7,7 @@
    it off (same model, level and provider), and the wall time of a whole ``oi.profile`` call against
    the unprofiled runs it makes.
 
-Run: ``python benchmarks/profile.py [--mb 60] [--runs 20]``
+Run: ``python benchmarks/profiling.py [--mb 60] [--runs 20]``
 """
 
 from __future__ import annotations

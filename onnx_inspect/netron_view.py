@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InspectError, printable
-from .model import Model
+from .model import Model, ModelLike, load
 from .model.external import check_external
-from .model.load import read_model
+from .model.read import read_model
 
 HOST = "127.0.0.1"
 
@@ -96,13 +96,15 @@ class NetronView:
 
 
 def netron(
-    model: Model | str | os.PathLike[str],
+    model: ModelLike,
     *,
     port: int = 0,
     height: int = 700,
     base_url: str | bool | None = None,
 ) -> NetronView:
     """Serve ``model`` with Netron on 127.0.0.1 and return a view that shows it in an IFrame.
+
+    A path is served as is; a Model, bytes or a ModelProto from a temporary copy when it has no file.
 
     ``base_url``: None detects JupyterHub/Binder (then the jupyter-server-proxy URL is used), False forces
     the direct URL, a string forces that proxy base URL.
@@ -112,6 +114,8 @@ def netron(
     except ImportError:
         raise InspectError("Netron is not installed: pip install 'onnx-inspect[netron]'") from None
     tmpdir = None
+    if not isinstance(model, (Model, str, os.PathLike)):
+        model = load(model)  # bytes or a ModelProto: checked like any model, then served from a copy
     if isinstance(model, Model):
         # Netron reads external data itself: the same check as at load, against the same folder.
         check_external(model.proto, model.base_dir)
