@@ -151,7 +151,11 @@ def quantization_error(
                 item["dyn"] = (qnode.output[1], qnode.output[2])
         elif fm is not None:
             # the float value: the float model's tensor matched to q (or to the DQ output reading q)
-            reader = [c for c in cast("tuple[str, ...]", t.at[q, "consumers"]) if nodes.at[c, "op_type"] == "DequantizeLinear"]
+            reader = [
+                c
+                for c in cast("tuple[str, ...]", t.at[q, "consumers"])
+                if nodes.at[c, "op_type"] == "DequantizeLinear"
+            ]
             cands = [q] + [cast("tuple[str, ...]", nodes.at[c, "outputs"])[0] for c in reader]
             hit = next((back[c] for c in cands if c in back), None)
             if hit is not None:
