@@ -1,12 +1,14 @@
 """``oi.report``: one self-contained HTML file with the graph, every node's details, weights, runs and profile.
 
-The file opens offline in any browser and makes no network request: the graph front end (the same
-``static/graphview.js`` the widget uses) is embedded as a string and imported from a Blob URL, then
-driven through a tiny in-page stand-in for the anywidget model; plotly's JS is inlined once, only
-when a figure can be shown. All data travels as JSON inside ``<script type="application/json">``
-(``<``, ``>`` and ``&`` escaped; the report data deflated and base64-encoded, see ``pack_data``), and the page builds its DOM with ``textContent`` and attribute
-setters only, so model text (names, doc strings, metadata, attribute strings) can never become
-markup. A Content-Security-Policy meta tag forbids every fetch and any script but the page's own.
+The file opens offline in any browser and makes no network request. It is the template
+``static/report.html`` (built from ``js/src/report.html``) filled in: the page's ES module
+(``js/src/report.ts``: the graph view and ``details.ts``, the renderer the Inspector's panel uses too) is
+embedded as a string and imported from a Blob URL; plotly.js is packed in only when a profile's figures
+need it. All data travels as JSON inside ``<script type="application/json">`` (``<``, ``>`` and ``&``
+escaped; the report data and plotly.js deflated and base64-encoded, see ``pack_data``), and the page
+builds its DOM with ``textContent`` and attribute setters only, so model text (names, doc strings,
+metadata, attribute strings) can never become markup. A Content-Security-Policy meta tag forbids every
+fetch and any script but the page's own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import html
 import json
 import math
 import os
+import re
 import secrets
 import stat
 import zlib
@@ -34,8 +37,11 @@ from .views.graph_payload import graph_payload
 from .views.tensors import EXACT_VALUES, tensor_stats
 
 STATIC = Path(__file__).resolve().parent / "static"
-ESM = STATIC / "graphview.js"
-CSS = STATIC / "graphview.css"
+#: The report page, built from js/ (``npm run build``): the template (js/src/report.html), the page's
+#: ES module (js/src/report.ts: graph view + details.ts, the Inspector's renderer) and its styles.
+TEMPLATE = STATIC / "report.html"
+ESM = STATIC / "report.js"
+CSS = STATIC / "report.css"
 
 FORMAT = "onnx-inspect/report"
 VERSION = 1
@@ -106,12 +112,25 @@ def unpack_data(packed: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def plotly_js() -> str:
-    """plotly.js (minified, from the installed plotly package), made safe to inline in a script element."""
+    """plotly.js (minified, from the installed plotly package)."""
     from plotly.offline import get_plotlyjs
 
-    js = get_plotlyjs()
-    # an end tag or comment opener inside would end or confuse the script element
-    return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
+    return get_plotlyjs()
+
+
+_PLOTLY_PACKED: dict[str, str] = {}
+
+
+def packed_plotly_js() -> dict[str, str]:
+    """plotly.js packed as :func:`pack_data` packs the data (about a third of its 4.8 MB); the page unpacks
+    it and starts it from a blob: URL. Computed once per process."""
+    if not _PLOTLY_PACKED:
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        raw = plotly_js().encode("utf-8")
+        _PLOTLY_PACKED.update(
+            encoding=DATA_ENCODING, data=base64.b64encode(z.compress(raw) + z.flush()).decode()
+        )
+    return _PLOTLY_PACKED
 
 
 # -- small converters ---------------------------------------------------------------------------------
@@ -670,21 +689,28 @@ def report_data(
     }
 
 
-def _bundle() -> tuple[str, str]:
-    if not (ESM.is_file() and CSS.is_file()):
+def _bundle() -> tuple[str, str, str]:
+    """The built page: (template, ES module, CSS)."""
+    if not all(p.is_file() for p in (TEMPLATE, ESM, CSS)):
         raise InspectError(
-            f"the graph view's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip, "
+            f"the report's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip, "
             "or run `npm ci && npm run build` in the js/ folder of a source checkout."
         )
-    return ESM.read_text(encoding="utf-8"), CSS.read_text(encoding="utf-8")
+    return tuple(p.read_text(encoding="utf-8") for p in (TEMPLATE, ESM, CSS))  # type: ignore[return-value]
 
 
 def _needs_plotly(data: Mapping[str, Any]) -> bool:
-    return bool(data["profile"] or data["runs"] or any(w.get("hist") for w in data["weights"].values()))
+    """plotly.js is packed in only for the profile's figures (histograms are drawn by the page itself)."""
+    return bool(data["profile"])
 
 
 def _css_safe(css: str) -> str:
     return css.replace("</", "<\\/")
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """The template with each ``{{key}}`` replaced once, in one pass (a value never gets re-read)."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda mt: values[mt.group(1)], template)
 
 
 def report_html(
@@ -699,26 +725,26 @@ def report_html(
 ) -> str:
     """The report as one HTML string (see :func:`report`)."""
     model = m if isinstance(m, Model) else load(m)
-    esm, css = _bundle()
+    template, esm, css = _bundle()
     data = report_data(model, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
     nonce = secrets.token_urlsafe(18)
-    plotly = f"<script nonce='{nonce}'>{plotly_js()}</script>\n" if _needs_plotly(data) else ""
-    return (
-        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{content_security_policy(nonce)}\">\n"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-        "<meta name='referrer' content='no-referrer'>\n"
-        f"<meta name='generator' content='{html.escape(data['generator'], quote=True)}'>\n"
-        f"<title>{html.escape(data['title'])}</title>\n"
-        f"<style>{_css_safe(css)}</style>\n<style>{_css_safe(_REPORT_CSS)}</style>\n"
-        "</head>\n<body>\n"
-        "<noscript><p class='oi-noscript'>This onnx-inspect report needs JavaScript to show the model.</p></noscript>\n"
-        f"{_BODY}\n"
-        f"<script type='application/json' id='oi-data'>{json_for_script(pack_data(data))}</script>\n"
-        f"<script type='application/json' id='oi-graphview-esm'>{json_for_script(esm)}</script>\n"
-        f"{plotly}"
-        f"<script nonce='{nonce}'>{_REPORT_JS}</script>\n"
-        "</body>\n</html>\n"
+    plotly = (
+        f"<script type='application/json' id='oi-plotly'>{json_for_script(packed_plotly_js())}</script>\n"
+        if _needs_plotly(data)
+        else ""
+    )
+    return _fill(
+        template,
+        {
+            "csp": content_security_policy(nonce),
+            "generator": html.escape(data["generator"], quote=True),
+            "title": html.escape(data["title"]),
+            "css": _css_safe(css),
+            "data": json_for_script(pack_data(data)),
+            "esm": json_for_script(esm),
+            "plotly": plotly,
+            "nonce": nonce,
+        },
     )
 
 
@@ -826,460 +852,13 @@ def _write_report(out: Path, text: str) -> None:
         os.close(fd)
 
 
-_BODY = """<div class='oi-report' data-oi-report='loading'>
-<header class='oi-report-head'><h1 class='oi-report-title'></h1><div class='oi-report-sub'></div></header>
-<nav class='oi-report-nav'></nav>
-<section class='oi-report-section' id='oi-graph-section'>
-<div class='oi-report-bar'><label class='oi-overlay-label'>overlay <select class='oi-overlay-select'></select></label>
-<span class='oi-report-hint'>Click a node for its details; double-click a group to expand it.</span></div>
-<div class='oi-report-split'><div class='oi-report-graph'></div><aside class='oi-details'></aside></div>
-</section>
-<section class='oi-report-section' id='oi-profile-section' hidden><h2>Profile</h2><div class='oi-profile'></div></section>
-<section class='oi-report-section' id='oi-runs-section' hidden><h2>Runs</h2><div class='oi-runs'></div></section>
-<section class='oi-report-section' id='oi-model-section'><h2>Model</h2><div class='oi-model'></div></section>
-<footer class='oi-report-foot'></footer>
-</div>"""
-
-
-_REPORT_CSS = """
-body { margin: 0; background: #fff; color: rgba(0,0,0,.87);
-  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-.oi-report { max-width: 1800px; margin: 0 auto; padding: 0 16px 24px; }
-.oi-report-head { padding: 12px 0 4px; }
-.oi-report-title { font-size: 20px; margin: 0; word-break: break-all; }
-.oi-report-sub, .oi-report-foot, .oi-note, .oi-report-hint { color: rgba(0,0,0,.54); }
-.oi-report-nav { display: flex; gap: 14px; padding: 4px 0 8px; border-bottom: 1px solid #e0e0e0; }
-.oi-report-nav a { color: #1976d2; text-decoration: none; }
-.oi-report-section h2 { font-size: 16px; margin: 18px 0 8px; }
-.oi-report-bar { display: flex; gap: 16px; align-items: center; padding: 8px 0; flex-wrap: wrap; }
-.oi-report-split { display: grid; grid-template-columns: minmax(0, 1fr) minmax(360px, 38%); gap: 12px; }
-.oi-report-graph { min-width: 0; }
-.oi-details { border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px 10px; height: 680px;
-  overflow: auto; box-sizing: border-box; }
-.oi-details h3 { font-size: 15px; margin: 2px 0 6px; word-break: break-all; }
-.oi-details h4 { font-size: 13px; margin: 12px 0 4px; }
-.oi-table { border-collapse: collapse; margin: 2px 0 6px; font-size: 12px; }
-.oi-table th, .oi-table td { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: left;
-  vertical-align: top; }
-.oi-table td { overflow-wrap: break-word; }
-.oi-table td.oi-num { white-space: nowrap; }
-.oi-table td.oi-mono, .oi-table td.oi-wrap, .oi-kv td, .oi-meta td, .oi-meta th { overflow-wrap: anywhere; }
-.oi-table thead th { border-bottom: 1px solid #bbb; }
-.oi-table .oi-num { text-align: right; font-variant-numeric: tabular-nums; }
-.oi-default td, .oi-default th { color: rgba(0,0,0,.5); }
-.oi-mono, .oi-table td.oi-mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.oi-doc { white-space: pre-wrap; background: #f7f7f7; padding: 6px; border-radius: 3px; margin: 4px 0;
-  max-height: 200px; overflow: auto; }
-.oi-link { background: none; border: none; padding: 0; color: #1976d2; cursor: pointer; font: inherit;
-  text-align: left; white-space: normal; overflow-wrap: anywhere; }
-.oi-link:hover { text-decoration: underline; }
-.oi-btn-small { font: inherit; font-size: 11px; padding: 1px 6px; cursor: pointer; }
-.oi-weight { border-top: 1px solid #eee; padding: 4px 0; }
-.oi-hist { width: 100%; height: 260px; }
-.oi-run-hist .oi-hist { width: min(900px, 90vw); }
-.oi-fig { width: 100%; min-height: 300px; margin-bottom: 8px; }
-.oi-warning { color: #8a5300; }
-.oi-error { color: #d32f2f; }
-.oi-section-note { margin: 4px 0; }
-@media (max-width: 900px) { .oi-report-split { grid-template-columns: 1fr; } }
-"""
-
-
-# The page's own script: unpacks the oi-data JSON (see DATA_ENCODING), boots the graph bundle from a Blob URL with a small
-# anywidget-model stand-in, and builds every panel with textContent/attribute setters (no innerHTML).
-_REPORT_JS = r"""
-(async () => {
-  "use strict";
-  const $ = (sel, root) => (root || document).querySelector(sel);
-  const root = $(".oi-report");
-  /** oi-data is {encoding: "deflate-raw+base64", data}: unpacked with the browser's own DecompressionStream. */
-  async function readData() {
-    const packed = JSON.parse(document.getElementById("oi-data").textContent);
-    if (packed.encoding !== "deflate-raw+base64") throw new Error(`unknown report data encoding ${packed.encoding}`);
-    if (typeof DecompressionStream === "undefined") throw new Error("this browser has no DecompressionStream; open the report in a current Chrome, Firefox, Safari or Edge");
-    const bin = atob(packed.data);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-    return JSON.parse(await new Response(stream).text());
-  }
-  let data;
-  try {
-    data = await readData();
-  } catch (err) {
-    const p = document.createElement("p");
-    p.className = "oi-error";
-    p.textContent = `This report's data could not be read: ${err && err.message ? err.message : err}`;
-    root.prepend(p);
-    root.setAttribute("data-oi-report", "error");
-    return;
-  }
-
-  function h(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function fmt(v) {
-    if (v === null || v === undefined) return "";
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) return String(v);
-      if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
-      const a = Math.abs(v);
-      if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
-      return String(Number(v.toPrecision(4)));
-    }
-    return String(v);
-  }
-  function fmtBytes(n) {
-    if (n === null || n === undefined) return "?";
-    const units = ["B", "kB", "MB", "GB", "TB"];
-    let i = 0;
-    while (Math.abs(n) >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-    return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-  }
-  function pct(v) { return v === null || v === undefined ? "" : `${(100 * v).toFixed(1)}%`; }
-  /** A table; a cell is text, a number (right-aligned), a DOM node, or {text, cls}. */
-  function table(head, rows, cls) {
-    const t = h("table", `oi-table ${cls || ""}`);
-    if (head) {
-      const tr = h("tr");
-      for (const c of head) tr.appendChild(h("th", "", c));
-      t.appendChild(h("thead")).appendChild(tr);
-    }
-    const body = t.appendChild(h("tbody"));
-    for (const row of rows) {
-      const tr = body.appendChild(h("tr", row.cls || ""));
-      (row.cells || row).forEach((c, k) => {
-        const td = h(k === 0 && row.th ? "th" : "td");
-        if (c instanceof Node) td.appendChild(c);
-        else if (c && typeof c === "object") { td.textContent = c.text === undefined ? "" : String(c.text); if (c.cls) td.className = c.cls; }
-        else if (typeof c === "number") { td.textContent = fmt(c); td.className = "oi-num"; }
-        else td.textContent = c === null || c === undefined ? "" : String(c);
-        tr.appendChild(td);
-      });
-    }
-    return t;
-  }
-  function kv(pairs) {
-    const shown = pairs.filter((p) => p[1] !== null && p[1] !== undefined && p[1] !== "");
-    return table(null, shown.map((p) => ({ th: true, cells: [p[0], { text: fmt(p[1]) }] })), "oi-kv");
-  }
-
-  // ---- the graph: bundle from a Blob URL, driven by a minimal anywidget model ----
-  function makeModel(state) {
-    const listeners = new Map();
-    return {
-      get: (k) => state[k],
-      set(k, v) {
-        const old = state[k];
-        state[k] = v;
-        if (old !== v) for (const cb of [...(listeners.get(`change:${k}`) || [])]) cb();
-      },
-      on(ev, cb) { if (!listeners.has(ev)) listeners.set(ev, []); listeners.get(ev).push(cb); },
-      off(ev, cb) { const l = listeners.get(ev); if (l && cb) l.splice(l.indexOf(cb) >>> 0, 1); else listeners.delete(ev); },
-      save_changes() {},
-      send() {},
-    };
-  }
-  const overlays = data.overlays || {};
-  const model = makeModel({
-    _payload: data.payload,
-    selected: data.selected || [],
-    overlay: data.overlay && overlays[data.overlay] ? overlays[data.overlay] : {},
-    height: "680px",
-  });
-  const select = (ids) => model.set("selected", ids);
-
-  async function bootGraph() {
-    const host = $(".oi-report-graph");
-    try {
-      const src = JSON.parse(document.getElementById("oi-graphview-esm").textContent);
-      const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
-      const mod = await import(url);
-      mod.default.render({ model, el: host });
-    } catch (err) {
-      const box = h("div", "oi-graph oi-error", `onnx-inspect graph view could not start: ${err}`);
-      box.setAttribute("data-oi-state", "error");
-      host.appendChild(box);
-    }
-  }
-
-  // ---- overlay switch ----
-  function setupOverlay() {
-    const sel = $(".oi-overlay-select");
-    const keys = Object.keys(overlays);
-    if (keys.length === 0) { $(".oi-overlay-label").hidden = true; return; }
-    sel.appendChild(new Option("none", "none"));
-    for (const k of keys) sel.appendChild(new Option(overlays[k].menu || overlays[k].label || k, k));
-    sel.value = data.overlay && overlays[data.overlay] ? data.overlay : "none";
-    sel.addEventListener("change", () => { model.set("overlay", overlays[sel.value] || {}); });
-  }
-
-  // ---- plots ----
-  const plotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
-  function histPlot(el, hist) {
-    if (!window.Plotly) { el.textContent = "plotly is not included in this report"; return; }
-    let trace, xaxis = { title: { text: "value" } };
-    if (hist.labels) {  // bool (false/true) or the most frequent strings: one bar each
-      // plotly reads a subset of HTML in tick and hover text: model strings go in as entities
-      const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-      trace = { type: "bar", x: hist.labels.map(esc), y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
-      xaxis = { type: "category", title: { text: "value" } };
-    } else if (hist.edges.length === 2 && hist.edges[0] === hist.edges[1]) {  // a constant: one labelled bar
-      trace = { type: "bar", x: [fmt(hist.edges[0])], y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
-      xaxis = { type: "category", title: { text: "value" } };
-    } else {
-      const e = hist.edges, x = [], w = [], cd = [];
-      for (let i = 0; i + 1 < e.length; i++) { x.push(e[i] / 2 + e[i + 1] / 2); w.push(e[i + 1] - e[i]); cd.push([e[i], e[i + 1]]); }
-      trace = { type: "bar", x, y: hist.counts, width: w, marker: { line: { width: 0 } }, customdata: cd,
-        hovertemplate: "[%{customdata[0]:.4g}, %{customdata[1]:.4g}): %{y}<extra></extra>" };
-    }
-    if (hist.magnitude) xaxis.title.text = "|z|";
-    window.Plotly.newPlot(el, [trace], {
-      bargap: xaxis.type === "category" ? 0.2 : 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
-      xaxis, yaxis: { title: { text: hist.sampled ? "count (sample)" : "count" } },
-    }, plotConfig);
-  }
-  function histToggle(hist) {
-    const wrap = h("div");
-    if (!hist) { wrap.appendChild(h("span", "oi-note", "no finite values to plot")); return wrap; }
-    const btn = h("button", "oi-btn-small oi-hist-btn", "histogram");
-    btn.type = "button";
-    const plot = h("div", "oi-hist");
-    plot.hidden = true;
-    btn.addEventListener("click", () => {
-      plot.hidden = !plot.hidden;
-      if (!plot.hidden && !plot.dataset.drawn) { plot.dataset.drawn = "1"; histPlot(plot, hist); }
-    });
-    wrap.append(btn, plot);
-    return wrap;
-  }
-  /** A number cell; integers too big for a JS number arrive as exact text. */
-  function numCell(v) { return typeof v === "string" ? { text: v, cls: "oi-num" } : v; }
-  function statsTable(s, hist) {
-    if (s.family === "bool" && hist && hist.labels) return table(hist.labels, [hist.counts], "oi-stats");
-    if (s.family === "string") {
-      const t = table(["values", "distinct"], [[s.size, s.unique]], "oi-stats");
-      if (!hist || !hist.labels) return t;
-      const wrap = h("div");
-      wrap.append(t, table(["value", "count"], hist.labels.map((l, k) => [{ text: l, cls: "oi-mono" }, hist.counts[k]]), "oi-top"));
-      return wrap;
-    }
-    if (s.family === "other" || !s.size) return h("span");
-    return table(["min", "max", "mean", "std", "NaN", "Inf", "zeros"],
-      [[numCell(s.min), numCell(s.max), s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }]], "oi-stats");
-  }
-  function headText(vals) { return vals && vals.length ? `first values: ${vals.map(fmt).join(", ")}` : ""; }
-  function tensorBlock(title, rec, facts) {
-    const box = h("div", "oi-weight");
-    box.appendChild(h("div", "oi-mono", title));
-    if (facts) box.appendChild(h("div", "oi-note", facts));
-    if (rec.error) { box.appendChild(h("div", "oi-error", rec.error)); return box; }
-    if (rec.stats) {
-      box.appendChild(statsTable(rec.stats, rec.hist));
-      if (rec.stats.note) box.appendChild(h("div", "oi-note oi-stats-note", rec.stats.note));
-      const ht = headText(rec.head);
-      if (ht) box.appendChild(h("div", "oi-note oi-mono", ht));
-      box.appendChild(histToggle(rec.hist));
-    }
-    return box;
-  }
-
-  // ---- node details ----
-  const details = $(".oi-details");
-  const runIndex = (data.runs || []).map((r) => {
-    const m = new Map();
-    for (const t of r.tensors) { m.set(t.name, t); if (t.tid) m.set(t.tid, t); }
-    return m;
-  });
-  function nodeLink(id) {
-    if (!data.nodes[id]) return h("span", "oi-mono", id);
-    const b = h("button", "oi-link oi-mono", id);
-    b.type = "button";
-    b.title = "select this node";
-    b.addEventListener("click", () => select([id]));
-    return b;
-  }
-  function linkList(ids) {
-    const span = h("span");
-    (ids || []).forEach((id, k) => { if (k) span.appendChild(document.createTextNode(", ")); span.appendChild(nodeLink(id)); });
-    return span;
-  }
-  function ioTable(rows, which) {
-    return table(["slot", "name", "dtype", "shape", "kind", which === "ins" ? "producer" : "consumers"],
-      rows.map((r) => [r[0], { text: r[1] || "(omitted)", cls: "oi-mono" }, r[3], { text: r[4] + (r[5] && r[5] !== "declared" ? ` (${r[5]})` : ""), cls: "oi-wrap" }, r[6],
-        which === "ins" ? (r[7] ? nodeLink(r[7]) : "") : linkList(r[7])]), `oi-io oi-${which}`);
-  }
-  function showDetails() {
-    const ids = model.get("selected") || [];
-    details.replaceChildren();
-    if (ids.length === 0) {
-      details.appendChild(h("p", "oi-note", "Click a node in the graph to see its attributes, inputs, outputs and weights."));
-      return;
-    }
-    const id = ids[0];
-    const n = data.nodes[id];
-    if (!n) { details.appendChild(h("p", "oi-error", `unknown node ${id}`)); return; }
-    details.setAttribute("data-node-id", id);
-    const title = h("h3", "oi-node-title", n.op);
-    if (ids.length > 1) title.appendChild(h("span", "oi-note", ` (+${ids.length - 1} more selected)`));
-    details.appendChild(title);
-    details.appendChild(kv([["id", id], ["name", n.name || "(unnamed)"], ["domain", `${n.domain}${n.opset ? ` (opset ${n.opset})` : ""}`],
-      ["graph", n.graph], ["scope", n.scope || "(top)"], ["profiler name", n.ort !== id ? n.ort : ""],
-      ["bodies", n.bodies.join(", ")]]));
-    if (n.doc) details.appendChild(h("div", "oi-doc", n.doc));
-    if (n.meta.length) details.appendChild(table(["metadata", "value"], n.meta.map((p) => ({ th: true, cells: p })), "oi-meta"));
-    const prof = data.profile && data.profile.nodes[id];
-    if (prof) {
-      details.appendChild(h("h4", "", "Profile"));
-      details.appendChild(kv([["mean", `${fmt(prof.mean_us)} us/run`], ["p50 / p90", `${fmt(prof.p50_us)} / ${fmt(prof.p90_us)} us`],
-        ["share", pct(prof.share)], ["calls per run", fmt(prof.calls)], ["provider", prof.provider], ["kernel", prof.kernel],
-        ["fused with", prof.fused_with.join(", ")]]));
-    } else if (data.profile) {
-      details.appendChild(h("p", "oi-note", "No profiled kernel time on this node (fused into another, or not run)."));
-    }
-    details.appendChild(h("h4", "", "Attributes"));
-    if (n.attrs.length) {
-      details.appendChild(table(["attribute", "type", "value"], n.attrs.map((a) => ({
-        th: true, cls: a[3] === "set" ? "" : "oi-default",
-        cells: [a[0], a[1], { text: a[3] === "default" ? `${a[2]} (default)` : a[2], cls: "oi-mono" }],
-      })), "oi-attrs"));
-    } else details.appendChild(h("p", "oi-note", "no attributes"));
-    details.appendChild(h("h4", "", "Inputs"));
-    details.appendChild(ioTable(n.ins, "ins"));
-    details.appendChild(h("h4", "", "Outputs"));
-    details.appendChild(ioTable(n.outs, "outs"));
-    if (n.w.length) {
-      details.appendChild(h("h4", "", "Weights"));
-      for (const tid of n.w) {
-        const w = data.weights[tid];
-        if (!w) continue;
-        const facts = `${w.dtype}[${w.shape}], ${fmtBytes(w.nbytes)}, ${w.where}`;
-        const block = tensorBlock(w.name, w, facts);
-        block.setAttribute("data-tensor-id", tid);
-        details.appendChild(block);
-      }
-      if (!data.weights_read) details.appendChild(h("p", "oi-note", "Weight values were left out of this report (weights=False)."));
-    }
-    const runRows = [];
-    (data.runs || []).forEach((r, k) => {
-      for (const o of n.outs) {
-        const t = o[2] && (runIndex[k].get(o[2]) || runIndex[k].get(o[1]));
-        if (t) runRows.push([r.label, t]);
-      }
-    });
-    if (runRows.length) {
-      details.appendChild(h("h4", "", "Values from runs"));
-      for (const [label, t] of runRows) {
-        details.appendChild(tensorBlock(`${t.name} (${label})`, t, `${t.stats.dtype}[${t.stats.shape.join("×")}]`));
-      }
-    }
-  }
-
-  // ---- profile, runs and model sections ----
-  function renderProfile() {
-    const p = data.profile;
-    if (!p) return;
-    const sec = $("#oi-profile-section");
-    sec.hidden = false;
-    const box = $(".oi-profile");
-    const s = p.summary;
-    box.appendChild(kv([["runs", fmt(s.runs)], ["mean run", `${fmt(s.mean_run_us)} us`], ["kernel time per run", `${fmt(s.mean_kernel_us)} us`],
-      ["on model nodes", pct(s.coverage)], ["providers", s.providers.join(", ")], ["optimization", s.optimization], ["source", s.source]]));
-    if (p.unmatched_nodes) box.appendChild(h("p", "oi-warning", `${p.unmatched_nodes} profiled node id(s) are not nodes of this model and are left out.`));
-    for (const w of p.warnings) box.appendChild(h("p", "oi-warning", w));
-    for (const f of p.figures) {
-      const div = h("div", `oi-fig oi-fig-${f.id}`);
-      box.appendChild(div);
-      if (window.Plotly) window.Plotly.newPlot(div, f.fig.data || [], f.fig.layout || {}, plotConfig);
-    }
-  }
-  function renderRuns() {
-    if (!data.runs || !data.runs.length) return;
-    $("#oi-runs-section").hidden = false;
-    const box = $(".oi-runs");
-    const head = ["tensor", "producer", "dtype", "shape", "min", "max", "mean", "std", "NaN", "Inf", "zeros", ""];
-    for (const r of data.runs) {
-      box.appendChild(h("h3", "", r.label));
-      const rows = r.tensors.map((t) => {
-        const s = t.stats;
-        return [{ text: t.name, cls: "oi-mono" }, t.producer ? nodeLink(t.producer) : "", s.dtype,
-          (s.shape.join("×") || "scalar") + (s.note ? ` (${s.note})` : ""),
-          numCell(s.min), numCell(s.max), s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }, ""];
-      });
-      const tbl = table(head, rows, "oi-run");
-      tbl.querySelectorAll("tbody tr").forEach((tr, k) => {
-        const hist = r.tensors[k].hist;
-        const cell = tr.lastElementChild;
-        if (!hist) { cell.appendChild(h("span", "oi-note", "no finite values")); return; }
-        const btn = cell.appendChild(h("button", "oi-btn-small oi-hist-btn", "histogram"));
-        btn.type = "button";
-        let extra = null;
-        btn.addEventListener("click", () => {
-          if (extra) { extra.hidden = !extra.hidden; return; }
-          extra = h("tr", "oi-run-hist");
-          const td = extra.appendChild(h("td"));
-          td.colSpan = head.length;
-          const plot = td.appendChild(h("div", "oi-hist"));
-          tr.after(extra);
-          histPlot(plot, hist);
-        });
-      });
-      box.appendChild(tbl);
-    }
-  }
-  function renderModel() {
-    const s = data.summary;
-    const box = $(".oi-model");
-    box.appendChild(kv([["file", s.file || "(in-memory model)"], ["producer", s.producer || "?"], ["IR version", s.ir_version],
-      ["opsets", s.opsets.map((o) => `${o[0]} ${o[1]}`).join(", ")], ["graph", s.graph_name], ["domain", s.domain],
-      ["model version", s.model_version || ""],
-      ["nodes", `${fmt(s.n_nodes)} in the main graph, ${fmt(s.n_nodes_total)} in all`],
-      ["bodies / functions", s.n_subgraphs || s.n_functions ? `${s.n_subgraphs} / ${s.n_functions}` : ""],
-      ["parameters", `${fmt(s.n_params)} (${fmtBytes(s.param_bytes)})`]]));
-    if (s.doc_string) box.appendChild(h("div", "oi-doc", s.doc_string));
-    for (const w of s.warnings) box.appendChild(h("p", "oi-warning", w));
-    if (s.metadata.length) { box.appendChild(h("h3", "", "Metadata")); box.appendChild(table(["key", "value"], s.metadata.map((p) => ({ th: true, cells: p })), "oi-meta")); }
-    box.appendChild(h("h3", "", "Inputs and outputs"));
-    box.appendChild(table(["kind", "name", "dtype", "shape"], [...s.inputs.map((r) => ["input", ...r]), ...s.outputs.map((r) => ["output", ...r])], "oi-model-io"));
-    box.appendChild(h("h3", "", "Op types"));
-    box.appendChild(table(["op type", "count"], s.op_types, "oi-ops"));
-  }
-  function renderChrome() {
-    $(".oi-report-title").textContent = data.title;
-    const s = data.summary;
-    $(".oi-report-sub").textContent = `${fmt(s.n_nodes_total)} nodes · ${fmt(s.n_params)} parameters · ${data.generator} · ${data.created}`;
-    const nav = $(".oi-report-nav");
-    const links = [["#oi-graph-section", "Graph"], ["#oi-profile-section", "Profile", !!data.profile], ["#oi-runs-section", "Runs", (data.runs || []).length > 0], ["#oi-model-section", "Model"]];
-    for (const [href, text, on] of links) {
-      if (on === false) continue;
-      const a = h("a", "", text);
-      a.setAttribute("href", href);
-      nav.appendChild(a);
-    }
-    $(".oi-report-foot").textContent = "Self-contained report: it makes no network requests.";
-  }
-
-  renderChrome();
-  setupOverlay();
-  model.on("change:selected", showDetails);
-  showDetails();
-  renderModel();
-  renderRuns();
-  renderProfile();
-  bootGraph().finally(() => root.setAttribute("data-oi-report", "ready"));
-})();
-"""
-
-
 __all__ = [
     "content_security_policy",
     "json_for_script",
     "node_records",
     "normalise_runs",
     "pack_data",
+    "packed_plotly_js",
     "profile_record",
     "report",
     "report_data",

@@ -6,6 +6,7 @@ here the HTML text and the embedded data are checked in Python.
 
 from __future__ import annotations
 
+import base64
 import html.parser
 import importlib
 import io
@@ -14,6 +15,7 @@ import os
 import re
 import tracemalloc
 import warnings
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +106,20 @@ def test_json_for_script_escapes_markup_and_round_trips():
         R.json_for_script({"nan": float("nan")})  # NaN is not JSON; converters must clean it first
 
 
+def plotly_of(text: str) -> str:
+    """The plotly.js a report carries, unpacked (it travels deflated like the data)."""
+    (attrs, body), *_ = [s for s in parse(text).scripts if s[0].get("id") == "oi-plotly"]
+    packed = json.loads(body)
+    assert attrs.get("type") == "application/json" and packed["encoding"] == "deflate-raw+base64"
+    return zlib.decompress(base64.b64decode(packed["data"]), -15).decode("utf-8")
+
+
 def test_report_has_one_plotly_copy_csp_and_nonced_scripts(small_html):
     text = small_html
-    assert len(PLOTLY_BANNER.findall(text)) == 1
+    assert not PLOTLY_BANNER.search(text)  # packed: the 4.8 MB travel as about 1.9 MB of base64
+    plotly = plotly_of(text)
+    assert len(PLOTLY_BANNER.findall(plotly)) == 1
+    assert len(text) < len(plotly) / 2
     doc = parse(text)
     metas = [
         a
@@ -125,19 +138,20 @@ def test_report_has_one_plotly_copy_csp_and_nonced_scripts(small_html):
     first_code = min(text.index("<script"), text.index("<style"))
     assert text.index("Content-Security-Policy") < first_code
     runnable = [a for a, _ in doc.scripts if a.get("type") != "application/json"]
-    assert len(runnable) == 2  # plotly.js and the page's own script
+    assert len(runnable) == 1  # the page's own bootstrap: it imports oi-report-esm from a blob: URL
     assert all(a.get("nonce") == nonce for a in runnable)
     assert [a.get("id") for a, _ in doc.scripts if a.get("type") == "application/json"] == [
         "oi-data",
-        "oi-graphview-esm",
+        "oi-report-esm",
+        "oi-plotly",
     ]
     # no element of the page's markup loads or links anything
     assert not [(t, a) for t, a in doc.tags if {"src", "href", "srcset", "action", "data"} & set(a)]
 
 
-def test_embedded_bundle_is_the_widget_bundle(small_html):
+def test_embedded_bundle_is_the_built_report_bundle(small_html):
     doc = parse(small_html)
-    (_, body), *_ = [s for s in doc.scripts if s[0].get("id") == "oi-graphview-esm"]
+    (_, body), *_ = [s for s in doc.scripts if s[0].get("id") == "oi-report-esm"]
     assert json.loads(body) == R.ESM.read_text(encoding="utf-8")
     assert R.CSS.read_text(encoding="utf-8").replace("</", "<\\/") in small_html
 
@@ -375,6 +389,7 @@ def test_model_without_figures_leaves_plotly_out():
     )
     text = R.report_html(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
     assert not PLOTLY_BANNER.search(text)
+    assert "id='oi-plotly'" not in text
     assert len(text) < 400_000
 
 
@@ -406,7 +421,7 @@ def test_transformer_500_nodes_with_profile_fits_8mb():
     text = R.report_html(m, p)
     size = len(text.encode("utf-8"))
     assert size < 8_000_000, f"{size / 1e6:.2f} MB"
-    assert len(PLOTLY_BANNER.findall(text)) == 1
+    assert len(PLOTLY_BANNER.findall(plotly_of(text))) == 1
 
 
 # -- numbers: every dtype, extreme values, bounded work --------------------------------------------------

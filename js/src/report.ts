@@ -1,0 +1,450 @@
+// The HTML report page (onnx_inspect/report.py writes the data; this bundle draws it). Unpacks the
+// `oi-data` JSON (deflate-raw + base64, the browser's own DecompressionStream), drives the graph view
+// through a small stand-in for the anywidget model, and shows node details and weights with
+// details.ts — the renderer the Inspector uses. DOM only through textContent and attribute setters.
+
+import {
+  type Hooks,
+  fmt,
+  fmtBytes,
+  h,
+  histogramSvg,
+  kv,
+  nodeLink,
+  pct,
+  renderNode,
+  renderTensor,
+  renderWeight,
+  table,
+} from "./details";
+import graphWidget, { type WidgetModel } from "./index";
+import type { AttrRow, Hist, IoRow, NodeRecord, Section, Stats, WeightRecord } from "./records";
+
+export { renderNode, renderWeight } from "./details";
+
+const ENCODING = "deflate-raw+base64";
+
+interface Packed {
+  encoding: string;
+  data: string;
+}
+
+/** The bytes of a packed script element (see report.py's pack_data). */
+export async function unpack(packed: Packed): Promise<Uint8Array<ArrayBuffer>> {
+  if (packed.encoding !== ENCODING) throw new Error(`unknown report data encoding ${packed.encoding}`);
+  if (typeof DecompressionStream === "undefined") {
+    throw new Error("this browser has no DecompressionStream; open the report in a current Chrome, Firefox, Safari or Edge");
+  }
+  const bin = atob(packed.data);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function scriptJson(id: string): unknown {
+  const el = document.getElementById(id);
+  return el ? JSON.parse(el.textContent ?? "null") : null;
+}
+
+// -- records: filled in with defaults (the encoding may omit empty fields) ---------------------------------
+
+type Raw = Record<string, unknown>;
+const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
+
+function ioRow(r: unknown, which: "inputs" | "outputs"): IoRow {
+  if (Array.isArray(r)) {
+    // the positional rows of reports written before the records (slot, name, tid, dtype, shape, source, kind, links)
+    const links = r[7];
+    const cons = which === "outputs" ? arr<string>(links) : [];
+    const more = cons.length && cons[cons.length - 1].startsWith("… (+") ? cons.pop() : undefined;
+    return {
+      slot: str(r[0]), name: str(r[1]), tensor: (r[2] as string | null) ?? null, dtype: str(r[3]), shape: str(r[4]),
+      shape_source: str(r[5]), kind: str(r[6]), producer: which === "inputs" ? ((links as string | null) ?? null) : null,
+      consumers: cons, more_consumers: more ? Number(more.replace(/\D/g, "")) : 0,
+    };
+  }
+  const o = (r ?? {}) as Raw;
+  return {
+    slot: str(o.slot), name: str(o.name), tensor: (o.tensor as string | null) ?? null, dtype: str(o.dtype),
+    shape: str(o.shape), shape_source: str(o.shape_source), kind: str(o.kind),
+    producer: (o.producer as string | null) ?? null, consumers: arr<string>(o.consumers),
+    more_consumers: Number(o.more_consumers ?? 0),
+  };
+}
+
+function attrRow(a: unknown): AttrRow {
+  if (Array.isArray(a)) return { name: str(a[0]), type: str(a[1]), value: str(a[2]), source: a[3] as AttrRow["source"], ref: null };
+  const o = (a ?? {}) as Raw;
+  return { name: str(o.name), type: str(o.type), value: str(o.value), source: (o.source as AttrRow["source"]) ?? "set", ref: (o.ref as string | null) ?? null };
+}
+
+/** A NodeRecord from the report data (named fields with defaults filled in; older positional rows too). */
+export function nodeRecord(id: string, raw: Raw): NodeRecord {
+  return {
+    id,
+    op: str(raw.op),
+    domain: str(raw.domain) || "ai.onnx",
+    opset: (raw.opset as number | null) ?? null,
+    name: str(raw.name),
+    graph: str(raw.graph),
+    scope: str(raw.scope),
+    ort: (raw.ort as string | null) ?? null,
+    doc: str(raw.doc),
+    doc_url: (raw.doc_url as string | null) ?? null,
+    meta: arr<unknown>(raw.meta).map((p) => (Array.isArray(p) ? { key: str(p[0]), value: str(p[1]) } : (p as { key: string; value: string }))),
+    bodies: arr<string>(raw.bodies),
+    attrs: arr<unknown>(raw.attrs).map(attrRow),
+    inputs: arr<unknown>(raw.inputs ?? raw.ins).map((r) => ioRow(r, "inputs")),
+    outputs: arr<unknown>(raw.outputs ?? raw.outs).map((r) => ioRow(r, "outputs")),
+    weights: arr<string>(raw.weights ?? raw.w),
+    sections: arr<Section>(raw.sections),
+  };
+}
+
+/** A WeightRecord from the report data (defaults filled in). */
+export function weightRecord(id: string, raw: Raw): WeightRecord {
+  return {
+    ...(raw as Partial<WeightRecord>),
+    id,
+    source: str(raw.source) || id,
+    name: str(raw.name),
+    graph: str(raw.graph),
+    dtype: str(raw.dtype),
+    shape: str(raw.shape),
+    nbytes: (raw.nbytes as number | null) ?? null,
+    kind: str(raw.kind),
+    where: str(raw.where),
+    external: Boolean(raw.external ?? str(raw.where).includes("external")),
+  };
+}
+
+// -- the page ------------------------------------------------------------------------------------------
+
+interface RunTensor {
+  name: string;
+  tid: string | null;
+  producer: string | null;
+  stats: Stats & { dtype: string; shape: number[] };
+  hist: Hist | null;
+  head?: unknown[];
+}
+
+interface ReportData {
+  title: string;
+  generator: string;
+  created: string;
+  summary: Raw & { n_nodes_total: number; n_params: number | null };
+  payload: unknown;
+  nodes: Record<string, Raw>;
+  weights: Record<string, Raw>;
+  weights_read: boolean;
+  profile: (Raw & { nodes: Record<string, Raw>; summary: Raw; warnings: string[]; figures: { id: string; fig: Raw }[]; unmatched_nodes: number }) | null;
+  overlays: Record<string, Raw>;
+  overlay: string;
+  runs: { label: string; tensors: RunTensor[] }[];
+  selected: string[];
+}
+
+function makeModel(state: Record<string, unknown>): WidgetModel {
+  const listeners = new Map<string, (() => void)[]>();
+  return {
+    get: (k) => state[k],
+    set(k, v) {
+      const old = state[k];
+      state[k] = v;
+      if (old !== v) for (const cb of [...(listeners.get(`change:${k}`) ?? [])]) cb();
+    },
+    on(ev, cb) {
+      if (!listeners.has(ev)) listeners.set(ev, []);
+      listeners.get(ev)?.push(cb);
+    },
+    off(ev, cb) {
+      const l = listeners.get(ev);
+      if (l && cb) l.splice(l.indexOf(cb) >>> 0, 1);
+      else listeners.delete(ev);
+    },
+    save_changes() {},
+    send() {},
+  };
+}
+
+declare global {
+  interface Window {
+    Plotly?: { newPlot(el: HTMLElement, data: unknown, layout: unknown, config: unknown): unknown };
+  }
+}
+
+/** plotly.js, packed in the `oi-plotly` script like the data, started from a blob: URL (CSP allows it). */
+async function loadPlotly(): Promise<void> {
+  const packed = scriptJson("oi-plotly") as Packed | null;
+  if (!packed || window.Plotly) return;
+  const url = URL.createObjectURL(new Blob([await unpack(packed)], { type: "text/javascript" }));
+  await new Promise<void>((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = url;
+    s.onload = () => resolve();
+    s.onerror = () => reject(new Error("plotly.js could not start"));
+    document.head.appendChild(s);
+  });
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => document.querySelector(sel) as T;
+
+function start(data: ReportData, root: HTMLElement): Promise<void> {
+  const overlays = data.overlays ?? {};
+  const model = makeModel({
+    _payload: data.payload,
+    selected: data.selected ?? [],
+    overlay: data.overlay && overlays[data.overlay] ? overlays[data.overlay] : {},
+    height: "680px",
+  });
+  const select = (ids: string[]) => model.set("selected", ids);
+  const firstOfGraph = new Map<string, string>();
+  for (const [id, n] of Object.entries(data.nodes)) if (!firstOfGraph.has(str(n.graph))) firstOfGraph.set(str(n.graph), id);
+  const details = $(".oi-details");
+  const hooks: Hooks = {
+    select: (id) => select([id]),
+    showGraph: (path) => {
+      const first = firstOfGraph.get(path);
+      if (first) select([first]);
+    },
+    showWeight: (tid) => details.querySelector(`.oi-weights [data-tensor-id="${CSS.escape(tid)}"]`)?.scrollIntoView({ block: "nearest" }),
+  };
+
+  // overlay switch
+  const sel = $<HTMLSelectElement>(".oi-overlay-select");
+  const keys = Object.keys(overlays);
+  if (keys.length === 0) $(".oi-overlay-label").hidden = true;
+  else {
+    sel.appendChild(new Option("none", "none"));
+    for (const k of keys) sel.appendChild(new Option(str(overlays[k].menu || overlays[k].label || k), k));
+    sel.value = data.overlay && overlays[data.overlay] ? data.overlay : "none";
+    sel.addEventListener("change", () => model.set("overlay", overlays[sel.value] ?? {}));
+  }
+
+  // node details
+  const runIndex = (data.runs ?? []).map((r) => {
+    const m = new Map<string, RunTensor>();
+    for (const t of r.tensors) {
+      m.set(t.name, t);
+      if (t.tid) m.set(t.tid, t);
+    }
+    return m;
+  });
+  function profileSection(id: string): Section | null {
+    if (!data.profile) return null;
+    const p = data.profile.nodes[id];
+    if (!p) {
+      return { id: "profile", title: "Profile", columns: ["", ""], rows: [], note: "No profiled kernel time on this node (fused into another, or not run)." };
+    }
+    const rows: [string, string][] = [
+      ["mean", `${fmt(p.mean_us)} us/run`],
+      ["p50 / p90", `${fmt(p.p50_us)} / ${fmt(p.p90_us)} us`],
+      ["share", pct(p.share as number | null)],
+      ["calls per run", fmt(p.calls)],
+      ["provider", str(p.provider)],
+      ["kernel", str(p.kernel)],
+      ["fused with", arr<string>(p.fused_with).join(", ")],
+    ];
+    return { id: "profile", title: "Profile", columns: ["", ""], rows: rows.filter((r) => r[1] !== "") };
+  }
+  function showDetails(): void {
+    const ids = (model.get("selected") as string[] | null) ?? [];
+    details.replaceChildren();
+    if (ids.length === 0) {
+      details.removeAttribute("data-node-id");
+      details.appendChild(h("p", "oi-note", "Click a node in the graph to see its attributes, inputs, outputs and weights."));
+      return;
+    }
+    const id = ids[0];
+    const raw = data.nodes[id];
+    if (!raw) {
+      details.appendChild(h("p", "oi-error", `unknown node ${id}`));
+      return;
+    }
+    details.setAttribute("data-node-id", id);
+    const rec = nodeRecord(id, raw);
+    const prof = profileSection(id);
+    if (prof) rec.sections = [...rec.sections, prof];
+    renderNode(details.appendChild(h("div")), rec, hooks, { more: ids.length - 1 });
+    const cards = rec.weights.filter((t) => data.weights[t]);
+    if (cards.length) {
+      const box = details.appendChild(h("div", "oi-weights"));
+      box.appendChild(h("h5", "", "Weight values"));
+      for (const tid of cards) renderWeight(box, weightRecord(tid, data.weights[tid]));
+      if (!data.weights_read) box.appendChild(h("p", "oi-note", "Weight values were left out of this report (weights=False)."));
+    }
+    const runRows: [string, RunTensor][] = [];
+    (data.runs ?? []).forEach((r, k) => {
+      for (const o of rec.outputs) {
+        const t = (o.tensor && runIndex[k].get(o.tensor)) || runIndex[k].get(o.name);
+        if (t) runRows.push([r.label, t]);
+      }
+    });
+    if (runRows.length) {
+      const box = details.appendChild(h("div", "oi-run-values"));
+      box.appendChild(h("h5", "", "Values from runs"));
+      for (const [label, t] of runRows) {
+        renderTensor(box.appendChild(h("div")), `${t.name} (${label})`, `${t.stats.dtype}[${t.stats.shape.join("×")}]`, t);
+      }
+    }
+  }
+
+  const plotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
+  function renderProfile(): void {
+    const p = data.profile;
+    if (!p) return;
+    $("#oi-profile-section").hidden = false;
+    const box = $(".oi-profile");
+    const s = p.summary;
+    box.appendChild(
+      kv([
+        ["runs", fmt(s.runs)],
+        ["mean run", `${fmt(s.mean_run_us)} us`],
+        ["kernel time per run", `${fmt(s.mean_kernel_us)} us`],
+        ["on model nodes", pct(s.coverage as number | null)],
+        ["providers", arr<string>(s.providers).join(", ")],
+        ["optimization", str(s.optimization)],
+        ["source", str(s.source)],
+      ]),
+    );
+    if (p.unmatched_nodes) box.appendChild(h("p", "oi-warning", `${p.unmatched_nodes} profiled node id(s) are not nodes of this model and are left out.`));
+    for (const w of p.warnings) box.appendChild(h("p", "oi-warning", w));
+    for (const f of p.figures) {
+      const div = box.appendChild(h("div", `oi-fig oi-fig-${f.id}`));
+      if (window.Plotly) window.Plotly.newPlot(div, f.fig.data ?? [], f.fig.layout ?? {}, plotConfig);
+      else div.appendChild(h("p", "oi-note", "plotly is not included in this report"));
+    }
+  }
+  function renderRuns(): void {
+    if (!data.runs?.length) return;
+    $("#oi-runs-section").hidden = false;
+    const box = $(".oi-runs");
+    const head = ["tensor", "producer", "dtype", "shape", "min", "max", "mean", "std", "NaN", "Inf", "zeros", ""];
+    const num = (v: unknown) => (typeof v === "string" ? { text: v, cls: "oi-num" } : (v as number | null));
+    for (const r of data.runs) {
+      box.appendChild(h("h3", "", r.label));
+      const rows = r.tensors.map((t) => {
+        const s = t.stats;
+        return [
+          { text: t.name, cls: "oi-mono" }, t.producer ? nodeLink(t.producer, hooks) : "", s.dtype,
+          (s.shape.join("×") || "scalar") + (s.note ? ` (${s.note})` : ""),
+          num(s.min), num(s.max), s.mean ?? null, s.std ?? null, s.nan ?? null, s.inf ?? null,
+          { text: pct(s.zero_fraction), cls: "oi-num" }, "",
+        ];
+      });
+      const tbl = table(head, rows, "oi-run");
+      tbl.querySelectorAll("tbody tr").forEach((tr, k) => {
+        const hist = r.tensors[k].hist;
+        const cell = tr.lastElementChild as HTMLElement;
+        if (!hist) {
+          cell.appendChild(h("span", "oi-note", "no finite values"));
+          return;
+        }
+        const btn = cell.appendChild(h("button", "oi-btn-small oi-hist-btn", "histogram"));
+        btn.type = "button";
+        let extra: HTMLTableRowElement | null = null;
+        btn.addEventListener("click", () => {
+          if (extra) {
+            extra.hidden = !extra.hidden;
+            return;
+          }
+          extra = h("tr", "oi-run-hist");
+          const td = extra.appendChild(h("td"));
+          td.colSpan = head.length;
+          td.appendChild(h("div", "oi-hist")).appendChild(histogramSvg(hist));
+          tr.after(extra);
+        });
+      });
+      box.appendChild(tbl);
+    }
+  }
+  function renderModel(): void {
+    const s = data.summary;
+    const box = $(".oi-model");
+    const pairs = (v: unknown) => arr<unknown[]>(v);
+    box.appendChild(
+      kv([
+        ["file", str(s.file) || "(in-memory model)"],
+        ["producer", str(s.producer) || "?"],
+        ["IR version", s.ir_version as number],
+        ["opsets", pairs(s.opsets).map((o) => `${o[0]} ${o[1]}`).join(", ")],
+        ["graph", str(s.graph_name)],
+        ["domain", str(s.domain)],
+        ["model version", str(s.model_version || "")],
+        ["nodes", `${fmt(s.n_nodes)} in the main graph, ${fmt(s.n_nodes_total)} in all`],
+        ["bodies / functions", s.n_subgraphs || s.n_functions ? `${s.n_subgraphs} / ${s.n_functions}` : ""],
+        ["parameters", `${fmt(s.n_params)} (${fmtBytes(s.param_bytes as number | null)})`],
+      ]),
+    );
+    if (s.doc_string) box.appendChild(h("div", "oi-doc", str(s.doc_string)));
+    for (const w of arr<string>(s.warnings)) box.appendChild(h("p", "oi-warning", w));
+    const meta = pairs(s.metadata);
+    if (meta.length) {
+      box.appendChild(h("h3", "", "Metadata"));
+      box.appendChild(table(["key", "value"], meta.map((p) => ({ th: true, cells: p.map(str) })), "oi-meta"));
+    }
+    box.appendChild(h("h3", "", "Inputs and outputs"));
+    const io = [...pairs(s.inputs).map((r) => ["input", ...r.map(str)]), ...pairs(s.outputs).map((r) => ["output", ...r.map(str)])];
+    box.appendChild(table(["kind", "name", "dtype", "shape"], io, "oi-model-io"));
+    box.appendChild(h("h3", "", "Op types"));
+    box.appendChild(table(["op type", "count"], pairs(s.op_types) as (string | number)[][], "oi-ops"));
+  }
+  function renderChrome(): void {
+    $(".oi-report-title").textContent = data.title;
+    const s = data.summary;
+    $(".oi-report-sub").textContent = `${fmt(s.n_nodes_total)} nodes · ${fmt(s.n_params)} parameters · ${data.generator} · ${data.created}`;
+    const nav = $(".oi-report-nav");
+    const links: [string, string, boolean][] = [
+      ["#oi-graph-section", "Graph", true],
+      ["#oi-profile-section", "Profile", !!data.profile],
+      ["#oi-runs-section", "Runs", (data.runs ?? []).length > 0],
+      ["#oi-model-section", "Model", true],
+    ];
+    for (const [href, text, on] of links) {
+      if (!on) continue;
+      const a = nav.appendChild(h("a", "", text));
+      a.setAttribute("href", href);
+    }
+    $(".oi-report-foot").textContent = "Self-contained report: it makes no network requests.";
+  }
+  function bootGraph(): void {
+    const host = $(".oi-report-graph");
+    try {
+      graphWidget.render({ model, el: host });
+    } catch (err) {
+      const box = host.appendChild(h("div", "oi-graph oi-error", `onnx-inspect graph view could not start: ${err}`));
+      box.setAttribute("data-oi-state", "error");
+    }
+  }
+
+  renderChrome();
+  model.on("change:selected", showDetails);
+  showDetails();
+  renderModel();
+  renderRuns();
+  bootGraph();
+  const plotly = data.profile ? loadPlotly() : Promise.resolve();
+  return plotly
+    .catch((err) => {
+      root.prepend(h("p", "oi-warning", `plotly.js could not start: ${err instanceof Error ? err.message : err}`));
+    })
+    .then(renderProfile);
+}
+
+/** Read the page's data and draw the report; sets data-oi-report to "ready" (or "error"). */
+export async function main(): Promise<void> {
+  const root = $(".oi-report");
+  let data: ReportData;
+  try {
+    data = JSON.parse(new TextDecoder().decode(await unpack(scriptJson("oi-data") as Packed))) as ReportData;
+  } catch (err) {
+    root.prepend(h("p", "oi-error", `This report's data could not be read: ${err instanceof Error ? err.message : err}`));
+    root.setAttribute("data-oi-report", "error");
+    return;
+  }
+  await start(data, root);
+  root.setAttribute("data-oi-report", "ready");
+}
