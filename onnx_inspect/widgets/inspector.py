@@ -29,14 +29,13 @@ from ..errors import InspectError, UnknownNameError
 from ..model import Model, load
 from ..runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ..views import details as D
+from .details_view import DetailsView, node_record, weight_record
 from .fallback import StaticFallback, summary_text
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABS = ("Model", "Node", "Weights", "Run", "Profile")
 #: Rows listed in the Model tab's node table (the filter narrows the rest down).
 LIST_LIMIT = 400
-#: Producer/consumer buttons shown per tensor before "+N more".
-MAX_LINKS = 12
 #: Output tensors shown as cards (histogram + preview) after a run.
 MAX_CARDS = 4
 #: Weights bigger than this (bytes, all of a node's weights) are summarised in the background.
@@ -222,26 +221,23 @@ class _Ticker:
 
 
 class TensorCard(W.VBox):
-    """One tensor: header, stats (min/max/mean/std, NaN/Inf, zeros), histogram and a 2-D slice preview.
+    """One tensor: its card (stats, first values, histogram: ``details.ts``, as in reports) and, for
+    arrays of 2+ dimensions, a 2-D slice preview with index pickers (needs the kernel: stays in Python).
 
-    ``summary`` is ``views.tensors.tensor_stats`` of the value: the numbers ``oi.report`` shows too.
+    ``summary`` is ``views.tensors.tensor_stats`` of the value; ``record`` the card's WeightRecord.
     """
 
-    def __init__(self, value: Any, name: str, header_html: str = "") -> None:
-        from ..views.tensors import stats_figure, tensor_stats
+    def __init__(self, value: Any, name: str, record: Mapping[str, Any] | None = None) -> None:
+        from ..views.tensors import tensor_stats
+        from .details_view import DetailsView, value_record
 
         a = value if isinstance(value, np.ndarray) else np.asarray(value)
         self.value = a
         self.name = name
         self.summary = tensor_stats(a)
-        head = header_html or (
-            f"<b class='oi-op'>{D.esc(name)}</b> <span class='oi-note'>{D.esc(self.summary['dtype'])}"
-            f"[{D.esc(D.shape_text(self.summary['shape']))}]</span>"
-        )
-        self.stats = _html(head + D.stats_html(self.summary))
-        self.hist = W.Output(layout=W.Layout(width="100%"))
-        self.hist.add_class("oi-histogram")
-        show_figure(self.hist, stats_figure(self.summary, name))
+        self.record = dict(record) if record is not None else value_record(a, name)
+        self.view = DetailsView(weights=[self.record])
+        self.view.add_class("oi-histogram")
         lead = max(a.ndim - 2, 0)
         self.pickers = [
             W.BoundedIntText(
@@ -256,7 +252,7 @@ class TensorCard(W.VBox):
             p.observe(self._update_preview, "value")
         self._update_preview()
         picker_row = [W.HBox(self.pickers, layout=W.Layout(flex_flow="row wrap"))] if self.pickers else []
-        super().__init__([self.stats, self.hist, *picker_row, self.message, self.preview])
+        super().__init__([self.view, *picker_row, self.message, self.preview])
         self.add_class("oi-card")
 
     def _update_preview(self, _: Any = None) -> None:
@@ -299,7 +295,6 @@ class Inspector(StaticFallback, W.HBox):
         self._weights_sync = False
         self._syncing = False
         self._from_table = False
-        self._node_widgets: list[W.Widget] = []
         self._weights_for: str | None = None
         self._weights_token = 0
 
@@ -536,93 +531,49 @@ class Inspector(StaticFallback, W.HBox):
 
     # -- Node tab ---------------------------------------------------------------------------------------
     def _build_node_tab(self) -> None:
-        self._node_box = W.VBox([])
-        self._node_box.add_class("oi-node-panel")
-
-    def _link(self, node_id: str, prefix: str) -> W.Button:
-        b = W.Button(
-            description=f"{prefix}{node_id}",
-            tooltip=f"select {node_id}",
-            layout=W.Layout(width="auto", max_width="98%"),
+        self._node_status = _html()
+        self._node_view = DetailsView(
+            on_select=self._select_from_panel,
+            on_show_graph=self._show_graph,
+            on_show_weight=lambda _tid: self.show_tab("Weights"),
         )
-        b.add_class("oi-link")
-        b.on_click(lambda _b, nid=node_id: self.select(nid))
-        return b
+        self._node_schema = _html()
+        self._node_box = W.VBox([self._node_status, self._node_view, self._node_schema])
+        self._node_box.add_class("oi-node-tab")
 
-    def _io_rows(self, df: Any, which: str) -> list[W.Widget]:
-        rows: list[W.Widget] = []
-        for r in df.itertuples(index=False):
-            text = (
-                f"<span class='oi-note'>{D.esc(r.slot)}</span> <b>{D.esc(r.name or '(omitted)')}</b> "
-                f"{D.esc(r.dtype or '?')}[{D.esc(D.shape_text(r.shape))}]"
-                + (f" <span class='oi-note'>shape {D.esc(r.shape_source)}</span>" if r.shape_source else "")
-                + f" <span class='oi-note'>{D.esc(r.kind)}</span>"
-            )
-            links: list[W.Widget] = []
-            if which == "inputs" and r.producer:
-                links.append(self._link(r.producer, "← "))
-            if which == "outputs":
-                links.extend(self._link(c, "→ ") for c in r.consumers[:MAX_LINKS])
-                if len(r.consumers) > MAX_LINKS:
-                    links.append(_html(D.note_html(f"+{len(r.consumers) - MAX_LINKS} more")))
-            row = W.VBox([_html(text, "oi-io-text"), W.HBox(links, layout=W.Layout(flex_flow="row wrap"))])
-            row.add_class("oi-io-row")
-            row.add_class(f"oi-{which}")
-            rows.append(row)
-        return rows
+    def _select_from_panel(self, node_id: str) -> None:
+        with contextlib.suppress(InspectError):  # a stale link (the model changed): nothing to select
+            self.select(node_id)
+
+    def _show_graph(self, path: str) -> None:
+        """Select the first node of a body (an If/Loop/Scan branch or a function), which opens it."""
+        first = self.model.nodes.index[self.model.nodes["graph"] == path]
+        if len(first):
+            self.select(first[0])
 
     def _render_node(self) -> None:
-        for w in self._node_widgets:
-            _close_tree(w)
         nid = self.node_id
+        self._node_status.value = ""
         if nid is None:
-            self._node_widgets = [
-                _html(D.note_html("Click a node in the graph, or pick one on the Model tab."))
-            ]
-            self._node_box.children = self._node_widgets
+            self._node_view.node = None
+            self._node_view.note = "Click a node in the graph, or pick one on the Model tab."
+            self._node_schema.value = ""
             return
         m = self.model
-        status = _html()
         try:
-            with self._reporting(status, f"details of node {nid!r}"):
+            with self._reporting(self._node_status, f"details of node {nid!r}"):
+                rec = node_record(m, nid)
                 info = D.node_info(m, nid)
-                attrs = D.attribute_table(m, nid)
-                ins = D.io_table(m, nid, "inputs")
-                outs = D.io_table(m, nid, "outputs")
                 schema = D.schema_summary(info["op_type"], info["domain"], info["opset"])
         except Exception:
-            self._node_widgets = [status]
-            self._node_box.children = self._node_widgets
+            self._node_view.node = None
+            self._node_view.note = ""
+            self._node_schema.value = ""
             return
-        widgets: list[W.Widget] = [_html(D.node_header_html(info, len(self.selected) - 1))]
-        refs: list[W.Widget] = []
-        for path in info["subgraphs"]:
-            first = m.nodes.index[m.nodes["graph"] == path]
-            b = W.Button(
-                description=f"open {path}",
-                tooltip="select the body's first node",
-                layout=W.Layout(width="auto"),
-            )
-            b.add_class("oi-link")
-            b.disabled = len(first) == 0
-            if len(first):
-                b.on_click(lambda _b, n=first[0]: self.select(n))
-            refs.append(b)
-        if (attrs["ref_kind"] == "tensor").any() or D.weight_ids(m, nid):
-            b = W.Button(description="show weights", layout=W.Layout(width="auto"))
-            b.add_class("oi-link")
-            b.on_click(lambda _b: self.show_tab("Weights"))
-            refs.append(b)
-        widgets.append(_html(f"<h5>Inputs ({len(ins)})</h5>"))
-        widgets.extend(self._io_rows(ins, "inputs"))
-        widgets.append(_html(f"<h5>Outputs ({len(outs)})</h5>"))
-        widgets.extend(self._io_rows(outs, "outputs"))
-        widgets.append(_html("<h5>Attributes</h5>" + D.attributes_html(attrs)))
-        if refs:
-            widgets.append(W.HBox(refs, layout=W.Layout(flex_flow="row wrap")))
-        widgets.append(_html("<h5>Schema</h5>" + D.schema_html(schema, info["op_type"], info["domain"])))
-        self._node_widgets = widgets
-        self._node_box.children = widgets
+        self._node_view.note = ""
+        self._node_view.more = len(self.selected) - 1
+        self._node_view.node = rec
+        self._node_schema.value = "<h5>Schema</h5>" + D.schema_html(schema, info["op_type"], info["domain"])
 
     # -- Weights tab ------------------------------------------------------------------------------------
     def _build_weights_tab(self) -> None:
@@ -680,12 +631,8 @@ class Inspector(StaticFallback, W.HBox):
                 try:
                     with self._reporting(box, f"weight {info['name']!r}"):
                         value = m.weight(info["name"], info["graph"])
-                        head = (
-                            f"<b class='oi-op'>{D.esc(info['name'])}</b> <span class='oi-note'>"
-                            f"{D.esc(info['dtype'] or '?')}[{D.esc(D.shape_text(info['shape']))}], "
-                            f"{D.esc(D.fmt_bytes(info['nbytes']))}, {D.esc(info['where'])}</span>"
-                        )
-                        cards.append(TensorCard(value, info["name"], head))
+                        rec = weight_record(m, info["tensor_id"], value)
+                        cards.append(TensorCard(value, info["name"], rec))
                 except Exception:
                     cards.append(box)
             if token == self._weights_token:
