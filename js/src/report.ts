@@ -122,6 +122,14 @@ export function weightRecord(id: string, raw: Raw): WeightRecord {
 
 // -- the page ------------------------------------------------------------------------------------------
 
+/** The report's side panel for one node: ``aside`` gets ``data-node-id`` and the node panel of details.ts. */
+export function renderNodePanel(aside: HTMLElement, rec: NodeRecord, hooks: Hooks, more = 0): HTMLElement {
+  aside.setAttribute("data-node-id", rec.id);
+  const panel = aside.appendChild(h("div"));
+  renderNode(panel, rec, hooks, { more });
+  return panel;
+}
+
 interface RunTensor {
   name: string;
   tid: string | null;
@@ -264,11 +272,10 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       details.appendChild(h("p", "oi-error", `unknown node ${id}`));
       return;
     }
-    details.setAttribute("data-node-id", id);
     const rec = nodeRecord(id, raw);
     const prof = profileSection(id);
     if (prof) rec.sections = [...rec.sections, prof];
-    renderNode(details.appendChild(h("div")), rec, hooks, { more: ids.length - 1 });
+    renderNodePanel(details, rec, hooks, ids.length - 1);
     const cards = rec.weights.filter((t) => data.weights[t]);
     if (cards.length) {
       const box = details.appendChild(h("div", "oi-weights"));
