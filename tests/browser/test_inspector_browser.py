@@ -126,6 +126,26 @@ def test_click_a_node_shows_op_type_shapes_and_links(nb, ui):
     expect(node.locator(".oi-node-title")).to_contain_text("Relu")
 
 
+def test_node_tab_is_what_a_report_shows_for_the_same_record(nb, ui):
+    """The Node tab's DOM (DetailsView in JupyterLab) equals the report bundle's panel for the same record."""
+    from onnx_inspect.report import ESM as REPORT_JS
+
+    nb.kernel.execute("insp.select('n3')")
+    node = ui.details.locator(".oi-node-panel" + css_attr("data-node-id", "n3"))
+    node.wait_for(state="attached")
+    rec = nb.kernel.eval_json("insp._node_view.node")
+    assert rec["id"] == "n3" and rec["op"] == "Conv"
+    report_html = nb.page.evaluate(
+        """async ([src, rec]) => {
+          const R = await import(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+          const noop = { select() {}, showGraph() {}, showWeight() {} };
+          return R.renderNodePanel(document.createElement("aside"), rec, noop).outerHTML;
+        }""",
+        [REPORT_JS.read_text(encoding="utf-8"), rec],
+    )
+    assert node.evaluate("(e) => e.outerHTML") == report_html
+
+
 def test_node_table_filters_and_selects(nb, ui):
     from playwright.sync_api import expect
 
