@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 import onnx
+import pandas as pd
 
 from ..errors import InspectError, UnknownNameError
 from ..model import Model
@@ -245,6 +246,9 @@ class _Lookups:
         self.kind = dict(zip(ids, t["kind"].tolist(), strict=True))
         self.producer = dict(zip(ids, t["producer"].tolist(), strict=True))
         self.consumers = dict(zip(ids, t["consumers"].tolist(), strict=True))
+        self.name = dict(zip(ids, t["name"].tolist(), strict=True))
+        self.graph = dict(zip(ids, t["graph"].tolist(), strict=True))
+        self.nbytes = dict(zip(ids, t["nbytes"].tolist(), strict=True))
         self.by_name = m._index.by_name
         self.version = -1
         self.refresh()
@@ -539,8 +543,7 @@ def weight_record(
         raise UnknownNameError(m._unknown("tensor", tensor_id, lk.ids))
     src = m.resolve_outer(tensor_id)
     kind = lk.kind[src]
-    t = m.tensors
-    name, graph = t.at[src, "name"], t.at[src, "graph"]
+    name, graph = lk.name[src], lk.graph[src]
     where = "initializer" if kind == "initializer" else f"output of node {lk.producer[src]}"
     external = m.is_external(src)
     if external:
@@ -552,7 +555,7 @@ def weight_record(
         "graph": graph,
         "dtype": lk.dtype[src] or "",
         "shape": lk.text_of_shape(src),
-        "nbytes": num(t.at[src, "nbytes"]),
+        "nbytes": None if lk.nbytes[src] is pd.NA else num(lk.nbytes[src]),
         "kind": kind,
         "where": where,
         "external": external,
