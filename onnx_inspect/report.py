@@ -17,7 +17,6 @@ import base64
 import datetime as _dt
 import html
 import json
-import math
 import os
 import re
 import secrets
@@ -28,13 +27,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 
 from .errors import InspectError
 from .model import Model, load
 from .views import details as D
 from .views.graph_payload import graph_payload
-from .views.tensors import EXACT_VALUES, tensor_stats
+from .views.records import (
+    Budget,
+    FactSource,
+    expand_node_record,
+    expand_weight_record,
+    node_records,
+    num,
+    pack_node_record,
+    pack_weight_record,
+    summary_record,
+    weight_records,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: The report page, built from js/ (``npm run build``): the template (js/src/report.html), the page's
@@ -44,16 +53,7 @@ ESM = STATIC / "report.js"
 CSS = STATIC / "report.css"
 
 FORMAT = "onnx-inspect/report"
-VERSION = 1
-#: A report summarises at most this many values exactly, over all weights and runs; beyond that, tensors
-#: bigger than ``views.tensors.SAMPLE_VALUES`` are sampled (and say so).
-REPORT_EXACT_VALUES = 1 << 27
-#: Weight and run previews list this many leading values.
-PREVIEW_VALUES = 8
-#: Longest doc string / metadata value / consumer list embedded per node.
-MAX_DOC_CHARS = 4000
-MAX_META_CHARS = 2000
-MAX_CONSUMERS = 32
+VERSION = 2  # 2: named-field records (views/records.py), packed without defaults
 #: Overlays a profile adds to the report's overlay switch (metric -> menu label).
 PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
 
@@ -111,6 +111,16 @@ def unpack_data(packed: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(zlib.decompress(base64.b64decode(packed["data"]), -15).decode("utf-8"))
 
 
+def expand_records(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The report data with its packed node and weight records expanded to the full records of
+    ``views.records`` (what the page's decoder does; for tools and tests that read a written report)."""
+    return {
+        **data,
+        "nodes": {nid: expand_node_record(nid, r) for nid, r in data["nodes"].items()},
+        "weights": {tid: expand_weight_record(tid, r) for tid, r in data["weights"].items()},
+    }
+
+
 def plotly_js() -> str:
     """plotly.js (minified, from the installed plotly package)."""
     from plotly.offline import get_plotlyjs
@@ -135,20 +145,7 @@ def packed_plotly_js() -> dict[str, str]:
 
 # -- small converters ---------------------------------------------------------------------------------
 
-
-def _num(v: Any) -> float | int | None:
-    """A JSON-safe number: None for NaN/Inf/missing, int for integers."""
-    if v is None or v is np.ma.masked:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return int(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+_num = num  # JSON-safe numbers: one rule (views.records.num)
 
 
 def _text(v: Any, limit: int | None = None) -> str:
@@ -156,327 +153,22 @@ def _text(v: Any, limit: int | None = None) -> str:
     return D.cut(s, limit) if limit is not None else s
 
 
-def _tensor_block(value: Any, exact_values: int = EXACT_VALUES) -> dict[str, Any]:
-    """Statistics, histogram bins and the first few values of an array, from ``views.tensors.tensor_stats``
-    (the numbers the Inspector shows for the same tensor)."""
-    s = tensor_stats(value, exact_values=exact_values)
-    stats: dict[str, Any] = {k: _num(s[k]) for k in _STAT_NUMBERS}
-    for k in ("min", "max"):  # exact integers beyond 2**53 travel as text (a JS number would round them)
-        if isinstance(s[k], int) and abs(s[k]) > 2**53:
-            stats[k] = f"{s[k]:,}"
-    stats.update(
-        dtype=s["dtype"], shape=list(s["shape"]), family=s["family"], basis=s["basis"], note=s["note"],
-        sampled=bool(s["sampled"]),
-    )  # fmt: skip
-    hist = s["hist"]
-    if hist is not None:
-        hist = (
-            {"labels": [str(x) for x in hist["labels"]], "counts": [int(c) for c in hist["counts"]]}
-            if "labels" in hist
-            else {"edges": [_num(e) for e in hist["edges"]], "counts": [int(c) for c in hist["counts"]]}
-        )
-        hist.update(sampled=bool(s["sampled"]), magnitude=s["family"] == "complex")
-    return {"stats": stats, "hist": hist, "head": _preview(value)}
+# -- model, nodes and weights (the records of views/records.py, packed: see pack_node_record) ----------
 
 
-_STAT_NUMBERS = (
-    "size", "summarised", "min", "max", "mean", "std", "nan", "inf", "finite", "zero_fraction", "unique",
-)  # fmt: skip
-
-
-def _preview(value: Any) -> list[Any]:
-    a = np.asarray(value)
-    flat = np.asarray(a.flat[:PREVIEW_VALUES]) if a.size else a.reshape(-1)  # never copies all of ``a``
-    if a.dtype.kind == "b":
-        return [bool(x) for x in flat]
-    if a.dtype.kind in "iu":  # exact: ints beyond 2**53 as text (a JS number would round them)
-        return [int(x) if abs(int(x)) <= 2**53 else f"{int(x):,}" for x in flat]
-    if a.dtype.kind == "f" or a.dtype.kind not in "cOUSb":
-        try:
-            return [_num(x) for x in flat.astype(np.float64)]
-        except (TypeError, ValueError):
-            pass
-    return [_text(x, 60) for x in flat.tolist()]
-
-
-class _Budget:
-    """Values a report may summarise exactly in all (:data:`REPORT_EXACT_VALUES`); once spent, big
-    tensors are sampled, so a report's work is bounded whatever the model holds."""
-
-    def __init__(self, values: int | None = None) -> None:
-        self.left = REPORT_EXACT_VALUES if values is None else values
-
-    def block(self, value: Any) -> dict[str, Any]:
-        size = int(getattr(value, "size", 0) or 0)
-        exact = EXACT_VALUES if size <= self.left else 0
-        out = _tensor_block(value, exact)
-        self.left -= min(size, self.left) if not out["stats"]["sampled"] else 0
-        return out
-
-
-# -- model, nodes and weights ------------------------------------------------------------------------
-
-
-def _summary_json(m: Model) -> dict[str, Any]:
-    s = m.summary()
-    return {
-        "file": m.path.name if m.path is not None else None,
-        "producer": s["producer"],
-        "ir_version": s["ir_version"],
-        "opsets": [[d, int(v)] for d, v in s["opsets"].items()],
-        "graph_name": s["graph_name"],
-        "domain": s["domain"],
-        "model_version": s["model_version"],
-        "doc_string": _text(s["doc_string"], MAX_DOC_CHARS),
-        "metadata": [[_text(k, 200), _text(v, MAX_META_CHARS)] for k, v in s["metadata"].items()],
-        "n_nodes": s["n_nodes"],
-        "n_nodes_total": s["n_nodes_total"],
-        "n_subgraphs": s["n_subgraphs"],
-        "n_functions": s["n_functions"],
-        "n_params": _num(s["n_params"]),
-        "param_bytes": _num(s["param_bytes"]),
-        "inputs": [[r["name"], r["dtype"] or "?", D.shape_text(r["shape"])] for r in s["inputs"]],
-        "outputs": [[r["name"], r["dtype"] or "?", D.shape_text(r["shape"])] for r in s["outputs"]],
-        "op_types": [[k, int(v)] for k, v in s["op_types"].items()],
-        "warnings": [str(w) for w in s["warnings"]],
+def report_records(
+    m: Model, weights: bool = True, budget: Budget | None = None, sources: Iterable[FactSource] = ()
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every node's record and every weight's record (read when ``weights``), packed for the report."""
+    recs = node_records(m, sources)
+    weight_ids = list(dict.fromkeys(t for r in recs.values() for t in r["weights"]))
+    nodes = {nid: pack_node_record(r) for nid, r in recs.items()}
+    del recs
+    packed = {
+        tid: pack_weight_record(r)
+        for tid, r in weight_records(m, weight_ids, read=weights, budget=budget).items()
     }
-
-
-class _Index:
-    """Column dicts of ``m.nodes``/``m.tensors`` and per-op schema facts, so that every node's details
-    cost a few dict lookups. Same meaning as ``views.details`` (``io_table``, ``attribute_table``,
-    ``node_info``, ``weight_info``), which builds one small DataFrame per call instead (tests compare)."""
-
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        t = m.tensors
-        ids = t.index.tolist()
-        self.tensor_cols = {
-            c: dict(zip(ids, t[c].tolist(), strict=True))
-            for c in ("name", "graph", "dtype", "shape", "shape_source", "kind", "producer", "consumers",
-                      "nbytes", "outer_ref")
-        }  # fmt: skip
-        self._opsets: dict[str, int | None] = {}
-        self._schemas: dict[tuple[str, str], Any] = {}
-        self._slots: dict[tuple[str, str, str, int], list[str]] = {}
-        self._defaults: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
-        self._external: dict[str, frozenset[str]] = {}
-
-    def opset(self, domain: str) -> int | None:
-        if domain not in self._opsets:
-            self._opsets[domain] = D.opset_version(self.m, domain)
-        return self._opsets[domain]
-
-    def schema(self, op: str, domain: str) -> Any:
-        key = (op, domain)
-        if key not in self._schemas:
-            self._schemas[key] = D.op_schema(op, domain, self.opset(domain))
-        return self._schemas[key]
-
-    def slots(self, op: str, domain: str, which: str, n: int) -> list[str]:
-        """Schema names of a node's first ``n`` inputs/outputs: 'X', 'inputs[2]' (variadic), '#3' (none)."""
-        key = (op, domain, which, n)
-        got = self._slots.get(key)
-        if got is None:
-            s = self.schema(op, domain)
-            formals = list(s.inputs if which == "inputs" else s.outputs) if s is not None else []
-            got = []
-            for i in range(n):
-                j = min(i, len(formals) - 1)
-                if i < len(formals) and _option(formals[i]) != "variadic":
-                    got.append(formals[i].name)
-                elif formals and _option(formals[j]) == "variadic":
-                    got.append(f"{formals[j].name}[{i - j}]")
-                else:
-                    got.append(f"#{i}")
-            self._slots[key] = got
-        return got
-
-    def defaults(self, op: str, domain: str) -> list[tuple[str, str, str, str]]:
-        """(name, type, value, source) of every attribute the op's schema defines, sorted by name."""
-        key = (op, domain)
-        got = self._defaults.get(key)
-        if got is None:
-            s = self.schema(op, domain)
-            got = []
-            for name, a in sorted((s.attributes if s is not None else {}).items()):
-                dv = a.default_value
-                text = (
-                    ""
-                    if dv is None or dv.type == onnx.AttributeProto.UNDEFINED
-                    else D.format_attribute(dv)["value"]
-                )
-                kind = _ATTR_TYPES.get(int(a.type), str(a.type)).lower()
-                if a.required:
-                    got.append((name, kind, "(required, missing)", "missing"))
-                else:
-                    got.append((name, kind, text or "(not set)", "default"))
-            self._defaults[key] = got
-        return got
-
-    def resolve_outer(self, tid: str) -> str:
-        """Follow a body's reference to an enclosing graph's value up to the value itself."""
-        kind, ref_of = self.tensor_cols["kind"], self.tensor_cols["outer_ref"]
-        seen = set()
-        while kind[tid] == "outer" and ref_of[tid] and tid not in seen:
-            seen.add(tid)
-            ref = ref_of[tid]
-            if ref not in kind:
-                break
-            tid = ref
-        return tid
-
-    def external(self, graph: str) -> frozenset[str]:
-        got = self._external.get(graph)
-        if got is None:
-            try:
-                inits = getattr(self.m.graph_proto(graph), "initializer", ())
-            except InspectError:
-                inits = ()
-            got = frozenset(i.name for i in inits if i.data_location == onnx.TensorProto.EXTERNAL)
-            self._external[graph] = got
-        return got
-
-
-_ATTR_TYPES = {int(v): k.lower() for k, v in onnx.AttributeProto.AttributeType.items()}
-_OPTIONS = {"Single": "", "Optional": "optional", "Variadic": "variadic"}
-
-
-def _option(p: Any) -> str:
-    return _OPTIONS.get(str(p.option).rsplit(".", 1)[-1], str(p.option))
-
-
-def _io(ix: _Index, node_id: str, row: Mapping[str, Any], which: str) -> list[list[Any]]:
-    """Rows [slot, name, tensor id, dtype, shape text, shape source, kind, producer | consumers]."""
-    cols = ix.tensor_cols
-    names = list(row[which])
-    slots = ix.slots(row["op_type"], row["domain"], which, len(names))
-    if which == "inputs":
-        implicit = list(row["implicit_inputs"])
-        slots = [*slots, *(["(implicit)"] * len(implicit))]
-        names += implicit
-    out = []
-    for slot, name in zip(slots, names, strict=True):
-        if not name:
-            out.append([slot, "", None, "", "", "", "omitted", None if which == "inputs" else []])
-            continue
-        try:
-            tid = ix.m.tensor_id(name, row["graph"])
-        except InspectError:
-            out.append([slot, name, None, "", "", "", "unknown", None if which == "inputs" else []])
-            continue
-        src = ix.resolve_outer(tid)
-        kind = cols["kind"][tid]
-        if slot == "(implicit)":
-            kind = f"implicit {cols['kind'][src]}"
-        elif kind == "outer":
-            kind = f"outer {cols['kind'][src]}"
-        if which == "inputs":
-            link: Any = cols["producer"][src]
-        else:
-            cons = [c for c in cols["consumers"][tid] if c != node_id]
-            more = [f"… (+{len(cons) - MAX_CONSUMERS})"] if len(cons) > MAX_CONSUMERS else []
-            link = cons[:MAX_CONSUMERS] + more
-        out.append(
-            [slot, name, tid, cols["dtype"][tid] or "", D.shape_text(cols["shape"][tid]),
-             cols["shape_source"][tid] or "", kind, link]
-        )  # fmt: skip
-    return out
-
-
-def _attrs(ix: _Index, node_id: str, node: onnx.NodeProto, op: str, domain: str) -> list[list[str]]:
-    rows = [
-        [a.name, f["type"], _text(f["value"]), "set"]
-        for a in node.attribute
-        for f in [D.format_attribute(a, node_id)]
-    ]
-    fn = f"@{domain}:{op}"
-    if fn in ix.m.graphs.index:
-        n = int(ix.m.graphs.at[fn, "n_nodes"])
-        rows.append(["(function body)", "function", f"model-local function, {n} nodes", "model"])
-    have = {a.name for a in node.attribute}
-    rows += [list(d) for d in ix.defaults(op, domain) if d[0] not in have]
-    return rows
-
-
-def node_records(m: Model) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Details of every node as JSON-ready dicts (header, attributes, inputs, outputs, weight ids),
-    and the ids of all weights they refer to (in first-use order)."""
-    ix = _Index(m)
-    fn_paths = {p for p in m.graphs.index if str(p).startswith("@")}
-    out: dict[str, dict[str, Any]] = {}
-    weights: dict[str, None] = {}
-    nodes = m.nodes
-    cols = ["op_type", "domain", "name", "graph", "scope", "ort_name", "inputs", "outputs", "implicit_inputs",
-            "subgraphs"]  # fmt: skip
-    for nid, *vals in zip(nodes.index.tolist(), *(nodes[c].tolist() for c in cols), strict=True):
-        row = dict(zip(cols, vals, strict=True))
-        node = m.node(nid)
-        op, domain = row["op_type"], row["domain"]
-        ins = _io(ix, nid, row, "inputs")
-        outs = _io(ix, nid, row, "outputs")
-        w = list(dict.fromkeys(r[2] for r in (*ins, *outs) if r[2] is not None and _is_weight_kind(r[6])))
-        weights.update(dict.fromkeys(w))
-        fn = f"@{domain}:{op}"
-        out[nid] = {
-            "op": op,
-            "domain": domain or "ai.onnx",
-            "opset": ix.opset(domain),
-            "name": row["name"],
-            "graph": row["graph"],
-            "scope": row["scope"],
-            "ort": row["ort_name"],
-            "doc": _text(node.doc_string, MAX_DOC_CHARS),
-            "meta": [[_text(p.key, 200), _text(p.value, MAX_META_CHARS)] for p in node.metadata_props],
-            "bodies": list(dict.fromkeys((*row["subgraphs"], *((fn,) if fn in fn_paths else ())))),
-            "attrs": _attrs(ix, nid, node, op, domain),
-            "ins": ins,
-            "outs": outs,
-            "w": w,
-        }
-    return out, list(weights)
-
-
-def _is_weight_kind(kind: str) -> bool:
-    return kind.rsplit(" ", 1)[-1] in ("initializer", "constant")
-
-
-def weight_records(
-    m: Model, tensor_ids: Iterable[str], read: bool = True, budget: _Budget | None = None
-) -> dict[str, dict[str, Any]]:
-    """What the report shows of each weight: name, dtype, shape, bytes, where it lives, and (with
-    ``read``) statistics, histogram bin counts and first values; a read failure becomes ``error``.
-    ``budget`` bounds the values summarised exactly (big weights beyond it are sampled)."""
-    ix = _Index(m)
-    budget = budget if budget is not None else _Budget()
-    cols = ix.tensor_cols
-    out = {}
-    for tid in tensor_ids:
-        if tid not in cols["kind"]:
-            raise InspectError(
-                f"weight_records: {tid!r} is not a tensor id of this model (see m.tensors.index)"
-            )
-        src = ix.resolve_outer(tid)
-        kind, name, graph = cols["kind"][src], cols["name"][src], cols["graph"][src]
-        where = "initializer" if kind == "initializer" else f"output of node {cols['producer'][src]}"
-        if kind == "initializer" and name in ix.external(graph):
-            where += ", external data file (read when shown)"
-        rec: dict[str, Any] = {
-            "name": name,
-            "graph": graph,
-            "dtype": cols["dtype"][src] or "",
-            "shape": D.shape_text(cols["shape"][src]),
-            "nbytes": _num(cols["nbytes"][src]),
-            "kind": kind,
-            "where": where,
-        }
-        if read:
-            try:
-                rec.update(budget.block(m.weight(name, graph)))
-            except InspectError as exc:
-                rec["error"] = str(exc)
-        out[tid] = rec
-    return out
+    return nodes, packed
 
 
 # -- profile and runs --------------------------------------------------------------------------------
@@ -598,9 +290,9 @@ def _tensor_id_of(m: Model, key: str) -> str | None:
         return None
 
 
-def runs_record(m: Model, runs: RunsArg, budget: _Budget | None = None) -> list[dict[str, Any]]:
+def runs_record(m: Model, runs: RunsArg, budget: Budget | None = None) -> list[dict[str, Any]]:
     """Tensor summaries (statistics, histogram bin counts, first values) of each run's tensors."""
-    budget = budget if budget is not None else _Budget()
+    budget = budget if budget is not None else Budget()
     out = []
     for label, values in normalise_runs(runs):
         rows = []
@@ -653,8 +345,10 @@ def report_data(
     selected: Iterable[str] = (),
     overlay: str | Mapping[str, Any] | None = None,
     weights: bool = True,
+    sources: Iterable[FactSource] = (),
 ) -> dict[str, Any]:
-    """Everything a report shows, as one JSON-ready dict (the page's ``oi-data`` script)."""
+    """Everything a report shows, as one JSON-ready dict (the page's ``oi-data`` script); ``sources``
+    add per-node ``sections`` (costs, quantization, ...) to the node records."""
     from . import __version__
 
     ids = frozenset(m.nodes.index)
@@ -662,24 +356,24 @@ def report_data(
     bad = [s for s in sel if s not in ids]
     if bad:
         raise InspectError(f"selected: {bad[0]!r} is not a node id of this model; use ids from m.nodes.index")
-    nodes, weight_ids = node_records(m)
+    budget = Budget()
+    nodes, weight_recs = report_records(m, weights, budget, sources)
     prof = profile_record(m, profile) if profile is not None else None
     start, custom = _overlay_choice(overlay, prof, ids)
     overlays: dict[str, Any] = prof.pop("overlays") if prof else {}
     if custom is not None:
         overlays["custom"] = custom
     name = m.path.name if m.path is not None else (m.proto.graph.name or "model")
-    budget = _Budget()
     return {
         "format": FORMAT,
         "version": VERSION,
         "title": title if title is not None else f"{name}: onnx-inspect report",
         "generator": f"onnx-inspect {__version__}",
         "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "summary": _summary_json(m),
+        "summary": summary_record(m),
         "payload": graph_payload(m),
         "nodes": nodes,
-        "weights": weight_records(m, weight_ids, read=weights, budget=budget),
+        "weights": weight_recs,
         "weights_read": bool(weights),
         "profile": prof,
         "overlays": overlays,
