@@ -166,12 +166,22 @@ function header(rec: NodeRecord, hooks: Hooks, more: number): HTMLElement[] {
   return out;
 }
 
+/** A tensor-valued attribute (a Constant's value) refers to a weight; the others to a graph path. */
+const TENSOR_TYPES = new Set(["tensor", "sparse_tensor"]);
+
+function weightLink(tid: string, hooks: Hooks): HTMLButtonElement {
+  const b = button(tid, "oi-link oi-mono oi-weight-link", "show this weight", () => hooks.showWeight(tid));
+  b.setAttribute("data-tensor-id", tid);
+  return b;
+}
+
 function attrRow(a: AttrRow, hooks: Hooks): TableRow {
-  const value: TableCell = a.ref
+  const ref = a.ref;
+  const value: TableCell = ref
     ? (() => {
-        const span = h("span", "", a.value);
+        const span = h("span", "oi-mono", a.value);
         span.appendChild(document.createTextNode(" "));
-        span.appendChild(graphLink(a.ref, hooks));
+        span.appendChild(TENSOR_TYPES.has(a.type) ? weightLink(ref, hooks) : graphLink(ref, hooks));
         return span;
       })()
     : { text: a.source === "default" ? `${a.value} (default)` : a.value, cls: "oi-mono" };
@@ -239,12 +249,7 @@ export function renderNode(el: HTMLElement, rec: NodeRecord, hooks: Hooks, opts:
   el.appendChild(ioTable(rec.outputs, "outputs", hooks));
   if (rec.weights.length) {
     el.appendChild(h("h5", "", `Weights (${rec.weights.length})`));
-    const links = rec.weights.map((t) => {
-      const b = button(t, "oi-link oi-mono oi-weight-link", "show this weight", () => hooks.showWeight(t));
-      b.setAttribute("data-tensor-id", t);
-      return b;
-    });
-    el.appendChild(h("div", "oi-weight-links")).appendChild(joined(links));
+    el.appendChild(h("div", "oi-weight-links")).appendChild(joined(rec.weights.map((t) => weightLink(t, hooks))));
   }
   for (const s of rec.sections) el.appendChild(renderSection(s));
 }

@@ -47,77 +47,57 @@ function scriptJson(id: string): unknown {
   return el ? JSON.parse(el.textContent ?? "null") : null;
 }
 
-// -- records: filled in with defaults (the encoding may omit empty fields) ---------------------------------
+// -- records: the report packs them with defaults left out (RECORD-encoding: views/records.py pack_*) -------
 
 type Raw = Record<string, unknown>;
 const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
 
-function ioRow(r: unknown, which: "inputs" | "outputs"): IoRow {
-  if (Array.isArray(r)) {
-    // the positional rows of reports written before the records (slot, name, tid, dtype, shape, source, kind, links)
-    const links = r[7];
-    const cons = which === "outputs" ? arr<string>(links) : [];
-    const more = cons.length && cons[cons.length - 1].startsWith("… (+") ? cons.pop() : undefined;
-    return {
-      slot: str(r[0]), name: str(r[1]), tensor: (r[2] as string | null) ?? null, dtype: str(r[3]), shape: str(r[4]),
-      shape_source: str(r[5]), kind: str(r[6]), producer: which === "inputs" ? ((links as string | null) ?? null) : null,
-      consumers: cons, more_consumers: more ? Number(more.replace(/\D/g, "")) : 0,
-    };
+const NODE = {
+  domain: "ai.onnx", opset: null, name: "", graph: "", scope: "", ort: null, doc: "", doc_url: null,
+  meta: [], bodies: [], attrs: [], inputs: [], outputs: [], weights: [], sections: [],
+};
+const IO = {
+  slot: "", name: "", dtype: "", shape: "", shape_source: "", kind: "intermediate", producer: null,
+  consumers: [], more_consumers: 0,
+};
+const ATTR = { type: "", value: "", source: "set", ref: null };
+const WEIGHT = { graph: "", dtype: "", shape: "", nbytes: null, kind: "initializer", where: "initializer", external: false };
+const STATS = {
+  basis: "", size: 0, summarised: 0, finite: 0, nan: 0, inf: 0, min: null, max: null, mean: null, std: null,
+  zero_fraction: null, unique: null, sampled: false, note: "",
+};
+
+/** The NodeRecord of a packed node (views/records.py expand_node_record). */
+export function nodeRecord(id: string, p: Raw): NodeRecord {
+  const io = (r: Raw): IoRow => ({ ...IO, ...r, tensor: "tensor" in r ? (r.tensor as string | null) : str(r.name) || null }) as IoRow;
+  return {
+    ...NODE,
+    id,
+    ...p,
+    inputs: arr<Raw>(p.inputs).map(io),
+    outputs: arr<Raw>(p.outputs).map(io),
+    attrs: arr<Raw>(p.attrs).map((a) => ({ ...ATTR, ...a }) as AttrRow),
+  } as unknown as NodeRecord;
+}
+
+/** The WeightRecord of a packed weight (views/records.py expand_weight_record). */
+export function weightRecord(id: string, p: Raw): WeightRecord {
+  const w = { ...WEIGHT, id, source: id, name: id, ...p } as WeightRecord;
+  if (p.stats) w.stats = { ...STATS, ...(p.stats as Stats) };
+  if (p.hist) {
+    const hist = { sampled: false, magnitude: false, ...(p.hist as Raw) } as Hist & { range?: [number, number]; digits?: number };
+    if (hist.range) {
+      // equally spaced edges: recomputed exactly (the same doubles as Python)
+      const [lo, hi] = hist.range;
+      const n = hist.counts.length;
+      hist.edges = Array.from({ length: n + 1 }, (_, k) => Number((lo + ((hi - lo) * k) / n).toPrecision(hist.digits)));
+      delete hist.range;
+      delete hist.digits;
+    }
+    w.hist = hist;
   }
-  const o = (r ?? {}) as Raw;
-  return {
-    slot: str(o.slot), name: str(o.name), tensor: (o.tensor as string | null) ?? null, dtype: str(o.dtype),
-    shape: str(o.shape), shape_source: str(o.shape_source), kind: str(o.kind),
-    producer: (o.producer as string | null) ?? null, consumers: arr<string>(o.consumers),
-    more_consumers: Number(o.more_consumers ?? 0),
-  };
-}
-
-function attrRow(a: unknown): AttrRow {
-  if (Array.isArray(a)) return { name: str(a[0]), type: str(a[1]), value: str(a[2]), source: a[3] as AttrRow["source"], ref: null };
-  const o = (a ?? {}) as Raw;
-  return { name: str(o.name), type: str(o.type), value: str(o.value), source: (o.source as AttrRow["source"]) ?? "set", ref: (o.ref as string | null) ?? null };
-}
-
-/** A NodeRecord from the report data (named fields with defaults filled in; older positional rows too). */
-export function nodeRecord(id: string, raw: Raw): NodeRecord {
-  return {
-    id,
-    op: str(raw.op),
-    domain: str(raw.domain) || "ai.onnx",
-    opset: (raw.opset as number | null) ?? null,
-    name: str(raw.name),
-    graph: str(raw.graph),
-    scope: str(raw.scope),
-    ort: (raw.ort as string | null) ?? null,
-    doc: str(raw.doc),
-    doc_url: (raw.doc_url as string | null) ?? null,
-    meta: arr<unknown>(raw.meta).map((p) => (Array.isArray(p) ? { key: str(p[0]), value: str(p[1]) } : (p as { key: string; value: string }))),
-    bodies: arr<string>(raw.bodies),
-    attrs: arr<unknown>(raw.attrs).map(attrRow),
-    inputs: arr<unknown>(raw.inputs ?? raw.ins).map((r) => ioRow(r, "inputs")),
-    outputs: arr<unknown>(raw.outputs ?? raw.outs).map((r) => ioRow(r, "outputs")),
-    weights: arr<string>(raw.weights ?? raw.w),
-    sections: arr<Section>(raw.sections),
-  };
-}
-
-/** A WeightRecord from the report data (defaults filled in). */
-export function weightRecord(id: string, raw: Raw): WeightRecord {
-  return {
-    ...(raw as Partial<WeightRecord>),
-    id,
-    source: str(raw.source) || id,
-    name: str(raw.name),
-    graph: str(raw.graph),
-    dtype: str(raw.dtype),
-    shape: str(raw.shape),
-    nbytes: (raw.nbytes as number | null) ?? null,
-    kind: str(raw.kind),
-    where: str(raw.where),
-    external: Boolean(raw.external ?? str(raw.where).includes("external")),
-  };
+  return w;
 }
 
 // -- the page ------------------------------------------------------------------------------------------
@@ -371,33 +351,35 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
   function renderModel(): void {
     const s = data.summary;
     const box = $(".oi-model");
-    const pairs = (v: unknown) => arr<unknown[]>(v);
+    const opsets = Object.entries((s.opsets ?? {}) as Record<string, number>);
     box.appendChild(
       kv([
         ["file", str(s.file) || "(in-memory model)"],
         ["producer", str(s.producer) || "?"],
         ["IR version", s.ir_version as number],
-        ["opsets", pairs(s.opsets).map((o) => `${o[0]} ${o[1]}`).join(", ")],
+        ["opsets", opsets.map(([d, v]) => `${d || "ai.onnx"} ${v}`).join(", ")],
         ["graph", str(s.graph_name)],
         ["domain", str(s.domain)],
-        ["model version", str(s.model_version || "")],
+        ["model version", s.model_version ? (s.model_version as number) : ""],
         ["nodes", `${fmt(s.n_nodes)} in the main graph, ${fmt(s.n_nodes_total)} in all`],
         ["bodies / functions", s.n_subgraphs || s.n_functions ? `${s.n_subgraphs} / ${s.n_functions}` : ""],
         ["parameters", `${fmt(s.n_params)} (${fmtBytes(s.param_bytes as number | null)})`],
       ]),
     );
-    if (s.doc_string) box.appendChild(h("div", "oi-doc", str(s.doc_string)));
+    if (s.doc) box.appendChild(h("div", "oi-doc", str(s.doc)));
     for (const w of arr<string>(s.warnings)) box.appendChild(h("p", "oi-warning", w));
-    const meta = pairs(s.metadata);
+    const meta = arr<{ key: string; value: string }>(s.metadata);
     if (meta.length) {
       box.appendChild(h("h3", "", "Metadata"));
-      box.appendChild(table(["key", "value"], meta.map((p) => ({ th: true, cells: p.map(str) })), "oi-meta"));
+      box.appendChild(table(["key", "value"], meta.map((p) => ({ th: true, cells: [p.key, p.value] })), "oi-meta"));
     }
     box.appendChild(h("h3", "", "Inputs and outputs"));
-    const io = [...pairs(s.inputs).map((r) => ["input", ...r.map(str)]), ...pairs(s.outputs).map((r) => ["output", ...r.map(str)])];
+    type Io = { name: string; dtype: string; shape: string };
+    const row = (kind: string) => (r: Io) => [kind, { text: r.name, cls: "oi-mono" }, r.dtype || "?", r.shape];
+    const io = [...arr<Io>(s.inputs).map(row("input")), ...arr<Io>(s.outputs).map(row("output"))];
     box.appendChild(table(["kind", "name", "dtype", "shape"], io, "oi-model-io"));
     box.appendChild(h("h3", "", "Op types"));
-    box.appendChild(table(["op type", "count"], pairs(s.op_types) as (string | number)[][], "oi-ops"));
+    box.appendChild(table(["op type", "count"], arr<{ op: string; count: number }>(s.op_types).map((o) => [o.op, o.count]), "oi-ops"));
   }
   function renderChrome(): void {
     $(".oi-report-title").textContent = data.title;

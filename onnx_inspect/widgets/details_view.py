@@ -10,7 +10,7 @@ NodeRecord or None), ``more`` (how many other nodes are selected), ``weights`` (
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,12 @@ import traitlets
 from ..errors import InspectError
 from ..model import Model
 from ..views import details as D
+from ..views import records
+from ..views.records import FactSource
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ESM = STATIC / "details.js"
 CSS = STATIC / "details.css"
-#: Consumers listed per output (the rest are counted), as in reports.
-MAX_CONSUMERS = 32
 
 
 def _bundle_missing() -> InspectError:
@@ -56,93 +56,26 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
-def node_record(m: Model, node_id: str, sources: Any = ()) -> dict[str, Any]:
-    """The NodeRecord of ``node_id`` (``views.records.node_record`` where it exists)."""
-    try:
-        from ..views.records import node_record as build  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # until views.records lands: the same facts from views.details' tables
-        return _node_record_from_tables(m, node_id)
-    return jsonable(build(m, node_id, sources=sources))
-
-
-def _node_record_from_tables(m: Model, node_id: str) -> dict[str, Any]:
-    info = D.node_info(m, node_id)
-    attrs = D.attribute_table(m, node_id)
-
-    def io(which: str) -> list[dict[str, Any]]:
-        rows = []
-        for r in D.io_table(m, node_id, which).itertuples(index=False):
-            cons = list(r.consumers) if which == "outputs" else []
-            rows.append(
-                {"slot": r.slot, "name": r.name, "tensor": r.tensor_id, "dtype": r.dtype or "",
-                 "shape": D.shape_text(r.shape) if r.tensor_id else "", "shape_source": r.shape_source or "",
-                 "kind": r.kind, "producer": r.producer if which == "inputs" else None,
-                 "consumers": cons[:MAX_CONSUMERS], "more_consumers": max(len(cons) - MAX_CONSUMERS, 0)}
-            )  # fmt: skip
-        return rows
-
-    return jsonable(
-        {
-            "id": node_id,
-            "op": info["op_type"],
-            "domain": info["domain"],
-            "opset": info["opset"],
-            "name": info["name"],
-            "graph": info["graph"],
-            "scope": info["scope"],
-            "ort": info["ort_name"],
-            "doc": D.cut(info["doc_string"].strip(), 4000),
-            "doc_url": D.doc_url(info["op_type"], "" if info["domain"] == "ai.onnx" else info["domain"]),
-            "meta": [{"key": k, "value": D.cut(v, 2000)} for k, v in info["metadata"].items()],
-            "bodies": list(info["subgraphs"]),
-            "attrs": [
-                {
-                    "name": name,
-                    "type": r["type"],
-                    "value": r["value"],
-                    "source": r["source"],
-                    "ref": r["ref"] if r["ref_kind"] == "graph" else None,
-                }
-                for name, r in attrs.iterrows()
-            ],
-            "inputs": io("inputs"),
-            "outputs": io("outputs"),
-            "weights": D.weight_ids(m, node_id),
-            "sections": [],
-        }
-    )
+def node_record(m: Model, node_id: str, sources: Iterable[FactSource] = ()) -> dict[str, Any]:
+    """The NodeRecord of ``node_id`` (``views.records``), as the DetailsView's ``node`` trait takes it."""
+    return dict(records.node_record(m, node_id, sources))
 
 
 def tensor_block(value: Any) -> dict[str, Any]:
     """Stats, histogram bin counts and first values of an array, as the records carry them."""
-    try:
-        from ..views.records import tensor_block as block  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # until views.records lands: the report's converter (the same numbers)
-        from ..report import _tensor_block as block
-    return jsonable(block(value))
+    return jsonable(records.tensor_block(value))
 
 
 def weight_record(m: Model, tensor_id: str, value: Any = None) -> dict[str, Any]:
-    """The WeightRecord of a weight, read (or ``value``, when the caller has read it) and summarised;
-    a read failure becomes ``error``."""
-    info = D.weight_info(m, tensor_id)
-    rec: dict[str, Any] = {
-        "id": tensor_id,
-        "source": info["source_id"],
-        "name": info["name"],
-        "graph": info["graph"],
-        "dtype": info["dtype"] or "",
-        "shape": D.shape_text(info["shape"]),
-        "nbytes": info["nbytes"],
-        "kind": info["kind"],
-        "where": info["where"],
-        "external": bool(info["external"]),
-    }
-    try:
-        rec.update(tensor_block(m.weight(info["name"], info["graph"]) if value is None else value))
-    except InspectError as exc:
-        rec["error"] = str(exc)
-    return jsonable(rec)
+    """The WeightRecord of a weight (``views.records``); ``value``, when the caller has read it already,
+    is summarised instead of reading the weight again."""
+    if value is None:
+        return records.weight_record(m, tensor_id)
+    rec = records.weight_record(m, tensor_id, read=False)
+    block = tensor_block(value)
+    for k in ("dtype", "shape"):  # the record's own dtype / shape say it
+        block["stats"].pop(k, None)
+    return {**rec, **block}
 
 
 def value_record(

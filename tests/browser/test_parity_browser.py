@@ -17,6 +17,7 @@ import pytest
 
 import onnx_inspect as oi
 from onnx_inspect.report import ESM as REPORT_JS
+from onnx_inspect.views.records import node_records, pack_node_record
 from onnx_inspect.widgets.details_view import ESM as DETAILS_JS
 from tests.corpus import corpus_models
 
@@ -28,9 +29,10 @@ LOAD = """async ([details, report]) => {
   window.R = await load(report);
 }"""
 
-# Render each record through both hosts; return the ids whose panels differ (with both HTMLs) and the
-# number of node links drawn. ``raw`` is the report's data for a node: report.ts turns it into a
-# NodeRecord (its defaults filled in) and that one object goes to both renderers.
+# Render each node through both hosts; return the ids whose panels differ (with both HTMLs) and the
+# number of rows and links drawn. The widget gets the record as the Inspector sends it (``full``, the
+# DetailsView's ``node`` trait); the report gets it as a report file carries it (``packed``: defaults
+# left out, views.records.pack_node_record) and decodes it with report.ts's nodeRecord.
 COMPARE = """(nodes) => {
   const calls = [];
   const hooks = (who) => ({
@@ -42,12 +44,12 @@ COMPARE = """(nodes) => {
     send: (c) => calls.push(["widget", c.kind === "show-graph" ? "showGraph" : c.kind === "show-weight" ? "showWeight" : "select", c.id ?? c.path]) });
   const bad = [];
   let links = 0, rows = 0;
-  for (const [id, raw] of nodes) {
-    const rec = R.nodeRecord(id, raw);
+  for (const [id, full, packed] of nodes) {
+    const rec = R.nodeRecord(id, packed);
     const aside = document.createElement("aside");
     const panel = R.renderNodePanel(aside, rec, hooks("report"));
     const el = document.createElement("div");
-    W.default.render({ model: model({ node: rec, weights: [], note: "", more: 0 }), el });
+    W.default.render({ model: model({ node: full, weights: [], note: "", more: 0 }), el });
     const widget = el.querySelector(".oi-node-panel");
     if (!widget || widget.outerHTML !== panel.outerHTML || aside.getAttribute("data-node-id") !== id) {
       bad.push([id, panel.outerHTML, widget ? widget.outerHTML : null]);
@@ -74,16 +76,10 @@ COMPARE = """(nodes) => {
 }"""
 
 
-def _node_data(m: oi.Model) -> dict[str, Any]:
-    """Every node's record as a report carries it (views.records once it lands)."""
-    try:
-        from onnx_inspect.views.records import node_records  # type: ignore[import-not-found,unused-ignore]
-
-        return dict(node_records(m))
-    except ImportError:
-        from onnx_inspect.report import node_records as legacy
-
-        return legacy(m)[0]
+def _node_data(m: oi.Model) -> list[tuple[str, Any, Any]]:
+    """(id, record as the Inspector sends it, record as a report packs it) of every node."""
+    recs = node_records(m)
+    return [(nid, r, pack_node_record(r)) for nid, r in recs.items()]
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +100,7 @@ def test_widget_and_report_render_the_same_record_the_same_way(page: Any, name: 
     cm = next(c for c in corpus_models() if c.name == name)
     m = oi.load(cm.path)
     nodes = _node_data(m)
-    assert set(nodes) == set(m.nodes.index)
-    got = page.evaluate(COMPARE, json.loads(json.dumps(list(nodes.items()))))
+    assert [n[0] for n in nodes] == list(m.nodes.index)
+    got = page.evaluate(COMPARE, json.loads(json.dumps(nodes)))
     assert got["bad"] == [], f"{name}: {len(got['bad'])} node(s) differ, e.g. {got['bad'][0]}"
     assert (got["rows"] > 0 and got["links"] > 0) or len(m.nodes) < 3
