@@ -238,8 +238,14 @@ class _Lookups:
     Shapes are re-read when ``m.shapes_version`` changes (``fill_shapes``); the rest is fixed at load.
     """
 
+    @property
+    def m(self) -> Model:
+        m = self._model()
+        assert m is not None, "the model of these lookups was freed"
+        return m
+
     def __init__(self, m: Model) -> None:
-        self.m = m
+        self._model = weakref.ref(m)  # _CACHE's value: a strong reference would keep its key alive forever
         t = m.tensors
         ids = t.index.tolist()
         self.ids = ids

@@ -343,7 +343,7 @@ def test_weights_are_read_only_when_shown_and_big_ones_in_the_background(
         return real(self, name, graph)
 
     monkeypatch.setattr(oi.Model, "weight", counting)
-    monkeypatch.setattr("onnx_inspect.widgets.inspector.BACKGROUND_BYTES", 0)
+    monkeypatch.setattr("onnx_inspect.widgets.inspector.weights_tab.BACKGROUND_BYTES", 0)
     insp = Inspector(m)
     conv = m.nodes.index[m.nodes["op_type"] == "Conv"][0]
     insp.select(conv)
