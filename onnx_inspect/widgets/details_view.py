@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -23,8 +22,8 @@ from ..model import Model
 from ..views import details as D
 from ..views import records
 from ..views.records import FactSource
+from .graphview import STATIC
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
 ESM = STATIC / "details.js"
 CSS = STATIC / "details.css"
 

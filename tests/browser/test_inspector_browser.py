@@ -62,11 +62,12 @@ def tab(details, name: str) -> None:
     details.locator(".lm-TabBar-tab", has_text=name).click()
 
 
-def drawn_bars(figure, timeout: float = 30) -> int:
-    """Number of plotly bars with a non-empty box inside ``figure`` (waits until there is one)."""
+def drawn_bars(figure, timeout: float = 30, bars: str = ".barlayer .point path") -> int:
+    """Number of bars with a non-empty box inside ``figure`` (waits until there is one): plotly's by
+    default, ``rect.oi-bar`` for the histograms details.ts draws as SVG from bin counts."""
     deadline = time.monotonic() + timeout
     while True:
-        n = figure.locator(".barlayer .point path").evaluate_all(
+        n = figure.locator(bars).evaluate_all(
             "els => els.filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length"
         )
         if n or time.monotonic() > deadline:
@@ -74,16 +75,8 @@ def drawn_bars(figure, timeout: float = 30) -> int:
         time.sleep(0.2)
 
 
-def svg_bars(hist, timeout: float = 30) -> int:
-    """Number of histogram bars (details.ts draws them as SVG rects from bin counts) with a non-empty box."""
-    deadline = time.monotonic() + timeout
-    while True:
-        n = hist.locator("rect.oi-bar").evaluate_all(
-            "els => els.filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length"
-        )
-        if n or time.monotonic() > deadline:
-            return n
-        time.sleep(0.2)
+def svg_bars(hist) -> int:
+    return drawn_bars(hist, bars="rect.oi-bar")
 
 
 def shot(widget, name: str) -> Path:
