@@ -94,7 +94,7 @@ DATA_ENCODING = "deflate-raw+base64"
 def pack_data(data: Mapping[str, Any]) -> dict[str, str]:
     """The report data as the ``oi-data`` script's JSON: ``{"encoding": DATA_ENCODING, "data": base64}``."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    z = zlib.compressobj(6, zlib.DEFLATED, -15)  # negative wbits: raw deflate, no zlib header
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)  # negative wbits: raw deflate, no zlib header
     return {"encoding": DATA_ENCODING, "data": base64.b64encode(z.compress(text) + z.flush()).decode("ascii")}
 
 

@@ -478,8 +478,10 @@ def test_report_and_weights_tab_show_the_same_numbers_for_extreme_weights(make, 
     for tid, card in shown.items():
         rec, s = data["weights"][tid], card.summary
         assert "error" not in rec, rec
-        for k in ("mean", "std", "nan", "inf", "finite", "zero_fraction", "unique", "size"):
+        for k in ("nan", "inf", "finite", "unique", "size"):
             assert rec["stats"][k] == RC.num(s[k]), (tid, k)
+        for k in ("mean", "std", "zero_fraction"):  # derived numbers travel with 6 significant digits
+            assert rec["stats"][k] == RC.num(s[k], 6), (tid, k)
         for k in ("min", "max"):  # exact ints beyond 2**53 travel as text
             assert rec["stats"][k] in (RC.num(s[k]), f"{s[k]:,}" if isinstance(s[k], int) else None), (tid, k)
         assert rec["stats"]["family"] == s["family"] and rec["stats"]["note"] == s["note"]

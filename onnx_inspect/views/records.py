@@ -200,8 +200,8 @@ def tensor_block(value: Any, exact_values: int = EXACT_VALUES) -> dict[str, Any]
             stats[k] = bool(v)
         elif k in ("min", "max") and isinstance(v, int) and abs(v) > 2**53:
             stats[k] = f"{v:,}"  # exact integers beyond 2**53 travel as text (a JS number would round them)
-        else:
-            stats[k] = num(v)
+        else:  # derived statistics to 6 significant digits (shown with 4); values (min/max) to 9
+            stats[k] = num(v, 6 if k in ("mean", "std", "zero_fraction") else DIGITS)
     hist = s["hist"]
     if hist is not None:
         hist = (
@@ -621,7 +621,7 @@ def summary_record(m: Model) -> dict[str, Any]:
 # -- the report's compact encoding (/work/wt/_notes/RECORD-encoding.md) --------------------------------
 
 _NODE_DEFAULTS: dict[str, Any] = {
-    "domain": "ai.onnx", "opset": None, "name": "", "graph": "", "scope": "", "ort": None, "doc": "",
+    "domain": "ai.onnx", "opset": None, "graph": "", "scope": "", "ort": None, "doc": "",
     "doc_url": None, "meta": [], "bodies": [], "attrs": [], "inputs": [], "outputs": [], "weights": [],
     "sections": [],
 }  # fmt: skip
@@ -641,9 +641,11 @@ def _omit(rec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]
 
 
 def pack_node_record(rec: Mapping[str, Any]) -> dict[str, Any]:
-    """A node record without its id and default-valued fields (the report stores it under its id)."""
+    """A node record without its id, its name when that equals the id, and default-valued fields (the
+    report stores it under its id)."""
     out = _omit(rec, _NODE_DEFAULTS)
-    del out["id"]
+    if out.pop("id") == out["name"]:  # named nodes: the id is the name
+        del out["name"]
     for key in ("inputs", "outputs"):
         if key in out:
             rows = []
@@ -667,6 +669,7 @@ def expand_node_record(node_id: str, packed: Mapping[str, Any]) -> dict[str, Any
     return {
         **_NODE_DEFAULTS,
         "id": node_id,
+        "name": node_id,
         **packed,
         "inputs": [io(r) for r in packed.get("inputs", [])],
         "outputs": [io(r) for r in packed.get("outputs", [])],
