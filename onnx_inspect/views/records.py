@@ -393,7 +393,7 @@ def _io_rows(
 
 
 def _attr_rows(
-    lk: _Lookups, node_id: str, node: onnx.NodeProto, op: str, outputs: list[IoRow]
+    lk: _Lookups, node_id: str, node: onnx.NodeProto, op: str, outputs: list[IoRow], fn: str | None
 ) -> list[AttrRow]:
     rows: list[AttrRow] = []
     for a in node.attribute:
@@ -406,7 +406,6 @@ def _attr_rows(
             if op in ("Constant", "ConstantOfShape"):
                 ref = next((r["tensor"] for r in outputs if r["tensor"] is not None), None)
         rows.append(AttrRow(name=a.name, type=f["type"], value=str(f["value"]), source="set", ref=ref))
-    fn = lk.m.function_path(op, node.domain, getattr(node, "overload", ""))
     if fn is not None:
         rows.append(
             AttrRow(name="(function body)", type="function",
@@ -466,7 +465,7 @@ def _build(
                 for p in node.metadata_props
             ],
             bodies=list(dict.fromkeys((*subs, *((fn,) if fn else ())))),
-            attrs=_attr_rows(lk, nid, node, op, outputs),
+            attrs=_attr_rows(lk, nid, node, op, outputs, fn),
             inputs=inputs,
             outputs=outputs,
             weights=weights,
