@@ -970,15 +970,15 @@ _REPORT_JS = r"""
 
 __all__ = [
     "content_security_policy",
+    "expand_records",
     "json_for_script",
-    "node_records",
     "normalise_runs",
     "pack_data",
     "profile_record",
     "report",
     "report_data",
     "report_html",
+    "report_records",
     "runs_record",
     "unpack_data",
-    "weight_records",
 ]
