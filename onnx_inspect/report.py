@@ -34,6 +34,7 @@ from .views.records import (
     FactSource,
     expand_node_record,
     expand_weight_record,
+    fact_sections,
     node_records,
     num,
     pack_node_record,
@@ -48,6 +49,8 @@ CSS = STATIC / "graphview.css"
 
 FORMAT = "onnx-inspect/report"
 VERSION = 2  # 2: named-field records (views/records.py), packed without defaults
+#: Node records are built and packed this many at a time.
+RECORDS_CHUNK = 10_000
 #: Overlays a profile adds to the report's overlay switch (metric -> menu label).
 PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
 
@@ -140,11 +143,17 @@ def _text(v: Any, limit: int | None = None) -> str:
 def report_records(
     m: Model, weights: bool = True, budget: Budget | None = None, sources: Iterable[FactSource] = ()
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every node's record and every weight's record (read when ``weights``), packed for the report."""
-    recs = node_records(m, sources)
-    weight_ids = list(dict.fromkeys(t for r in recs.values() for t in r["weights"]))
-    nodes = {nid: pack_node_record(r) for nid, r in recs.items()}
-    del recs
+    """Every node's record and every weight's record (read when ``weights``), packed for the report
+    (built in chunks, so only the packed form of a big model is held at once)."""
+    ids = m.nodes.index.tolist()
+    facts = fact_sections(m, sources, ids)  # each source once, for every node
+    nodes: dict[str, Any] = {}
+    weight_ids: dict[str, None] = {}
+    for start in range(0, len(ids), RECORDS_CHUNK):
+        for nid, r in node_records(m, ids=ids[start : start + RECORDS_CHUNK]).items():
+            r["sections"] = facts.get(nid, [])
+            weight_ids.update(dict.fromkeys(r["weights"]))
+            nodes[nid] = pack_node_record(r)
     packed = {
         tid: pack_weight_record(r)
         for tid, r in weight_records(m, weight_ids, read=weights, budget=budget).items()

@@ -606,3 +606,19 @@ def test_report_refuses_fifos_devices_and_unwritable_places(tmp_path):
         R.report(m, tmp_path / "file.txt" / "r.html")
     ok = R.report(m, os.fsencode(tmp_path / "bytes.html"))
     assert ok.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_data_builds_records_in_chunks_and_asks_each_fact_source_once(monkeypatch):
+    m = oi.load(transformer_like(layers=2))
+    calls = []
+
+    def ops(m: oi.Model, ids: Any) -> dict[str, Any]:
+        calls.append(len(ids))
+        return {nid: [{"id": "op", "title": "Op", "columns": ["op"], "rows": [[m.nodes.at[nid, "op_type"]]]}]
+                for nid in ids}  # fmt: skip
+
+    monkeypatch.setattr(R, "RECORDS_CHUNK", 7)
+    data = R.expand_records(R.report_data(m, sources=[ops]))
+    assert calls == [len(m.nodes)]
+    assert data["nodes"] == RC.node_records(m, sources=[ops])
+    assert all(r["sections"][0]["rows"] == [[r["op"]]] for r in data["nodes"].values())

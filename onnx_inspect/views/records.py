@@ -500,15 +500,20 @@ def _check_section(source: Any, nid: str, sec: Any) -> Section:
     return out
 
 
-def _add_sections(m: Model, records: dict[str, NodeRecord], sources: Iterable[FactSource]) -> None:
-    ids = list(records)
+def fact_sections(m: Model, sources: Iterable[FactSource], ids: Sequence[str]) -> dict[str, list[Section]]:
+    """The checked, JSON-safe sections each source gives for nodes ``ids`` (each source called once)."""
+    out: dict[str, list[Section]] = {}
+    known = set(ids)
     for source in sources:
-        got = source(m, ids)
-        for nid, secs in got.items():
-            rec = records.get(nid)
-            if rec is None:
-                continue
-            rec["sections"].extend(_check_section(source, nid, s) for s in secs)
+        for nid, secs in source(m, ids).items():
+            if nid in known:
+                out.setdefault(nid, []).extend(_check_section(source, nid, s) for s in secs)
+    return out
+
+
+def _add_sections(m: Model, records: dict[str, NodeRecord], sources: Iterable[FactSource]) -> None:
+    for nid, secs in fact_sections(m, sources, list(records)).items():
+        records[nid]["sections"].extend(secs)
 
 
 def node_record(
@@ -522,9 +527,16 @@ def node_record(
     return records[node_id]
 
 
-def node_records(m: Model, sources: Iterable[FactSource] = ()) -> dict[str, NodeRecord]:
-    """Records of every node (id -> record, in ``m.nodes`` order), built column-wise from cached lookups."""
-    records = _build(m, None)
+def node_records(
+    m: Model, sources: Iterable[FactSource] = (), ids: Sequence[str] | None = None
+) -> dict[str, NodeRecord]:
+    """Records of every node (or of ``ids``; id -> record, in ``m.nodes`` order), built column-wise from
+    cached lookups."""
+    if ids is not None:
+        unknown = [i for i in ids if i not in m._index.node_protos]
+        if unknown:
+            raise UnknownNameError(m._unknown("node", unknown[0], m.nodes.index))
+    records = _build(m, ids)
     _add_sections(m, records, sources)
     return records
 
@@ -735,6 +747,7 @@ __all__ = [
     "Section",
     "expand_node_record",
     "expand_weight_record",
+    "fact_sections",
     "head_values",
     "node_record",
     "node_records",
