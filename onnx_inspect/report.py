@@ -37,6 +37,7 @@ from .views.records import (
     FactSource,
     expand_node_record,
     expand_weight_record,
+    fact_sections,
     node_records,
     num,
     pack_node_record,
@@ -54,6 +55,8 @@ CSS = STATIC / "report.css"
 
 FORMAT = "onnx-inspect/report"
 VERSION = 2  # 2: named-field records (views/records.py), packed without defaults
+#: Node records are built and packed this many at a time.
+RECORDS_CHUNK = 10_000
 #: Overlays a profile adds to the report's overlay switch (metric -> menu label).
 PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
 
@@ -100,7 +103,7 @@ DATA_ENCODING = "deflate-raw+base64"
 def pack_data(data: Mapping[str, Any]) -> dict[str, str]:
     """The report data as the ``oi-data`` script's JSON: ``{"encoding": DATA_ENCODING, "data": base64}``."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    z = zlib.compressobj(6, zlib.DEFLATED, -15)  # negative wbits: raw deflate, no zlib header
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)  # negative wbits: raw deflate, no zlib header
     return {"encoding": DATA_ENCODING, "data": base64.b64encode(z.compress(text) + z.flush()).decode("ascii")}
 
 
@@ -159,11 +162,17 @@ def _text(v: Any, limit: int | None = None) -> str:
 def report_records(
     m: Model, weights: bool = True, budget: Budget | None = None, sources: Iterable[FactSource] = ()
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every node's record and every weight's record (read when ``weights``), packed for the report."""
-    recs = node_records(m, sources)
-    weight_ids = list(dict.fromkeys(t for r in recs.values() for t in r["weights"]))
-    nodes = {nid: pack_node_record(r) for nid, r in recs.items()}
-    del recs
+    """Every node's record and every weight's record (read when ``weights``), packed for the report
+    (built in chunks, so only the packed form of a big model is held at once)."""
+    ids = m.nodes.index.tolist()
+    facts = fact_sections(m, sources, ids)  # each source once, for every node
+    nodes: dict[str, Any] = {}
+    weight_ids: dict[str, None] = {}
+    for start in range(0, len(ids), RECORDS_CHUNK):
+        for nid, r in node_records(m, ids=ids[start : start + RECORDS_CHUNK]).items():
+            r["sections"] = facts.get(nid, [])
+            weight_ids.update(dict.fromkeys(r["weights"]))
+            nodes[nid] = pack_node_record(r)
     packed = {
         tid: pack_weight_record(r)
         for tid, r in weight_records(m, weight_ids, read=weights, budget=budget).items()
@@ -548,8 +557,8 @@ def _write_report(out: Path, text: str) -> None:
 
 __all__ = [
     "content_security_policy",
+    "expand_records",
     "json_for_script",
-    "node_records",
     "normalise_runs",
     "pack_data",
     "packed_plotly_js",
@@ -557,7 +566,7 @@ __all__ = [
     "report",
     "report_data",
     "report_html",
+    "report_records",
     "runs_record",
     "unpack_data",
-    "weight_records",
 ]

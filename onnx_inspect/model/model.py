@@ -217,8 +217,9 @@ class Model:
         """Value of an initializer or Constant-node output; external data is read (memory-mapped) now."""
         tid = self.tensor_id(name, graph)
         src_id = self.resolve_outer(tid)
-        if src_id != tid:
-            return self.weight(src_id)
+        if src_id != tid:  # a body's reference to an enclosing graph's value: that value
+            t = self.tensors
+            return self.weight(t.at[src_id, "name"], t.at[src_id, "graph"])
         row = self.tensors.loc[tid]
         src = self._index.weights.get(tid)
         if src is None:

@@ -200,8 +200,8 @@ def tensor_block(value: Any, exact_values: int = EXACT_VALUES) -> dict[str, Any]
             stats[k] = bool(v)
         elif k in ("min", "max") and isinstance(v, int) and abs(v) > 2**53:
             stats[k] = f"{v:,}"  # exact integers beyond 2**53 travel as text (a JS number would round them)
-        else:
-            stats[k] = num(v)
+        else:  # derived statistics to 6 significant digits (shown with 4); values (min/max) to 9
+            stats[k] = num(v, 6 if k in ("mean", "std", "zero_fraction") else DIGITS)
     hist = s["hist"]
     if hist is not None:
         hist = (
@@ -399,7 +399,7 @@ def _io_rows(
 
 
 def _attr_rows(
-    lk: _Lookups, node_id: str, node: onnx.NodeProto, op: str, outputs: list[IoRow]
+    lk: _Lookups, node_id: str, node: onnx.NodeProto, op: str, outputs: list[IoRow], fn: str | None
 ) -> list[AttrRow]:
     rows: list[AttrRow] = []
     for a in node.attribute:
@@ -412,7 +412,6 @@ def _attr_rows(
             if op in ("Constant", "ConstantOfShape"):
                 ref = next((r["tensor"] for r in outputs if r["tensor"] is not None), None)
         rows.append(AttrRow(name=a.name, type=f["type"], value=str(f["value"]), source="set", ref=ref))
-    fn = lk.m.function_path(op, node.domain, getattr(node, "overload", ""))
     if fn is not None:
         rows.append(
             AttrRow(name="(function body)", type="function",
@@ -472,7 +471,7 @@ def _build(
                 for p in node.metadata_props
             ],
             bodies=list(dict.fromkeys((*subs, *((fn,) if fn else ())))),
-            attrs=_attr_rows(lk, nid, node, op, outputs),
+            attrs=_attr_rows(lk, nid, node, op, outputs, fn),
             inputs=inputs,
             outputs=outputs,
             weights=weights,
@@ -507,15 +506,20 @@ def _check_section(source: Any, nid: str, sec: Any) -> Section:
     return out
 
 
-def _add_sections(m: Model, records: dict[str, NodeRecord], sources: Iterable[FactSource]) -> None:
-    ids = list(records)
+def fact_sections(m: Model, sources: Iterable[FactSource], ids: Sequence[str]) -> dict[str, list[Section]]:
+    """The checked, JSON-safe sections each source gives for nodes ``ids`` (each source called once)."""
+    out: dict[str, list[Section]] = {}
+    known = set(ids)
     for source in sources:
-        got = source(m, ids)
-        for nid, secs in got.items():
-            rec = records.get(nid)
-            if rec is None:
-                continue
-            rec["sections"].extend(_check_section(source, nid, s) for s in secs)
+        for nid, secs in source(m, ids).items():
+            if nid in known:
+                out.setdefault(nid, []).extend(_check_section(source, nid, s) for s in secs)
+    return out
+
+
+def _add_sections(m: Model, records: dict[str, NodeRecord], sources: Iterable[FactSource]) -> None:
+    for nid, secs in fact_sections(m, sources, list(records)).items():
+        records[nid]["sections"].extend(secs)
 
 
 def node_record(
@@ -529,9 +533,16 @@ def node_record(
     return records[node_id]
 
 
-def node_records(m: Model, sources: Iterable[FactSource] = ()) -> dict[str, NodeRecord]:
-    """Records of every node (id -> record, in ``m.nodes`` order), built column-wise from cached lookups."""
-    records = _build(m, None)
+def node_records(
+    m: Model, sources: Iterable[FactSource] = (), ids: Sequence[str] | None = None
+) -> dict[str, NodeRecord]:
+    """Records of every node (or of ``ids``; id -> record, in ``m.nodes`` order), built column-wise from
+    cached lookups."""
+    if ids is not None:
+        unknown = [i for i in ids if i not in m._index.node_protos]
+        if unknown:
+            raise UnknownNameError(m._unknown("node", unknown[0], m.nodes.index))
+    records = _build(m, ids)
     _add_sections(m, records, sources)
     return records
 
@@ -627,7 +638,7 @@ def summary_record(m: Model) -> dict[str, Any]:
 # -- the report's compact encoding (/work/wt/_notes/RECORD-encoding.md) --------------------------------
 
 _NODE_DEFAULTS: dict[str, Any] = {
-    "domain": "ai.onnx", "opset": None, "name": "", "graph": "", "scope": "", "ort": None, "doc": "",
+    "domain": "ai.onnx", "opset": None, "graph": "", "scope": "", "ort": None, "doc": "",
     "doc_url": None, "meta": [], "bodies": [], "attrs": [], "inputs": [], "outputs": [], "weights": [],
     "sections": [],
 }  # fmt: skip
@@ -647,9 +658,11 @@ def _omit(rec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]
 
 
 def pack_node_record(rec: Mapping[str, Any]) -> dict[str, Any]:
-    """A node record without its id and default-valued fields (the report stores it under its id)."""
+    """A node record without its id, its name when that equals the id, and default-valued fields (the
+    report stores it under its id)."""
     out = _omit(rec, _NODE_DEFAULTS)
-    del out["id"]
+    if out.pop("id") == out["name"]:  # named nodes: the id is the name
+        del out["name"]
     for key in ("inputs", "outputs"):
         if key in out:
             rows = []
@@ -673,6 +686,7 @@ def expand_node_record(node_id: str, packed: Mapping[str, Any]) -> dict[str, Any
     return {
         **_NODE_DEFAULTS,
         "id": node_id,
+        "name": node_id,
         **packed,
         "inputs": [io(r) for r in packed.get("inputs", [])],
         "outputs": [io(r) for r in packed.get("outputs", [])],
@@ -739,6 +753,7 @@ __all__ = [
     "Section",
     "expand_node_record",
     "expand_weight_record",
+    "fact_sections",
     "head_values",
     "node_record",
     "node_records",
