@@ -54,7 +54,7 @@ const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
 
 const NODE = {
-  domain: "ai.onnx", opset: null, name: "", graph: "", scope: "", ort: null, doc: "", doc_url: null,
+  domain: "ai.onnx", opset: null, graph: "", scope: "", ort: null, doc: "", doc_url: null,
   meta: [], bodies: [], attrs: [], inputs: [], outputs: [], weights: [], sections: [],
 };
 const IO = {
@@ -74,6 +74,7 @@ export function nodeRecord(id: string, p: Raw): NodeRecord {
   return {
     ...NODE,
     id,
+    name: id, // left out when equal to the id (unnamed nodes carry name: "")
     ...p,
     inputs: arr<Raw>(p.inputs).map(io),
     outputs: arr<Raw>(p.outputs).map(io),
