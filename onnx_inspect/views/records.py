@@ -480,8 +480,19 @@ def _build(
     return out
 
 
+def _cell(c: Any) -> str | float | int | None:
+    """A section cell as JSON: text and None as is, numbers via :func:`num`, bools and the rest as text."""
+    if c is None or isinstance(c, str):
+        return c
+    if isinstance(c, (bool, np.bool_)):
+        return str(bool(c))
+    if isinstance(c, (int, float, np.integer, np.floating)):
+        return num(c)
+    return str(c)
+
+
 def _check_section(source: Any, nid: str, sec: Any) -> Section:
-    """A fact source's section, checked and made JSON-safe (numbers via :func:`num`, text as str)."""
+    """A fact source's section, checked and made JSON-safe (see :func:`_cell`)."""
     name = getattr(source, "__name__", repr(source))
     if not isinstance(sec, Mapping) or not all(k in sec for k in ("id", "title", "columns", "rows")):
         raise InspectError(
@@ -497,7 +508,7 @@ def _check_section(source: Any, nid: str, sec: Any) -> Section:
                 f"fact source {name}: section '{sec['id']}' of node '{nid}' has a row of {len(cells)} cells "
                 f"for {len(columns)} columns"
             )
-        rows.append([c if c is None or isinstance(c, str) else num(c) for c in cells])
+        rows.append([_cell(c) for c in cells])
     out = Section(id=str(sec["id"]), title=str(sec["title"]), columns=columns, rows=rows)
     if sec.get("units") is not None:
         out["units"] = [None if u is None else str(u) for u in sec["units"]]

@@ -236,14 +236,15 @@ def test_fact_sources_add_sections_and_bad_ones_are_named() -> None:
     def cost(m: oi.Model, ids: Any) -> dict[str, list[dict[str, Any]]]:
         return {
             nid: [{"id": "cost", "title": "Cost", "columns": ["what", "value"], "rows": [["MACs", np.int64(7)],
-                   ["share", np.float32(0.25)], ["bad", float("nan")]], "units": [None, "FLOP"]}]
+                   ["share", np.float32(0.25)], ["bad", float("nan")], ["ok", np.bool_(True)]], "units": [None, "FLOP"]}]
             for nid in ids if m.nodes.at[nid, "op_type"] == "MatMul"
         }  # fmt: skip
 
     recs = RC.node_records(m, sources=[cost])
     mm = [nid for nid in recs if m.nodes.at[nid, "op_type"] == "MatMul"]
     assert mm and all(
-        recs[n]["sections"][0]["rows"] == [["MACs", 7], ["share", 0.25], ["bad", None]] for n in mm
+        recs[n]["sections"][0]["rows"] == [["MACs", 7], ["share", 0.25], ["bad", None], ["ok", "True"]]
+        for n in mm
     )
     assert all(not r["sections"] for n, r in recs.items() if n not in mm)
     json.dumps(recs, allow_nan=False)
