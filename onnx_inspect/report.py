@@ -1,12 +1,14 @@
 """``oi.report``: one self-contained HTML file with the graph, every node's details, weights, runs and profile.
 
-The file opens offline in any browser and makes no network request: the graph front end (the same
-``static/graphview.js`` the widget uses) is embedded as a string and imported from a Blob URL, then
-driven through a tiny in-page stand-in for the anywidget model; plotly's JS is inlined once, only
-when a figure can be shown. All data travels as JSON inside ``<script type="application/json">``
-(``<``, ``>`` and ``&`` escaped; the report data deflated and base64-encoded, see ``pack_data``), and the page builds its DOM with ``textContent`` and attribute
-setters only, so model text (names, doc strings, metadata, attribute strings) can never become
-markup. A Content-Security-Policy meta tag forbids every fetch and any script but the page's own.
+The file opens offline in any browser and makes no network request. It is the template
+``static/report.html`` (built from ``js/src/report.html``) filled in: the page's ES module
+(``js/src/report.ts``: the graph view and ``details.ts``, the renderer the Inspector's panel uses too) is
+embedded as a string and imported from a Blob URL; plotly.js is packed in only when a profile's figures
+need it. All data travels as JSON inside ``<script type="application/json">`` (``<``, ``>`` and ``&``
+escaped; the report data and plotly.js deflated and base64-encoded, see ``pack_data``), and the page
+builds its DOM with ``textContent`` and attribute setters only, so model text (names, doc strings,
+metadata, attribute strings) can never become markup. A Content-Security-Policy meta tag forbids every
+fetch and any script but the page's own.
 """
 
 from __future__ import annotations
@@ -15,47 +17,49 @@ import base64
 import datetime as _dt
 import html
 import json
-import math
 import os
+import re
 import secrets
 import stat
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import numpy as np
-import onnx
 
 from .errors import InspectError
-from .model import Model, ModelLike, load
+from .model import Model, load
 from .views import details as D
 from .views.graph_payload import graph_payload
-from .views.tensors import EXACT_VALUES, tensor_stats
-
-if TYPE_CHECKING:
-    from .runtime.profile import Metric
+from .views.overlay import normalise_overlay
+from .views.records import (
+    Budget,
+    FactSource,
+    expand_node_record,
+    expand_weight_record,
+    fact_sections,
+    node_records,
+    num,
+    pack_node_record,
+    pack_weight_record,
+    summary_record,
+    weight_records,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
-ESM = STATIC / "graphview.js"
-CSS = STATIC / "graphview.css"
+#: The report page, built from js/ (``npm run build``): the template (js/src/report.html), the page's
+#: ES module (js/src/report.ts: graph view + details.ts, the Inspector's renderer) and its styles.
+TEMPLATE = STATIC / "report.html"
+ESM = STATIC / "report.js"
+CSS = STATIC / "report.css"
 
 FORMAT = "onnx-inspect/report"
-VERSION = 1
-#: A report summarises at most this many values exactly, over all weights and runs; beyond that, tensors
-#: bigger than ``views.tensors.SAMPLE_VALUES`` are sampled (and say so).
-REPORT_EXACT_VALUES = 1 << 27
-#: Weight and run previews list this many leading values.
-PREVIEW_VALUES = 8
-#: Longest doc string / metadata value / consumer list embedded per node.
-MAX_DOC_CHARS = 4000
-MAX_META_CHARS = 2000
-MAX_CONSUMERS = 32
+VERSION = 2  # 2: named-field records (views/records.py), packed without defaults
+#: Node records are built and packed this many at a time.
+RECORDS_CHUNK = 10_000
 #: Overlays a profile adds to the report's overlay switch (metric -> menu label).
-PROFILE_OVERLAYS: dict[Metric, str] = {
-    "mean_us": "latency (mean us per run)",
-    "provider": "execution provider",
-}
+PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
 
 
 def content_security_policy(nonce: str) -> str:
@@ -100,7 +104,7 @@ DATA_ENCODING = "deflate-raw+base64"
 def pack_data(data: Mapping[str, Any]) -> dict[str, str]:
     """The report data as the ``oi-data`` script's JSON: ``{"encoding": DATA_ENCODING, "data": base64}``."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    z = zlib.compressobj(6, zlib.DEFLATED, -15)  # negative wbits: raw deflate, no zlib header
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)  # negative wbits: raw deflate, no zlib header
     return {"encoding": DATA_ENCODING, "data": base64.b64encode(z.compress(text) + z.flush()).decode("ascii")}
 
 
@@ -111,31 +115,41 @@ def unpack_data(packed: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(zlib.decompress(base64.b64decode(packed["data"]), -15).decode("utf-8"))
 
 
+def expand_records(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The report data with its packed node and weight records expanded to the full records of
+    ``views.records`` (what the page's decoder does; for tools and tests that read a written report)."""
+    return {
+        **data,
+        "nodes": {nid: expand_node_record(nid, r) for nid, r in data["nodes"].items()},
+        "weights": {tid: expand_weight_record(tid, r) for tid, r in data["weights"].items()},
+    }
+
+
 def plotly_js() -> str:
-    """plotly.js (minified, from the installed plotly package), made safe to inline in a script element."""
+    """plotly.js (minified, from the installed plotly package)."""
     from plotly.offline import get_plotlyjs
 
-    js = get_plotlyjs()
-    # an end tag or comment opener inside would end or confuse the script element
-    return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
+    return get_plotlyjs()
+
+
+_PLOTLY_PACKED: dict[str, str] = {}
+
+
+def packed_plotly_js() -> dict[str, str]:
+    """plotly.js packed as :func:`pack_data` packs the data (about a third of its 4.8 MB); the page unpacks
+    it and starts it from a blob: URL. Computed once per process."""
+    if not _PLOTLY_PACKED:
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        raw = plotly_js().encode("utf-8")
+        _PLOTLY_PACKED.update(
+            encoding=DATA_ENCODING, data=base64.b64encode(z.compress(raw) + z.flush()).decode()
+        )
+    return _PLOTLY_PACKED
 
 
 # -- small converters ---------------------------------------------------------------------------------
 
-
-def _num(v: Any) -> float | int | None:
-    """A JSON-safe number: None for NaN/Inf/missing, int for integers."""
-    if v is None or v is np.ma.masked:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return int(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+_num = num  # JSON-safe numbers: one rule (views.records.num)
 
 
 def _text(v: Any, limit: int | None = None) -> str:
@@ -143,327 +157,28 @@ def _text(v: Any, limit: int | None = None) -> str:
     return D.cut(s, limit) if limit is not None else s
 
 
-def _tensor_block(value: Any, exact_values: int = EXACT_VALUES) -> dict[str, Any]:
-    """Statistics, histogram bins and the first few values of an array, from ``views.tensors.tensor_stats``
-    (the numbers the Inspector shows for the same tensor)."""
-    s = tensor_stats(value, exact_values=exact_values)
-    stats: dict[str, Any] = {k: _num(s[k]) for k in _STAT_NUMBERS}
-    for k in ("min", "max"):  # exact integers beyond 2**53 travel as text (a JS number would round them)
-        if isinstance(s[k], int) and abs(s[k]) > 2**53:
-            stats[k] = f"{s[k]:,}"
-    stats.update(
-        dtype=s["dtype"], shape=list(s["shape"]), family=s["family"], basis=s["basis"], note=s["note"],
-        sampled=bool(s["sampled"]),
-    )  # fmt: skip
-    hist = s["hist"]
-    if hist is not None:
-        hist = (
-            {"labels": [str(x) for x in hist["labels"]], "counts": [int(c) for c in hist["counts"]]}
-            if "labels" in hist
-            else {"edges": [_num(e) for e in hist["edges"]], "counts": [int(c) for c in hist["counts"]]}
-        )
-        hist.update(sampled=bool(s["sampled"]), magnitude=s["family"] == "complex")
-    return {"stats": stats, "hist": hist, "head": _preview(value)}
+# -- model, nodes and weights (the records of views/records.py, packed: see pack_node_record) ----------
 
 
-_STAT_NUMBERS = (
-    "size", "summarised", "min", "max", "mean", "std", "nan", "inf", "finite", "zero_fraction", "unique",
-)  # fmt: skip
-
-
-def _preview(value: Any) -> list[Any]:
-    a = np.asarray(value)
-    flat = np.asarray(a.flat[:PREVIEW_VALUES]) if a.size else a.reshape(-1)  # never copies all of ``a``
-    if a.dtype.kind == "b":
-        return [bool(x) for x in flat]
-    if a.dtype.kind in "iu":  # exact: ints beyond 2**53 as text (a JS number would round them)
-        return [int(x) if abs(int(x)) <= 2**53 else f"{int(x):,}" for x in flat]
-    if a.dtype.kind == "f" or a.dtype.kind not in "cOUSb":
-        try:
-            return [_num(x) for x in flat.astype(np.float64)]
-        except (TypeError, ValueError):
-            pass
-    return [_text(x, 60) for x in flat.tolist()]
-
-
-class _Budget:
-    """Values a report may summarise exactly in all (:data:`REPORT_EXACT_VALUES`); once spent, big
-    tensors are sampled, so a report's work is bounded whatever the model holds."""
-
-    def __init__(self, values: int | None = None) -> None:
-        self.left = REPORT_EXACT_VALUES if values is None else values
-
-    def block(self, value: Any) -> dict[str, Any]:
-        size = int(getattr(value, "size", 0) or 0)
-        exact = EXACT_VALUES if size <= self.left else 0
-        out = _tensor_block(value, exact)
-        self.left -= min(size, self.left) if not out["stats"]["sampled"] else 0
-        return out
-
-
-# -- model, nodes and weights ------------------------------------------------------------------------
-
-
-def _summary_json(m: Model) -> dict[str, Any]:
-    s = m.summary()
-    return {
-        "file": m.path.name if m.path is not None else None,
-        "producer": s["producer"],
-        "ir_version": s["ir_version"],
-        "opsets": [[d, int(v)] for d, v in s["opsets"].items()],
-        "graph_name": s["graph_name"],
-        "domain": s["domain"],
-        "model_version": s["model_version"],
-        "doc_string": _text(s["doc_string"], MAX_DOC_CHARS),
-        "metadata": [[_text(k, 200), _text(v, MAX_META_CHARS)] for k, v in s["metadata"].items()],
-        "n_nodes": s["n_nodes"],
-        "n_nodes_total": s["n_nodes_total"],
-        "n_subgraphs": s["n_subgraphs"],
-        "n_functions": s["n_functions"],
-        "n_params": _num(s["n_params"]),
-        "param_bytes": _num(s["param_bytes"]),
-        "inputs": [[r["name"], r["dtype"] or "?", D.shape_text(r["shape"])] for r in s["inputs"]],
-        "outputs": [[r["name"], r["dtype"] or "?", D.shape_text(r["shape"])] for r in s["outputs"]],
-        "op_types": [[k, int(v)] for k, v in s["op_types"].items()],
-        "warnings": [str(w) for w in s["warnings"]],
+def report_records(
+    m: Model, weights: bool = True, budget: Budget | None = None, sources: Iterable[FactSource] = ()
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every node's record and every weight's record (read when ``weights``), packed for the report
+    (built in chunks, so only the packed form of a big model is held at once)."""
+    ids = m.nodes.index.tolist()
+    facts = fact_sections(m, sources, ids)  # each source once, for every node
+    nodes: dict[str, Any] = {}
+    weight_ids: dict[str, None] = {}
+    for start in range(0, len(ids), RECORDS_CHUNK):
+        for nid, r in node_records(m, ids=ids[start : start + RECORDS_CHUNK]).items():
+            r["sections"] = facts.get(nid, [])
+            weight_ids.update(dict.fromkeys(r["weights"]))
+            nodes[nid] = pack_node_record(r)
+    packed = {
+        tid: pack_weight_record(r)
+        for tid, r in weight_records(m, weight_ids, read=weights, budget=budget).items()
     }
-
-
-class _Index:
-    """Column dicts of ``m.nodes``/``m.tensors`` and per-op schema facts, so that every node's details
-    cost a few dict lookups. Same meaning as ``views.details`` (``io_table``, ``attribute_table``,
-    ``node_info``, ``weight_info``), which builds one small DataFrame per call instead (tests compare)."""
-
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        t = m.tensors
-        ids = t.index.tolist()
-        self.tensor_cols = {
-            c: dict(zip(ids, t[c].tolist(), strict=True))
-            for c in ("name", "graph", "dtype", "shape", "shape_source", "kind", "producer", "consumers",
-                      "nbytes", "outer_ref")
-        }  # fmt: skip
-        self._opsets: dict[str, int | None] = {}
-        self._schemas: dict[tuple[str, str], Any] = {}
-        self._slots: dict[tuple[str, str, str, int], list[str]] = {}
-        self._defaults: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
-        self._external: dict[str, frozenset[str]] = {}
-
-    def opset(self, domain: str) -> int | None:
-        if domain not in self._opsets:
-            self._opsets[domain] = D.opset_version(self.m, domain)
-        return self._opsets[domain]
-
-    def schema(self, op: str, domain: str) -> Any:
-        key = (op, domain)
-        if key not in self._schemas:
-            self._schemas[key] = D.op_schema(op, domain, self.opset(domain))
-        return self._schemas[key]
-
-    def slots(self, op: str, domain: str, which: str, n: int) -> list[str]:
-        """Schema names of a node's first ``n`` inputs/outputs: 'X', 'inputs[2]' (variadic), '#3' (none)."""
-        key = (op, domain, which, n)
-        got = self._slots.get(key)
-        if got is None:
-            s = self.schema(op, domain)
-            formals = list(s.inputs if which == "inputs" else s.outputs) if s is not None else []
-            got = []
-            for i in range(n):
-                j = min(i, len(formals) - 1)
-                if i < len(formals) and _option(formals[i]) != "variadic":
-                    got.append(formals[i].name)
-                elif formals and _option(formals[j]) == "variadic":
-                    got.append(f"{formals[j].name}[{i - j}]")
-                else:
-                    got.append(f"#{i}")
-            self._slots[key] = got
-        return got
-
-    def defaults(self, op: str, domain: str) -> list[tuple[str, str, str, str]]:
-        """(name, type, value, source) of every attribute the op's schema defines, sorted by name."""
-        key = (op, domain)
-        got = self._defaults.get(key)
-        if got is None:
-            s = self.schema(op, domain)
-            got = []
-            for name, a in sorted((s.attributes if s is not None else {}).items()):
-                dv = a.default_value
-                text = (
-                    ""
-                    if dv is None or dv.type == onnx.AttributeProto.UNDEFINED
-                    else D.format_attribute(dv)["value"]
-                )
-                kind = _ATTR_TYPES.get(int(a.type), str(a.type)).lower()
-                if a.required:
-                    got.append((name, kind, "(required, missing)", "missing"))
-                else:
-                    got.append((name, kind, text or "(not set)", "default"))
-            self._defaults[key] = got
-        return got
-
-    def resolve_outer(self, tid: str) -> str:
-        """Follow a body's reference to an enclosing graph's value up to the value itself."""
-        kind, ref_of = self.tensor_cols["kind"], self.tensor_cols["outer_ref"]
-        seen = set()
-        while kind[tid] == "outer" and ref_of[tid] and tid not in seen:
-            seen.add(tid)
-            ref = ref_of[tid]
-            if ref not in kind:
-                break
-            tid = ref
-        return tid
-
-    def external(self, graph: str) -> frozenset[str]:
-        got = self._external.get(graph)
-        if got is None:
-            try:
-                inits = getattr(self.m.graph_proto(graph), "initializer", ())
-            except InspectError:
-                inits = ()
-            got = frozenset(i.name for i in inits if i.data_location == onnx.TensorProto.EXTERNAL)
-            self._external[graph] = got
-        return got
-
-
-_ATTR_TYPES = {int(v): k.lower() for k, v in onnx.AttributeProto.AttributeType.items()}
-_OPTIONS = {"Single": "", "Optional": "optional", "Variadic": "variadic"}
-
-
-def _option(p: Any) -> str:
-    return _OPTIONS.get(str(p.option).rsplit(".", 1)[-1], str(p.option))
-
-
-def _io(ix: _Index, node_id: str, row: Mapping[str, Any], which: str) -> list[list[Any]]:
-    """Rows [slot, name, tensor id, dtype, shape text, shape source, kind, producer | consumers]."""
-    cols = ix.tensor_cols
-    names = list(row[which])
-    slots = ix.slots(row["op_type"], row["domain"], which, len(names))
-    if which == "inputs":
-        implicit = list(row["implicit_inputs"])
-        slots = [*slots, *(["(implicit)"] * len(implicit))]
-        names += implicit
-    out: list[list[Any]] = []
-    for slot, name in zip(slots, names, strict=True):
-        if not name:
-            out.append([slot, "", None, "", "", "", "omitted", None if which == "inputs" else []])
-            continue
-        try:
-            tid = ix.m.tensor_id(name, row["graph"])
-        except InspectError:
-            out.append([slot, name, None, "", "", "", "unknown", None if which == "inputs" else []])
-            continue
-        src = ix.resolve_outer(tid)
-        kind = cols["kind"][tid]
-        if slot == "(implicit)":
-            kind = f"implicit {cols['kind'][src]}"
-        elif kind == "outer":
-            kind = f"outer {cols['kind'][src]}"
-        if which == "inputs":
-            link: Any = cols["producer"][src]
-        else:
-            cons = [c for c in cols["consumers"][tid] if c != node_id]
-            more = [f"… (+{len(cons) - MAX_CONSUMERS})"] if len(cons) > MAX_CONSUMERS else []
-            link = cons[:MAX_CONSUMERS] + more
-        out.append(
-            [slot, name, tid, cols["dtype"][tid] or "", D.shape_text(cols["shape"][tid]),
-             cols["shape_source"][tid] or "", kind, link]
-        )  # fmt: skip
-    return out
-
-
-def _attrs(ix: _Index, node_id: str, node: onnx.NodeProto, op: str, domain: str) -> list[list[str]]:
-    rows = [
-        [a.name, f["type"], _text(f["value"]), "set"]
-        for a in node.attribute
-        for f in [D.format_attribute(a, node_id)]
-    ]
-    fn = f"@{domain}:{op}"
-    if fn in ix.m.graphs.index:
-        n = int(cast("int", ix.m.graphs.at[fn, "n_nodes"]))
-        rows.append(["(function body)", "function", f"model-local function, {n} nodes", "model"])
-    have = {a.name for a in node.attribute}
-    rows += [list(d) for d in ix.defaults(op, domain) if d[0] not in have]
-    return rows
-
-
-def node_records(m: Model) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Details of every node as JSON-ready dicts (header, attributes, inputs, outputs, weight ids),
-    and the ids of all weights they refer to (in first-use order)."""
-    ix = _Index(m)
-    fn_paths = {p for p in m.graphs.index if str(p).startswith("@")}
-    out: dict[str, dict[str, Any]] = {}
-    weights: dict[str, None] = {}
-    nodes = m.nodes
-    cols = ["op_type", "domain", "name", "graph", "scope", "ort_name", "inputs", "outputs", "implicit_inputs",
-            "subgraphs"]  # fmt: skip
-    for nid, *vals in zip(nodes.index.tolist(), *(nodes[c].tolist() for c in cols), strict=True):
-        row = dict(zip(cols, vals, strict=True))
-        node = m.node(nid)
-        op, domain = row["op_type"], row["domain"]
-        ins = _io(ix, nid, row, "inputs")
-        outs = _io(ix, nid, row, "outputs")
-        w = list(dict.fromkeys(r[2] for r in (*ins, *outs) if r[2] is not None and _is_weight_kind(r[6])))
-        weights.update(dict.fromkeys(w))
-        fn = f"@{domain}:{op}"
-        out[nid] = {
-            "op": op,
-            "domain": domain or "ai.onnx",
-            "opset": ix.opset(domain),
-            "name": row["name"],
-            "graph": row["graph"],
-            "scope": row["scope"],
-            "ort": row["ort_name"],
-            "doc": _text(node.doc_string, MAX_DOC_CHARS),
-            "meta": [[_text(p.key, 200), _text(p.value, MAX_META_CHARS)] for p in node.metadata_props],
-            "bodies": list(dict.fromkeys((*row["subgraphs"], *((fn,) if fn in fn_paths else ())))),
-            "attrs": _attrs(ix, nid, node, op, domain),
-            "ins": ins,
-            "outs": outs,
-            "w": w,
-        }
-    return out, list(weights)
-
-
-def _is_weight_kind(kind: str) -> bool:
-    return kind.rsplit(" ", 1)[-1] in ("initializer", "constant")
-
-
-def weight_records(
-    m: Model, tensor_ids: Iterable[str], read: bool = True, budget: _Budget | None = None
-) -> dict[str, dict[str, Any]]:
-    """What the report shows of each weight: name, dtype, shape, bytes, where it lives, and (with
-    ``read``) statistics, histogram bin counts and first values; a read failure becomes ``error``.
-    ``budget`` bounds the values summarised exactly (big weights beyond it are sampled)."""
-    ix = _Index(m)
-    budget = budget if budget is not None else _Budget()
-    cols = ix.tensor_cols
-    out = {}
-    for tid in tensor_ids:
-        if tid not in cols["kind"]:
-            raise InspectError(
-                f"weight_records: {tid!r} is not a tensor id of this model (see m.tensors.index)"
-            )
-        src = ix.resolve_outer(tid)
-        kind, name, graph = cols["kind"][src], cols["name"][src], cols["graph"][src]
-        where = "initializer" if kind == "initializer" else f"output of node {cols['producer'][src]}"
-        if kind == "initializer" and name in ix.external(graph):
-            where += ", external data file (read when shown)"
-        rec: dict[str, Any] = {
-            "name": name,
-            "graph": graph,
-            "dtype": cols["dtype"][src] or "",
-            "shape": D.shape_text(cols["shape"][src]),
-            "nbytes": _num(cols["nbytes"][src]),
-            "kind": kind,
-            "where": where,
-        }
-        if read:
-            try:
-                rec.update(budget.block(m.weight(name, graph)))
-            except InspectError as exc:
-                rec["error"] = str(exc)
-        out[tid] = rec
-    return out
+    return nodes, packed
 
 
 # -- profile and runs --------------------------------------------------------------------------------
@@ -473,28 +188,6 @@ def _figure_json(fig: Any) -> dict[str, Any]:
     import plotly.io as pio
 
     return json.loads(pio.to_json(fig, validate=False), parse_constant=lambda _c: None)
-
-
-def _clean_overlay(o: Mapping[str, Any], ids: frozenset[str]) -> dict[str, Any]:
-    values: dict[str, float | str] = {}
-    for k, v in dict(o.get("values") or {}).items():
-        if str(k) not in ids or v is None:
-            continue
-        if isinstance(v, str):
-            values[str(k)] = v
-        else:
-            f = _num(v)
-            if f is not None:
-                values[str(k)] = float(f)
-    return {
-        "values": values,
-        "label": str(o.get("label") or "value"),
-        "kind": o.get("kind")
-        or ("categorical" if any(isinstance(v, str) for v in values.values()) else "numeric"),
-        "scale": o.get("scale") or "linear",
-        "aggregate": o.get("aggregate") or "sum",
-        "unit": str(o.get("unit") or ""),
-    }
 
 
 def profile_record(m: Model, p: Any) -> dict[str, Any]:
@@ -539,7 +232,8 @@ def profile_record(m: Model, p: Any) -> dict[str, Any]:
         "warnings": [str(w) for w in s["warnings"]],
         "figures": [{"id": k, "fig": _figure_json(f)} for k, f in figures],
         "overlays": {  # moved to the report's top-level "overlays" by report_data
-            k: {**_clean_overlay(p.overlay(k), ids), "menu": label} for k, label in PROFILE_OVERLAYS.items()
+            k: {**normalise_overlay(p.overlay(k), ids, unknown="drop"), "menu": label}
+            for k, label in PROFILE_OVERLAYS.items()
         },
         "nodes": nodes,
         "unmatched_nodes": len(bn) - len(known),
@@ -585,9 +279,9 @@ def _tensor_id_of(m: Model, key: str) -> str | None:
         return None
 
 
-def runs_record(m: Model, runs: RunsArg, budget: _Budget | None = None) -> list[dict[str, Any]]:
+def runs_record(m: Model, runs: RunsArg, budget: Budget | None = None) -> list[dict[str, Any]]:
     """Tensor summaries (statistics, histogram bin counts, first values) of each run's tensors."""
-    budget = budget if budget is not None else _Budget()
+    budget = budget if budget is not None else Budget()
     out = []
     for label, values in normalise_runs(runs):
         rows = []
@@ -616,7 +310,7 @@ def _overlay_choice(
         if not overlay or not overlay.get("values"):
             return "none", None
         return "custom", {
-            **_clean_overlay(overlay, ids),
+            **normalise_overlay(overlay, ids, unknown="drop"),
             "menu": str(overlay.get("label") or "custom overlay"),
         }
     if overlay is None:
@@ -640,8 +334,10 @@ def report_data(
     selected: Iterable[str] = (),
     overlay: str | Mapping[str, Any] | None = None,
     weights: bool = True,
+    sources: Iterable[FactSource] = (),
 ) -> dict[str, Any]:
-    """Everything a report shows, as one JSON-ready dict (the page's ``oi-data`` script)."""
+    """Everything a report shows, as one JSON-ready dict (the page's ``oi-data`` script); ``sources``
+    add per-node ``sections`` (costs, quantization, ...) to the node records."""
     from . import __version__
 
     ids = frozenset(m.nodes.index)
@@ -649,24 +345,24 @@ def report_data(
     bad = [s for s in sel if s not in ids]
     if bad:
         raise InspectError(f"selected: {bad[0]!r} is not a node id of this model; use ids from m.nodes.index")
-    nodes, weight_ids = node_records(m)
+    budget = Budget()
+    nodes, weight_recs = report_records(m, weights, budget, sources)
     prof = profile_record(m, profile) if profile is not None else None
     start, custom = _overlay_choice(overlay, prof, ids)
     overlays: dict[str, Any] = prof.pop("overlays") if prof else {}
     if custom is not None:
         overlays["custom"] = custom
     name = m.path.name if m.path is not None else (m.proto.graph.name or "model")
-    budget = _Budget()
     return {
         "format": FORMAT,
         "version": VERSION,
         "title": title if title is not None else f"{name}: onnx-inspect report",
         "generator": f"onnx-inspect {__version__}",
         "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "summary": _summary_json(m),
+        "summary": summary_record(m),
         "payload": graph_payload(m),
         "nodes": nodes,
-        "weights": weight_records(m, weight_ids, read=weights, budget=budget),
+        "weights": weight_recs,
         "weights_read": bool(weights),
         "profile": prof,
         "overlays": overlays,
@@ -676,25 +372,32 @@ def report_data(
     }
 
 
-def _bundle() -> tuple[str, str]:
-    if not (ESM.is_file() and CSS.is_file()):
+def _bundle() -> tuple[str, str, str]:
+    """The built page: (template, ES module, CSS)."""
+    if not all(p.is_file() for p in (TEMPLATE, ESM, CSS)):
         raise InspectError(
-            f"the graph view's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip, "
+            f"the report's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip, "
             "or run `npm ci && npm run build` in the js/ folder of a source checkout."
         )
-    return ESM.read_text(encoding="utf-8"), CSS.read_text(encoding="utf-8")
+    return tuple(p.read_text(encoding="utf-8") for p in (TEMPLATE, ESM, CSS))  # type: ignore[return-value]
 
 
 def _needs_plotly(data: Mapping[str, Any]) -> bool:
-    return bool(data["profile"] or data["runs"] or any(w.get("hist") for w in data["weights"].values()))
+    """plotly.js is packed in only for the profile's figures (histograms are drawn by the page itself)."""
+    return bool(data["profile"])
 
 
 def _css_safe(css: str) -> str:
     return css.replace("</", "<\\/")
 
 
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """The template with each ``{{key}}`` replaced once, in one pass (a value never gets re-read)."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda mt: values[mt.group(1)], template)
+
+
 def report_html(
-    m: ModelLike,
+    m: Model | str | os.PathLike[str] | bytes | Any,
     profile: Any = None,
     runs: RunsArg = None,
     *,
@@ -705,31 +408,31 @@ def report_html(
 ) -> str:
     """The report as one HTML string (see :func:`report`)."""
     model = m if isinstance(m, Model) else load(m)
-    esm, css = _bundle()
+    template, esm, css = _bundle()
     data = report_data(model, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
     nonce = secrets.token_urlsafe(18)
-    plotly = f"<script nonce='{nonce}'>{plotly_js()}</script>\n" if _needs_plotly(data) else ""
-    return (
-        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{content_security_policy(nonce)}\">\n"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-        "<meta name='referrer' content='no-referrer'>\n"
-        f"<meta name='generator' content='{html.escape(data['generator'], quote=True)}'>\n"
-        f"<title>{html.escape(data['title'])}</title>\n"
-        f"<style>{_css_safe(css)}</style>\n<style>{_css_safe(_REPORT_CSS)}</style>\n"
-        "</head>\n<body>\n"
-        "<noscript><p class='oi-noscript'>This onnx-inspect report needs JavaScript to show the model.</p></noscript>\n"
-        f"{_BODY}\n"
-        f"<script type='application/json' id='oi-data'>{json_for_script(pack_data(data))}</script>\n"
-        f"<script type='application/json' id='oi-graphview-esm'>{json_for_script(esm)}</script>\n"
-        f"{plotly}"
-        f"<script nonce='{nonce}'>{_REPORT_JS}</script>\n"
-        "</body>\n</html>\n"
+    plotly = (
+        f"<script type='application/json' id='oi-plotly'>{json_for_script(packed_plotly_js())}</script>\n"
+        if _needs_plotly(data)
+        else ""
+    )
+    return _fill(
+        template,
+        {
+            "csp": content_security_policy(nonce),
+            "generator": html.escape(data["generator"], quote=True),
+            "title": html.escape(data["title"]),
+            "css": _css_safe(css),
+            "data": json_for_script(pack_data(data)),
+            "esm": json_for_script(esm),
+            "plotly": plotly,
+            "nonce": nonce,
+        },
     )
 
 
 def report(
-    m: ModelLike,
+    m: Model | str | os.PathLike[str] | bytes | Any,
     path: str | os.PathLike[str],
     profile: Any = None,
     runs: RunsArg = None,
@@ -832,465 +535,18 @@ def _write_report(out: Path, text: str) -> None:
         os.close(fd)
 
 
-_BODY = """<div class='oi-report' data-oi-report='loading'>
-<header class='oi-report-head'><h1 class='oi-report-title'></h1><div class='oi-report-sub'></div></header>
-<nav class='oi-report-nav'></nav>
-<section class='oi-report-section' id='oi-graph-section'>
-<div class='oi-report-bar'><label class='oi-overlay-label'>overlay <select class='oi-overlay-select'></select></label>
-<span class='oi-report-hint'>Click a node for its details; double-click a group to expand it.</span></div>
-<div class='oi-report-split'><div class='oi-report-graph'></div><aside class='oi-details'></aside></div>
-</section>
-<section class='oi-report-section' id='oi-profile-section' hidden><h2>Profile</h2><div class='oi-profile'></div></section>
-<section class='oi-report-section' id='oi-runs-section' hidden><h2>Runs</h2><div class='oi-runs'></div></section>
-<section class='oi-report-section' id='oi-model-section'><h2>Model</h2><div class='oi-model'></div></section>
-<footer class='oi-report-foot'></footer>
-</div>"""
-
-
-_REPORT_CSS = """
-body { margin: 0; background: #fff; color: rgba(0,0,0,.87);
-  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-.oi-report { max-width: 1800px; margin: 0 auto; padding: 0 16px 24px; }
-.oi-report-head { padding: 12px 0 4px; }
-.oi-report-title { font-size: 20px; margin: 0; word-break: break-all; }
-.oi-report-sub, .oi-report-foot, .oi-note, .oi-report-hint { color: rgba(0,0,0,.54); }
-.oi-report-nav { display: flex; gap: 14px; padding: 4px 0 8px; border-bottom: 1px solid #e0e0e0; }
-.oi-report-nav a { color: #1976d2; text-decoration: none; }
-.oi-report-section h2 { font-size: 16px; margin: 18px 0 8px; }
-.oi-report-bar { display: flex; gap: 16px; align-items: center; padding: 8px 0; flex-wrap: wrap; }
-.oi-report-split { display: grid; grid-template-columns: minmax(0, 1fr) minmax(360px, 38%); gap: 12px; }
-.oi-report-graph { min-width: 0; }
-.oi-details { border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px 10px; height: 680px;
-  overflow: auto; box-sizing: border-box; }
-.oi-details h3 { font-size: 15px; margin: 2px 0 6px; word-break: break-all; }
-.oi-details h4 { font-size: 13px; margin: 12px 0 4px; }
-.oi-table { border-collapse: collapse; margin: 2px 0 6px; font-size: 12px; }
-.oi-table th, .oi-table td { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: left;
-  vertical-align: top; }
-.oi-table td { overflow-wrap: break-word; }
-.oi-table td.oi-num { white-space: nowrap; }
-.oi-table td.oi-mono, .oi-table td.oi-wrap, .oi-kv td, .oi-meta td, .oi-meta th { overflow-wrap: anywhere; }
-.oi-table thead th { border-bottom: 1px solid #bbb; }
-.oi-table .oi-num { text-align: right; font-variant-numeric: tabular-nums; }
-.oi-default td, .oi-default th { color: rgba(0,0,0,.5); }
-.oi-mono, .oi-table td.oi-mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.oi-doc { white-space: pre-wrap; background: #f7f7f7; padding: 6px; border-radius: 3px; margin: 4px 0;
-  max-height: 200px; overflow: auto; }
-.oi-link { background: none; border: none; padding: 0; color: #1976d2; cursor: pointer; font: inherit;
-  text-align: left; white-space: normal; overflow-wrap: anywhere; }
-.oi-link:hover { text-decoration: underline; }
-.oi-btn-small { font: inherit; font-size: 11px; padding: 1px 6px; cursor: pointer; }
-.oi-weight { border-top: 1px solid #eee; padding: 4px 0; }
-.oi-hist { width: 100%; height: 260px; }
-.oi-run-hist .oi-hist { width: min(900px, 90vw); }
-.oi-fig { width: 100%; min-height: 300px; margin-bottom: 8px; }
-.oi-warning { color: #8a5300; }
-.oi-error { color: #d32f2f; }
-.oi-section-note { margin: 4px 0; }
-@media (max-width: 900px) { .oi-report-split { grid-template-columns: 1fr; } }
-"""
-
-
-# The page's own script: unpacks the oi-data JSON (see DATA_ENCODING), boots the graph bundle from a Blob URL with a small
-# anywidget-model stand-in, and builds every panel with textContent/attribute setters (no innerHTML).
-_REPORT_JS = r"""
-(async () => {
-  "use strict";
-  const $ = (sel, root) => (root || document).querySelector(sel);
-  const root = $(".oi-report");
-  /** oi-data is {encoding: "deflate-raw+base64", data}: unpacked with the browser's own DecompressionStream. */
-  async function readData() {
-    const packed = JSON.parse(document.getElementById("oi-data").textContent);
-    if (packed.encoding !== "deflate-raw+base64") throw new Error(`unknown report data encoding ${packed.encoding}`);
-    if (typeof DecompressionStream === "undefined") throw new Error("this browser has no DecompressionStream; open the report in a current Chrome, Firefox, Safari or Edge");
-    const bin = atob(packed.data);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-    return JSON.parse(await new Response(stream).text());
-  }
-  let data;
-  try {
-    data = await readData();
-  } catch (err) {
-    const p = document.createElement("p");
-    p.className = "oi-error";
-    p.textContent = `This report's data could not be read: ${err && err.message ? err.message : err}`;
-    root.prepend(p);
-    root.setAttribute("data-oi-report", "error");
-    return;
-  }
-
-  function h(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function fmt(v) {
-    if (v === null || v === undefined) return "";
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) return String(v);
-      if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
-      const a = Math.abs(v);
-      if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
-      return String(Number(v.toPrecision(4)));
-    }
-    return String(v);
-  }
-  function fmtBytes(n) {
-    if (n === null || n === undefined) return "?";
-    const units = ["B", "kB", "MB", "GB", "TB"];
-    let i = 0;
-    while (Math.abs(n) >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-    return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-  }
-  function pct(v) { return v === null || v === undefined ? "" : `${(100 * v).toFixed(1)}%`; }
-  /** A table; a cell is text, a number (right-aligned), a DOM node, or {text, cls}. */
-  function table(head, rows, cls) {
-    const t = h("table", `oi-table ${cls || ""}`);
-    if (head) {
-      const tr = h("tr");
-      for (const c of head) tr.appendChild(h("th", "", c));
-      t.appendChild(h("thead")).appendChild(tr);
-    }
-    const body = t.appendChild(h("tbody"));
-    for (const row of rows) {
-      const tr = body.appendChild(h("tr", row.cls || ""));
-      (row.cells || row).forEach((c, k) => {
-        const td = h(k === 0 && row.th ? "th" : "td");
-        if (c instanceof Node) td.appendChild(c);
-        else if (c && typeof c === "object") { td.textContent = c.text === undefined ? "" : String(c.text); if (c.cls) td.className = c.cls; }
-        else if (typeof c === "number") { td.textContent = fmt(c); td.className = "oi-num"; }
-        else td.textContent = c === null || c === undefined ? "" : String(c);
-        tr.appendChild(td);
-      });
-    }
-    return t;
-  }
-  function kv(pairs) {
-    const shown = pairs.filter((p) => p[1] !== null && p[1] !== undefined && p[1] !== "");
-    return table(null, shown.map((p) => ({ th: true, cells: [p[0], { text: fmt(p[1]) }] })), "oi-kv");
-  }
-
-  // ---- the graph: bundle from a Blob URL, driven by a minimal anywidget model ----
-  function makeModel(state) {
-    const listeners = new Map();
-    return {
-      get: (k) => state[k],
-      set(k, v) {
-        const old = state[k];
-        state[k] = v;
-        if (old !== v) for (const cb of [...(listeners.get(`change:${k}`) || [])]) cb();
-      },
-      on(ev, cb) { if (!listeners.has(ev)) listeners.set(ev, []); listeners.get(ev).push(cb); },
-      off(ev, cb) { const l = listeners.get(ev); if (l && cb) l.splice(l.indexOf(cb) >>> 0, 1); else listeners.delete(ev); },
-      save_changes() {},
-      send() {},
-    };
-  }
-  const overlays = data.overlays || {};
-  const model = makeModel({
-    _payload: data.payload,
-    selected: data.selected || [],
-    overlay: data.overlay && overlays[data.overlay] ? overlays[data.overlay] : {},
-    height: "680px",
-  });
-  const select = (ids) => model.set("selected", ids);
-
-  async function bootGraph() {
-    const host = $(".oi-report-graph");
-    try {
-      const src = JSON.parse(document.getElementById("oi-graphview-esm").textContent);
-      const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
-      const mod = await import(url);
-      mod.default.render({ model, el: host });
-    } catch (err) {
-      const box = h("div", "oi-graph oi-error", `onnx-inspect graph view could not start: ${err}`);
-      box.setAttribute("data-oi-state", "error");
-      host.appendChild(box);
-    }
-  }
-
-  // ---- overlay switch ----
-  function setupOverlay() {
-    const sel = $(".oi-overlay-select");
-    const keys = Object.keys(overlays);
-    if (keys.length === 0) { $(".oi-overlay-label").hidden = true; return; }
-    sel.appendChild(new Option("none", "none"));
-    for (const k of keys) sel.appendChild(new Option(overlays[k].menu || overlays[k].label || k, k));
-    sel.value = data.overlay && overlays[data.overlay] ? data.overlay : "none";
-    sel.addEventListener("change", () => { model.set("overlay", overlays[sel.value] || {}); });
-  }
-
-  // ---- plots ----
-  const plotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
-  function histPlot(el, hist) {
-    if (!window.Plotly) { el.textContent = "plotly is not included in this report"; return; }
-    let trace, xaxis = { title: { text: "value" } };
-    if (hist.labels) {  // bool (false/true) or the most frequent strings: one bar each
-      // plotly reads a subset of HTML in tick and hover text: model strings go in as entities
-      const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-      trace = { type: "bar", x: hist.labels.map(esc), y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
-      xaxis = { type: "category", title: { text: "value" } };
-    } else if (hist.edges.length === 2 && hist.edges[0] === hist.edges[1]) {  // a constant: one labelled bar
-      trace = { type: "bar", x: [fmt(hist.edges[0])], y: hist.counts, hovertemplate: "%{x}: %{y}<extra></extra>" };
-      xaxis = { type: "category", title: { text: "value" } };
-    } else {
-      const e = hist.edges, x = [], w = [], cd = [];
-      for (let i = 0; i + 1 < e.length; i++) { x.push(e[i] / 2 + e[i + 1] / 2); w.push(e[i + 1] - e[i]); cd.push([e[i], e[i + 1]]); }
-      trace = { type: "bar", x, y: hist.counts, width: w, marker: { line: { width: 0 } }, customdata: cd,
-        hovertemplate: "[%{customdata[0]:.4g}, %{customdata[1]:.4g}): %{y}<extra></extra>" };
-    }
-    if (hist.magnitude) xaxis.title.text = "|z|";
-    window.Plotly.newPlot(el, [trace], {
-      bargap: xaxis.type === "category" ? 0.2 : 0, height: 260, margin: { l: 50, r: 10, t: 10, b: 40 }, template: "plotly_white",
-      xaxis, yaxis: { title: { text: hist.sampled ? "count (sample)" : "count" } },
-    }, plotConfig);
-  }
-  function histToggle(hist) {
-    const wrap = h("div");
-    if (!hist) { wrap.appendChild(h("span", "oi-note", "no finite values to plot")); return wrap; }
-    const btn = h("button", "oi-btn-small oi-hist-btn", "histogram");
-    btn.type = "button";
-    const plot = h("div", "oi-hist");
-    plot.hidden = true;
-    btn.addEventListener("click", () => {
-      plot.hidden = !plot.hidden;
-      if (!plot.hidden && !plot.dataset.drawn) { plot.dataset.drawn = "1"; histPlot(plot, hist); }
-    });
-    wrap.append(btn, plot);
-    return wrap;
-  }
-  /** A number cell; integers too big for a JS number arrive as exact text. */
-  function numCell(v) { return typeof v === "string" ? { text: v, cls: "oi-num" } : v; }
-  function statsTable(s, hist) {
-    if (s.family === "bool" && hist && hist.labels) return table(hist.labels, [hist.counts], "oi-stats");
-    if (s.family === "string") {
-      const t = table(["values", "distinct"], [[s.size, s.unique]], "oi-stats");
-      if (!hist || !hist.labels) return t;
-      const wrap = h("div");
-      wrap.append(t, table(["value", "count"], hist.labels.map((l, k) => [{ text: l, cls: "oi-mono" }, hist.counts[k]]), "oi-top"));
-      return wrap;
-    }
-    if (s.family === "other" || !s.size) return h("span");
-    return table(["min", "max", "mean", "std", "NaN", "Inf", "zeros"],
-      [[numCell(s.min), numCell(s.max), s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }]], "oi-stats");
-  }
-  function headText(vals) { return vals && vals.length ? `first values: ${vals.map(fmt).join(", ")}` : ""; }
-  function tensorBlock(title, rec, facts) {
-    const box = h("div", "oi-weight");
-    box.appendChild(h("div", "oi-mono", title));
-    if (facts) box.appendChild(h("div", "oi-note", facts));
-    if (rec.error) { box.appendChild(h("div", "oi-error", rec.error)); return box; }
-    if (rec.stats) {
-      box.appendChild(statsTable(rec.stats, rec.hist));
-      if (rec.stats.note) box.appendChild(h("div", "oi-note oi-stats-note", rec.stats.note));
-      const ht = headText(rec.head);
-      if (ht) box.appendChild(h("div", "oi-note oi-mono", ht));
-      box.appendChild(histToggle(rec.hist));
-    }
-    return box;
-  }
-
-  // ---- node details ----
-  const details = $(".oi-details");
-  const runIndex = (data.runs || []).map((r) => {
-    const m = new Map();
-    for (const t of r.tensors) { m.set(t.name, t); if (t.tid) m.set(t.tid, t); }
-    return m;
-  });
-  function nodeLink(id) {
-    if (!data.nodes[id]) return h("span", "oi-mono", id);
-    const b = h("button", "oi-link oi-mono", id);
-    b.type = "button";
-    b.title = "select this node";
-    b.addEventListener("click", () => select([id]));
-    return b;
-  }
-  function linkList(ids) {
-    const span = h("span");
-    (ids || []).forEach((id, k) => { if (k) span.appendChild(document.createTextNode(", ")); span.appendChild(nodeLink(id)); });
-    return span;
-  }
-  function ioTable(rows, which) {
-    return table(["slot", "name", "dtype", "shape", "kind", which === "ins" ? "producer" : "consumers"],
-      rows.map((r) => [r[0], { text: r[1] || "(omitted)", cls: "oi-mono" }, r[3], { text: r[4] + (r[5] && r[5] !== "declared" ? ` (${r[5]})` : ""), cls: "oi-wrap" }, r[6],
-        which === "ins" ? (r[7] ? nodeLink(r[7]) : "") : linkList(r[7])]), `oi-io oi-${which}`);
-  }
-  function showDetails() {
-    const ids = model.get("selected") || [];
-    details.replaceChildren();
-    if (ids.length === 0) {
-      details.appendChild(h("p", "oi-note", "Click a node in the graph to see its attributes, inputs, outputs and weights."));
-      return;
-    }
-    const id = ids[0];
-    const n = data.nodes[id];
-    if (!n) { details.appendChild(h("p", "oi-error", `unknown node ${id}`)); return; }
-    details.setAttribute("data-node-id", id);
-    const title = h("h3", "oi-node-title", n.op);
-    if (ids.length > 1) title.appendChild(h("span", "oi-note", ` (+${ids.length - 1} more selected)`));
-    details.appendChild(title);
-    details.appendChild(kv([["id", id], ["name", n.name || "(unnamed)"], ["domain", `${n.domain}${n.opset ? ` (opset ${n.opset})` : ""}`],
-      ["graph", n.graph], ["scope", n.scope || "(top)"], ["profiler name", n.ort !== id ? n.ort : ""],
-      ["bodies", n.bodies.join(", ")]]));
-    if (n.doc) details.appendChild(h("div", "oi-doc", n.doc));
-    if (n.meta.length) details.appendChild(table(["metadata", "value"], n.meta.map((p) => ({ th: true, cells: p })), "oi-meta"));
-    const prof = data.profile && data.profile.nodes[id];
-    if (prof) {
-      details.appendChild(h("h4", "", "Profile"));
-      details.appendChild(kv([["mean", `${fmt(prof.mean_us)} us/run`], ["p50 / p90", `${fmt(prof.p50_us)} / ${fmt(prof.p90_us)} us`],
-        ["share", pct(prof.share)], ["calls per run", fmt(prof.calls)], ["provider", prof.provider], ["kernel", prof.kernel],
-        ["fused with", prof.fused_with.join(", ")]]));
-    } else if (data.profile) {
-      details.appendChild(h("p", "oi-note", "No profiled kernel time on this node (fused into another, or not run)."));
-    }
-    details.appendChild(h("h4", "", "Attributes"));
-    if (n.attrs.length) {
-      details.appendChild(table(["attribute", "type", "value"], n.attrs.map((a) => ({
-        th: true, cls: a[3] === "set" ? "" : "oi-default",
-        cells: [a[0], a[1], { text: a[3] === "default" ? `${a[2]} (default)` : a[2], cls: "oi-mono" }],
-      })), "oi-attrs"));
-    } else details.appendChild(h("p", "oi-note", "no attributes"));
-    details.appendChild(h("h4", "", "Inputs"));
-    details.appendChild(ioTable(n.ins, "ins"));
-    details.appendChild(h("h4", "", "Outputs"));
-    details.appendChild(ioTable(n.outs, "outs"));
-    if (n.w.length) {
-      details.appendChild(h("h4", "", "Weights"));
-      for (const tid of n.w) {
-        const w = data.weights[tid];
-        if (!w) continue;
-        const facts = `${w.dtype}[${w.shape}], ${fmtBytes(w.nbytes)}, ${w.where}`;
-        const block = tensorBlock(w.name, w, facts);
-        block.setAttribute("data-tensor-id", tid);
-        details.appendChild(block);
-      }
-      if (!data.weights_read) details.appendChild(h("p", "oi-note", "Weight values were left out of this report (weights=False)."));
-    }
-    const runRows = [];
-    (data.runs || []).forEach((r, k) => {
-      for (const o of n.outs) {
-        const t = o[2] && (runIndex[k].get(o[2]) || runIndex[k].get(o[1]));
-        if (t) runRows.push([r.label, t]);
-      }
-    });
-    if (runRows.length) {
-      details.appendChild(h("h4", "", "Values from runs"));
-      for (const [label, t] of runRows) {
-        details.appendChild(tensorBlock(`${t.name} (${label})`, t, `${t.stats.dtype}[${t.stats.shape.join("×")}]`));
-      }
-    }
-  }
-
-  // ---- profile, runs and model sections ----
-  function renderProfile() {
-    const p = data.profile;
-    if (!p) return;
-    const sec = $("#oi-profile-section");
-    sec.hidden = false;
-    const box = $(".oi-profile");
-    const s = p.summary;
-    box.appendChild(kv([["runs", fmt(s.runs)], ["mean run", `${fmt(s.mean_run_us)} us`], ["kernel time per run", `${fmt(s.mean_kernel_us)} us`],
-      ["on model nodes", pct(s.coverage)], ["providers", s.providers.join(", ")], ["optimization", s.optimization], ["source", s.source]]));
-    if (p.unmatched_nodes) box.appendChild(h("p", "oi-warning", `${p.unmatched_nodes} profiled node id(s) are not nodes of this model and are left out.`));
-    for (const w of p.warnings) box.appendChild(h("p", "oi-warning", w));
-    for (const f of p.figures) {
-      const div = h("div", `oi-fig oi-fig-${f.id}`);
-      box.appendChild(div);
-      if (window.Plotly) window.Plotly.newPlot(div, f.fig.data || [], f.fig.layout || {}, plotConfig);
-    }
-  }
-  function renderRuns() {
-    if (!data.runs || !data.runs.length) return;
-    $("#oi-runs-section").hidden = false;
-    const box = $(".oi-runs");
-    const head = ["tensor", "producer", "dtype", "shape", "min", "max", "mean", "std", "NaN", "Inf", "zeros", ""];
-    for (const r of data.runs) {
-      box.appendChild(h("h3", "", r.label));
-      const rows = r.tensors.map((t) => {
-        const s = t.stats;
-        return [{ text: t.name, cls: "oi-mono" }, t.producer ? nodeLink(t.producer) : "", s.dtype,
-          (s.shape.join("×") || "scalar") + (s.note ? ` (${s.note})` : ""),
-          numCell(s.min), numCell(s.max), s.mean, s.std, s.nan, s.inf, { text: pct(s.zero_fraction), cls: "oi-num" }, ""];
-      });
-      const tbl = table(head, rows, "oi-run");
-      tbl.querySelectorAll("tbody tr").forEach((tr, k) => {
-        const hist = r.tensors[k].hist;
-        const cell = tr.lastElementChild;
-        if (!hist) { cell.appendChild(h("span", "oi-note", "no finite values")); return; }
-        const btn = cell.appendChild(h("button", "oi-btn-small oi-hist-btn", "histogram"));
-        btn.type = "button";
-        let extra = null;
-        btn.addEventListener("click", () => {
-          if (extra) { extra.hidden = !extra.hidden; return; }
-          extra = h("tr", "oi-run-hist");
-          const td = extra.appendChild(h("td"));
-          td.colSpan = head.length;
-          const plot = td.appendChild(h("div", "oi-hist"));
-          tr.after(extra);
-          histPlot(plot, hist);
-        });
-      });
-      box.appendChild(tbl);
-    }
-  }
-  function renderModel() {
-    const s = data.summary;
-    const box = $(".oi-model");
-    box.appendChild(kv([["file", s.file || "(in-memory model)"], ["producer", s.producer || "?"], ["IR version", s.ir_version],
-      ["opsets", s.opsets.map((o) => `${o[0]} ${o[1]}`).join(", ")], ["graph", s.graph_name], ["domain", s.domain],
-      ["model version", s.model_version || ""],
-      ["nodes", `${fmt(s.n_nodes)} in the main graph, ${fmt(s.n_nodes_total)} in all`],
-      ["bodies / functions", s.n_subgraphs || s.n_functions ? `${s.n_subgraphs} / ${s.n_functions}` : ""],
-      ["parameters", `${fmt(s.n_params)} (${fmtBytes(s.param_bytes)})`]]));
-    if (s.doc_string) box.appendChild(h("div", "oi-doc", s.doc_string));
-    for (const w of s.warnings) box.appendChild(h("p", "oi-warning", w));
-    if (s.metadata.length) { box.appendChild(h("h3", "", "Metadata")); box.appendChild(table(["key", "value"], s.metadata.map((p) => ({ th: true, cells: p })), "oi-meta")); }
-    box.appendChild(h("h3", "", "Inputs and outputs"));
-    box.appendChild(table(["kind", "name", "dtype", "shape"], [...s.inputs.map((r) => ["input", ...r]), ...s.outputs.map((r) => ["output", ...r])], "oi-model-io"));
-    box.appendChild(h("h3", "", "Op types"));
-    box.appendChild(table(["op type", "count"], s.op_types, "oi-ops"));
-  }
-  function renderChrome() {
-    $(".oi-report-title").textContent = data.title;
-    const s = data.summary;
-    $(".oi-report-sub").textContent = `${fmt(s.n_nodes_total)} nodes · ${fmt(s.n_params)} parameters · ${data.generator} · ${data.created}`;
-    const nav = $(".oi-report-nav");
-    const links = [["#oi-graph-section", "Graph"], ["#oi-profile-section", "Profile", !!data.profile], ["#oi-runs-section", "Runs", (data.runs || []).length > 0], ["#oi-model-section", "Model"]];
-    for (const [href, text, on] of links) {
-      if (on === false) continue;
-      const a = h("a", "", text);
-      a.setAttribute("href", href);
-      nav.appendChild(a);
-    }
-    $(".oi-report-foot").textContent = "Self-contained report: it makes no network requests.";
-  }
-
-  renderChrome();
-  setupOverlay();
-  model.on("change:selected", showDetails);
-  showDetails();
-  renderModel();
-  renderRuns();
-  renderProfile();
-  bootGraph().finally(() => root.setAttribute("data-oi-report", "ready"));
-})();
-"""
-
-
 __all__ = [
     "content_security_policy",
+    "expand_records",
     "json_for_script",
-    "node_records",
     "normalise_runs",
     "pack_data",
+    "packed_plotly_js",
     "profile_record",
     "report",
     "report_data",
     "report_html",
+    "report_records",
     "runs_record",
     "unpack_data",
-    "weight_records",
 ]

@@ -35,7 +35,10 @@ SKIP = {
     ".pytest_cache",
 }
 SKIP |= {".ruff_cache", "tmp", "crashes"}
-BUNDLE = ("graphview.js", "graphview.css", "vendor/require.js", "vendor/embed-amd.js", "vendor/anywidget.js")
+BUNDLE = (
+    "graphview.js", "graphview.css", "details.js", "details.css", "report.js", "report.css", "report.html",
+    "vendor/require.js", "vendor/embed-amd.js", "vendor/anywidget.js",
+)  # fmt: skip
 
 pytestmark = pytest.mark.slow
 

@@ -6,6 +6,7 @@ here the HTML text and the embedded data are checked in Python.
 
 from __future__ import annotations
 
+import base64
 import html.parser
 import importlib
 import io
@@ -14,6 +15,7 @@ import os
 import re
 import tracemalloc
 import warnings
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from onnx_inspect.testing import (
     with_function,
 )
 from onnx_inspect.views import details as D
+from onnx_inspect.views import records as RC
 
 # the module, not the oi.report function that shadows it as an attribute of the package
 R = importlib.import_module("onnx_inspect.report")
@@ -79,7 +82,7 @@ def parse(text: str) -> Scripts:
 def data_of(text: str) -> dict:
     (attrs, body), *_ = [s for s in parse(text).scripts if s[0].get("id") == "oi-data"]
     assert attrs.get("type") == "application/json"
-    return R.unpack_data(json.loads(body))
+    return R.expand_records(R.unpack_data(json.loads(body)))
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +107,20 @@ def test_json_for_script_escapes_markup_and_round_trips():
         R.json_for_script({"nan": float("nan")})  # NaN is not JSON; converters must clean it first
 
 
+def plotly_of(text: str) -> str:
+    """The plotly.js a report carries, unpacked (it travels deflated like the data)."""
+    (attrs, body), *_ = [s for s in parse(text).scripts if s[0].get("id") == "oi-plotly"]
+    packed = json.loads(body)
+    assert attrs.get("type") == "application/json" and packed["encoding"] == "deflate-raw+base64"
+    return zlib.decompress(base64.b64decode(packed["data"]), -15).decode("utf-8")
+
+
 def test_report_has_one_plotly_copy_csp_and_nonced_scripts(small_html):
     text = small_html
-    assert len(PLOTLY_BANNER.findall(text)) == 1
+    assert not PLOTLY_BANNER.search(text)  # packed: the 4.8 MB travel as about 1.9 MB of base64
+    plotly = plotly_of(text)
+    assert len(PLOTLY_BANNER.findall(plotly)) == 1
+    assert len(text) < len(plotly) / 2
     doc = parse(text)
     metas = [
         a
@@ -125,19 +139,20 @@ def test_report_has_one_plotly_copy_csp_and_nonced_scripts(small_html):
     first_code = min(text.index("<script"), text.index("<style"))
     assert text.index("Content-Security-Policy") < first_code
     runnable = [a for a, _ in doc.scripts if a.get("type") != "application/json"]
-    assert len(runnable) == 2  # plotly.js and the page's own script
+    assert len(runnable) == 1  # the page's own bootstrap: it imports oi-report-esm from a blob: URL
     assert all(a.get("nonce") == nonce for a in runnable)
     assert [a.get("id") for a, _ in doc.scripts if a.get("type") == "application/json"] == [
         "oi-data",
-        "oi-graphview-esm",
+        "oi-report-esm",
+        "oi-plotly",
     ]
     # no element of the page's markup loads or links anything
     assert not [(t, a) for t, a in doc.tags if {"src", "href", "srcset", "action", "data"} & set(a)]
 
 
-def test_embedded_bundle_is_the_widget_bundle(small_html):
+def test_embedded_bundle_is_the_built_report_bundle(small_html):
     doc = parse(small_html)
-    (_, body), *_ = [s for s in doc.scripts if s[0].get("id") == "oi-graphview-esm"]
+    (_, body), *_ = [s for s in doc.scripts if s[0].get("id") == "oi-report-esm"]
     assert json.loads(body) == R.ESM.read_text(encoding="utf-8")
     assert R.CSS.read_text(encoding="utf-8").replace("</", "<\\/") in small_html
 
@@ -157,22 +172,27 @@ def test_embedded_data_is_deflated_and_round_trips(small, small_html):
         R.unpack_data({"encoding": "gzip", "data": ""})
 
 
+def full_data(*args: Any, **kw: Any) -> dict[str, Any]:
+    """report_data with the node and weight records expanded (as the page's decoder does)."""
+    return R.expand_records(R.report_data(*args, **kw))
+
+
 def test_every_node_has_details_and_weights_have_histograms(small):
     m, p = small
-    data = R.report_data(m, p)
+    data = full_data(m, p)
     assert set(data["nodes"]) == set(m.nodes.index)
     assert data["payload"]["model"]["n_nodes"] == len(m.nodes)
     nid = "/layers.0/attn/MatMul_2"
     n = data["nodes"][nid]
     assert n["op"] == "MatMul" and n["scope"] == "layers.0/attn"
-    assert n["w"] == ["layers.0.attn.q"]
-    ins = {r[1]: r for r in n["ins"]}
-    assert ins["layers.0.attn.q"][3:5] == ["float32", "8×8"]
-    assert ins["layers.0.attn.q"][6] == "initializer"
+    assert n["weights"] == ["layers.0.attn.q"]
+    ins = {r["name"]: r for r in n["inputs"]}
+    assert (ins["layers.0.attn.q"]["dtype"], ins["layers.0.attn.q"]["shape"]) == ("float32", "8×8")
+    assert ins["layers.0.attn.q"]["kind"] == "initializer"
     ln = data["nodes"]["/layers.0/ln1/LayerNormalization_1"]
-    attrs = {a[0]: a for a in ln["attrs"]}
-    assert attrs["axis"][1:] == ["int", "-1", "set"]
-    assert attrs["epsilon"][3] == "default"
+    attrs = {a["name"]: a for a in ln["attrs"]}
+    assert (attrs["axis"]["type"], attrs["axis"]["value"], attrs["axis"]["source"]) == ("int", "-1", "set")
+    assert attrs["epsilon"]["source"] == "default"
     # weight statistics and histogram bin counts agree with numpy
     w = data["weights"]["layers.0.attn.q"]
     arr = m.weight("layers.0.attn.q")
@@ -180,46 +200,11 @@ def test_every_node_has_details_and_weights_have_histograms(small):
     assert w["stats"]["min"] == pytest.approx(float(arr.min()))
     assert w["stats"]["std"] == pytest.approx(float(arr.std()), rel=1e-6)
     assert sum(w["hist"]["counts"]) == arr.size and len(w["hist"]["edges"]) == len(w["hist"]["counts"]) + 1
-    assert w["head"] == pytest.approx(arr.reshape(-1)[: R.PREVIEW_VALUES].tolist())
+    assert [float(v) for v in w["head"]] == pytest.approx(
+        arr.reshape(-1)[: RC.PREVIEW_VALUES].tolist(), rel=1e-5
+    )
     # every weight any node refers to is in the table
-    assert {t for rec in data["nodes"].values() for t in rec["w"]} == set(data["weights"])
-
-
-def expected_record(m, nid: str) -> dict:
-    """A node's report record rebuilt from views.details (the Inspector's tables), the reference."""
-    info = D.node_info(m, nid)
-
-    def io(which: str) -> list:
-        rows = []
-        for r in D.io_table(m, nid, which).to_dict("records"):
-            if which == "inputs":
-                link = r["producer"]
-            else:
-                cons = list(r["consumers"])
-                extra = [f"… (+{len(cons) - R.MAX_CONSUMERS})"] if len(cons) > R.MAX_CONSUMERS else []
-                link = cons[: R.MAX_CONSUMERS] + extra
-            shape = D.shape_text(r["shape"]) if r["tensor_id"] else ""
-            rows.append([r["slot"], r["name"], r["tensor_id"], r["dtype"] or "", shape, r["shape_source"] or "",
-                         r["kind"], link])  # fmt: skip
-        return rows
-
-    attrs = D.attribute_table(m, nid)
-    return {
-        "op": info["op_type"],
-        "domain": info["domain"],
-        "opset": info["opset"],
-        "name": info["name"],
-        "graph": info["graph"],
-        "scope": info["scope"],
-        "ort": info["ort_name"],
-        "doc": info["doc_string"],
-        "meta": [list(kv) for kv in info["metadata"].items()],
-        "bodies": list(info["subgraphs"]),
-        "attrs": [[str(k), r["type"], str(r["value"]), r["source"]] for k, r in attrs.iterrows()],
-        "ins": io("inputs"),
-        "outs": io("outputs"),
-        "w": D.weight_ids(m, nid),
-    }
+    assert {t for rec in data["nodes"].values() for t in rec["weights"]} == set(data["weights"])
 
 
 @pytest.mark.parametrize(
@@ -236,25 +221,26 @@ def expected_record(m, nid: str) -> dict:
     ],
     ids=["transformer", "control_flow", "function", "constants", "conv", "evil", "squeezenet", "inception"],
 )
-def test_node_records_match_the_details_views(make, light_dir):
+def test_report_data_carries_the_records_of_views_records(make, light_dir):
+    """The packed data expands to exactly node_records / weight_records (the one computation)."""
+    from onnx_inspect.views import records as RC
+
     m = oi.load(light_dir / make if isinstance(make, str) else make())
-    records, weight_ids = R.node_records(m)
-    assert list(records) == list(m.nodes.index)
-    for nid in m.nodes.index:
-        assert records[nid] == expected_record(m, nid), nid
-    assert weight_ids == list(dict.fromkeys(t for nid in m.nodes.index for t in D.weight_ids(m, nid)))
-    for tid, rec in R.weight_records(m, weight_ids, read=False).items():
-        info = D.weight_info(m, tid)
-        assert rec == {
-            "name": info["name"], "graph": info["graph"], "dtype": info["dtype"] or "",
-            "shape": D.shape_text(info["shape"]), "nbytes": info["nbytes"], "kind": info["kind"],
-            "where": info["where"],
-        }  # fmt: skip
+    raw = R.report_data(m)
+    data = R.expand_records(raw)
+    assert list(data["nodes"]) == list(m.nodes.index)
+    assert data["nodes"] == RC.node_records(m)
+    ids = list(dict.fromkeys(t for r in data["nodes"].values() for t in r["weights"]))
+    assert list(data["weights"]) == ids
+    assert data["weights"] == RC.weight_records(m, ids)
+    # packing only leaves things out: no packed record is bigger than its full form
+    for nid, packed in raw["nodes"].items():
+        assert set(packed) <= set(data["nodes"][nid]) and "id" not in packed
 
 
 def test_profile_figures_overlays_and_node_times(small):
     m, p = small
-    data = R.report_data(m, p)
+    data = full_data(m, p)
     prof = data["profile"]
     assert [f["id"] for f in prof["figures"]] == ["op_types", "top_nodes", "timeline"]
     assert all(f["fig"]["data"] for f in prof["figures"])
@@ -287,7 +273,7 @@ def test_runs_as_dict_list_and_labelled(small):
     # names the model does not know are still summarised
     extra = R.runs_record(m, {"mine": np.array([np.nan, 1.0, np.inf])})[0]["tensors"][0]
     assert extra["tid"] is None and extra["stats"]["nan"] == 1 and extra["stats"]["inf"] == 1
-    assert extra["head"] == [None, 1.0, None]
+    assert extra["head"] == ["nan", "1", "inf"]
     text = R.runs_record(m, {"s": np.array(["<b>x</b>", "y"])})[0]["tensors"][0]
     assert text["head"] == ["<b>x</b>", "y"] and text["stats"]["min"] is None
     assert text["stats"]["family"] == "string" and text["stats"]["unique"] == 2
@@ -345,24 +331,24 @@ def test_report_writes_file_from_path_and_preselects(tmp_path):
 
 def test_constant_nodes_and_external_weights(tmp_path):
     m = oi.load(constant_weights())
-    data = R.report_data(m)
+    data = full_data(m)
     const_outputs = {t for t, k in zip(m.tensors.index, m.tensors["kind"], strict=True) if k == "constant"}
     assert const_outputs and const_outputs <= set(data["weights"])
     assert all("stats" in data["weights"][t] for t in const_outputs)
     # weights in an external file are read; a missing file is reported per weight, not a crash
     path = save_with_external_data(transformer_like(layers=1, hidden=32), tmp_path)
     ext = oi.load(path)
-    good = R.report_data(ext)
+    good = full_data(ext)
     assert good["weights"] and all(
         "stats" in w and "external" in w["where"] for w in good["weights"].values()
     )
     for f in tmp_path.iterdir():
         if f.suffix != ".onnx":
             f.unlink()
-    bad = R.report_data(oi.load(path))
+    bad = full_data(oi.load(path))
     errors = [w["error"] for w in bad["weights"].values() if "error" in w]
     assert errors and all(isinstance(e, str) and e for e in errors)
-    skipped = R.report_data(oi.load(path), weights=False)
+    skipped = full_data(oi.load(path), weights=False)
     assert all("stats" not in w and "error" not in w for w in skipped["weights"].values())
 
 
@@ -375,6 +361,7 @@ def test_model_without_figures_leaves_plotly_out():
     )
     text = R.report_html(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
     assert not PLOTLY_BANNER.search(text)
+    assert "id='oi-plotly'" not in text
     assert len(text) < 400_000
 
 
@@ -392,10 +379,10 @@ def test_untrusted_text_never_becomes_markup():
     data = data_of(text)
     assert data["title"] == "title " + EVIL
     node = data["nodes"]["mm" + EVIL]
-    assert node["doc"] == "doc " + EVIL and node["meta"] == [["k" + EVIL, "v" + EVIL]]
+    assert node["doc"] == "doc " + EVIL and node["meta"] == [{"key": "k" + EVIL, "value": "v" + EVIL}]
     const = data["nodes"]["const" + EVIL]
-    assert EVIL in const["attrs"][0][2]
-    assert data["summary"]["metadata"] == [["author" + EVIL, "meta " + EVIL]]
+    assert EVIL in const["attrs"][0]["value"]
+    assert data["summary"]["metadata"] == [{"key": "author" + EVIL, "value": "meta " + EVIL}]
     assert "<title>title &lt;img" in text
 
 
@@ -406,7 +393,7 @@ def test_transformer_500_nodes_with_profile_fits_8mb():
     text = R.report_html(m, p)
     size = len(text.encode("utf-8"))
     assert size < 8_000_000, f"{size / 1e6:.2f} MB"
-    assert len(PLOTLY_BANNER.findall(text)) == 1
+    assert len(PLOTLY_BANNER.findall(plotly_of(text))) == 1
 
 
 # -- numbers: every dtype, extreme values, bounded work --------------------------------------------------
@@ -506,14 +493,22 @@ def test_report_and_weights_tab_show_the_same_numbers_for_extreme_weights(make, 
     for tid, card in shown.items():
         rec, s = data["weights"][tid], card.summary
         assert "error" not in rec, rec
-        for k in ("mean", "std", "nan", "inf", "finite", "zero_fraction", "unique", "size"):
-            assert rec["stats"][k] == R._num(s[k]), (tid, k)
+        for k in ("nan", "inf", "finite", "unique", "size"):
+            assert rec["stats"][k] == RC.num(s[k]), (tid, k)
+        for k in ("mean", "std", "zero_fraction"):  # derived numbers travel with 6 significant digits
+            assert rec["stats"][k] == RC.num(s[k], 6), (tid, k)
         for k in ("min", "max"):  # exact ints beyond 2**53 travel as text
-            assert rec["stats"][k] in (R._num(s[k]), f"{s[k]:,}" if isinstance(s[k], int) else None), (tid, k)
+            assert rec["stats"][k] in (RC.num(s[k]), f"{s[k]:,}" if isinstance(s[k], int) else None), (tid, k)
         assert rec["stats"]["family"] == s["family"] and rec["stats"]["note"] == s["note"]
-        assert {k: rec["hist"][k] for k in s["hist"]} == s["hist"], tid
+        assert rec["hist"]["counts"] == list(s["hist"]["counts"]), tid
+        if "edges" in s["hist"]:  # shown to 6..9 significant digits
+            edges = list(s["hist"]["edges"])
+            scale = max(abs(edges[0]), abs(edges[-1]))
+            assert rec["hist"]["edges"] == pytest.approx(edges, rel=1e-5, abs=1e-5 * scale), tid
+        else:
+            assert rec["hist"]["labels"] == list(s["hist"]["labels"]), tid
     ends = [r for r in data["weights"].values() if r["stats"]["max"] == "9,223,372,036,854,775,807"]
-    assert ends and ends[0]["hist"]["counts"] == [1] and ends[0]["head"] == ["9,223,372,036,854,775,807"]
+    assert ends and ends[0]["hist"]["counts"] == [1] and ends[0]["head"] == ["9223372036854775807"]
     if make is _extremes_model:
         w = data["weights"]
         assert w["q4"]["stats"]["min"] == -8 and w["q4"]["hist"]["counts"][-1] == 3  # int4: one bin per value
@@ -524,7 +519,7 @@ def test_report_and_weights_tab_show_the_same_numbers_for_extreme_weights(make, 
             "sampled": False,
             "magnitude": False,
         }
-        assert w["flag"]["head"] == [True, False, True]
+        assert w["flag"]["head"] == ["True", "False", "True"]
         assert w["words"]["stats"]["unique"] == 2 and w["words"]["hist"]["labels"] == ["a", "<b>"]
 
 
@@ -533,6 +528,10 @@ def test_report_shows_the_producer_version_once():
     model.producer_name, model.producer_version = "pytorch", "2.3.1"
     data = R.report_data(oi.load(model))
     assert data["summary"]["producer"] == "pytorch 2.3.1"
+    model.producer_name, model.producer_version = "pytorch 2.3.1", "2.3.1"  # exporters that put it in both
+    m = oi.load(model)
+    assert m.producer_text == "pytorch 2.3.1" == R.report_data(m)["summary"]["producer"]
+    assert m.summary()["producer"] == "pytorch 2.3.1"
 
 
 def _constant_of_shape(dims: list[int]) -> onnx.ModelProto:
@@ -551,7 +550,7 @@ def test_a_200_byte_constant_of_shape_does_not_make_the_report_allocate_1_gib():
     m = oi.load(model)
     tracemalloc.start()
     try:
-        data = R.report_data(m)
+        data = full_data(m)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -559,7 +558,7 @@ def test_a_200_byte_constant_of_shape_does_not_make_the_report_allocate_1_gib():
     w = data["weights"]["big"]
     assert w["stats"]["size"] == 16384**2 and w["stats"]["mean"] == 0.5 and w["stats"]["std"] == 0.0
     assert w["stats"]["note"] == "one value repeated" and w["hist"]["counts"] == [16384**2]
-    assert w["head"] == [0.5] * R.PREVIEW_VALUES
+    assert w["head"] == ["0.5"] * RC.PREVIEW_VALUES
 
 
 def test_report_work_is_bounded_big_weights_are_sampled_and_say_so(monkeypatch):
@@ -572,10 +571,10 @@ def test_report_work_is_bounded_big_weights_are_sampled_and_say_so(monkeypatch):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [120_000])], inits,
     )  # fmt: skip
     m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
-    monkeypatch.setattr(R, "REPORT_EXACT_VALUES", 50_000)  # room for one weight, exactly
-    monkeypatch.setattr(R, "EXACT_VALUES", 50_000)
+    monkeypatch.setattr(RC, "REPORT_EXACT_VALUES", 50_000)  # room for one weight, exactly
+    monkeypatch.setattr(RC, "EXACT_VALUES", 50_000)
     monkeypatch.setattr(vt, "SAMPLE_VALUES", 8192)
-    w = R.report_data(m)["weights"]
+    w = full_data(m)["weights"]
     assert not w["w0"]["stats"]["sampled"] and w["w0"]["stats"]["note"] == ""
     for k in ("w1", "w2"):  # the budget is spent: sampled, and labelled so
         st = w[k]["stats"]
@@ -622,3 +621,19 @@ def test_report_refuses_fifos_devices_and_unwritable_places(tmp_path):
         R.report(m, tmp_path / "file.txt" / "r.html")
     ok = R.report(m, os.fsencode(tmp_path / "bytes.html"))
     assert ok.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_data_builds_records_in_chunks_and_asks_each_fact_source_once(monkeypatch):
+    m = oi.load(transformer_like(layers=2))
+    calls = []
+
+    def ops(m: oi.Model, ids: Any) -> dict[str, Any]:
+        calls.append(len(ids))
+        return {nid: [{"id": "op", "title": "Op", "columns": ["op"], "rows": [[m.nodes.at[nid, "op_type"]]]}]
+                for nid in ids}  # fmt: skip
+
+    monkeypatch.setattr(R, "RECORDS_CHUNK", 7)
+    data = R.expand_records(R.report_data(m, sources=[ops]))
+    assert calls == [len(m.nodes)]
+    assert data["nodes"] == RC.node_records(m, sources=[ops])
+    assert all(r["sections"][0]["rows"] == [[r["op"]]] for r in data["nodes"].values())

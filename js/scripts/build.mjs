@@ -1,12 +1,14 @@
 // Build the graph view: src/index.ts -> ../onnx_inspect/static/graphview.js (ES module that
-// anywidget loads as _esm) and src/style.css -> ../onnx_inspect/static/graphview.css.
+// anywidget loads as _esm) and src/style.css -> ../onnx_inspect/static/graphview.css; the details
+// widget (src/details-widget.ts -> details.js, details.css) and the report page (src/report.ts ->
+// report.js, src/report.css -> report.css, src/report.html copied: the page template report.py fills).
 // The layout worker (src/worker.ts) is bundled first and inlined as a string, so the widget
 // starts it from a Blob URL without fetching any file.
 // It also writes static/vendor/: the pinned widget-manager scripts an exported notebook inlines
 // (scripts/vendor.mjs).
 // `node scripts/build.mjs --tests` bundles tests/*.test.ts into build/tests/ for `node --test`.
 
-import { readdirSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, readdirSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -76,13 +78,31 @@ if (tests) {
     legalComments: "eof",
     logLevel: "warning",
   });
-  await esbuild.build({
-    entryPoints: [join(here, "src", "style.css")],
-    bundle: true,
-    minify: true,
-    outfile: join(outDir, "graphview.css"),
-    logLevel: "warning",
-  });
+  // the Inspector's details panel (DetailsView) and the report page: both draw with src/details.ts
+  for (const [entry, out] of [["details-widget.ts", "details.js"], ["report.ts", "report.js"]]) {
+    await esbuild.build({
+      entryPoints: [join(here, "src", entry)],
+      bundle: true,
+      format: "esm",
+      minify: !process.env.OI_NO_MINIFY,
+      sourcemap: false,
+      target: "es2020",
+      outfile: join(outDir, out),
+      plugins: [workerPlugin(source)],
+      legalComments: "eof",
+      logLevel: "warning",
+    });
+  }
+  for (const [entry, out] of [["style.css", "graphview.css"], ["details.css", "details.css"], ["report.css", "report.css"]]) {
+    await esbuild.build({
+      entryPoints: [join(here, "src", entry)],
+      bundle: true,
+      minify: true,
+      outfile: join(outDir, out),
+      logLevel: "warning",
+    });
+  }
+  copyFileSync(join(here, "src", "report.html"), join(outDir, "report.html"));
   vendorWidgetManager(here, outDir);
-  console.log(`built ${join(outDir, "graphview.js")}, graphview.css and the widget-manager scripts`);
+  console.log(`built ${outDir}: graphview.js/.css, details.js/.css, report.js/.css/.html and the widget-manager scripts`);
 }

@@ -597,9 +597,13 @@ def _constant_type(n: onnx.NodeProto) -> tuple[str | None, Shape, int | None]:
     return None, None, None
 
 
+def function_path(domain: str, name: str, overload: str = "") -> str:
+    """Graph path of a model-local function: '@domain:name', with '[overload]' when it has one."""
+    return f"@{domain}:{name}" + (f"[{overload}]" if overload else "")
+
+
 def _function_path(f: onnx.FunctionProto) -> str:
-    overload = getattr(f, "overload", "")
-    return f"@{f.domain}:{f.name}" + (f"[{overload}]" if overload else "")
+    return function_path(f.domain, f.name, getattr(f, "overload", ""))
 
 
 def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where: str) -> None:

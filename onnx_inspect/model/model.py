@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import gc
 import html
 import math
@@ -22,7 +23,7 @@ from onnx import numpy_helper
 from ..errors import InspectError, ModelLoadError, UnknownNameError, printable
 from .dtypes import dtype_name, np_dtype
 from .external import MAX_COPY_BYTES, read_external, uses_external
-from .index import NODE_COLUMNS, SEP, Index, build_index
+from .index import NODE_COLUMNS, SEP, Index, build_index, function_path
 from .infer import infer, scan
 from .read import read_model
 from .scopes import graph_scopes
@@ -45,6 +46,7 @@ class Model:
         self.base_dir = base_dir
         self.warnings: list[str] = []
         self.inferred_in = "none"  # where onnx shape inference ran: 'process', 'child' or 'none'
+        self.shapes_version = 0  # bumped when fill_shapes changes ``tensors`` (caches of shapes compare it)
         declared = None
         if shapes == "onnx":
             declared, risk = scan(proto, raw)
@@ -169,6 +171,46 @@ class Model:
         """Names of the main graph's outputs, in declaration order."""
         return [vi.name for vi in self.proto.graph.output]
 
+    def resolve_outer(self, tensor_id: str) -> str:
+        """The id of the value a body's reference to an enclosing graph stands for (itself if not 'outer').
+
+        Follows chains through nested bodies; stops at an unknown or cyclic reference (damaged files).
+        """
+        return self._outer_sources.get(tensor_id, tensor_id)
+
+    @functools.cached_property
+    def _outer_sources(self) -> dict[str, str]:
+        """Outer row id -> id of the value it finally refers to (outer rows are few; computed once)."""
+        t = self.tensors
+        refs = {tid: ref for tid, ref in zip(t.index, t["outer_ref"], strict=True) if ref is not None}
+        known = t.index
+        out: dict[str, str] = {}
+        for tid in refs:
+            seen = {tid}
+            cur = tid
+            while cur in refs:
+                ref = refs[cur]
+                if ref in seen or ref not in known:
+                    break
+                seen.add(ref)
+                cur = ref
+            out[tid] = cur
+        return out
+
+    def function_path(self, op_type: str, domain: str, overload: str = "") -> str | None:
+        """Graph path of the model-local function a node of this op calls ('@domain:op[overload]'), or None."""
+        path = function_path(domain, op_type, overload)
+        return path if path in self._index.graphs else None
+
+    @property
+    def producer_text(self) -> str:
+        """'pytorch 2.3.1': producer name and version, the version only when the name does not end with it."""
+        name = text(self.proto.producer_name).strip()
+        version = text(self.proto.producer_version).strip()
+        if version and not name.endswith(version):
+            return f"{name} {version}".strip()
+        return name
+
     @staticmethod
     def _unknown(what: str, name: str, candidates: Any) -> str:
         close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3)
@@ -179,9 +221,11 @@ class Model:
     def weight(self, name: str, graph: str = "") -> np.ndarray:
         """Value of an initializer or Constant-node output; external data is read (memory-mapped) now."""
         tid = self.tensor_id(name, graph)
+        src_id = self.resolve_outer(tid)
+        if src_id != tid:  # a body's reference to an enclosing graph's value: that value
+            t = self.tensors
+            return self.weight(t.at[src_id, "name"], t.at[src_id, "graph"])
         row = self.tensors.loc[tid]
-        if row["kind"] == "outer":
-            return self.weight(row["outer_ref"], "")
         src = self._index.weights.get(tid)
         if src is None:
             prod = f" (produced by node '{row['producer']}')" if row["producer"] else ""
@@ -364,6 +408,7 @@ class Model:
                 filled += 1
         if filled:
             self.__dict__.pop("_tensor_cols", None)  # the column view is rebuilt from the filled table
+            self.shapes_version += 1
         return filled
 
     # -- costs (model/costs.py) ------------------------------------------------------------------------
@@ -432,7 +477,7 @@ class Model:
             "path": str(self.path) if self.path else None,
             "ir_version": p.ir_version,
             "opsets": {(text(o.domain) or "ai.onnx"): o.version for o in p.opset_import},
-            "producer": f"{text(p.producer_name)} {text(p.producer_version)}".strip(),
+            "producer": self.producer_text,
             "domain": text(p.domain),
             "model_version": p.model_version,
             "graph_name": text(p.graph.name),

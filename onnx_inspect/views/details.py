@@ -11,14 +11,14 @@ import html
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import onnx
 import onnx.defs
 import pandas as pd
 
-from ..errors import InspectError, UnknownNameError
+from ..errors import InspectError
 from ..model import SEP, Model
 from ..model.dtypes import dtype_name
 from .graph_payload import shape_label
@@ -42,11 +42,6 @@ PREVIEW_COLS = 12
 _ATTR_TYPES = {v: k.lower() for k, v in onnx.AttributeProto.AttributeType.items()}
 
 
-def _schema_attr_type(t: Any) -> str:
-    """'int', 'floats', ... for an OpSchema attribute type (an IntEnum; onnx's stub leaves out ``__int__``)."""
-    return _ATTR_TYPES.get(int(t), str(t)).lower()
-
-
 # -- small formatting helpers ------------------------------------------------------------------------
 
 
@@ -68,7 +63,7 @@ def fmt_bytes(n: Any) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
+        n /= 1000  # type: ignore[assignment]
     return f"{n} B"
 
 
@@ -291,7 +286,7 @@ def _option(p: Any) -> str:
     return _OPTION.get(str(p.option).rsplit(".", 1)[-1], str(p.option))
 
 
-def _doc_excerpt(doc: str | None, limit: int = MAX_DOC) -> str:
+def _doc_excerpt(doc: str, limit: int = MAX_DOC) -> str:
     """First paragraph(s) of a schema doc, whitespace folded, cut to ``limit`` characters."""
     paras = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", doc or "")]
     text = ""
@@ -304,7 +299,13 @@ def _doc_excerpt(doc: str | None, limit: int = MAX_DOC) -> str:
     return cut(text, limit)
 
 
-def _attr_default(a: Any) -> Any:
+def attr_type_name(t: Any) -> str:
+    """'int', 'floats', 'graph', ... for an AttributeProto type number."""
+    return _ATTR_TYPES.get(int(t), str(t)).lower()
+
+
+def attr_default(a: Any) -> Any:
+    """Display text of a schema attribute's default value ('' when it has none)."""
     dv = a.default_value
     if dv is None or dv.type == onnx.AttributeProto.UNDEFINED:
         return ""
@@ -336,9 +337,9 @@ def schema_summary(op_type: str, domain: str = "", opset: int | None = None) -> 
         [
             {
                 "name": a.name,
-                "type": _schema_attr_type(a.type),
+                "type": _ATTR_TYPES.get(int(a.type), str(a.type)).lower(),
                 "required": bool(a.required),
-                "default": _attr_default(a),
+                "default": attr_default(a),
                 "description": _doc_excerpt(a.description, 160),
             }
             for a in sorted(s.attributes.values(), key=lambda a: a.name)
@@ -463,45 +464,25 @@ def format_attribute(a: onnx.AttributeProto, owner: str | None = None) -> dict[s
 
 
 def attribute_table(m: Model, node_id: str, defaults: bool = True) -> pd.DataFrame:
-    """The node's attributes (index = name): type, value, source ('set' or 'default'), ref_kind, ref.
+    """The node's attributes (index = name): type, value, source ('set', 'default', 'missing', 'model'),
+    ref_kind, ref; derived from :func:`views.records.node_record`.
 
     With ``defaults``, attributes the schema defines but the node leaves out are listed with their
     default values. A Constant's value attribute refers to its output tensor (shown as a weight).
     """
-    row = _node_row(m, node_id)
-    node = m.node(node_id)
+    from .records import node_record
+
+    rec = node_record(m, node_id)
     rows = []
-    for a in node.attribute:
-        f = format_attribute(a, node_id)
-        if f["ref_kind"] == "tensor" and row["op_type"] in ("Constant", "ConstantOfShape"):
-            outs = [o for o in row["outputs"] if o]
-            f["ref"] = m.tensor_id(outs[0], row["graph"]) if outs else None
-        f["source"] = "set"
-        rows.append(f)
-    fn = _function_path(m, row["op_type"], row["domain"])
-    if fn is not None:
-        rows.append(
-            {"name": "(function body)", "type": "function", "value": f"model-local function, "
-             f"{m.graphs.at[fn, 'n_nodes']!s} nodes", "ref_kind": "graph", "ref": fn, "source": "model"}
-        )  # fmt: skip
-    if defaults:
-        schema = op_schema(row["op_type"], row["domain"], opset_version(m, row["domain"]))
-        if schema is not None:
-            have = {a.name for a in node.attribute}
-            for name, sa in sorted(schema.attributes.items()):
-                if name in have:
-                    continue
-                dv = _attr_default(sa)
-                rows.append(
-                    {
-                        "name": name,
-                        "type": _schema_attr_type(sa.type),
-                        "value": "(required, missing)" if sa.required else (dv or "(not set)"),
-                        "ref_kind": None,
-                        "ref": None,
-                        "source": "missing" if sa.required else "default",
-                    }
-                )
+    for a in rec["attrs"]:
+        if not defaults and a["source"] in ("default", "missing"):
+            continue
+        ref: Any = a["ref"]
+        ref_kind = _REF_KINDS.get(a["type"])
+        if a["type"] == "graphs":
+            ref = [b for b in rec["bodies"] if b.startswith(f"{node_id}{SEP}{a['name']}[")]
+        rows.append({"name": a["name"], "type": a["type"], "value": a["value"], "source": a["source"],
+                     "ref_kind": ref_kind, "ref": ref})  # fmt: skip
     cols = ["type", "value", "source", "ref_kind", "ref"]
     if not rows:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="attribute", dtype=object))
@@ -510,21 +491,17 @@ def attribute_table(m: Model, node_id: str, defaults: bool = True) -> pd.DataFra
     return df
 
 
-def _function_path(m: Model, op_type: str, domain: str) -> str | None:
-    path = f"@{domain}:{op_type}"
-    return path if path in m.graphs.index else None
+_REF_KINDS = {
+    "graph": "graph", "graphs": "graph", "function": "graph", "tensor": "tensor", "tensors": "tensor",
+    "sparse_tensor": "tensor",
+}  # fmt: skip
 
 
 # -- inputs / outputs ---------------------------------------------------------------------------------
 
 
-def _node_row(m: Model, node_id: str) -> pd.Series:
-    if node_id not in m.nodes.index:
-        raise UnknownNameError(m._unknown("node", node_id, m.nodes.index))
-    return m.nodes.loc[node_id]
-
-
-def _slot_names(formals: Sequence[Any], n: int) -> list[str]:
+def slot_names(formals: Sequence[Any], n: int) -> list[str]:
+    """Schema names of ``n`` inputs/outputs: 'X', 'inputs[2]' (variadic), '#3' (beyond the schema)."""
     names: list[str] = []
     for i in range(n):
         if i < len(formals) and _option(formals[i]) != "variadic":
@@ -537,68 +514,37 @@ def _slot_names(formals: Sequence[Any], n: int) -> list[str]:
     return names
 
 
-def _resolve_outer(t: pd.DataFrame, tid: str) -> str:
-    seen = set()
-    while t.at[tid, "kind"] == "outer" and t.at[tid, "outer_ref"] and tid not in seen:
-        seen.add(tid)
-        ref = t.at[tid, "outer_ref"]
-        if ref not in t.index:
-            break
-        tid = str(ref)
-    return tid
-
-
 def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
     """The node's inputs or outputs, one row per slot: slot (schema name), name, tensor_id, dtype, shape,
     shape_source, kind, producer, consumers (node ids; values read from an enclosing graph are followed
     to their producer). Omitted optional inputs have kind 'omitted'; If/Loop/Scan captures are 'implicit'.
+    Derived from :func:`views.records.node_record` (shapes as tuples, all consumers).
     """
+    from .records import node_record
+
     if which not in ("inputs", "outputs"):
         raise InspectError(f"which={which!r} is not 'inputs' or 'outputs'")
-    row = _node_row(m, node_id)
-    graph = row["graph"]
-    names = list(row[which])
-    schema = op_schema(row["op_type"], row["domain"], opset_version(m, row["domain"]))
-    slots = _slot_names(
-        list(schema.inputs if which == "inputs" else schema.outputs) if schema else [], len(names)
-    )
-    implicit = list(row["implicit_inputs"]) if which == "inputs" else []
-    slots += ["(implicit)"] * len(implicit)
-    names += implicit
+    rec = node_record(m, node_id, max_consumers=None)
     t = m.tensors
-    rows: list[dict[str, Any]] = []
-    for slot, name in zip(slots, names, strict=True):
-        if not name:
-            rows.append({"slot": slot, "name": "", "tensor_id": None, "dtype": None, "shape": None,
-                         "shape_source": None, "kind": "omitted", "producer": None, "consumers": ()})  # fmt: skip
-            continue
-        try:
-            tid = m.tensor_id(name, graph)
-        except UnknownNameError:
-            rows.append({"slot": slot, "name": name, "tensor_id": None, "dtype": None, "shape": None,
-                         "shape_source": None, "kind": "unknown", "producer": None, "consumers": ()})  # fmt: skip
-            continue
-        src = _resolve_outer(t, tid)
-        kind = t.at[tid, "kind"]
-        if slot == "(implicit)":
-            kind = f"implicit {t.at[src, 'kind']!s}"
-        elif kind == "outer":
-            kind = f"outer {t.at[src, 'kind']!s}"
+    rows = []
+    for r in rec[which]:  # type: ignore[literal-required]
+        tid = r["tensor"]
+        if tid is None:
+            producer, consumers, shape = None, (), None
+        else:
+            src = m.resolve_outer(tid)
+            producer = r["producer"] if which == "inputs" else t.at[src, "producer"]
+            consumers = (
+                tuple(r["consumers"])
+                if which == "outputs"
+                else tuple(c for c in t.at[tid, "consumers"] if c != node_id)
+            )
+            shape = t.at[tid, "shape"]
         rows.append(
-            {
-                "slot": slot,
-                "name": name,
-                "tensor_id": tid,
-                "dtype": t.at[tid, "dtype"],
-                "shape": t.at[tid, "shape"],
-                "shape_source": t.at[tid, "shape_source"],
-                "kind": kind,
-                "producer": t.at[src, "producer"],
-                "consumers": tuple(
-                    c for c in cast("tuple[str, ...]", t.at[tid, "consumers"]) if c != node_id
-                ),
-            }
-        )
+            {"slot": r["slot"], "name": r["name"], "tensor_id": tid, "dtype": r["dtype"] or None, "shape": shape,
+             "shape_source": r["shape_source"] or None, "kind": r["kind"], "producer": producer,
+             "consumers": consumers}
+        )  # fmt: skip
     cols = ["slot", "name", "tensor_id", "dtype", "shape", "shape_source", "kind", "producer", "consumers"]
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
@@ -606,36 +552,29 @@ def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
 def weight_ids(m: Model, node_id: str) -> list[str]:
     """Tensor ids of the node's weights: initializer/Constant inputs (also via enclosing graphs) and,
     for Constant-like nodes, their own constant outputs. Nothing is read."""
-    t = m.tensors
-    out: list[str] = []
-    for which in ("inputs", "outputs"):
-        for tid in io_table(m, node_id, which)["tensor_id"]:
-            if tid is None:
-                continue
-            src = _resolve_outer(t, tid)
-            if t.at[src, "kind"] in ("initializer", "constant") and tid not in out:
-                out.append(tid)
-    return out
+    from .records import node_record
+
+    return list(node_record(m, node_id)["weights"])
 
 
 def node_info(m: Model, node_id: str) -> dict[str, Any]:
     """Header facts of a node: id, op_type, domain, name, graph, scope, doc string, metadata, bodies."""
-    row = _node_row(m, node_id)
+    from .records import node_record
+
+    rec = node_record(m, node_id)
     node = m.node(node_id)
-    fn = _function_path(m, row["op_type"], row["domain"])
-    bodies = tuple(dict.fromkeys((*row["subgraphs"], *((fn,) if fn else ()))))
     return {
         "id": node_id,
-        "op_type": row["op_type"],
-        "domain": row["domain"] or "ai.onnx",
-        "name": row["name"],
-        "graph": row["graph"],
-        "scope": row["scope"],
-        "ort_name": row["ort_name"],
+        "op_type": rec["op"],
+        "domain": rec["domain"],
+        "name": rec["name"],
+        "graph": rec["graph"],
+        "scope": rec["scope"],
+        "ort_name": rec["ort"] if rec["ort"] is not None else rec["name"],
         "doc_string": node.doc_string,
         "metadata": {p.key: p.value for p in node.metadata_props},
-        "subgraphs": bodies,
-        "opset": opset_version(m, row["domain"]),
+        "subgraphs": tuple(rec["bodies"]),
+        "opset": rec["opset"],
     }
 
 
@@ -720,27 +659,22 @@ def node_details_html(m: Model, node_id: str) -> str:
 
 
 def weight_info(m: Model, tensor_id: str) -> dict[str, Any]:
-    """What is known about a weight without reading it: name, dtype, shape, bytes, kind, where it lives."""
-    t = m.tensors
-    if tensor_id not in t.index:
-        raise UnknownNameError(m._unknown("tensor", tensor_id, t.index))
-    src = _resolve_outer(t, tensor_id)
-    r = t.loc[src]
-    where = "initializer" if r["kind"] == "initializer" else f"output of node {r['producer']}"
-    ext = m.is_external(src)
-    if ext:
-        where += ", external data file (read when shown)"
+    """What is known about a weight without reading it: name, dtype, shape, bytes, kind, where it lives
+    (derived from :func:`views.records.weight_record`; shape as a tuple)."""
+    from .records import weight_record
+
+    r = weight_record(m, tensor_id, read=False)
     return {
         "tensor_id": tensor_id,
-        "source_id": src,
+        "source_id": r["source"],
         "name": r["name"],
         "graph": r["graph"],
-        "dtype": r["dtype"],
-        "shape": r["shape"],
-        "nbytes": None if r["nbytes"] is None or r["nbytes"] is pd.NA else int(r["nbytes"]),
+        "dtype": r["dtype"] or None,
+        "shape": m.tensors.at[r["source"], "shape"],
+        "nbytes": r["nbytes"],
         "kind": r["kind"],
-        "where": where,
-        "external": ext,
+        "where": r["where"],
+        "external": r["external"],
     }
 
 
@@ -844,6 +778,8 @@ def preview_html(df: pd.DataFrame) -> str:
 
 __all__ = [
     "DOC_PAGES",
+    "attr_default",
+    "attr_type_name",
     "attribute_table",
     "attributes_html",
     "cut",
@@ -870,6 +806,7 @@ __all__ = [
     "schema_summary",
     "shape_text",
     "slice_preview",
+    "slot_names",
     "stats_html",
     "weight_ids",
     "weight_info",

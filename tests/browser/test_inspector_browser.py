@@ -62,16 +62,21 @@ def tab(details, name: str) -> None:
     details.locator(".lm-TabBar-tab", has_text=name).click()
 
 
-def drawn_bars(figure, timeout: float = 30) -> int:
-    """Number of plotly bars with a non-empty box inside ``figure`` (waits until there is one)."""
+def drawn_bars(figure, timeout: float = 30, bars: str = ".barlayer .point path") -> int:
+    """Number of bars with a non-empty box inside ``figure`` (waits until there is one): plotly's by
+    default, ``rect.oi-bar`` for the histograms details.ts draws as SVG from bin counts."""
     deadline = time.monotonic() + timeout
     while True:
-        n = figure.locator(".barlayer .point path").evaluate_all(
+        n = figure.locator(bars).evaluate_all(
             "els => els.filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length"
         )
         if n or time.monotonic() > deadline:
             return n
         time.sleep(0.2)
+
+
+def svg_bars(hist) -> int:
+    return drawn_bars(hist, bars="rect.oi-bar")
 
 
 def shot(widget, name: str) -> Path:
@@ -101,16 +106,37 @@ def test_click_a_node_shows_op_type_shapes_and_links(nb, ui):
     expect(node).to_be_visible()  # the click switched the panel to the Node tab
     expect(node.locator(".oi-node-title")).to_contain_text("Conv")
     text = node.inner_text()
-    for want in ("1×3×224×224", "64×3×3×3", "1×64×111×111", "kernel_shape", "since opset 1"):
+    for want in ("1×3×224×224", "64×3×3×3", "1×64×111×111", "kernel_shape"):
         assert want in text, want
+    expect(ui.details.locator(".oi-node-tab")).to_contain_text("since opset 1")  # the schema, below
     link = node.locator(".oi-node-title a")
     assert link.get_attribute("href") == "https://onnx.ai/onnx/operators/onnx__Conv.html"
     shot(ui.widget, "node")
     # a consumer reference moves the selection, in Python and on the graph
-    node.locator("button", has_text="→ n1").click()
+    node.locator(".oi-io.oi-outputs button" + css_attr("data-node-id", "n1")).click()
     assert nb.kernel.wait_for("insp.selected", lambda v: v == ["n1"]) == ["n1"]
     expect(ui.graph.locator(css_attr("data-node-id", "n1"))).to_have_class(re.compile(r"\boi-selected\b"))
     expect(node.locator(".oi-node-title")).to_contain_text("Relu")
+
+
+def test_node_tab_is_what_a_report_shows_for_the_same_record(nb, ui):
+    """The Node tab's DOM (DetailsView in JupyterLab) equals the report bundle's panel for the same record."""
+    from onnx_inspect.report import ESM as REPORT_JS
+
+    nb.kernel.execute("insp.select('n3')")
+    node = ui.details.locator(".oi-node-panel" + css_attr("data-node-id", "n3"))
+    node.wait_for(state="attached")
+    rec = nb.kernel.eval_json("insp._node_view.node")
+    assert rec["id"] == "n3" and rec["op"] == "Conv"
+    report_html = nb.page.evaluate(
+        """async ([src, rec]) => {
+          const R = await import(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+          const noop = { select() {}, showGraph() {}, showWeight() {} };
+          return R.renderNodePanel(document.createElement("aside"), rec, noop).outerHTML;
+        }""",
+        [REPORT_JS.read_text(encoding="utf-8"), rec],
+    )
+    assert node.evaluate("(e) => e.outerHTML") == report_html
 
 
 def test_node_table_filters_and_selects(nb, ui):
@@ -140,15 +166,15 @@ def test_weights_tab_draws_a_histogram(nb, ui):
     first = cards.first
     expect(first).to_contain_text("fire2/squeeze1x1_w_0")
     expect(first).to_contain_text("16×64×1×1")
-    assert drawn_bars(first.locator(".oi-histogram")) >= 1
-    box = first.locator(".oi-histogram .main-svg").first.bounding_box()
-    assert box and box["height"] > 200 and box["width"] > 200, box
+    assert svg_bars(first.locator(".oi-histogram")) >= 1
+    box = first.locator(".oi-histogram svg").first.bounding_box()
+    assert box and box["height"] > 60 and box["width"] > 200, box
     expect(first.locator(".oi-stats")).to_contain_text("mean")
     expect(first.locator(".oi-preview")).to_be_visible()
     bias = cards.nth(1)  # an initializer with spread-out values: many bars
     expect(bias).to_contain_text("fire2/squeeze1x1_b_0")
     bias.locator(".oi-histogram").scroll_into_view_if_needed()
-    assert drawn_bars(bias.locator(".oi-histogram")) >= 5
+    assert svg_bars(bias.locator(".oi-histogram")) >= 5
     shot(ui.widget, "weights")
 
 
@@ -161,7 +187,7 @@ def test_run_to_selection_shows_the_tensor_summary(nb, ui):
     summary = ui.details.locator(".oi-run-summary")
     expect(summary).to_contain_text("Outputs of n3 on CPU", timeout=60_000)
     expect(summary).to_contain_text("1×16×55×55")
-    assert drawn_bars(ui.details.locator(".oi-run-result .oi-histogram").first) >= 10
+    assert svg_bars(ui.details.locator(".oi-run-result .oi-histogram").first) >= 10
     assert nb.kernel.eval_json("{k: list(v.shape) for k, v in insp.last_run.items()}") == {
         "r3": [1, 16, 55, 55]
     }

@@ -1,0 +1,251 @@
+"""``Inspector``: the graph view beside a tabbed panel (Model, Node, Weights, Run, Profile).
+
+One module per tab (``model_tab``, ``node_tab``, ``weights_tab``, ``run_tab``, ``profile_tab``: mixins
+holding that tab's methods); this module holds the state, selection, errors, ``close`` and ``to_html``.
+
+Composition only: tables and HTML come from ``views.details``/``views.tensors``, runs and profiles from
+``runtime``; this module wires them to ipywidgets. Sessions and profiles started from buttons run in a
+background thread (the notebook stays usable, progress is shown); the same actions are methods
+(``run_to_selection``, ``compare_providers``, ``run_profile``) that code and tests call synchronously.
+Plotly figures go into ``ipywidgets.Output`` as ``application/vnd.plotly.v1+json``: JupyterLab renders
+that with the plotly extension that ships in the plotly wheel (plotly.js loaded once, from the local
+server), while a ``FigureWidget`` would resend its ~5 MB plotly.js bundle with every new figure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from ...errors import InspectError, UnknownNameError
+from ...model import Model, load
+from ...runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
+from ...views import details as D
+from ..fallback import StaticFallback, summary_text
+from ._common import _CSS, PLOTLY_MIME, TABS, TensorCard, _close_tree, _html, show_figure
+from .model_tab import ModelTab
+from .node_tab import NodeTab
+from .profile_tab import ProfileTab
+from .run_tab import RunTab
+from .weights_tab import BACKGROUND_BYTES, WeightsTab
+
+
+class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallback, W.HBox):
+    """The model's graph beside Model / Node / Weights / Run / Profile tabs; state readable from code.
+
+    ``insp.select(node_id)``, ``insp.selected``, ``insp.model``, ``insp.last_run`` (dict of arrays of the
+    last run), ``insp.last_compare`` (DataFrame), ``insp.profile`` (``Profile``), ``insp.last_error``.
+    """
+
+    def __init__(
+        self,
+        model: Model | str | os.PathLike[str] | bytes | Any,
+        *,
+        height: str = "640px",
+        namespace: Mapping[str, Any] | None = None,
+    ) -> None:
+        m = model if isinstance(model, Model) else load(model)
+        self.model = m
+        self.last_run: dict[str, np.ndarray] | None = None
+        self.last_run_node: str | None = None
+        self.last_compare: Any = None
+        self.profile: Any = None
+        self.last_error: BaseException | None = None
+        self._namespace = namespace
+        self._sel: list[str] = []
+        self._job: threading.Thread | None = None
+        self._weights_job: threading.Thread | None = None
+        self._weights_sync = False
+        self._syncing = False
+        self._from_table = False
+        self._weights_for: str | None = None
+        self._weights_token = 0
+
+        # graph (left)
+        try:
+            from ..graphview import GraphView
+
+            self.graph: Any = GraphView(m, height=height)
+            self.graph.layout = W.Layout(flex="1 1 58%", min_width="0", width="58%")
+            self.graph.observe(self._on_graph_selected, "selected")
+            self.graph._snapshot_listeners.append(weakref.WeakMethod(self._set_snapshot))  # static fallback
+            left: W.Widget = self.graph
+        except InspectError as exc:  # e.g. the front-end bundle is not built: the panel still works
+            self.graph = None
+            left = _html(D.error_html(exc, "graph view unavailable:"), "oi-details")
+            left.layout = W.Layout(flex="1 1 40%")
+
+        # panel (right)
+        self.tabs = W.Tab()
+        self._build_model_tab()
+        self._build_node_tab()
+        self._build_weights_tab()
+        self._build_run_tab()
+        self._build_profile_tab()
+        self.tabs.children = [
+            self._model_box, self._node_box, self._weights_box, self._run_box, self._profile_box
+        ]  # fmt: skip
+        self.tabs.titles = TABS
+        self.tabs.observe(self._on_tab, "selected_index")
+        self.panel = W.VBox(
+            [_html(_CSS), self.tabs],
+            layout=W.Layout(flex="1 1 42%", min_width="340px", width="42%", height=height, overflow="auto"),
+        )
+        self.panel.add_class("oi-details")
+        super().__init__([left, self.panel], layout=W.Layout(width="100%", align_items="stretch"))
+        self.add_class("oi-inspector")
+        self._render_node()
+
+    _fallback_live_update = False  # the picture goes into later displays only (see widgets/fallback.py)
+
+    def _fallback_text(self) -> str:
+        return summary_text(self.model, "Inspector")
+
+    # -- state ------------------------------------------------------------------------------------------
+    @property
+    def selected(self) -> list[str]:
+        """Selected node ids (the graph's selection; the panel follows the last one)."""
+        return list(self.graph.selected) if self.graph is not None else list(self._sel)
+
+    @selected.setter
+    def selected(self, ids: Sequence[str]) -> None:
+        self.select(list(ids))
+
+    @property
+    def node_id(self) -> str | None:
+        """The node the panel shows: the last selected one, or None."""
+        sel = self.selected
+        return sel[-1] if sel else None
+
+    def select(self, node_id: str | Sequence[str]) -> None:
+        """Select node(s) by id (as in ``m.nodes.index``); the graph reveals them and the panel follows."""
+        ids = [node_id] if isinstance(node_id, str) else list(node_id)
+        bad = [i for i in ids if i not in self.model.nodes.index]
+        if bad:
+            raise UnknownNameError(self.model._unknown("node", bad[0], self.model.nodes.index))
+        if self.graph is not None:
+            if list(self.graph.selected) == ids:
+                self._selection_changed()
+            self.graph.selected = ids  # the observer updates the panel
+        else:
+            self._sel = ids
+            self._selection_changed()
+
+    def show_tab(self, name: str) -> None:
+        """Switch the panel to a tab by title ('Model', 'Node', 'Weights', 'Run', 'Profile')."""
+        if name not in TABS:
+            raise InspectError(f"no tab named {name!r}; tabs: {', '.join(TABS)}")
+        self.tabs.selected_index = TABS.index(name)
+
+    @property
+    def busy(self) -> bool:
+        """True while a background job (run, comparison, profile) is running."""
+        return self._job is not None and self._job.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for background work (a run, comparison or profile started from a button, big weights being
+        summarised); True when nothing is running any more."""
+        for job in (self._job, self._weights_job):
+            if job is not None:
+                job.join(timeout)
+        return not self.busy and not (self._weights_job is not None and self._weights_job.is_alive())
+
+    def _on_graph_selected(self, change: Mapping[str, Any]) -> None:
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        nid = self.node_id
+        if not self._from_table and self.tabs.selected_index == 0 and nid is not None:
+            self.tabs.selected_index = 1  # a click in the graph shows its details
+        self._from_table = False
+        self._sync_table(nid)
+        self._render_node()
+        self._run_target.value = self._target_html()
+        if self.tabs.selected_index == 2:
+            self._render_weights()
+
+    def _on_tab(self, change: Mapping[str, Any]) -> None:
+        if change["new"] == 2:
+            self._render_weights(background=not self._weights_sync)
+
+    # -- errors -----------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _reporting(self, where: W.HTML, what: str) -> Iterator[None]:
+        """Show any error raised inside as a readable message in ``where`` (never a traceback), then re-raise."""
+        try:
+            yield
+        except InspectError as exc:
+            self.last_error = exc
+            where.value = D.error_html(exc, f"{what} failed:")
+            raise
+        except Exception as exc:
+            self.last_error = exc
+            where.value = D.error_html(
+                f"{type(exc).__name__}: {exc} (an unexpected error inside onnx-inspect; "
+                "insp.last_error holds the exception, please report it)",
+                f"{what} failed:",
+            )
+            raise
+
+    def _spawn(self, fn: Callable[[], Any], status: W.HTML) -> None:
+        """Run ``fn`` in a background thread (one job at a time); errors are already shown by ``fn``."""
+        if self.busy:
+            status.value = D.note_html("another run or profile is still in progress; wait for it to finish")
+            return
+
+        def target() -> None:
+            with contextlib.suppress(Exception):
+                fn()
+
+        self._job = threading.Thread(target=target, daemon=True, name="oi-inspector-job")
+        self._job.start()
+
+    def close(self) -> None:
+        """Close this Inspector and every widget inside it, and drop its model's cached sessions.
+
+        ipywidgets keeps every widget alive until it is closed, so a cell that is re-run leaves the old
+        Inspector (and its model) in the kernel; close it to free them at once.
+        """
+        if hasattr(self, "_weights_job"):  # (also called by Widget.__del__ on a half-built Inspector)
+            self.wait(timeout=60)
+        held = [v for v in vars(self).values() if v is not self]  # widgets kept aside (other tabs' boxes)
+        _close_tree(self, extra=held)
+        if getattr(self, "model", None) is not None:
+            clear_cache(self.model)
+        if getattr(self, "netron_view", None) is not None:
+            self.netron_view.stop()
+            self.netron_view = None
+
+    def to_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
+        """Write this Inspector's model, profile, last run and selection as a self-contained HTML report."""
+        from ...report import report  # entry point above the widgets layer: imported when used
+
+        mode = self._p_overlay.value
+        overlay = (
+            {"latency": "mean_us", "provider": "provider"}.get(mode) if self.profile is not None else None
+        )
+        return report(
+            self.model,
+            path,
+            profile=self.profile,
+            runs=[self.last_run] if self.last_run else None,
+            title=title,
+            selected=list(self.selected),
+            overlay=overlay,
+        )
+
+
+def inspect(model: Model | str | os.PathLike[str] | bytes | Any, **kwargs: Any) -> Inspector:
+    """The Inspector widget for a model (path, bytes, ModelProto or ``oi.Model``): graph plus detail tabs."""
+    return Inspector(model, **kwargs)
+
+
+__all__ = ["BACKGROUND_BYTES", "PLOTLY_MIME", "TABS", "Inspector", "TensorCard", "inspect", "show_figure"]
