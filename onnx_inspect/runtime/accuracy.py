@@ -22,9 +22,9 @@ import pandas as pd
 
 from ..errors import FeedError, InspectError, UnknownNameError
 from ..model.quant import dequantize, params, quantization
-from .diff import DIFF_COLUMNS, tensor_diff
+from .diff import BLOCK, DIFF_COLUMNS, tensor_diff
 from .feeds import DEFAULT_MAX_BYTES, DimsArg, RangesArg
-from .session import DEFAULT_TIME_BUDGET, clear_cache
+from .session import DEFAULT_TIME_BUDGET, lean_sessions, release_memory
 
 #: Ops a conversion inserts without changing what a value means: looked through when matching.
 TRANSPARENT = frozenset(
@@ -335,15 +335,19 @@ def cosine(x: np.ndarray, y: np.ndarray) -> float:
     """Cosine similarity of two tensors flattened (1.0 when both are all zeros, NaN when not comparable)."""
     if x.shape != y.shape or x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
         return float("nan")
-    xf, yf = x.astype(np.float64).reshape(-1), y.astype(np.float64).reshape(-1)
-    ok = np.isfinite(xf) & np.isfinite(yf)
-    xf, yf = xf[ok], yf[ok]
-    nx, ny = float(np.linalg.norm(xf)), float(np.linalg.norm(yf))
+    fx, fy = x.reshape(-1), y.reshape(-1)
+    xx = yy = xy = 0.0
+    for i in range(0, fx.size, BLOCK):  # float64 copies of one block at a time, not of the whole tensor
+        xf, yf = fx[i : i + BLOCK].astype(np.float64), fy[i : i + BLOCK].astype(np.float64)
+        ok = np.isfinite(xf) & np.isfinite(yf)
+        xf, yf = xf[ok], yf[ok]
+        xx, yy, xy = xx + float(np.dot(xf, xf)), yy + float(np.dot(yf, yf)), xy + float(np.dot(xf, yf))
+    nx, ny = float(np.sqrt(xx)), float(np.sqrt(yy))
     if nx == 0.0 and ny == 0.0:
         return 1.0
     if nx == 0.0 or ny == 0.0:
         return 0.0
-    return float(np.dot(xf, yf) / (nx * ny))
+    return xy / (nx * ny)
 
 
 @dataclass
@@ -364,11 +368,14 @@ class _Pair:
 
         pairs = [(n, str(self.match.at[n, "tensor_b"])) for n in names_a]
         fetch_a = {n: str(self.match.at[n, "value_a"]) for n in names_a}
-        va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
-        # a cut's session (and its memory arena) serves this chunk only: free it before the other model runs
-        clear_cache(self.a)
-        vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
-        clear_cache(self.b)
+        # a cut's session serves this chunk only: built lean (no arena to keep the run's peak, not cached
+        # with its folded weights), so it is freed before the other model runs and only the values stay;
+        # what the previous chunk and session freed goes back to the OS before the next session is built
+        with lean_sessions():
+            release_memory()
+            va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
+            release_memory()
+            vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
         for n, nb in pairs:
             x, y = va[fetch_a[n]], vb[nb]
             if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import contextvars
+import ctypes
+import functools
 import os
 import re
 import tempfile
@@ -164,10 +167,52 @@ def _uses_external(proto: onnx.ModelProto) -> bool:
     return graph_has(proto.graph)
 
 
+_LEAN: contextvars.ContextVar[bool] = contextvars.ContextVar("oi_lean_sessions", default=False)
+
+
+@contextlib.contextmanager
+def lean_sessions() -> Iterator[None]:
+    """Within: sessions are built without onnxruntime's CPU memory arena and memory pattern, and not cached.
+
+    For one-off runs whose memory must be given back as soon as the caller drops the results (chunked
+    comparisons): the arena keeps a run's peak allocated for the session's life, and a cached session keeps
+    its (constant-folded) weights. Runs are slower (no buffer reuse, a session per call).
+    """
+    token = _LEAN.set(True)
+    try:
+        yield
+    finally:
+        _LEAN.reset(token)
+
+
+def release_memory() -> None:
+    """Give memory freed by dropped sessions and arrays back to the OS where the C library allows it.
+
+    glibc keeps freed heap pages (and the per-thread arenas onnxruntime's runs allocate in) for reuse, so
+    a process that ran one chunk after another holds the high-water mark of all of them; ``malloc_trim``
+    returns what is free. A no-op elsewhere.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc only
+    except (OSError, AttributeError):
+        return None
+
+
 def session_options(optimization: str, config: Mapping[str, str] | None = None) -> ort.SessionOptions:
-    """SessionOptions with a quiet log, the given optimization level and config entries."""
+    """SessionOptions with a quiet log, the given optimization level and config entries (lean inside
+    ``lean_sessions()``)."""
     check_optimization(optimization)
     so = ort.SessionOptions()
+    if _LEAN.get():
+        so.enable_cpu_mem_arena = False
+        so.enable_mem_pattern = False
     # Fatal only: every error reaches the caller as a RuntimeFailure, and warnings about the
     # initializers a cut leaves unused are expected.
     so.log_severity_level = 4
@@ -332,7 +377,12 @@ def create_session(
 
 
 def cached_session(m: Any, key: Any, factory: Callable[[], ort.InferenceSession]) -> ort.InferenceSession:
-    """The session cached under ``key`` for model ``m``, created by ``factory`` on a miss (LRU)."""
+    """The session cached under ``key`` for model ``m``, created by ``factory`` on a miss (LRU).
+
+    Inside ``lean_sessions()`` a new session is always made and not kept: it is freed with the caller's reference.
+    """
+    if _LEAN.get():
+        return factory()
     state(m)  # registers the finalizer that drops this model's sessions
     full = (id(m), key)
     with _LOCK:

@@ -123,6 +123,20 @@ def test_cosine_edges() -> None:
     z = np.zeros(4, np.float32)
     assert cosine(z, z) == 1.0 and cosine(z, np.ones(4)) == 0.0
     assert np.isnan(cosine(np.ones(3), np.ones(4)))
+
+
+def test_cosine_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Summed block by block (bounded memory) it is the cosine of the whole tensors, non-finite values left out."""
+    from onnx_inspect.runtime import accuracy
+
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal(5000).astype(np.float32), rng.standard_normal(5000).astype(np.float32)
+    x[17], y[4000] = np.inf, np.nan
+    ok = np.isfinite(x) & np.isfinite(y)
+    xf, yf = x[ok].astype(np.float64), y[ok].astype(np.float64)
+    want = float(np.dot(xf, yf) / (np.linalg.norm(xf) * np.linalg.norm(yf)))
+    monkeypatch.setattr(accuracy, "BLOCK", 333)
+    assert np.isclose(cosine(x.reshape(50, 100), y.reshape(50, 100)), want, rtol=1e-12, atol=1e-15)
     assert cosine(np.array([1.0, np.nan]), np.array([2.0, 5.0])) == pytest.approx(1.0)
 
 
@@ -207,3 +221,15 @@ def test_every_value_renamed_is_matched_by_structure(tmp_path: Path) -> None:
     assert df["allclose"].all() and all(t.endswith("_renamed") for t in df["tensor_b"].drop("logits"))
     # the first divergence is reported in a's names
     assert oi.first_divergence(cm.path, b, feeds=feeds) == out.removesuffix("_renamed")
+
+
+def test_first_divergence_leaves_the_session_cache_alone(cnn: dict[str, Path], tmp_path: Path) -> None:
+    """Chunk sessions are made per chunk and freed (no arena, not cached): the caller's cached sessions stay."""
+    from onnx_inspect.runtime.session import cached_sessions
+
+    a = oi.load(cnn["fp32"])
+    oi.run(a, None, IMAGE)
+    before = cached_sessions()
+    b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", 0)
+    assert oi.first_divergence(a, b, feeds=IMAGE, chunk=2) == out
+    assert cached_sessions() == before
