@@ -12,7 +12,7 @@ intermediates of both models at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -377,7 +377,9 @@ class _Pair:
             release_memory()
             vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
         for n, nb in pairs:
-            x, y = va[fetch_a[n]], vb[nb]
+            # run() gives arrays, or lists/dicts for sequence and map outputs (ai.onnx.ml)
+            x: Any = va[fetch_a[n]]
+            y: Any = vb[nb]
             if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
                 yield n, x, y  # sequences and maps (ai.onnx.ml): compared for equality
                 continue
@@ -414,9 +416,7 @@ def _wanted(p: _Pair, outputs: str | Sequence[str] | None) -> list[str]:
     return [n for n in order if n in set(names)]
 
 
-def _row(
-    p: _Pair, n: str, x: np.ndarray | None, y: np.ndarray | None, rtol: float, atol: float
-) -> dict[str, Any]:
+def _row(p: _Pair, n: str, x: Any, y: Any, rtol: float, atol: float) -> dict[str, Any]:
     row: dict[str, Any] = {c: p.match.at[n, c] for c in ("tensor_b", "match", "node", "op_type")}
     if x is None or y is None:
         row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
@@ -508,7 +508,7 @@ def iter_compare(
     chunk: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """``(tensor of a, row)`` for every matched tensor in topological order, computed ``chunk`` tensors at
     a time (default: an eighth of them, at least 8) and dropped after: memory-bounded, and a caller (a
     progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table.
