@@ -61,8 +61,8 @@ def _resolve_outputs(m: Model, outputs: str | Sequence[str] | None) -> list[tupl
     if outputs is None:
         return [(n, "", n) for n in m.main_outputs()]
     pos = m.tensor_positions()
-    cols = m.tensor_columns("graph", "name", "kind", "outer_ref")
-    graph, name, kind, outer = cols["graph"], cols["name"], cols["kind"], cols["outer_ref"]
+    cols = m.tensor_columns("graph", "name", "kind")
+    graph, name, kind = cols["graph"], cols["name"], cols["kind"]
     if isinstance(outputs, str):
         if outputs == "all":
             return [
@@ -85,8 +85,7 @@ def _resolve_outputs(m: Model, outputs: str | Sequence[str] | None) -> list[tupl
                 close = difflib.get_close_matches(key, list(pos), n=3)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UnknownNameError(f"the model has no tensor named '{key}'{hint}")
-        while kind[row] == "outer":  # a body's reference to an enclosing value: fetch that value
-            row = pos[outer[row]]
+        row = pos[m.resolve_outer(key)]  # a body's reference to an enclosing value: fetch that value
         out.append((key, graph[row], name[row]))
     return out
 
