@@ -12,7 +12,6 @@ of --repeat runs (a busy shared machine inflates both sides alike).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import tempfile
 from pathlib import Path
@@ -20,10 +19,10 @@ from pathlib import Path
 from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 import onnx_inspect as oi
-from onnx_inspect.testing import transformer_like
 
 # the module, not the oi.report function that shadows it as an attribute of the package
-R = importlib.import_module("onnx_inspect.report")
+from onnx_inspect import reporting as R
+from onnx_inspect.testing import transformer_like
 
 GOAL_BYTES = 8_000_000
 

@@ -16,7 +16,6 @@ Goals: load <= 2x now, 1.5x later; payload <= 0.5 s / 5 MB at 100k; report <= 10
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -30,9 +29,8 @@ from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 from load import floor, make
 
 import onnx_inspect as oi
+from onnx_inspect import reporting as R
 from onnx_inspect.views.graph_payload import graph_payload
-
-R = importlib.import_module("onnx_inspect.report")  # the module, not the oi.report function
 
 RSS_CHILD = """
 import re, sys, onnx_inspect as oi

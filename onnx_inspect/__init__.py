@@ -21,7 +21,7 @@ from .errors import (
 from .model import Model, ModelLike, load
 from .model.quant import quantization
 from .netron_view import netron
-from .report import report
+from .reporting import report
 from .runtime import (
     Optimized,
     Profile,

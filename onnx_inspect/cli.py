@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print()
             print(format_profile(prof))
         if args.output:
-            from .report import report
+            from .reporting import report
 
             written = report(m, args.output, profile=prof)
             print(f"\nreport     {written}")

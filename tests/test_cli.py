@@ -14,7 +14,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from onnx_inspect.cli import main
-from onnx_inspect.report import unpack_data
+from onnx_inspect.reporting import unpack_data
 
 
 def test_demo_prints_summary_and_profile_and_writes_a_report(

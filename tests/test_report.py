@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html.parser
-import importlib
 import io
 import json
 import os
@@ -26,6 +25,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 import onnx_inspect as oi
 import onnx_inspect.views.tensors as vt
+
+# the module, not the oi.report function that shadows it as an attribute of the package
+from onnx_inspect import reporting as R
 from onnx_inspect.testing import (
     HOSTILE as EVIL,
 )
@@ -40,9 +42,6 @@ from onnx_inspect.testing import (
 )
 from onnx_inspect.views import details as D
 from onnx_inspect.views import records as RC
-
-# the module, not the oi.report function that shadows it as an attribute of the package
-R = importlib.import_module("onnx_inspect.report")
 
 PLOTLY_BANNER = re.compile(r"plotly\.js v\d+\.\d+\.\d+")
 

@@ -70,3 +70,29 @@ def test_model_like_forms_give_the_same_answers(tmp_path: Path) -> None:
         assert all(np.array_equal(out[k], outs[0][k]) for k in out)
     with pytest.raises(oi.InspectError, match="takes a path, bytes or an onnx.ModelProto"):
         oi.run(12345)  # type: ignore[arg-type]  # not a ModelLike: a one-line InspectError, not a traceback
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "onnx_inspect",
+        "onnx_inspect.model",
+        "onnx_inspect.runtime",
+        "onnx_inspect.views",
+        "onnx_inspect.widgets",
+    ],
+)
+def test_no_public_name_hides_a_module(package: str) -> None:
+    """A name a package exports is never also one of its modules (``oi.report`` used to hide ``report.py``)."""
+    import importlib
+    import importlib.util
+
+    pkg = importlib.import_module(package)
+    names = [n for n in getattr(pkg, "__all__", dir(pkg)) if not n.startswith("_")]
+    hidden = [
+        n
+        for n in names
+        if importlib.util.find_spec(f"{package}.{n}") is not None
+        and not inspect.ismodule(getattr(pkg, n, None))
+    ]
+    assert not hidden, f"{package} exports {hidden}, which hide modules of the same name"

@@ -1,7 +1,7 @@
 // Build the graph view: src/index.ts -> ../onnx_inspect/static/graphview.js (ES module that
 // anywidget loads as _esm) and src/style.css -> ../onnx_inspect/static/graphview.css; the details
 // widget (src/details-widget.ts -> details.js, details.css) and the report page (src/report.ts ->
-// report.js, src/report.css -> report.css, src/report.html copied: the page template report.py fills).
+// report.js, src/report.css -> report.css, src/report.html copied: the page template reporting.py fills).
 // The layout worker (src/worker.ts) is bundled first and inlined as a string, so the widget
 // starts it from a Blob URL without fetching any file.
 // It also writes static/vendor/: the pinned widget-manager scripts an exported notebook inlines

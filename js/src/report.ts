@@ -1,4 +1,4 @@
-// The HTML report page (onnx_inspect/report.py writes the data; this bundle draws it). Unpacks the
+// The HTML report page (onnx_inspect/reporting.py writes the data; this bundle draws it). Unpacks the
 // `oi-data` JSON (deflate-raw + base64, the browser's own DecompressionStream), drives the graph view
 // through a small stand-in for the anywidget model, and shows node details and weights with
 // details.ts — the renderer the Inspector uses. DOM only through textContent and attribute setters.
@@ -29,7 +29,7 @@ interface Packed {
   data: string;
 }
 
-/** The bytes of a packed script element (see report.py's pack_data). */
+/** The bytes of a packed script element (see reporting.py's pack_data). */
 export async function unpack(packed: Packed): Promise<Uint8Array<ArrayBuffer>> {
   if (packed.encoding !== ENCODING) throw new Error(`unknown report data encoding ${packed.encoding}`);
   if (typeof DecompressionStream === "undefined") {

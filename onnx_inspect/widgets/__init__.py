@@ -2,6 +2,6 @@
 
 from .graphview import GraphView
 from .inspector import Inspector, inspect
-from .optimized_view import OptimizedView, optimized_view
+from .side_by_side import OptimizedView, optimized_view
 
 __all__ = ["GraphView", "Inspector", "OptimizedView", "inspect", "optimized_view"]

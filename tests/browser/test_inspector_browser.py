@@ -121,7 +121,7 @@ def test_click_a_node_shows_op_type_shapes_and_links(nb, ui):
 
 def test_node_tab_is_what_a_report_shows_for_the_same_record(nb, ui):
     """The Node tab's DOM (DetailsView in JupyterLab) equals the report bundle's panel for the same record."""
-    from onnx_inspect.report import ESM as REPORT_JS
+    from onnx_inspect.reporting import ESM as REPORT_JS
 
     nb.kernel.execute("insp.select('n3')")
     node = ui.details.locator(".oi-node-panel" + css_attr("data-node-id", "n3"))

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import onnx_inspect as oi
-from onnx_inspect.report import ESM as REPORT_JS
+from onnx_inspect.reporting import ESM as REPORT_JS
 from onnx_inspect.views.records import node_records, pack_node_record
 from onnx_inspect.widgets.details_view import ESM as DETAILS_JS
 from tests.corpus import corpus_models

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import onnx_inspect as oi
-from onnx_inspect.report import report
+from onnx_inspect.reporting import report
 from onnx_inspect.testing import HOSTILE as EVIL
 from onnx_inspect.testing import hostile_text_model, transformer_like
 

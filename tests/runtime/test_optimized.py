@@ -266,7 +266,7 @@ def test_session_failure_is_an_inspect_error() -> None:
         oi.optimized(onnx.ModelProto.FromString(proto.SerializeToString()), "all", "cpu")
 
 
-def test_optimized_view_counts(cnn_all: Optimized) -> None:
+def test_side_by_side_counts(cnn_all: Optimized) -> None:
     s = cnn_all.summary()
     assert s["count"].sum() == len(cnn_all.table) + len(cnn_all.removed)
     assert "oi.Optimized level='all'" in repr(cnn_all)

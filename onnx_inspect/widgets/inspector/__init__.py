@@ -226,7 +226,7 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
 
     def to_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
         """Write this Inspector's model, profile, last run and selection as a self-contained HTML report."""
-        from ...report import report  # entry point above the widgets layer: imported when used
+        from ...reporting import report  # entry point above the widgets layer: imported when used
 
         mode = self._p_overlay.value
         overlay = (

@@ -6,7 +6,7 @@ import pytest
 
 import onnx_inspect as oi
 from onnx_inspect.runtime.optimized import FUSED, INSERTED, Optimized
-from onnx_inspect.widgets.optimized_view import OptimizedView
+from onnx_inspect.widgets.side_by_side import OptimizedView
 from tests.corpus import corpus_path
 
 
@@ -63,7 +63,7 @@ def test_overlays(opt: Optimized, view: OptimizedView) -> None:
     assert INSERTED not in set(kinds.values())
 
 
-def test_optimized_view_entry_point_and_close() -> None:
+def test_side_by_side_entry_point_and_close() -> None:
     v = oi.optimized_view(corpus_path("scripted_loop"), level="basic", providers="cpu", height="400px")
     folder = v.optimized.model.path.parent
     assert v.optimized.level == "basic" and v.model_view.height == "400px"
