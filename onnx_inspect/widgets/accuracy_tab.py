@@ -70,7 +70,7 @@ class AccuracyTab(FactTab):
         self.atol = W.FloatText(value=1e-5, description="atol", layout=W.Layout(width="160px"))
         self.first_only = W.Checkbox(value=True, description="stop at the first divergence", indent=False)
         self.compare_button = W.Button(description="Compare", button_style="primary", icon="balance-scale")
-        self.compare_button.on_click(lambda _: self.start(self._compare, "comparing"))
+        self.compare_button.on_click(lambda _: self.start(self._run_compare, "comparing"))
         self.paint_by = W.Dropdown(options=list(ERROR_OVERLAYS), value="max_rel_diff", description="paint",
                                    layout=W.Layout(width="220px"))  # fmt: skip
         self.paint_by.observe(lambda ch: self.guarded(lambda: self.paint(ch["new"]), "painting"), "value")
@@ -151,9 +151,9 @@ class AccuracyTab(FactTab):
         """Compare with ``other`` (a model, path or ModelProto; default: the text field) or, with ``level``,
         with the graph onnxruntime runs at that level; show the table, paint the graph, select the first
         divergence. Returns the rows compared (None when stopped before any)."""
-        return self.guarded(lambda: self._compare(other, level, rtol, atol, first_only), "comparing")
+        return self.guarded(lambda: self._run_compare(other, level, rtol, atol, first_only), "comparing")
 
-    def _compare(
+    def _run_compare(
         self,
         other: Any = None,
         level: str | None = None,
