@@ -201,7 +201,7 @@ class AccuracyTab(FactTab):
                     bad = sum(not r["allclose"] for r in rows.values())
                     self.progress(f"compared {len(rows)} tensor(s), {bad} not allclose…")
             finally:
-                it.close()
+                getattr(it, "close", lambda: None)()  # a generator: end its sessions now
             self.table = _frame(rows, rtol, atol, label)
             self.first = first
             self._show(label, stopped, first_only)
@@ -214,8 +214,8 @@ class AccuracyTab(FactTab):
         bad = int((~table["allclose"].astype(bool)).sum()) if len(table) else 0
         how = "stopped" if stopped else ("stopped at the first divergence" if first and first_only else "all")
         if first is not None:
-            node = table.at[first, "node"]
-            where = f" (output of {node}, {table.at[first, 'op_type']})" if node else ""
+            node, op = str(table.at[first, "node"] or ""), str(table.at[first, "op_type"] or "")
+            where = f" (output of {node}, {op})" if node else ""
             head = f"First divergence against {label}: tensor {first}{where}"
         else:
             head = f"No divergence against {label} in the {len(table)} tensor(s) compared"

@@ -62,6 +62,7 @@ class CostsTab(FactTab):
         for w in (self.sort, self.top):
             w.observe(lambda _: self._fill_list(), "value")
         self.overlay.observe(lambda ch: self._paint_safe(ch["new"]), "value")
+        self.overlay.add_class("oi-cost-overlay")
         self.totals = W.HTML(note("Count costs to see params, MACs/FLOPs and peak activation memory "
                                   "(at the Run tab's dims)."))  # fmt: skip
         self.nodes = W.Select(options=[], rows=12, layout=W.Layout(width="100%"))
@@ -160,7 +161,8 @@ def _totals_html(costs: pd.DataFrame, plan: pd.DataFrame) -> str:
     if peak is not None:
         node = plan.attrs.get("peak_node")
         at = f" at {node}" if node else ""
-        unknown = plan.attrs.get("unknown") or []
-        low = f" (at least: {len(unknown)} activation(s) of unknown size)" if len(unknown) else ""
+        unknown = plan.attrs.get("unknown") or 0
+        n = unknown if isinstance(unknown, int) else len(unknown)
+        low = f" (at least: {n} activation(s) of unknown size)" if n else ""
         line += f"; peak activation memory {fmt_bytes(int(peak))}{at}{low}"
     return f"<div class='oi-cost-totals'>{html.escape(line)}</div>"

@@ -81,3 +81,17 @@ def test_bad_dims_is_one_line_in_the_status(model: oi.Model) -> None:
     finally:
         tab.close()
         graph.close()
+
+
+def test_unknown_sizes_make_the_peak_a_lower_bound(squeezenet: Path) -> None:
+    model = oi.load(squeezenet)  # one activation of unknown size: the peak is "at least"
+    graph = oi.GraphView(model)
+    tab = CostsTab(model, graph, select=graph.select)
+    try:
+        tab.count_button.click()  # as from the page: in the background thread
+        assert tab.wait(120) and tab.last_error is None, tab.status.value
+        assert tab.plan.attrs["unknown"] and "(at least: " in tab.totals.value
+        assert "done in" in tab.status.value and len(tab.nodes.options) == 25
+    finally:
+        tab.close()
+        graph.close()
