@@ -70,3 +70,10 @@ def test_show_error_is_one_line(tab: OptimizedTab) -> None:
     with pytest.raises(oi.InspectError, match="level="):
         tab.show("fastest")
     assert "oi-error" in tab.status.value and "\n" not in tab.status.value and tab.view is None
+
+
+def test_show_button_builds_in_the_background(tab: OptimizedTab) -> None:
+    tab.level.value = "basic"
+    tab.show_button.click()
+    assert tab.wait(120) and tab.last_error is None, tab.status.value
+    assert tab.optimized.level == "basic" and "done in" in tab.status.value
