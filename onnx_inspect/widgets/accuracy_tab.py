@@ -90,7 +90,9 @@ class AccuracyTab(FactTab):
         ]
         if len(self.quant):
             self.quant_button = W.Button(description="Measure clipping", icon="cut")
-            self.quant_button.on_click(lambda _: self.start(self._measure, "measuring quantization error"))
+            self.quant_button.on_click(
+                lambda _: self.start(self._measure, "measuring quantization error", stoppable=False)
+            )
             self.quant_paint = W.Dropdown(options=list(QUANT_OVERLAYS), value="clipped", description="paint",
                                           layout=W.Layout(width="220px"))  # fmt: skip
             self.quant_paint.observe(

@@ -170,7 +170,7 @@ class FactTab(W.VBox):
             ticking.set()
             ticker.join(2)
             self.stop_button.layout.display = "none"
-        if not self.status.value.startswith("<span class='oi-error'") and not self._stop.is_set():
+        if not self.status.value.startswith("<span class='oi-error'"):
             self.status.value = note(f"{what}: done in {time.perf_counter() - self._t0:.2f} s")
         return out
 
