@@ -24,7 +24,7 @@ from ..errors import InspectError
 from ..model import Model, as_model
 from ..runtime.providers import OPTIMIZATION_LEVELS
 from ..views.details import fmt_number, html_table
-from .tab_job import Choice, FactTab, Select, disabled, figure_output, note, show_figure
+from .tab_job import FactTab, disabled, figure_output, note, show_figure
 
 MODEL, LEVEL = "second model", "onnxruntime level"
 #: Error columns the graph can be painted by.
@@ -43,17 +43,8 @@ class AccuracyTab(FactTab):
     ``tab.table`` holds the rows compared, ``tab.first`` the first divergent tensor id (or None).
     """
 
-    def __init__(
-        self,
-        model: Model,
-        graph: Any,
-        *,
-        select: Select | None = None,
-        dims: Choice | None = None,
-        feeds: Choice | None = None,
-        namespace: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(model, graph, select=select, dims=dims, feeds=feeds, namespace=namespace)
+    def __init__(self, model: Model, graph: Any, **hooks: Any) -> None:
+        super().__init__(model, graph, **hooks)
         self.table: pd.DataFrame | None = None
         self.first: str | None = None
         self.quant: pd.DataFrame = _quant_table(model)
@@ -153,22 +144,18 @@ class AccuracyTab(FactTab):
         """Compare with ``other`` (a model, path or ModelProto; default: the text field) or, with ``level``,
         with the graph onnxruntime runs at that level; show the table, paint the graph, select the first
         divergence. Returns the rows compared (None when stopped before any)."""
-        return self.guarded(lambda: self._run_compare(other, level, rtol, atol, first_only), "comparing")
+        opts = {"level": level, "rtol": rtol, "atol": atol, "first_only": first_only}
+        return self.guarded(lambda: self._run_compare(other, **opts), "comparing")
 
-    def _run_compare(
-        self,
-        other: Any = None,
-        level: str | None = None,
-        rtol: float | None = None,
-        atol: float | None = None,
-        first_only: bool | None = None,
-    ) -> pd.DataFrame | None:
+    def _run_compare(self, other: Any = None, **opts: Any) -> pd.DataFrame | None:
         from ..runtime.accuracy import iter_compare
         from ..runtime.optimized import optimized
 
-        rtol = float(self.rtol.value if rtol is None else rtol)
-        atol = float(self.atol.value if atol is None else atol)
-        first_only = bool(self.first_only.value if first_only is None else first_only)
+        given = {k: v for k, v in opts.items() if v is not None}
+        rtol = float(given.get("rtol", self.rtol.value))
+        atol = float(given.get("atol", self.atol.value))
+        first_only = bool(given.get("first_only", self.first_only.value))
+        level: str | None = given.get("level")
         if level is None and other is None and self.mode.value == LEVEL:
             level = self.level.value
         with disabled(self.compare_button):

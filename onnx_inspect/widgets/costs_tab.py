@@ -18,7 +18,7 @@ from ..errors import InspectError
 from ..model import Model
 from ..model.costs import by_op_type, cost_overlay, totals_text
 from ..views.details import fmt_bytes, fmt_number
-from .tab_job import Choice, FactTab, Select, disabled, figure_output, note, show_figure
+from .tab_job import FactTab, disabled, figure_output, note, show_figure
 
 #: Columns the list can be sorted by, and the overlays offered (column -> legend label, unit).
 SORT_COLUMNS = ("flops", "macs", "params", "output_bytes", "input_bytes", "weight_bytes")
@@ -38,17 +38,8 @@ class CostsTab(FactTab):
     background); ``tab.costs`` / ``tab.plan`` hold the tables, ``tab.paint(column)`` the overlay.
     """
 
-    def __init__(
-        self,
-        model: Model,
-        graph: Any,
-        *,
-        select: Select | None = None,
-        dims: Choice | None = None,
-        feeds: Choice | None = None,
-        namespace: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(model, graph, select=select, dims=dims, feeds=feeds, namespace=namespace)
+    def __init__(self, model: Model, graph: Any, **hooks: Any) -> None:
+        super().__init__(model, graph, **hooks)
         self.costs: pd.DataFrame | None = None
         self.plan: pd.DataFrame | None = None
         self.count_button = W.Button(description="Count costs", button_style="primary", icon="calculator")

@@ -16,7 +16,7 @@ import ipywidgets as W
 
 from ..model import Model
 from ..runtime.providers import OPTIMIZATION_LEVELS
-from .tab_job import Choice, FactTab, Select, disabled, note
+from .tab_job import FactTab, disabled, note
 
 
 class OptimizedTab(FactTab):
@@ -25,18 +25,8 @@ class OptimizedTab(FactTab):
     ``tab.view`` is the OptimizedView (None until shown), ``tab.optimized`` its ``oi.Optimized``.
     """
 
-    def __init__(
-        self,
-        model: Model,
-        graph: Any,
-        *,
-        select: Select | None = None,
-        dims: Choice | None = None,
-        feeds: Choice | None = None,
-        namespace: Mapping[str, Any] | None = None,
-        height: str = "420px",
-    ) -> None:
-        super().__init__(model, graph, select=select, dims=dims, feeds=feeds, namespace=namespace)
+    def __init__(self, model: Model, graph: Any, *, height: str = "420px", **hooks: Any) -> None:
+        super().__init__(model, graph, **hooks)
         self.view: Any = None
         self._height = height
         self._syncing = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -61,7 +62,7 @@ class FactTab(W.VBox):
         select: Select | None = None,
         dims: Choice | None = None,
         feeds: Choice | None = None,
-        namespace: Mapping[str, Any] | None = None,
+        namespace: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
         self.model = model
         self.graph = graph
@@ -90,16 +91,13 @@ class FactTab(W.VBox):
         return {"feeds": self._feeds(), "dims": self._dims()}
 
     def user_namespace(self) -> Mapping[str, Any]:
-        """The notebook's variables (for a second model named by a variable), or the namespace given."""
-        if self._namespace is not None:
-            return self._namespace
-        try:
-            from IPython import get_ipython
-
-            shell = get_ipython()
-        except ImportError:
-            shell = None
-        return shell.user_ns if shell is not None else {}
+        """Where a second model named by a variable is looked up: the ``namespace`` given (a mapping, or a
+        callable returning one, such as the Inspector's ``_user_namespace``), else the notebook's variables."""
+        ns = self._namespace
+        if ns is None:
+            shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+            return shell.user_ns if shell is not None else {}
+        return ns() if callable(ns) else ns
 
     # -- the one background job ------------------------------------------------------------------------
     @property

@@ -45,7 +45,7 @@ def _tab(path: Path, namespace: dict[str, Any] | None = None) -> Iterator[Accura
         graph.select(ids)
 
     tab = AccuracyTab(model, graph, select=select, dims=lambda: None, feeds=lambda: dict(IMAGE),
-                      namespace=namespace or {})  # fmt: skip
+                      namespace=lambda: namespace or {})  # fmt: skip
     tab.picked = picked  # type: ignore[attr-defined]
     yield tab
     tab.close()
