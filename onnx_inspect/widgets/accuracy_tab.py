@@ -26,7 +26,7 @@ from ..runtime.providers import OPTIMIZATION_LEVELS
 from ..views.details import fmt_number, html_table
 from .tab_job import FactTab, disabled, figure_output, note, show_figure
 
-MODEL, LEVEL = "second model", "onnxruntime level"
+MODEL, LEVEL, PROVIDERS = "second model", "onnxruntime level", "two providers"
 #: Error columns the graph can be painted by.
 ERROR_OVERLAYS = ("max_rel_diff", "max_abs_diff", "mean_abs_diff", "mismatch", "cosine")
 QUANT_OVERLAYS = ("clipped", "rms_error", "max_abs_error", "sqnr_db")
@@ -51,11 +51,20 @@ class AccuracyTab(FactTab):
         self.quant_errors: pd.DataFrame | None = None
         self._optimized: Any = None  # the oi.Optimized compared against, closed when replaced
         self._other: Model | None = None
-        self.mode = W.ToggleButtons(options=[MODEL, LEVEL], value=MODEL, style={"button_width": "130px"})
+        self.mode = W.ToggleButtons(
+            options=[MODEL, LEVEL, PROVIDERS], value=MODEL, style={"button_width": "130px"}
+        )
         self.other = W.Text(placeholder="path to a .onnx file, or a notebook variable holding a model",
                             description="model", layout=W.Layout(width="100%"))  # fmt: skip
         self.level = W.Dropdown(options=list(OPTIMIZATION_LEVELS), value="all", description="level",
                                 layout=W.Layout(width="200px", display="none"))  # fmt: skip
+        from ..runtime.providers import providers
+
+        names = providers()
+        self.providers = W.HBox([
+            W.Dropdown(options=names, value=names[0], description="provider", layout=W.Layout(width="300px")),
+            W.Dropdown(options=names, value=names[-1], description="against", layout=W.Layout(width="300px")),
+        ], layout=W.Layout(display="none", flex_flow="row wrap"))  # fmt: skip
         self.mode.observe(self._on_mode, "value")
         self.rtol = W.FloatText(value=1e-3, description="rtol", layout=W.Layout(width="160px"))
         self.atol = W.FloatText(value=1e-5, description="atol", layout=W.Layout(width="160px"))
@@ -71,6 +80,7 @@ class AccuracyTab(FactTab):
             self.mode,
             self.other,
             self.level,
+            self.providers,
             W.HBox([self.rtol, self.atol, self.first_only], layout=W.Layout(flex_flow="row wrap")),
             W.HBox(
                 [self.compare_button, self.stop_button, self.status], layout=W.Layout(align_items="center")
@@ -91,7 +101,7 @@ class AccuracyTab(FactTab):
             )
             self.quant_result = W.HTML("")
             self.quant_figure = figure_output()
-            head = W.HTML(f"<h5>Quantization: {len(self.quant)} quantized tensor(s)</h5>"
+            self.quant_head = head = W.HTML(f"<h5>Quantization: {len(self.quant)} quantized tensor(s)</h5>"
                           + html_table(self.quant.head(MAX_ROWS), index_label="tensor")
                           + _more(len(self.quant), "tab.quant"))  # fmt: skip
             children += [head, W.HBox([self.quant_button, self.quant_paint]), self.quant_result,
@@ -100,9 +110,8 @@ class AccuracyTab(FactTab):
         self.add_class("oi-accuracy-tab")
 
     def _on_mode(self, change: Mapping[str, Any]) -> None:
-        model = change["new"] == MODEL
-        self.other.layout.display = "" if model else "none"
-        self.level.layout.display = "none" if model else ""
+        for mode, box in ((MODEL, self.other), (LEVEL, self.level), (PROVIDERS, self.providers)):
+            box.layout.display = "" if change["new"] == mode else "none"
 
     # -- the second model ------------------------------------------------------------------------------
     def second_model(self, text: str) -> Model:
@@ -137,6 +146,7 @@ class AccuracyTab(FactTab):
         other: Any = None,
         *,
         level: str | None = None,
+        providers: tuple[str, str] | None = None,
         rtol: float | None = None,
         atol: float | None = None,
         first_only: bool | None = None,
@@ -144,7 +154,7 @@ class AccuracyTab(FactTab):
         """Compare with ``other`` (a model, path or ModelProto; default: the text field) or, with ``level``,
         with the graph onnxruntime runs at that level; show the table, paint the graph, select the first
         divergence. Returns the rows compared (None when stopped before any)."""
-        opts = {"level": level, "rtol": rtol, "atol": atol, "first_only": first_only}
+        opts = {"level": level, "providers": providers, "rtol": rtol, "atol": atol, "first_only": first_only}
         return self.guarded(lambda: self._run_compare(other, **opts), "comparing")
 
     def _run_compare(self, other: Any = None, **opts: Any) -> pd.DataFrame | None:
@@ -156,6 +166,11 @@ class AccuracyTab(FactTab):
         atol = float(given.get("atol", self.atol.value))
         first_only = bool(given.get("first_only", self.first_only.value))
         level: str | None = given.get("level")
+        pair: tuple[str, str] | None = given.get("providers")
+        if level is None and pair is None and other is None and self.mode.value == PROVIDERS:
+            pair = (self.providers.children[0].value, self.providers.children[1].value)
+        if pair is not None:
+            return self._compare_providers(pair, rtol, atol)
         if level is None and other is None and self.mode.value == LEVEL:
             level = self.level.value
         with disabled(self.compare_button):
@@ -195,6 +210,28 @@ class AccuracyTab(FactTab):
             self.first = first
             self._show(label, stopped, first_only)
         return self.table
+
+    def _compare_providers(self, pair: tuple[str, str], rtol: float, atol: float) -> pd.DataFrame:
+        """Every main-graph value on two providers (``oi.compare``: both runs held at once), as the
+        two-model table: producer node and op type added, matched by name."""
+        from ..runtime.run import compare
+
+        with disabled(self.compare_button):
+            self.progress(f"running every tensor on {pair[0]} and on {pair[1]}…")
+            table = compare(self.model, "all", providers=[[pair[0]], [pair[1]]], rtol=rtol, atol=atol,
+                            **self.run_kwargs())  # fmt: skip
+            t = self.model.tensors
+            producer = t["producer"].reindex(table.index)
+            table.insert(0, "node", [p if isinstance(p, str) else None for p in producer])
+            ops = self.model.nodes["op_type"]
+            table.insert(1, "op_type", [ops.get(p, "") if p else "" for p in table["node"]])
+            table.insert(2, "match", "name")
+            table["cosine"] = np.nan
+            bad = table.index[~table["allclose"].astype(bool)]
+            self.table, self.first = table, (str(bad[0]) if len(bad) else None)
+            la, lb = table.attrs.get("labels", pair)
+            self._show(f"{lb} (running on {la})", False, False)
+        return table
 
     def _show(self, label: str, stopped: bool, first_only: bool) -> None:
         table = self.table

@@ -110,7 +110,7 @@ def test_stop_ends_quietly(tab: AccuracyTab, cnn: dict[str, Path]) -> None:
 
 def test_quantized_model_table_clipping_and_overlay(cnn: dict[str, Path]) -> None:
     for tab in _tab(cnn["qdq"]):
-        assert len(tab.quant) > 0 and "Quantization:" in tab.children[8].value
+        assert len(tab.quant) > 0 and "Quantization:" in tab.quant_head.value
         tab.quant_button.click()  # as from the page: in the background thread
         assert tab.wait(120) and tab.last_error is None, tab.status.value
         errors = tab.quant_errors
@@ -124,3 +124,18 @@ def test_quantized_model_table_clipping_and_overlay(cnn: dict[str, Path]) -> Non
         assert not hasattr(tab, "quant_button")
         with pytest.raises(oi.InspectError, match="no quantized tensors"):
             tab.measure_quantization()
+
+
+def test_two_providers(tab: AccuracyTab) -> None:
+    tab.mode.value = "two providers"
+    assert tab.providers.layout.display == "" and tab.other.layout.display == "none"
+    cpu = "CPUExecutionProvider"
+    table = tab.compare(providers=(cpu, cpu))  # the only provider here: the same results twice
+    assert tab.first is None and table["allclose"].all() and len(table) > 5
+    nodes = set(tab.model.nodes.index)
+    assert table["node"].dropna().isin(nodes).all() and (table["match"] == "name").all()
+    last = table.index[-1]
+    assert table.at[last, "op_type"] == tab.model.nodes.at[table.at[last, "node"], "op_type"]
+    assert "No divergence" in tab.result.value and tab.figure.outputs
+    tab.start(tab._run_compare, "comparing")  # from the button: the two dropdowns
+    assert tab.wait(120) and tab.last_error is None, tab.status.value
