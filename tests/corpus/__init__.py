@@ -45,6 +45,9 @@ CALLS = (
     "profile_disabled",
     "profile_all",
     "placement",
+    "costs",
+    "quantization",
+    "optimized",
 )
 
 

@@ -102,8 +102,41 @@ def call(cm: CorpusModel, name: str, tmp: Path) -> Callable[[], Any]:
         "profile_disabled": lambda: profile(cm, "disabled"),
         "profile_all": lambda: profile(cm, "all"),
         "placement": lambda: oi.placement(m, **kw),
+        "costs": lambda: costs(m, cm),
+        "quantization": lambda: quantization(m, cm),
+        "optimized": lambda: optimized(m),
     }
     return calls[name]
+
+
+def costs(m: oi.Model, cm: CorpusModel) -> str:
+    """Per-node costs, the memory plan and the op-type figures at the manifest's dims (the Costs tab's calls)."""
+    from onnx_inspect.model.costs import by_op_type, totals_text
+    from onnx_inspect.views.cost_figures import memory_timeline, op_types
+
+    df = m.costs(cm.dims)
+    plan = m.memory_plan(cm.dims)
+    by_op_type(df)
+    op_types(df)
+    memory_timeline(plan, m)
+    return totals_text(df)
+
+
+def quantization(m: oi.Model, cm: CorpusModel) -> Any:
+    """The quantization table; for a quantized model also the clipping/error table after a run."""
+    table = oi.quantization(m)
+    if len(table) == 0:
+        return table
+    from onnx_inspect.runtime.quant_error import quantization_error
+
+    return quantization_error(m, **run_kwargs(cm))
+
+
+def optimized(m: oi.Model) -> Any:
+    """The graph onnxruntime runs at level 'all', linked back to the model (the Optimized tab's call)."""
+    with oi.optimized(m, "all", ["CPUExecutionProvider"]) as opt:
+        opt.linked(list(m.nodes.index[:3]), "model")
+        return opt.summary()
 
 
 def coverage(p: oi.Profile) -> float:

@@ -322,7 +322,16 @@ def test_inspect_accepts_a_path_and_rejects_a_bad_file(squeezenet: Path, tmp_pat
     insp = inspect(squeezenet)
     assert isinstance(insp, W.HBox) and "oi-inspector" in insp._dom_classes
     assert "oi-details" in insp.panel._dom_classes
-    assert list(insp.tabs.titles) == ["Model", "Node", "Weights", "Run", "Profile"]
+    assert list(insp.tabs.titles) == [
+        "Model",
+        "Node",
+        "Weights",
+        "Run",
+        "Profile",
+        "Accuracy",
+        "Costs",
+        "Optimized",
+    ]
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not onnx at all")
     with pytest.raises(oi.ModelLoadError, match="bad.onnx"):

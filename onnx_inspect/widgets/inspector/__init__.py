@@ -29,7 +29,10 @@ from ...errors import InspectError, UnknownNameError
 from ...model import Model, load
 from ...runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ...views import details as D
+from ..accuracy_tab import AccuracyTab
+from ..costs_tab import CostsTab
 from ..fallback import StaticFallback, summary_text
+from ..optimized_tab import OptimizedTab
 from ._common import _CSS, PLOTLY_MIME, TABS, TensorCard, _close_tree, _html, show_figure
 from .model_tab import ModelTab
 from .node_tab import NodeTab
@@ -93,7 +96,16 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         self.tabs.children = [
             self._model_box, self._node_box, self._weights_box, self._run_box, self._profile_box
         ]  # fmt: skip
-        self.tabs.titles = TABS
+        # Accuracy / Costs / Optimized (widgets/*_tab.py) paint and select on the graph, so they need one
+        hooks = {"select": self.select, "dims": lambda: self._feeds().get("dims"),
+                 "feeds": lambda: self._feeds().get("feeds"), "namespace": self._user_namespace}  # fmt: skip
+        self.fact_tabs: list[Any] = (
+            [T(self.model, self.graph, **hooks) for T in (AccuracyTab, CostsTab, OptimizedTab)]
+            if self.graph is not None
+            else []
+        )
+        self.tabs.children = [*self.tabs.children, *self.fact_tabs]
+        self.tabs.titles = TABS[: len(self.tabs.children)]
         self.tabs.observe(self._on_tab, "selected_index")
         self.panel = W.VBox(
             [_html(_CSS), self.tabs],
@@ -216,6 +228,8 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         """
         if hasattr(self, "_weights_job"):  # (also called by Widget.__del__ on a half-built Inspector)
             self.wait(timeout=60)
+        for tab in getattr(self, "fact_tabs", ()):  # their own close() ends jobs and removes temp files
+            tab.close()
         held = [v for v in vars(self).values() if v is not self]  # widgets kept aside (other tabs' boxes)
         _close_tree(self, extra=held)
         if getattr(self, "model", None) is not None:

@@ -16,7 +16,7 @@ from ...errors import InspectError
 from ...views import details as D
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-TABS = ("Model", "Node", "Weights", "Run", "Profile")
+TABS = ("Model", "Node", "Weights", "Run", "Profile", "Accuracy", "Costs", "Optimized")
 #: Rows listed in the Model tab's node table (the filter narrows the rest down).
 LIST_LIMIT = 400
 #: Output tensors shown as cards (histogram + preview) after a run.
