@@ -20,6 +20,8 @@ from .dtypes import dtype_name, element_bits
 SEP = "::"  # joins graph paths and local ids; never produced by exporters' naming schemes
 
 Shape = tuple[int | str | None, ...] | None
+#: graph ordinal (walk order) -> value name -> serialized declared TypeProto
+Declared = dict[int, dict[str, bytes]]
 
 
 @dataclass
@@ -124,28 +126,28 @@ def may_have_body(op_type: str, domain: str) -> bool:
 def declared_names(
     model: onnx.ModelProto, watch: frozenset[str] = frozenset(), max_dim: int | None = None
 ) -> tuple[
-    dict[tuple[int, str], bytes],
+    Declared,
     list[tuple[onnx.GraphProto | onnx.FunctionProto, onnx.NodeProto]],
     str | None,
 ]:
-    """(graph ordinal, value name) -> serialized declared type, for every value the model types itself.
+    """graph ordinal -> value name -> serialized declared type, for every value the model types itself.
 
     The same walk also returns the nodes whose op_type is in ``watch`` (with their graph) and the first
     declared dim above ``max_dim`` (for the shape-inference risk scan, so a load walks the model once).
     """
-    found: dict[tuple[int, str], bytes] = {}
+    found: Declared = {}
     hits: list[tuple[onnx.GraphProto | onnx.FunctionProto, onnx.NodeProto]] = []
     big: list[str] = []
     counter = [0]
 
     def visit(g: onnx.GraphProto | onnx.FunctionProto) -> None:
-        ordinal = counter[0]
+        here = found[counter[0]] = {}
         counter[0] += 1
         if isinstance(g, onnx.GraphProto):
             for vi in (*g.input, *g.output, *g.value_info):
                 tp = vi.type
                 if tp.WhichOneof("value") is not None:
-                    found[(ordinal, vi.name)] = tp.SerializeToString()
+                    here[vi.name] = tp.SerializeToString()
                     if max_dim is not None and not big:
                         for d in tp.tensor_type.shape.dim:
                             if d.dim_value > max_dim or d.dim_value < 0:
@@ -153,7 +155,7 @@ def declared_names(
                                 break
         else:
             for vi in g.value_info:
-                found[(ordinal, vi.name)] = vi.type.SerializeToString()
+                here[vi.name] = vi.type.SerializeToString()
         for n in g.node:
             op = n.op_type
             if op in watch:
@@ -224,7 +226,7 @@ class _Walker:
     def __init__(
         self,
         model: onnx.ModelProto,
-        declared: dict[tuple[int, str], bytes] | None,
+        declared: Declared | None,
         scan_metadata: bool = True,
     ) -> None:
         self.model = model
@@ -240,8 +242,8 @@ class _Walker:
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
         self.row_of_tensor: dict[str, int] = {}
-        # serialized TypeProto -> (dtype, shape, elem type); (elem type, shape) -> nbytes
-        self.type_cache: dict[bytes, tuple[str | None, Shape, int | None]] = {}
+        # serialized TypeProto -> (dtype, shape, elem type, nbytes); (elem type, shape) -> nbytes
+        self.type_cache: dict[bytes, tuple[str | None, Shape, int | None, int | None]] = {}
         self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
 
@@ -270,9 +272,9 @@ class _Walker:
         self.graphs[path] = entry
         gw = self._read_nodes(g, entry)
         self._define_values(g, gw)
-        deps, implicit_of, subgraphs_of, ordered = self._link(gw, env)
-        if not ordered:
-            _check_acyclic(entry.ops, gw.ids, deps, gw.where)
+        implicit_of, subgraphs_of, ordered = self._link(gw, env)
+        if not ordered:  # rare: exporters write nodes in topological order
+            _check_acyclic(entry.ops, gw.ids, _local_deps(gw, implicit_of), gw.where)
         self._node_rows(gw, implicit_of, subgraphs_of)
         self._value_rows(g, gw)
         self._outer_rows(gw, env)
@@ -308,6 +310,11 @@ class _Walker:
     def _node_ids(self, prefix: str, names: list[str], ops: list[str]) -> list[str]:
         """Stable node ids: the name, else ``OpType_index``; duplicates get ``#index`` appended."""
         used_nodes = self.used_node_ids
+        locals_ = [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
+        nids = [prefix + x for x in locals_] if prefix else locals_
+        if len(set(locals_)) == len(locals_) and used_nodes.isdisjoint(nids):  # the common case
+            used_nodes.update(nids)
+            return nids
         ids: list[str] = []
         seen_local: set[str] = set()
         for i, name in enumerate(names):
@@ -362,32 +369,28 @@ class _Walker:
                     f"{where}: graph {kind} #{names_.index('')} has no name; ONNX values must be named"
                 )
         taken = set(input_names) | inits.keys()
-        producer: dict[str, int] = {}
-        ids, ops = gw.ids, gw.entry.ops
-        for i, os_ in enumerate(gw.entry.outs):
-            for o in os_:
-                if not o:
-                    continue
-                if o in producer or o in taken:
-                    first = f"node '{ids[producer[o]]}'" if o in producer else "a graph input or initializer"
-                    raise GraphError(
-                        f"{where}: value '{o}' is produced twice, by {first} and by node '{ids[i]}' "
-                        f"({ops[i]}); ONNX values must have one producer"
-                    )
-                producer[o] = i
+        outs = gw.entry.outs
+        producer = {o: i for i, os_ in enumerate(outs) for o in os_ if o}
+        if len(producer) != sum(map(len, outs)) - sum(os_.count("") for os_ in outs) or not taken.isdisjoint(
+            producer
+        ):
+            _produced_twice(gw, taken)
         defined = list(dict.fromkeys([*input_names, *inits.keys(), *producer.keys()]))
-        local_ids: dict[str, str] = {}
         used_tensors = self.used_tensor_ids
-        by_name = self.by_name
         path, prefix = gw.entry.path, gw.prefix
-        for name in defined:
-            tid = prefix + name
-            if tid in used_tensors:
-                tid = self._unique(tid, used_tensors, len(used_tensors))
-            else:
-                used_tensors.add(tid)
-            local_ids[name] = tid
-            by_name[(path, name)] = tid
+        tids = [prefix + name for name in defined] if prefix else defined
+        if used_tensors.isdisjoint(tids):  # the common case: every id is free (names are unique here)
+            used_tensors.update(tids)
+            local_ids = dict(zip(defined, tids, strict=True))
+        else:
+            local_ids = {}
+            for name, tid in zip(defined, tids, strict=True):
+                if tid in used_tensors:
+                    tid = self._unique(tid, used_tensors, len(used_tensors))
+                else:
+                    used_tensors.add(tid)
+                local_ids[name] = tid
+        self.by_name.update({(path, name): tid for name, tid in local_ids.items()})
         gw.inits, gw.input_names, gw.output_names = inits, input_names, output_names
         gw.producer, gw.defined, gw.local_ids = producer, defined, local_ids
         gw.consumers = {name: [] for name in defined}
@@ -395,7 +398,7 @@ class _Walker:
     def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
         is_graph, inits, producer, protos = gw.is_graph, gw.inits, gw.producer, gw.protos
-        ops, ids, ordinal = gw.entry.ops, gw.ids, gw.entry.ordinal
+        ops, ids = gw.entry.ops, gw.ids
         types: dict[str, onnx.TypeProto] = {}
         if is_graph:
             for vi in g.value_info:
@@ -411,23 +414,25 @@ class _Walker:
         outputs_set = set(gw.output_names)
         const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, producer, inits)
         gw.entry.constants = const_values | inits.keys()
-        declared = self.declared
+        decl = None if self.declared is None else self.declared.get(gw.entry.ordinal, {})
         weights = self.weights
         type_cache = self.type_cache
-        nbytes_cache = self.nbytes_cache
         defined, local_ids = gw.defined, gw.local_ids
         c_dtype: list[str | None] = []
         c_shape: list[Shape] = []
         c_src: list[str | None] = []
         c_kind: list[str] = []
         c_nbytes: list[int | None] = []
+        c_prod: list[str | None] = []
         for name in defined:
-            elem: int | None = None
+            j = producer.get(name)
+            c_prod.append(None if j is None else ids[j])
             if name in inits:
                 init = inits[name]
                 kind = "initializer"
                 elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
                 dtype, shape = dtype_name(elem), tuple(init.dims)
+                nb = self._nbytes(elem, shape)
                 source: str | None = "declared"
                 weights[local_ids[name]] = init
             else:
@@ -438,16 +443,10 @@ class _Walker:
                     ser = tp.SerializeToString()
                     got = type_cache.get(ser)
                     if got is None:
-                        dtype, shape = type_info(tp)
-                        got = type_cache[ser] = (
-                            dtype,
-                            shape,
-                            tp.tensor_type.elem_type if shape is not None else None,
-                        )
-                    dtype, shape, elem = got
+                        got = type_cache[ser] = self._type_entry(tp)
+                    dtype, shape, elem, nb = got
                 else:
-                    dtype, shape = None, None
-                j = producer.get(name)
+                    dtype, shape, nb = None, None, None
                 if j is None:
                     kind = "input"
                 elif name in const_values:
@@ -455,26 +454,23 @@ class _Walker:
                     weights[local_ids[name]] = protos[j]
                     if shape is None and ops[j] == "Constant":
                         dtype, shape, elem = _constant_type(protos[j])
+                        nb = self._nbytes(elem, shape)
                 else:
                     kind = "intermediate"
                 if name in outputs_set and kind in ("intermediate", "input"):
                     kind = "output"
                 if shape is None:
                     source = None
-                elif declared is None:
+                elif decl is None:
                     source = "declared"
                 else:
-                    before = declared.get((ordinal, name))
+                    before = decl.get(name)
                     same = before is not None and (tp is None or before == ser)
                     source = "declared" if same else "inferred"
             c_dtype.append(dtype)
             c_shape.append(shape)
             c_src.append(source)
             c_kind.append(kind)
-            size_key = (elem, shape)
-            nb = nbytes_cache.get(size_key, nbytes_cache)
-            if nb is nbytes_cache:
-                nb = nbytes_cache[size_key] = nbytes_of(elem, shape)
             c_nbytes.append(nb)
         t = self.tensors
         n = len(defined)
@@ -488,10 +484,25 @@ class _Walker:
         t["shape"].extend(c_shape)
         t["shape_source"].extend(c_src)
         t["kind"].extend(c_kind)
-        t["producer"].extend([None if (j := producer.get(name)) is None else ids[j] for name in defined])
+        t["producer"].extend(c_prod)
         t["consumers"].extend(map(tuple, gw.consumers.values()))  # also in `defined` order
         t["nbytes"].extend(c_nbytes)
         t["outer_ref"].extend([None] * n)
+
+    def _type_entry(self, tp: onnx.TypeProto) -> tuple[str | None, Shape, int | None, int | None]:
+        """(dtype, shape, elem type, nbytes) of a value's TypeProto (cached by its bytes by the caller)."""
+        dtype, shape = type_info(tp)
+        elem = tp.tensor_type.elem_type if shape is not None else None
+        return dtype, shape, elem, self._nbytes(elem, shape)
+
+    def _nbytes(self, elem: int | None, shape: Shape) -> int | None:
+        """``nbytes_of``, memoised: most values share a few (type, shape) pairs."""
+        key = (elem, shape)
+        cache = self.nbytes_cache
+        nb = cache.get(key, cache)
+        if nb is cache:
+            nb = cache[key] = nbytes_of(elem, shape)
+        return nb
 
     def _outer_rows(self, gw: _Graph, env: ChainMap[str, str]) -> None:
         """Rows for values read from enclosing graphs (dtype and shape are copied from the defining
@@ -521,24 +532,21 @@ class _Walker:
     # -- edges, subgraphs and functions ----------------------------------------------------------------
     def _link(
         self, gw: _Graph, env: ChainMap[str, str]
-    ) -> tuple[list[list[int]], list[tuple[str, ...]], list[tuple[str, ...]], bool]:
+    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], bool]:
         """Connect every node to what it reads (local values, or values of enclosing graphs), walking
-        its subgraphs on the way. Returns (local deps per node, implicit inputs, bodies, file order is
-        topological)."""
+        its subgraphs on the way. Returns (implicit inputs, bodies, whether file order is topological)."""
         e = gw.entry
         ids, ops, ins, protos = gw.ids, e.ops, e.ins, gw.protos
         consumers, producer = gw.consumers, gw.producer
         n = len(protos)
         implicit_of: list[tuple[str, ...]] = [()] * n
         subgraphs_of: list[tuple[str, ...]] = [()] * n
-        deps: list[list[int]] = []
         ordered = True
         inner_env = env.new_child(gw.local_ids) if gw.is_graph else ChainMap(gw.local_ids)
         functions = self.functions
         domains = gw.domains
         for i in range(n):
             nid = ids[i]
-            node_deps: list[int] = []
             for name in ins[i]:
                 if not name:
                     continue
@@ -548,24 +556,22 @@ class _Walker:
                     continue
                 if not lst or lst[-1] != nid:  # a node reading a value twice (Mul(x, x)) consumes it once
                     lst.append(nid)
-                j = producer.get(name)
-                if j is not None:
-                    node_deps.append(j)
+                if producer.get(name, -1) >= i:  # an edge that does not point backwards
+                    ordered = False
             op = ops[i]
             bodies: list[str] = []
             if op in BODY_OPS or domains[i] not in ("", "ai.onnx"):
                 found = subgraph_attrs(protos[i])
                 if found:
-                    implicit_of[i] = self._subgraphs(gw, env, inner_env, i, found, node_deps, bodies)
+                    implicit_of[i] = implicit = self._subgraphs(gw, env, inner_env, i, found, bodies)
+                    if any(producer.get(name, -1) >= i for name in implicit):
+                        ordered = False
             if functions:
                 fn = functions.get((domains[i], op, getattr(protos[i], "overload", "")))
                 if fn is not None:
                     bodies.append(_function_path(fn))
             if bodies:
                 subgraphs_of[i] = tuple(bodies)
-            if node_deps and max(node_deps) >= i:
-                ordered = False
-            deps.append(node_deps)
         for name in gw.output_names:
             if name and name not in consumers:
                 if not (gw.is_graph and name in env):
@@ -573,7 +579,7 @@ class _Walker:
                         f"{gw.where}: graph output '{name}' is produced by no node, input or initializer"
                     )
                 gw.free.setdefault(name, [])
-        return deps, implicit_of, subgraphs_of, ordered
+        return implicit_of, subgraphs_of, ordered
 
     def _subgraphs(
         self,
@@ -582,7 +588,6 @@ class _Walker:
         inner_env: ChainMap[str, str],
         i: int,
         found: list[tuple[str, onnx.GraphProto]],
-        node_deps: list[int],
         bodies: list[str],
     ) -> tuple[str, ...]:
         """Walk node ``i``'s bodies (If/Loop/Scan...); the values they read from here become the
@@ -603,9 +608,6 @@ class _Walker:
                 continue
             if not lst or lst[-1] != nid:
                 lst.append(nid)
-            j = gw.producer.get(name)
-            if j is not None:
-                node_deps.append(j)
         return tuple(implicit)
 
     def _resolve_outer(self, gw: _Graph, env: ChainMap[str, str], name: str, nid: str, label: str) -> None:
@@ -678,6 +680,32 @@ def _function_path(f: onnx.FunctionProto) -> str:
     return f"@{f.domain}:{f.name}" + (f"[{overload}]" if overload else "")
 
 
+def _produced_twice(gw: _Graph, taken: set[str]) -> None:
+    """Raise for the first value with two producers (nodes, or a node and a graph input/initializer)."""
+    producer: dict[str, int] = {}
+    ids, ops = gw.ids, gw.entry.ops
+    for i, os_ in enumerate(gw.entry.outs):
+        for o in os_:
+            if not o:
+                continue
+            if o in producer or o in taken:
+                first = f"node '{ids[producer[o]]}'" if o in producer else "a graph input or initializer"
+                raise GraphError(
+                    f"{gw.where}: value '{o}' is produced twice, by {first} and by node '{ids[i]}' "
+                    f"({ops[i]}); ONNX values must have one producer"
+                )
+            producer[o] = i
+
+
+def _local_deps(gw: _Graph, implicit_of: list[tuple[str, ...]]) -> list[list[int]]:
+    """Per node, the positions of the local nodes it reads from (explicit and implicit inputs)."""
+    producer = gw.producer
+    return [
+        [j for name in (*ins, *implicit) if (j := producer.get(name)) is not None]
+        for ins, implicit in zip(gw.entry.ins, implicit_of, strict=True)
+    ]
+
+
 def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where: str) -> None:
     """Kahn's algorithm over local edges; a cycle names one node on it."""
     # Fast path: exporters write nodes in topological order, and then every edge points backwards.
@@ -710,9 +738,7 @@ def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where:
         )
 
 
-def build_index(
-    model: onnx.ModelProto, declared: dict[tuple[int, str], bytes] | None, scan_metadata: bool = True
-) -> Index:
+def build_index(model: onnx.ModelProto, declared: Declared | None, scan_metadata: bool = True) -> Index:
     """Index the main graph, every subgraph at any depth and every model-local function.
 
     ``scan_metadata=False`` skips reading per-node metadata_props (when the bytes show there is none).
