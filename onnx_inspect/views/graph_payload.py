@@ -55,13 +55,13 @@ def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[n
     flat: list[str] = [s for c in columns for s in c]
     codes, uniques = pd.factorize(np.asarray(flat, dtype=object), sort=True)
     strings: list[str] = list(uniques)
-    prefix = _prefix_lengths(strings)
+    prefix, wide = _prefix_lengths(strings)
     suffix = [s[p:] for s, p in zip(strings, prefix, strict=True)]
     # JS slices strings in UTF-16 code units; convert where a string is not plain ASCII
-    if not "".join(strings).isascii():  # one C-level check for the common all-ASCII model
-        for k, s in enumerate(strings):
-            if prefix[k] and not s.isascii():
-                prefix[k] = len(s[: prefix[k]].encode("utf-16-le", "surrogatepass")) // 2
+    for k in wide:
+        s = strings[k]
+        if prefix[k] and not s.isascii():
+            prefix[k] = len(s[: prefix[k]].encode("utf-16-le", "surrogatepass")) // 2
     out: list[np.ndarray] = []
     start = 0
     for n in lengths:
@@ -70,12 +70,13 @@ def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[n
     return {"prefix": prefix, "suffix": suffix}, out
 
 
-def _prefix_lengths(strings: list[str], width: int = 64) -> list[int]:
+def _prefix_lengths(strings: list[str], width: int = 64) -> tuple[list[int], list[int]]:
     """Common-prefix length (code points) of each string with the one before it, vectorised on
-    the first ``width`` characters, exact beyond that for the rare longer shared prefixes."""
+    the first ``width`` characters, exact beyond that for the rare longer shared prefixes; and the
+    positions of the strings whose shared prefix may hold a non-ASCII character."""
     n = len(strings)
     if n == 0:
-        return []
+        return [], []
     arr = np.array([s[:width] for s in strings], dtype=f"<U{width}").view(np.uint32).reshape(n, width)
     same = arr[1:] == arr[:-1]
     # first differing position (width when the first `width` chars agree); padding is NUL, and a
@@ -88,7 +89,9 @@ def _prefix_lengths(strings: list[str], width: int = 64) -> list[int]:
     # a NUL character inside a name would look like padding: clamp to the real lengths
     lens = np.fromiter(map(len, strings), dtype=np.int64, count=n)
     limit = np.minimum(lens[1:], lens[:-1])
-    return [0, *np.minimum(np.asarray(prefix[1:], dtype=np.int64), limit).tolist()]
+    out = np.concatenate(([0], np.minimum(np.asarray(prefix[1:], dtype=np.int64), limit)))
+    wide = (arr > 127).any(axis=1) | (out >= width)
+    return out.tolist(), np.flatnonzero(wide).tolist()
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -232,22 +235,18 @@ def _tensor_rows(m: Model, g: _Graphs) -> _Tensors:
     names = tensors["name"].tolist()
     graphs = tensors["graph"].tolist()
     kind_code = {k: i for i, k in enumerate(TENSOR_KINDS)}
-    kind = [kind_code.get(k, 0) for k in tensors["kind"].tolist()]
+    kind = tensors["kind"].map(kind_code).fillna(0).astype(np.int64).tolist()
     rows_in: dict[str, dict[str, int]] = {p: {} for p in g.paths}
     if len(g.paths) == 1:
         rows_in[""] = dict(zip(names, range(len(names)), strict=True))
     else:
         for i, (gp, name) in enumerate(zip(graphs, names, strict=True)):
             rows_in.setdefault(gp, {})[name] = i
-    shape_cache: dict[Any, str] = {}
-    shape: list[str] = []
-    for sh in tensors["shape"].tolist():
-        key = sh if sh is None else tuple(sh)
-        label = shape_cache.get(key)
-        if label is None:
-            label = shape_cache[key] = shape_label(key)
-        shape.append(label)
-    dtype = [d if isinstance(d, str) else "" for d in tensors["dtype"].tolist()]
+    shapes = [sh if sh is None or sh.__class__ is tuple else tuple(sh) for sh in tensors["shape"].tolist()]
+    codes, uniques = pd.factorize(np.asarray([*shapes, None], dtype=object)[:-1])  # (tuples stay whole)
+    labels = np.asarray([*(shape_label(u) for u in uniques), ""], dtype=object)  # code -1: None
+    shape = labels[codes].tolist()
+    dtype = [d if d.__class__ is str else "" for d in tensors["dtype"].tolist()]
     return _Tensors(names, graphs, kind, shape, dtype, tensors["producer"].tolist(), rows_in)
 
 
@@ -302,9 +301,17 @@ def _node_tensors(g: _Graphs, t: _Tensors, lists: list[tuple[str, ...]]) -> tupl
     ptr = np.concatenate(([0], np.cumsum(counts)))
     flat = [name for tup in lists for name in tup]
     out = np.full(len(flat), -1, dtype=np.int64)
-    if len(g.paths) == 1:
-        lookup = t.rows_in.get("", {})
-        out[:] = [lookup.get(name, -1) if name else -1 for name in flat]
+    if len(g.paths) == 1 and flat:
+        index = pd.Index(t.names, dtype=object)
+        if index.is_unique:
+            out[:] = index.get_indexer(np.asarray(flat, dtype=object))
+            if (
+                "" in t.rows_in[""]
+            ):  # an omitted optional input is no tensor, even beside an initializer named ''
+                out[np.asarray(flat, dtype=object) == ""] = -1
+        else:
+            lookup = t.rows_in[""]
+            out[:] = [lookup.get(name, -1) if name else -1 for name in flat]
     else:
         flat_graphs = np.repeat(np.asarray(g.node_graph_rows), counts)
         for gi, gp in enumerate(g.paths):
