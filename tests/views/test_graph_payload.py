@@ -27,6 +27,7 @@ from onnx_inspect.views.graph_payload import (
     shape_label,
     string_table,
 )
+from tests.corpus import corpus_model
 
 
 class Decoded:
@@ -156,6 +157,11 @@ MODELS = {
     "function": T.with_function,
     "constant_weights": T.constant_weights,
     "residual_chain": lambda: T.residual_chain(blocks=6),
+    # real exports: control flow (TorchScript Loop, If bodies), dynamo namespace scopes, QDQ
+    **{
+        f"corpus:{name}": (lambda name=name: str(corpus_model(name).path))
+        for name in ("scripted_loop", "silero_vad_16k_op15", "gpt2_lm_dynamo", "small_cnn_qdq")
+    },
 }
 
 
