@@ -2,7 +2,7 @@
 // that have too many children split into consecutive chunks so that no single layout call sees
 // more than CHUNK_MAX boxes. Pure logic, no DOM.
 
-import { type GraphData, IO_INPUT, IO_OUTPUT } from "./payload";
+import { type GraphData, IO_INPUT, IO_OUTPUT, timed } from "./payload";
 
 /** Most children one group may have before it is split into consecutive chunks. */
 export const CHUNK_MAX = 60;
@@ -90,6 +90,10 @@ function lastSegment(path: string): string {
  * groups with more than chunkMax children chunked. `opts` may be a chunkMax (older callers).
  */
 export function buildTree(d: GraphData, graph: number, opts: TreeOptions | number = {}): Tree {
+  return timed("oi:tree", () => buildTreeNow(d, graph, opts));
+}
+
+function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): Tree {
   const o: TreeOptions = typeof opts === "number" ? { chunkMax: opts } : opts;
   const chunkMax = o.chunkMax ?? CHUNK_MAX;
   const hidden = o.hidden ?? null;
