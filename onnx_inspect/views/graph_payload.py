@@ -8,6 +8,7 @@ resends the graph. Model text is carried as data only; the front end never parse
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -41,12 +42,22 @@ def dim_label(d: Any) -> str:
 
 def shape_label(shape: tuple[Any, ...] | None) -> str:
     """'1×3×224×224' for a shape, '?' for an unknown dim, 'scalar' for (), '' when the rank is unknown;
-    symbolic expressions are bracketed: 'batch×(seq*2)'."""
+    symbolic expressions are bracketed: 'batch×(seq*2)'. Memoised: tables show a few shapes many times."""
+    if shape is None or (shape.__class__ is tuple and all(d.__class__ in _PLAIN_TYPES for d in shape)):
+        return _shape_label_cached(shape)  # (only exact int/str/None dims: 1 == 1.0 == True as cache keys)
+    return _shape_label(shape)
+
+
+def _shape_label(shape: tuple[Any, ...] | None) -> str:
     if shape is None:
         return ""
     if len(shape) == 0:
         return "scalar"
     return "×".join(dim_label(d) for d in shape)
+
+
+_shape_label_cached = functools.lru_cache(maxsize=8192)(_shape_label)
+_PLAIN_TYPES = (int, str, type(None))
 
 
 def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[np.ndarray]]:
