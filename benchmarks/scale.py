@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import importlib
 import json
 import os
@@ -36,12 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import onnx
-from load import floor, make  # benchmarks/ is on sys.path when a script runs
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
+from load import floor, make
 
 import onnx_inspect as oi
 from onnx_inspect.views.graph_payload import graph_payload
@@ -56,17 +56,6 @@ m = oi.load(sys.argv[1])
 graph_payload(m)
 print(int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) / 1024)
 """
-
-
-def best_of(fn: Callable[[], Any], repeat: int, clock: Callable[[], float]) -> float:
-    """Shortest of ``repeat`` calls of ``fn`` on ``clock`` (wall or CPU seconds), each after a collection."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = clock()
-        fn()
-        best = min(best, clock() - t0)
-    return best
 
 
 def peak_rss_mb(path: str) -> float:
