@@ -228,10 +228,26 @@ def _scope_rows(m: Model, g: _Graphs) -> tuple[list[int], list[str], list[int], 
     for path in g.paths:
         scope(path, "")
     node_scopes = m.nodes["scope"].tolist()
-    if len(g.paths) == 1:  # one graph: one row per distinct scope, in first-seen order
+    if len(g.paths) == 1:  # one graph: one row per distinct scope, in first-seen order, parents first
         codes, uniques = pd.factorize(np.asarray(node_scopes, dtype=object))
-        rows = np.asarray([scope("", s) for s in uniques], dtype=np.int64)
-        n_scope = rows[codes].tolist() if len(codes) else []
+        path_row = {path: row for (_, path), row in scope_row.items()}
+        rows = []
+        for s in uniques:
+            row = path_row.get(s)
+            if row is None:
+                missing = []
+                p = s
+                while p not in path_row:  # "" (the root) always is
+                    missing.append(p)
+                    p = p.rpartition("/")[0]
+                row = path_row[p]
+                for q in reversed(missing):  # outermost first, as scope() would add them
+                    s_parent.append(row)
+                    row = path_row[q] = len(s_graph)
+                    s_graph.append(0)
+                    s_path.append(q)
+            rows.append(row)
+        n_scope = np.asarray(rows, dtype=np.int64)[codes].tolist() if len(codes) else []
     else:
         n_scope = []
         for key in zip(g.node_graph_paths, node_scopes, strict=True):
