@@ -418,60 +418,54 @@ class _Walker:
         weights = self.weights
         type_cache = self.type_cache
         defined, local_ids = gw.defined, gw.local_ids
-        c_dtype: list[str | None] = []
-        c_shape: list[Shape] = []
-        c_src: list[str | None] = []
-        c_kind: list[str] = []
-        c_nbytes: list[int | None] = []
-        c_prod: list[str | None] = []
-        for name in defined:
-            j = producer.get(name)
-            c_prod.append(None if j is None else ids[j])
-            if name in inits:
-                init = inits[name]
-                kind = "initializer"
-                elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
-                dtype, shape = dtype_name(elem), tuple(init.dims)
-                nb = self._nbytes(elem, shape)
-                source: str | None = "declared"
-                weights[local_ids[name]] = init
-            else:
-                tp = types.get(name)
-                ser = None
-                if tp is not None:
-                    # most values share a handful of types: read each distinct TypeProto once
-                    ser = tp.SerializeToString()
-                    got = type_cache.get(ser)
-                    if got is None:
-                        got = type_cache[ser] = self._type_entry(tp)
-                    dtype, shape, elem, nb = got
-                else:
-                    dtype, shape, nb = None, None, None
-                if j is None:
-                    kind = "input"
-                elif name in const_values:
-                    kind = "constant"
-                    weights[local_ids[name]] = protos[j]
-                    if shape is None and ops[j] == "Constant":
-                        dtype, shape, elem = _constant_type(protos[j])
-                        nb = self._nbytes(elem, shape)
-                else:
-                    kind = "intermediate"
-                if name in outputs_set and kind in ("intermediate", "input"):
-                    kind = "output"
-                if shape is None:
-                    source = None
-                elif decl is None:
-                    source = "declared"
-                else:
-                    before = decl.get(name)
-                    same = before is not None and (tp is None or before == ser)
-                    source = "declared" if same else "inferred"
-            c_dtype.append(dtype)
-            c_shape.append(shape)
-            c_src.append(source)
-            c_kind.append(kind)
-            c_nbytes.append(nb)
+        # column-wise: every value as an intermediate or input typed by its TypeProto (each distinct
+        # TypeProto read once, by its bytes), then the few initializers, constants and outputs fixed up
+        prods = list(map(producer.get, defined))
+        c_prod = [None if j is None else ids[j] for j in prods]
+        tps = list(map(types.get, defined))
+        sers = [None if tp is None else tp.SerializeToString() for tp in tps]
+        for ser, tp in dict(zip(sers, tps, strict=True)).items():
+            if ser is not None and ser not in type_cache:
+                type_cache[ser] = self._type_entry(tp)
+        untyped = (None, None, None, None)
+        got = [untyped if ser is None else type_cache[ser] for ser in sers]
+        c_dtype = [e[0] for e in got]
+        c_shape = [e[1] for e in got]
+        c_nbytes = [e[3] for e in got]
+        c_kind = ["input" if j is None else "intermediate" for j in prods]
+
+        def source_of(name: str, shape: Shape, ser: bytes | None) -> str | None:
+            if shape is None:
+                return None
+            if decl is None:
+                return "declared"
+            before = decl.get(name)
+            return "declared" if before is not None and (ser is None or before == ser) else "inferred"
+
+        if decl is None:
+            c_src = [None if sh is None else "declared" for sh in c_shape]
+        else:
+            c_src = list(map(source_of, defined, c_shape, sers))
+        pos = dict(zip(defined, range(len(defined)), strict=True))
+        for name, init in inits.items():  # (before every node output in `defined`, in order)
+            k = pos[name]
+            elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
+            shape = tuple(init.dims)
+            c_kind[k], c_dtype[k], c_shape[k], c_src[k] = "initializer", dtype_name(elem), shape, "declared"
+            c_nbytes[k] = self._nbytes(elem, shape)
+            weights[local_ids[name]] = init
+        for k in sorted(pos[name] for name in const_values):
+            name, j = defined[k], prods[k]
+            c_kind[k] = "constant"
+            weights[local_ids[name]] = protos[j]
+            if c_shape[k] is None and ops[j] == "Constant":
+                dtype, shape, elem = _constant_type(protos[j])
+                c_dtype[k], c_shape[k], c_nbytes[k] = dtype, shape, self._nbytes(elem, shape)
+                c_src[k] = source_of(name, shape, sers[k])
+        for name in outputs_set:
+            k = pos.get(name)
+            if k is not None and c_kind[k] in ("intermediate", "input"):
+                c_kind[k] = "output"
         t = self.tensors
         n = len(defined)
         row = len(t["id"])
