@@ -371,9 +371,8 @@ class _Walker:
         taken = set(input_names) | inits.keys()
         outs = gw.entry.outs
         producer = {o: i for i, os_ in enumerate(outs) for o in os_ if o}
-        if len(producer) != sum(map(len, outs)) - sum(os_.count("") for os_ in outs) or not taken.isdisjoint(
-            producer
-        ):
+        every = list(chain.from_iterable(outs))
+        if len(producer) != len(every) - every.count("") or not taken.isdisjoint(producer):
             _produced_twice(gw, taken)
         defined = list(dict.fromkeys([*input_names, *inits.keys(), *producer.keys()]))
         used_tensors = self.used_tensor_ids
