@@ -44,6 +44,20 @@ class MainThreadRunner implements Runner {
 }
 
 /** One layout worker, started on demand from a Blob URL; on failure it falls back to the main thread. */
+let workerCount = 0;
+
+/** Await `p`, recording the wait as a User Timing measure (per-worker balance, see benchmarks/scale.py). */
+async function timedAsync<T>(name: string, p: Promise<T>): Promise<T> {
+  const start = typeof performance !== "undefined" ? performance.now() : 0;
+  const out = await p;
+  try {
+    performance.measure(name, { start, end: performance.now() });
+  } catch {
+    // no User Timing Level 3 here
+  }
+  return out;
+}
+
 class WorkerRunner implements Runner {
   private worker: Worker | null = null;
   private broken = false;
@@ -51,6 +65,8 @@ class WorkerRunner implements Runner {
   private pending = new Map<number, Pending>();
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private fallback = new MainThreadRunner();
+  /** "oi:layout-worker-<k>": the User Timing name of this worker's batches (round trips) */
+  private readonly measureName = `oi:layout-worker-${workerCount++}`;
 
   constructor(private url: string) {}
 
@@ -100,11 +116,12 @@ class WorkerRunner implements Runner {
     const worker = this.get();
     if (!worker) return this.fallback.run(jobs);
     try {
-      return await new Promise<LayoutResult[]>((resolve, reject) => {
+      const job = new Promise<LayoutResult[]>((resolve, reject) => {
         const id = ++this.seq;
         this.pending.set(id, { resolve, reject });
         worker.postMessage({ id, jobs });
       });
+      return await timedAsync(this.measureName, job);
     } catch {
       this.fail(); // broken worker: do this batch and the rest on the main thread
       return this.fallback.run(jobs);

@@ -2,7 +2,7 @@
 // that have too many children split into consecutive chunks so that no single layout call sees
 // more than CHUNK_MAX boxes. Pure logic, no DOM.
 
-import { type GraphData, IO_INPUT, IO_OUTPUT } from "./payload";
+import { type GraphData, IO_INPUT, IO_OUTPUT, timed } from "./payload";
 
 /** Most children one group may have before it is split into consecutive chunks. */
 export const CHUNK_MAX = 60;
@@ -90,6 +90,10 @@ function lastSegment(path: string): string {
  * groups with more than chunkMax children chunked. `opts` may be a chunkMax (older callers).
  */
 export function buildTree(d: GraphData, graph: number, opts: TreeOptions | number = {}): Tree {
+  return timed("oi:tree", () => buildTreeNow(d, graph, opts));
+}
+
+function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): Tree {
   const o: TreeOptions = typeof opts === "number" ? { chunkMax: opts } : opts;
   const chunkMax = o.chunkMax ?? CHUNK_MAX;
   const hidden = o.hidden ?? null;
@@ -370,26 +374,22 @@ function foldSiblings(
   keep: number,
 ): { parent: number; members: number[] }[] {
   // the live groups' depths (groups merged away by the single-child pass have no children)
-  const depth = new Map<number, number>();
+  const depth = new Int32Array(groupParent.length).fill(-1);
   const depthOf = (g: number): number => {
     if (g <= 0) return 0;
-    const known = depth.get(g);
-    if (known !== undefined) return known;
-    const v = depthOf(groupParent[g]) + 1;
-    depth.set(g, v);
+    let v = depth[g];
+    if (v >= 0) return v;
+    v = depthOf(groupParent[g]) + 1;
+    depth[g] = v;
     return v;
   };
-  // predecessors of each box at its own level: edges climbed to their lowest common group
-  const preds = new Map<number, Set<number>>();
-  const addPred = (b: number, a: number) => {
-    let s = preds.get(b);
-    if (!s) {
-      s = new Set();
-      preds.set(b, s);
-    }
-    s.add(a);
-  };
+  // predecessors of each box at its own level: edges climbed to their lowest common group. Pairs are
+  // collected as numbers box * shift + (pred + 1) and sorted once (no Set per box: a 50k-node graph
+  // spent most of its tree build allocating them)
   const OUTSIDE = -1;
+  const nBoxes = nItems + groupParent.length + 1;
+  const shift = nBoxes + 1;
+  const pairs: number[] = [];
   for (let e = 0; e < d.edgeSrc.length; e++) {
     let u = d.edgeSrc[e];
     let v = d.edgeDst[e];
@@ -401,22 +401,37 @@ function foldSiblings(
         u = nItems + gu;
         gu = groupParent[gu];
       } else {
-        addPred(v, OUTSIDE);
+        pairs.push(v * shift + (OUTSIDE + 1));
         v = nItems + gv;
         gv = groupParent[gv];
       }
     }
-    if (u !== v) addPred(v, u);
+    if (u !== v) pairs.push(v * shift + (u + 1));
+  }
+  const sorted = Float64Array.from(pairs).sort();
+  // CSR of distinct predecessors per box, ascending
+  const predStart = new Int32Array(nBoxes).fill(-1);
+  const predEnd = new Int32Array(nBoxes);
+  const predOf = new Int32Array(sorted.length);
+  let n = 0;
+  for (let k = 0; k < sorted.length; k++) {
+    if (k > 0 && sorted[k] === sorted[k - 1]) continue;
+    const b = Math.floor(sorted[k] / shift);
+    if (predStart[b] < 0) predStart[b] = n;
+    predOf[n++] = sorted[k] - b * shift - 1;
+    predEnd[b] = n;
   }
   const out: { parent: number; members: number[] }[] = [];
   groupChildren.forEach((children, g) => {
     if (children.length <= keep + 1) return;
-    const rows = new Map<string, number[]>();
+    const rows = new Map<number | string, number[]>();
     for (const b of children) {
       if (b >= d.nNodes && b < nItems) continue; // graph inputs and outputs stay in place
-      const p = preds.get(b);
-      if (!p || p.size === 0) continue; // sources: nothing to say they are parallel
-      const key = [...p].sort((a, c) => a - c).join(",");
+      const from = predStart[b];
+      if (from < 0) continue; // sources: nothing to say they are parallel
+      const to = predEnd[b];
+      // one predecessor (the common case): its number is the key; several: "a,b,c" (never a number)
+      const key: number | string = to - from === 1 ? predOf[from] : Array.from(predOf.subarray(from, to)).join(",");
       const row = rows.get(key);
       if (row) row.push(b);
       else rows.set(key, [b]);

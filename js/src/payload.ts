@@ -146,7 +146,29 @@ function lookup(strings: string[], col: IntColumn): string[] {
 }
 
 /** Turn the raw payload into typed columns plus the lookups the view needs. */
+/**
+ * Record how long `fn` took as a User Timing measure named `name` (read by benchmarks/scale.py
+ * --browser through performance.getEntriesByName; free when nobody reads it).
+ */
+export function timed<T>(name: string, fn: () => T): T {
+  const perf = typeof performance !== "undefined" ? performance : null;
+  if (!perf || typeof perf.measure !== "function") return fn();
+  const start = perf.now();
+  const out = fn();
+  try {
+    perf.measure(name, { start, end: perf.now() });
+  } catch {
+    // an engine without User Timing Level 3: no measure, same result
+  }
+  return out;
+}
+
+/** Decode the payload into flat columns (timed as "oi:decode"). */
 export function decodePayload(p: RawPayload): GraphData {
+  return timed("oi:decode", () => decodePayloadNow(p));
+}
+
+function decodePayloadNow(p: RawPayload): GraphData {
   if (!p || p.format !== "onnx-inspect/graph") {
     throw new Error("not an onnx-inspect graph payload");
   }

@@ -75,6 +75,19 @@ def name_scope(name: str) -> str:
     return _join(parts)
 
 
+def _name_scopes(names: Sequence[str]) -> list[str]:
+    """``name_scope`` of every name, computed once per distinct scope prefix (a layer's nodes share it)."""
+    cache: dict[str, str] = {}
+    out: list[str] = []
+    for nm in names:
+        head = nm.rpartition("/")[0]
+        sc = cache.get(head)
+        if sc is None:
+            sc = cache[head] = _join([p for p in head.split("/") if p])
+        out.append(sc)
+    return out
+
+
 def graph_scopes(
     names: Sequence[str],
     ins: Sequence[tuple[str, ...]],
@@ -92,7 +105,7 @@ def graph_scopes(
         if sum(v is not None for v in ns.values()) >= MIN_NAMED_SHARE * n:
             return [ns.get(i) or "" for i in range(n)], "namespace"
     if sum("/" in nm for nm in names) >= MIN_NAMED_SHARE * n:
-        return [name_scope(nm) for nm in names], "names"
+        return _name_scopes(names), "names"
     order = topo_order(ins, outs)
     const_nodes = constant_nodes(order, ins, outs, constants)
     if n - len(const_nodes) <= CHAIN_CHUNK * 2:

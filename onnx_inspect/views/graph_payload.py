@@ -8,7 +8,9 @@ resends the graph. Model text is carried as data only; the front end never parse
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,12 +42,22 @@ def dim_label(d: Any) -> str:
 
 def shape_label(shape: tuple[Any, ...] | None) -> str:
     """'1×3×224×224' for a shape, '?' for an unknown dim, 'scalar' for (), '' when the rank is unknown;
-    symbolic expressions are bracketed: 'batch×(seq*2)'."""
+    symbolic expressions are bracketed: 'batch×(seq*2)'. Memoised: tables show a few shapes many times."""
+    if shape is None or (shape.__class__ is tuple and all(d.__class__ in _PLAIN_TYPES for d in shape)):
+        return _shape_label_cached(shape)  # (only exact int/str/None dims: 1 == 1.0 == True as cache keys)
+    return _shape_label(shape)
+
+
+def _shape_label(shape: tuple[Any, ...] | None) -> str:
     if shape is None:
         return ""
     if len(shape) == 0:
         return "scalar"
     return "×".join(dim_label(d) for d in shape)
+
+
+_shape_label_cached = functools.lru_cache(maxsize=8192)(_shape_label)
+_PLAIN_TYPES = (int, str, type(None))
 
 
 def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[np.ndarray]]:
@@ -54,10 +66,11 @@ def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[n
     flat: list[str] = [s for c in columns for s in c]
     codes, uniques = pd.factorize(np.asarray(flat, dtype=object), sort=True)
     strings: list[str] = list(uniques)
-    prefix = _prefix_lengths(strings)
+    prefix, wide = _prefix_lengths(strings)
     suffix = [s[p:] for s, p in zip(strings, prefix, strict=True)]
     # JS slices strings in UTF-16 code units; convert where a string is not plain ASCII
-    for k, s in enumerate(strings):
+    for k in wide:
+        s = strings[k]
         if prefix[k] and not s.isascii():
             prefix[k] = len(s[: prefix[k]].encode("utf-16-le", "surrogatepass")) // 2
     out: list[np.ndarray] = []
@@ -68,12 +81,13 @@ def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[n
     return {"prefix": prefix, "suffix": suffix}, out
 
 
-def _prefix_lengths(strings: list[str], width: int = 64) -> list[int]:
+def _prefix_lengths(strings: list[str], width: int = 64) -> tuple[list[int], list[int]]:
     """Common-prefix length (code points) of each string with the one before it, vectorised on
-    the first ``width`` characters, exact beyond that for the rare longer shared prefixes."""
+    the first ``width`` characters, exact beyond that for the rare longer shared prefixes; and the
+    positions of the strings whose shared prefix may hold a non-ASCII character."""
     n = len(strings)
     if n == 0:
-        return []
+        return [], []
     arr = np.array([s[:width] for s in strings], dtype=f"<U{width}").view(np.uint32).reshape(n, width)
     same = arr[1:] == arr[:-1]
     # first differing position (width when the first `width` chars agree); padding is NUL, and a
@@ -86,7 +100,9 @@ def _prefix_lengths(strings: list[str], width: int = 64) -> list[int]:
     # a NUL character inside a name would look like padding: clamp to the real lengths
     lens = np.fromiter(map(len, strings), dtype=np.int64, count=n)
     limit = np.minimum(lens[1:], lens[:-1])
-    return [0, *np.minimum(np.asarray(prefix[1:], dtype=np.int64), limit).tolist()]
+    out = np.concatenate(([0], np.minimum(np.asarray(prefix[1:], dtype=np.int64), limit)))
+    wide = (arr > 127).any(axis=1) | (out >= width)
+    return out.tolist(), np.flatnonzero(wide).tolist()
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -129,25 +145,68 @@ def decode_ints(col: list[int] | dict[str, list[int]]) -> list[int]:
     return np.cumsum(np.asarray(col["delta"], dtype=np.int64)).tolist()
 
 
-def graph_payload(m: Model) -> dict[str, Any]:
-    """Build the graph view's payload from a loaded model (JSON-serialisable dict of lists)."""
-    nodes: pd.DataFrame = m.nodes
-    tensors: pd.DataFrame = m.tensors
-    graphs: pd.DataFrame = m.graphs
+@dataclass
+class _Graphs:
+    """Graph rows (row 0 is the main graph "") and the node rows they index."""
 
-    # graphs (row 0 is the main graph "")
-    graph_paths = list(graphs.index)
-    graph_row = {p: i for i, p in enumerate(graph_paths)}
+    paths: list[str]
+    row: dict[str, int]
+    owner: list[int]
+    parent: list[int]
+    attr: list[str]
+    node_ids: list[str]
+    node_row: dict[str, int]
+    node_graph_paths: list[str]
+    node_graph_rows: list[int]
+
+
+@dataclass
+class _Tensors:
+    """Tensor columns, one per ``m.tensors`` row, and the per-graph name -> row lookup."""
+
+    names: list[str]
+    graphs: list[str]
+    kind: list[int]
+    shape: list[str]
+    dtype: list[str]
+    producers: list[str | None]
+    rows_in: dict[str, dict[str, int]]
+
+
+@dataclass
+class _Io:
+    """Graph input, outer-value and output boxes, and where each tensor comes from."""
+
+    graph: list[int]
+    kind: list[int]
+    tensor: list[int]
+    src_of: np.ndarray  # tensor row -> producer node row, n_nodes + io row, or -1
+
+
+def _graph_rows(m: Model) -> _Graphs:
+    """Graph rows with their owner node, parent graph and attribute, plus node-row lookups."""
+    graphs, nodes = m.graphs, m.nodes
+    paths = list(graphs.index)
+    row = {p: i for i, p in enumerate(paths)}
     node_ids = list(nodes.index)
-    n_nodes = len(node_ids)
-    node_row = {nid: i for i, nid in enumerate(node_ids)}
-    g_owner = [node_row.get(o, -1) if o is not None else -1 for o in graphs["owner"]]
-    g_parent = [graph_row.get(p, -1) if p is not None else -1 for p in graphs["parent"]]
-    g_attr = [a if isinstance(a, str) else "" for a in graphs["attribute"]]
-
-    # scopes: every (graph, scope) of a node plus its ancestors, and a root "" per graph
+    node_row = dict(zip(node_ids, range(len(node_ids)), strict=True))
     node_graph_paths = nodes["graph"].tolist()
-    node_scopes = nodes["scope"].tolist()
+    return _Graphs(
+        paths,
+        row,
+        [node_row.get(o, -1) if o is not None else -1 for o in graphs["owner"]],
+        [row.get(p, -1) if p is not None else -1 for p in graphs["parent"]],
+        [a if isinstance(a, str) else "" for a in graphs["attribute"]],
+        node_ids,
+        node_row,
+        node_graph_paths,
+        [row[g] for g in node_graph_paths] if len(paths) > 1 else [0] * len(node_ids),
+    )
+
+
+def _scope_rows(m: Model, g: _Graphs) -> tuple[list[int], list[str], list[int], list[int]]:
+    """Scope rows (graph, path, parent): every (graph, scope) of a node plus its ancestors, and a
+    root "" per graph; and each node's scope row."""
     scope_row: dict[tuple[str, str], int] = {}
     s_graph: list[int] = []
     s_path: list[str] = []
@@ -161,161 +220,217 @@ def graph_payload(m: Model) -> dict[str, Any]:
         parent = -1 if path == "" else scope(graph, path.rpartition("/")[0])
         row = len(s_graph)
         scope_row[key] = row
-        s_graph.append(graph_row[graph])
+        s_graph.append(g.row[graph])
         s_path.append(path)
         s_parent.append(parent)
         return row
 
-    for g in graph_paths:
-        scope(g, "")
-    n_scope = []
-    for key in zip(node_graph_paths, node_scopes, strict=True):
-        row = scope_row.get(key)
-        n_scope.append(row if row is not None else scope(*key))
+    for path in g.paths:
+        scope(path, "")
+    node_scopes = m.nodes["scope"].tolist()
+    if len(g.paths) == 1:  # one graph: one row per distinct scope, in first-seen order, parents first
+        codes, uniques = pd.factorize(np.asarray(node_scopes, dtype=object))
+        path_row = {path: row for (_, path), row in scope_row.items()}
+        rows = []
+        for s in uniques:
+            row = path_row.get(s)
+            if row is None:
+                missing = []
+                p = s
+                while p not in path_row:  # "" (the root) always is
+                    missing.append(p)
+                    p = p.rpartition("/")[0]
+                row = path_row[p]
+                for q in reversed(missing):  # outermost first, as scope() would add them
+                    s_parent.append(row)
+                    row = path_row[q] = len(s_graph)
+                    s_graph.append(0)
+                    s_path.append(q)
+            rows.append(row)
+        n_scope = np.asarray(rows, dtype=np.int64)[codes].tolist() if len(codes) else []
+    else:
+        n_scope = []
+        for key in zip(g.node_graph_paths, node_scopes, strict=True):
+            row = scope_row.get(key)
+            n_scope.append(row if row is not None else scope(*key))
+    return s_graph, s_path, s_parent, n_scope
 
-    # tensors: one row per m.tensors row
-    t_names = tensors["name"].tolist()
-    t_graphs = tensors["graph"].tolist()
-    t_kinds = tensors["kind"].tolist()
+
+def _tensor_rows(m: Model, g: _Graphs) -> _Tensors:
+    """Tensor names, kinds, shape and dtype labels, producers, and the name -> row lookup per graph."""
+    tensors = m.tensors
+    names = tensors["name"].tolist()
+    graphs = tensors["graph"].tolist()
     kind_code = {k: i for i, k in enumerate(TENSOR_KINDS)}
-    t_kind = [kind_code.get(k, 0) for k in t_kinds]
-    rows_in: dict[str, dict[str, int]] = {g: {} for g in graph_paths}  # graph -> name -> tensor row
-    for i, (g, name) in enumerate(zip(t_graphs, t_names, strict=True)):
-        rows_in.setdefault(g, {})[name] = i
-    shape_cache: dict[Any, str] = {}
-    t_shape: list[str] = []
-    for sh in tensors["shape"].tolist():
-        shape = sh if sh is None else tuple(sh)
-        label = shape_cache.get(shape)
-        if label is None:
-            label = shape_cache[shape] = shape_label(shape)
-        t_shape.append(label)
-    t_dtype = [d if isinstance(d, str) else "" for d in tensors["dtype"].tolist()]
-    producers = tensors["producer"].tolist()
+    kind = tensors["kind"].map(kind_code).fillna(0).astype(np.int64).tolist()
+    rows_in: dict[str, dict[str, int]] = {p: {} for p in g.paths}
+    if len(g.paths) == 1:
+        rows_in[""] = dict(zip(names, range(len(names)), strict=True))
+    else:
+        for i, (gp, name) in enumerate(zip(graphs, names, strict=True)):
+            rows_in.setdefault(gp, {})[name] = i
+    shapes = [sh if sh is None or sh.__class__ is tuple else tuple(sh) for sh in tensors["shape"].tolist()]
+    codes, uniques = pd.factorize(np.asarray([*shapes, None], dtype=object)[:-1])  # (tuples stay whole)
+    labels = np.asarray([*(shape_label(u) for u in uniques), ""], dtype=object)  # code -1: None
+    shape = labels[codes].tolist()
+    dtype = [d if d.__class__ is str else "" for d in tensors["dtype"].tolist()]
+    return _Tensors(names, graphs, kind, shape, dtype, tensors["producer"].tolist(), rows_in)
 
-    # io rows: per graph, inputs (not initializers), outer values read, then outputs
+
+def _io_rows(m: Model, g: _Graphs, t: _Tensors) -> _Io:
+    """Per graph: its inputs (not initializers), the outer values it reads, then its outputs; and
+    for every tensor the row it comes from (its producer node, or an input / outer-value box)."""
     io_graph: list[int] = []
     io_kind: list[int] = []
     io_tensor: list[int] = []
     io_of_tensor: dict[int, int] = {}
-    input_code, outer_code = kind_code["input"], kind_code["outer"]
+    input_code, outer_code = TENSOR_KINDS.index("input"), TENSOR_KINDS.index("outer")
     outer_rows: dict[str, list[int]] = {}
-    for i, (g, k) in enumerate(zip(t_graphs, t_kind, strict=True)):
+    for i, (gp, k) in enumerate(zip(t.graphs, t.kind, strict=True)):
         if k == outer_code:
-            outer_rows.setdefault(g, []).append(i)
-    for gi, (g, ins, outs) in enumerate(zip(graph_paths, graphs["inputs"], graphs["outputs"], strict=True)):
+            outer_rows.setdefault(gp, []).append(i)
+    graphs = m.graphs
+    for gi, (gp, ins, outs) in enumerate(zip(g.paths, graphs["inputs"], graphs["outputs"], strict=True)):
+        lookup = t.rows_in[gp]
         for name in ins:
-            t = rows_in[g].get(name)
-            if t is not None and t_kind[t] == input_code and t not in io_of_tensor:
-                io_of_tensor[t] = len(io_graph)
+            r = lookup.get(name)
+            if r is not None and t.kind[r] == input_code and r not in io_of_tensor:
+                io_of_tensor[r] = len(io_graph)
                 io_graph.append(gi)
                 io_kind.append(IO_INPUT)
-                io_tensor.append(t)
-        for t in outer_rows.get(g, ()):
-            io_of_tensor[t] = len(io_graph)
+                io_tensor.append(r)
+        for r in outer_rows.get(gp, ()):
+            io_of_tensor[r] = len(io_graph)
             io_graph.append(gi)
             io_kind.append(IO_OUTER)
-            io_tensor.append(t)
+            io_tensor.append(r)
         for name in outs:
-            t = rows_in[g].get(name)
-            if t is not None:
+            r = lookup.get(name)
+            if r is not None:
                 io_graph.append(gi)
                 io_kind.append(IO_OUTPUT)
-                io_tensor.append(t)
-
-    # where each tensor comes from: its producer node row, an io row (input / outer value), or -1
-    src_of = np.full(len(t_names), -1, dtype=np.int64)
-    for t, p in enumerate(producers):
+                io_tensor.append(r)
+    n_nodes = len(g.node_ids)
+    src_of = np.full(len(t.names), -1, dtype=np.int64)
+    node_row = g.node_row
+    for r, p in enumerate(t.producers):
         if p is not None:
-            src_of[t] = node_row[p]
-    for t, io in io_of_tensor.items():
-        src_of[t] = n_nodes + io
+            src_of[r] = node_row[p]
+    for r, io in io_of_tensor.items():
+        src_of[r] = n_nodes + io
+    return _Io(io_graph, io_kind, io_tensor, src_of)
 
-    # node input/output tensor rows (CSR), resolved per graph
-    def resolve(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        ptr = np.concatenate(([0], np.cumsum(counts)))
-        flat = [name for tup in lists for name in tup]
-        out = np.full(len(flat), -1, dtype=np.int64)
-        if single_graph:
-            lookup = rows_in.get("", {})
-            out[:] = [lookup.get(name, -1) if name else -1 for name in flat]
+
+def _node_tensors(g: _Graphs, t: _Tensors, lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (pointers, tensor rows) of the nodes' input or output names, resolved in each node's graph;
+    -1 for an omitted ('') or unknown name."""
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    ptr = np.concatenate(([0], np.cumsum(counts)))
+    flat = [name for tup in lists for name in tup]
+    out = np.full(len(flat), -1, dtype=np.int64)
+    if len(g.paths) == 1 and flat:
+        index = pd.Index(t.names, dtype=object)
+        if index.is_unique:
+            out[:] = index.get_indexer(np.asarray(flat, dtype=object))
+            if (
+                "" in t.rows_in[""]
+            ):  # an omitted optional input is no tensor, even beside an initializer named ''
+                out[np.asarray(flat, dtype=object) == ""] = -1
         else:
-            flat_graphs = np.repeat(np.asarray(node_graph_rows), counts)
-            for gi, g in enumerate(graph_paths):
-                idx = np.flatnonzero(flat_graphs == gi)
-                if len(idx):
-                    lookup = rows_in.get(g, {})
-                    out[idx] = [lookup.get(flat[k], -1) if flat[k] else -1 for k in idx.tolist()]
-        return ptr, out
+            lookup = t.rows_in[""]
+            out[:] = [lookup.get(name, -1) if name else -1 for name in flat]
+    else:
+        flat_graphs = np.repeat(np.asarray(g.node_graph_rows), counts)
+        for gi, gp in enumerate(g.paths):
+            idx = np.flatnonzero(flat_graphs == gi)
+            if len(idx):
+                lookup = t.rows_in.get(gp, {})
+                out[idx] = [lookup.get(flat[k], -1) if flat[k] else -1 for k in idx.tolist()]
+    return ptr, out
 
-    node_graph_rows = [graph_row[g] for g in node_graph_paths]
-    single_graph = len(graph_paths) == 1
-    in_ptr, ins_flat = resolve(nodes["inputs"].tolist())
-    out_ptr, outs_flat = resolve(nodes["outputs"].tolist())
 
-    # edges producer -> consumer: explicit inputs, values bodies read (they flow into the owning
-    # node), and producer -> graph output box
+def _edges(
+    m: Model, g: _Graphs, t: _Tensors, io: _Io, in_ptr: np.ndarray, ins_flat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (src, dst, tensor) producer -> consumer: explicit inputs, values bodies read (they flow
+    into the owning node), and producer -> graph output box."""
+    n_nodes = len(g.node_ids)
+    src_of = io.src_of
     dst = np.repeat(np.arange(n_nodes), np.diff(in_ptr))
     ok = ins_flat >= 0
     src = np.where(ok, src_of[np.where(ok, ins_flat, 0)], -1)
     keep = src >= 0
-    e_src, e_dst, e_tensor = [src[keep]], [dst[keep]], [ins_flat[keep]]
     extra_src: list[int] = []
     extra_dst: list[int] = []
     extra_t: list[int] = []
-    for i, (g, implicit) in enumerate(zip(node_graph_paths, nodes["implicit_inputs"].tolist(), strict=True)):
-        for name in implicit:
-            t = rows_in[g].get(name, -1)
-            if t >= 0 and src_of[t] >= 0:
-                extra_src.append(int(src_of[t]))
-                extra_dst.append(i)
-                extra_t.append(t)
-    for r, t in enumerate(io_tensor):
-        if io_kind[r] == IO_OUTPUT and src_of[t] >= 0:
-            extra_src.append(int(src_of[t]))
-            extra_dst.append(n_nodes + r)
-            extra_t.append(t)
-    edge_src = np.concatenate([*e_src, np.asarray(extra_src, dtype=np.int64)])
-    edge_dst = np.concatenate([*e_dst, np.asarray(extra_dst, dtype=np.int64)])
-    edge_tensor = np.concatenate([*e_tensor, np.asarray(extra_t, dtype=np.int64)])
+    implicit_inputs = m.nodes["implicit_inputs"].tolist()
+    for i, implicit in enumerate(implicit_inputs):
+        if implicit:
+            lookup = t.rows_in[g.node_graph_paths[i]]
+            for name in implicit:
+                r = lookup.get(name, -1)
+                if r >= 0 and src_of[r] >= 0:
+                    extra_src.append(int(src_of[r]))
+                    extra_dst.append(i)
+                    extra_t.append(r)
+    for k, r in enumerate(io.tensor):
+        if io.kind[k] == IO_OUTPUT and src_of[r] >= 0:
+            extra_src.append(int(src_of[r]))
+            extra_dst.append(n_nodes + k)
+            extra_t.append(r)
+    return (
+        np.concatenate([src[keep], np.asarray(extra_src, dtype=np.int64)]),
+        np.concatenate([dst[keep], np.asarray(extra_dst, dtype=np.int64)]),
+        np.concatenate([ins_flat[keep], np.asarray(extra_t, dtype=np.int64)]),
+    )
 
-    # bodies a node opens: subgraphs it owns and model-local functions it calls
+
+def _body_rows(m: Model, g: _Graphs) -> tuple[list[int], list[int]]:
+    """(node row, graph row) for each body a node opens: subgraphs it owns, model-local functions it calls."""
     b_node: list[int] = []
     b_graph: list[int] = []
-    for i, subs in enumerate(nodes["subgraphs"].tolist()):
+    for i, subs in enumerate(m.nodes["subgraphs"].tolist()):
         for p in subs:
-            body = graph_row.get(p)
-            if body is not None:
+            gi = g.row.get(p)
+            if gi is not None:
                 b_node.append(i)
-                b_graph.append(body)
+                b_graph.append(gi)
+    return b_node, b_graph
 
-    model_name = m.title
+
+def graph_payload(m: Model) -> dict[str, Any]:
+    """Build the graph view's payload from a loaded model (JSON-serialisable dict of lists)."""
+    nodes: pd.DataFrame = m.nodes
+    g = _graph_rows(m)
+    s_graph, s_path, s_parent, n_scope = _scope_rows(m, g)
+    t = _tensor_rows(m, g)
+    io = _io_rows(m, g, t)
+    in_ptr, ins_flat = _node_tensors(g, t, nodes["inputs"].tolist())
+    out_ptr, outs_flat = _node_tensors(g, t, nodes["outputs"].tolist())
+    edge_src, edge_dst, edge_tensor = _edges(m, g, t, io, in_ptr, ins_flat)
+    b_node, b_graph = _body_rows(m, g)
     table, coded = string_table(
         [
-            graph_paths, g_attr, s_path, node_ids, nodes["name"].tolist(), nodes["op_type"].tolist(),
-            nodes["domain"].tolist(), t_names, t_shape, t_dtype, [model_name],
+            g.paths, g.attr, s_path, g.node_ids, nodes["name"].tolist(), nodes["op_type"].tolist(),
+            nodes["domain"].tolist(), t.names, t.shape, t.dtype, [m.title],
         ]
     )  # fmt: skip
     g_path, g_attr_i, s_path_i, n_id, n_name, n_op, n_domain, t_name, t_shape_i, t_dtype_i, m_name = coded
-
-    def e(col: list[int] | np.ndarray) -> list[int] | dict[str, list[int]]:
-        return encode_ints(col)
-
+    e = encode_ints
     return {
         "format": FORMAT,
         "version": VERSION,
         "strings": table,
         "tensor_kinds": list(TENSOR_KINDS),
-        "model": {"name": int(m_name[0]), "n_nodes": n_nodes},
-        "graphs": {"path": e(g_path), "owner": e(g_owner), "attr": e(g_attr_i), "parent": e(g_parent)},
+        "model": {"name": int(m_name[0]), "n_nodes": len(g.node_ids)},
+        "graphs": {"path": e(g_path), "owner": e(g.owner), "attr": e(g_attr_i), "parent": e(g.parent)},
         "scopes": {"graph": e(s_graph), "path": e(s_path_i), "parent": e(s_parent)},
         "nodes": {
             "id": e(n_id),
             "name": e(n_name),
             "op": e(n_op),
             "domain": e(n_domain),
-            "graph": e(node_graph_rows),
+            "graph": e(g.node_graph_rows),
             "scope": e(n_scope),
             "in_ptr": e(in_ptr),
             "in": e(ins_flat),
@@ -324,8 +439,8 @@ def graph_payload(m: Model) -> dict[str, Any]:
             # 1 for parameter plumbing (computes only from weights/constants): listed, not drawn
             "plumbing": e(plumbing_mask(m).astype(np.int64)),
         },
-        "tensors": {"name": e(t_name), "shape": e(t_shape_i), "dtype": e(t_dtype_i), "kind": e(t_kind)},
-        "io": {"graph": e(io_graph), "kind": e(io_kind), "tensor": e(io_tensor)},
+        "tensors": {"name": e(t_name), "shape": e(t_shape_i), "dtype": e(t_dtype_i), "kind": e(t.kind)},
+        "io": {"graph": e(io.graph), "kind": e(io.kind), "tensor": e(io.tensor)},
         "edges": {"src": e(edge_src), "dst": e(edge_dst), "tensor": e(edge_tensor)},
         "bodies": {"node": e(b_node), "graph": e(b_graph)},
     }

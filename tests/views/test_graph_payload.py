@@ -27,6 +27,7 @@ from onnx_inspect.views.graph_payload import (
     shape_label,
     string_table,
 )
+from tests.corpus import corpus_model
 
 
 class Decoded:
@@ -156,6 +157,11 @@ MODELS = {
     "function": T.with_function,
     "constant_weights": T.constant_weights,
     "residual_chain": lambda: T.residual_chain(blocks=6),
+    # real exports: control flow (TorchScript Loop, If bodies), dynamo namespace scopes, QDQ
+    **{
+        f"corpus:{name}": (lambda name=name: str(corpus_model(name).path))
+        for name in ("scripted_loop", "silero_vad_16k_op15", "gpt2_lm_dynamo", "small_cnn_qdq")
+    },
 }
 
 
@@ -360,6 +366,14 @@ def test_shape_labels() -> None:
     # symbolic expressions are bracketed, so '1×(h/32)' cannot be read as '(1×h)/32'
     assert shape_label((1, 3, "h/32", "floor(w/2) + 1")) == "1×3×(h/32)×(floor(w/2) + 1)"
     assert shape_label(("batch", "seq*2", "unk__12", -1)) == "batch×(seq*2)×unk__12×-1"
+    # labels are memoised: equal-comparing dims of other types (1 == 1.0 == True) keep their own text
+    assert [shape_label(s) for s in ((2, 1), (2, 1.0), (2, True), (2, 1))] == [
+        "2×1",
+        "2×(1.0)",
+        "2×True",
+        "2×1",
+    ]
+    assert shape_label([2, 3]) == "2×3"
 
 
 def test_plumbing_column_is_the_model_fact(loaded: tuple[oi.Model, Decoded]) -> None:
