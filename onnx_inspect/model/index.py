@@ -430,7 +430,7 @@ class _Walker:
         tps = list(map(types.get, defined))
         sers = [None if tp is None else tp.SerializeToString() for tp in tps]
         for ser, tp in dict(zip(sers, tps, strict=True)).items():
-            if tp is not None and ser not in type_cache:  # (ser is None exactly when tp is)
+            if ser is not None and tp is not None and ser not in type_cache:  # (both None or neither)
                 type_cache[ser] = self._type_entry(tp)
         untyped = (None, None, None, None)
         got = [untyped if ser is None else type_cache[ser] for ser in sers]
