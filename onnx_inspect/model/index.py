@@ -353,13 +353,19 @@ class _Walker:
     # -- values ----------------------------------------------------------------------------------------
     def _define_values(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """What this graph defines (inputs, initializers, node outputs), each with a unique tensor id."""
-        where, is_graph = gw.where, gw.is_graph
-        inits: dict[str, Any] = {t.name: t for t in g.initializer} if is_graph else {}
-        if is_graph:  # a sparse initializer is the dense tensor it stands for (its name is its values' name)
+        where = gw.where
+        inits: dict[str, Any] = {}
+        input_names: list[str]
+        output_names: list[str]
+        if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
+            inits.update((t.name, t) for t in g.initializer)
+            # a sparse initializer is the dense tensor it stands for (its name is its values' name)
             for sp in g.sparse_initializer:
                 inits.setdefault(sp.values.name, sp)
-        input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
-        output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
+            input_names = [vi.name for vi in g.input]
+            output_names = [vi.name for vi in g.output]
+        else:  # a FunctionProto names its inputs and outputs; it has no initializers
+            input_names, output_names = list(g.input), list(g.output)
         _require_text(where, "graph input", input_names)
         _require_text(where, "graph output", output_names)
         _require_text(where, "initializer name", list(inits))
@@ -396,10 +402,10 @@ class _Walker:
 
     def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
-        is_graph, inits, producer, protos = gw.is_graph, gw.inits, gw.producer, gw.protos
+        inits, producer, protos = gw.inits, gw.producer, gw.protos
         ops, ids = gw.entry.ops, gw.ids
         types: dict[str, onnx.TypeProto] = {}
-        if is_graph:
+        if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
             for vi in g.value_info:
                 types[vi.name] = vi.type
             for vi in g.output:
@@ -424,7 +430,7 @@ class _Walker:
         tps = list(map(types.get, defined))
         sers = [None if tp is None else tp.SerializeToString() for tp in tps]
         for ser, tp in dict(zip(sers, tps, strict=True)).items():
-            if ser is not None and ser not in type_cache:
+            if ser is not None and tp is not None and ser not in type_cache:  # (both None or neither)
                 type_cache[ser] = self._type_entry(tp)
         untyped = (None, None, None, None)
         got = [untyped if ser is None else type_cache[ser] for ser in sers]
@@ -455,16 +461,17 @@ class _Walker:
             weights[local_ids[name]] = init
         for k in sorted(pos[name] for name in const_values):
             name, j = defined[k], prods[k]
+            assert j is not None, name  # a constant is a node's output (initializers are not in const_values)
             c_kind[k] = "constant"
             weights[local_ids[name]] = protos[j]
             if c_shape[k] is None and ops[j] == "Constant":
-                dtype, shape, elem = _constant_type(protos[j])
-                c_dtype[k], c_shape[k], c_nbytes[k] = dtype, shape, self._nbytes(elem, shape)
-                c_src[k] = source_of(name, shape, sers[k])
+                dtype, c_shape[k], elem = _constant_type(protos[j])
+                c_dtype[k], c_nbytes[k] = dtype, self._nbytes(elem, c_shape[k])
+                c_src[k] = source_of(name, c_shape[k], sers[k])
         for name in outputs_set:
-            k = pos.get(name)
-            if k is not None and c_kind[k] in ("intermediate", "input"):
-                c_kind[k] = "output"
+            at = pos.get(name)
+            if at is not None and c_kind[at] in ("intermediate", "input"):
+                c_kind[at] = "output"
         t = self.tensors
         n = len(defined)
         row = len(t["id"])

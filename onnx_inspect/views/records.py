@@ -14,7 +14,7 @@ import decimal
 import math
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import onnx
@@ -122,7 +122,7 @@ def num(v: Any, digits: int = DIGITS) -> float | int | None:
     return float(f"{f:.{digits}g}")
 
 
-def _edges(edges: Sequence[Any]) -> list[float | None]:
+def _edges(edges: Sequence[Any]) -> Sequence[float | None]:
     """Histogram edges as :func:`_edge` makes them from the rounded first and last edge, with the fewest
     significant digits (6..9) that keep distinct edges distinct (a report stores only range and digits)."""
     exact = [float(e) for e in edges]
@@ -339,7 +339,7 @@ class _Lookups:
 
     def function_nodes(self, path: str) -> int:
         if path not in self._fn_nodes:
-            self._fn_nodes[path] = int(self.m.graphs.at[path, "n_nodes"])
+            self._fn_nodes[path] = int(cast("int", self.m.graphs.at[path, "n_nodes"]))
         return self._fn_nodes[path]
 
 
@@ -418,7 +418,8 @@ def _attr_rows(
                     value=f"model-local function, {lk.function_nodes(fn)} nodes", source="model", ref=fn)
         )  # fmt: skip
     have = {a.name for a in node.attribute}
-    rows += [dict(d) for d in lk.defaults(op, node.domain) if d["name"] not in have]  # type: ignore[misc]
+    # copies: lk caches the default rows
+    rows += [AttrRow(**d) for d in lk.defaults(op, node.domain) if d["name"] not in have]
     return rows
 
 
