@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import numpy as np
 
 from ...errors import InspectError, UnknownNameError
 from ...model import Model, load
@@ -57,26 +56,28 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
     ) -> None:
         m = model if isinstance(model, Model) else load(model)
         self.model = m
-        self.last_run: dict[str, np.ndarray] | None = None
-        self.last_run_node: str | None = None
-        self.last_compare: Any = None
-        self.profile: Any = None
-        self.last_error: BaseException | None = None
+        # (the state's types are declared once, on TabHost in _common.py)
+        self.last_run = None
+        self.last_run_node = None
+        self.last_run_inputs = {}
+        self.last_compare = None
+        self.profile = None
+        self.last_error = None
         self._namespace = namespace
-        self._sel: list[str] = []
-        self._job: threading.Thread | None = None
-        self._weights_job: threading.Thread | None = None
+        self._sel = []
+        self._job = None
+        self._weights_job = None
         self._weights_sync = False
         self._syncing = False
         self._from_table = False
-        self._weights_for: str | None = None
+        self._weights_for = None
         self._weights_token = 0
 
         # graph (left)
         try:
             from ..graphview import GraphView
 
-            self.graph: Any = GraphView(m, height=height)
+            self.graph = GraphView(m, height=height)
             self.graph.layout = W.Layout(flex="1 1 58%", min_width="0", width="58%")
             self.graph.observe(self._on_graph_selected, "selected")
             self.graph._snapshot_listeners.append(weakref.WeakMethod(self._set_snapshot))  # static fallback
