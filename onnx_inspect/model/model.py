@@ -224,7 +224,7 @@ class Model:
         src_id = self.resolve_outer(tid)
         if src_id != tid:  # a body's reference to an enclosing graph's value: that value
             t = self.tensors
-            return self.weight(t.at[src_id, "name"], t.at[src_id, "graph"])
+            return self.weight(str(t.at[src_id, "name"]), str(t.at[src_id, "graph"]))
         row = self.tensors.loc[tid]
         src = self._index.weights.get(tid)
         if src is None:

@@ -11,7 +11,7 @@ import html
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -59,12 +59,13 @@ def fmt_bytes(n: Any) -> str:
     """'1.2 MB' style size (decimal units); '?' when unknown."""
     if n is None or (isinstance(n, float) and math.isnan(n)) or n is pd.NA:
         return "?"
-    n = int(n)
+    b = int(n)
+    size = float(b)
     for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
-    return f"{n} B"
+        if abs(size) < 1000 or unit == "TB":
+            return f"{b} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{b} B"
 
 
 def shape_text(shape: tuple[Any, ...] | None) -> str:
@@ -286,7 +287,7 @@ def _option(p: Any) -> str:
     return _OPTION.get(str(p.option).rsplit(".", 1)[-1], str(p.option))
 
 
-def _doc_excerpt(doc: str, limit: int = MAX_DOC) -> str:
+def _doc_excerpt(doc: str | None, limit: int = MAX_DOC) -> str:
     """First paragraph(s) of a schema doc, whitespace folded, cut to ``limit`` characters."""
     paras = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", doc or "")]
     text = ""
@@ -337,7 +338,7 @@ def schema_summary(op_type: str, domain: str = "", opset: int | None = None) -> 
         [
             {
                 "name": a.name,
-                "type": _ATTR_TYPES.get(int(a.type), str(a.type)).lower(),
+                "type": attr_type_name(a.type),
                 "required": bool(a.required),
                 "default": attr_default(a),
                 "description": _doc_excerpt(a.description, 160),
@@ -529,6 +530,7 @@ def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
     rows = []
     for r in rec[which]:  # type: ignore[literal-required]
         tid = r["tensor"]
+        consumers: tuple[str, ...]
         if tid is None:
             producer, consumers, shape = None, (), None
         else:
@@ -537,7 +539,7 @@ def io_table(m: Model, node_id: str, which: str = "inputs") -> pd.DataFrame:
             consumers = (
                 tuple(r["consumers"])
                 if which == "outputs"
-                else tuple(c for c in t.at[tid, "consumers"] if c != node_id)
+                else tuple(c for c in cast("Sequence[str]", t.at[tid, "consumers"]) if c != node_id)
             )
             shape = t.at[tid, "shape"]
         rows.append(

@@ -14,7 +14,7 @@ import decimal
 import math
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import onnx
@@ -133,7 +133,7 @@ def _edges(edges: Sequence[Any]) -> list[float | None]:
         lo, hi = _round(exact[0], digits), _round(exact[-1], digits)
         out = [_edge(lo, hi, k, n, digits) for k in range(n + 1)]
         if all(a < b or x == y for a, b, x, y in zip(out, out[1:], exact, exact[1:], strict=False)):
-            return out
+            return list(out)
     return [num(e, 17) for e in exact]
 
 
@@ -339,7 +339,7 @@ class _Lookups:
 
     def function_nodes(self, path: str) -> int:
         if path not in self._fn_nodes:
-            self._fn_nodes[path] = int(self.m.graphs.at[path, "n_nodes"])
+            self._fn_nodes[path] = int(cast("int", self.m.graphs.at[path, "n_nodes"]))
         return self._fn_nodes[path]
 
 
