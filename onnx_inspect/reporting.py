@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InspectError
-from .model import Model, load
+from .model import Model, ModelLike, load
 from .views import details as D
 from .views.graph_payload import graph_payload
 from .views.overlay import normalise_overlay
@@ -438,7 +438,7 @@ def report_html(
 
 
 def report(
-    m: Model | str | os.PathLike[str] | bytes | Any,
+    m: ModelLike,
     path: str | os.PathLike[str],
     profile: Any = None,
     runs: RunsArg = None,

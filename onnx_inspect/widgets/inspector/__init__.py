@@ -25,7 +25,7 @@ from typing import Any
 import ipywidgets as W
 
 from ...errors import InspectError, UnknownNameError
-from ...model import Model, load
+from ...model import Model, ModelLike, load
 from ...runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ...views import details as D
 from ..accuracy_tab import AccuracyTab
@@ -49,7 +49,7 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
 
     def __init__(
         self,
-        model: Model | str | os.PathLike[str] | bytes | Any,
+        model: ModelLike,
         *,
         height: str = "640px",
         namespace: Mapping[str, Any] | None = None,
@@ -258,7 +258,7 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         )
 
 
-def inspect(model: Model | str | os.PathLike[str] | bytes | Any, **kwargs: Any) -> Inspector:
+def inspect(model: ModelLike, **kwargs: Any) -> Inspector:
     """The Inspector widget for a model (path, bytes, ModelProto or ``oi.Model``): graph plus detail tabs."""
     return Inspector(model, **kwargs)
 
