@@ -353,13 +353,16 @@ class _Walker:
     # -- values ----------------------------------------------------------------------------------------
     def _define_values(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """What this graph defines (inputs, initializers, node outputs), each with a unique tensor id."""
-        where, is_graph = gw.where, gw.is_graph
-        inits: dict[str, Any] = {t.name: t for t in g.initializer} if is_graph else {}
-        if is_graph:  # a sparse initializer is the dense tensor it stands for (its name is its values' name)
-            for sp in g.sparse_initializer:
-                inits.setdefault(sp.values.name, sp)
-        input_names = [vi.name for vi in g.input] if is_graph else list(g.input)
-        output_names = [vi.name for vi in g.output] if is_graph else list(g.output)
+        where = gw.where
+        inits: dict[str, Any] = {}
+        if isinstance(g, onnx.GraphProto):  # (gw.is_graph)
+            inits = {t.name: t for t in g.initializer}
+            for sp in g.sparse_initializer:  # a sparse initializer is the dense tensor it stands for
+                inits.setdefault(sp.values.name, sp)  # (its name is its values' name)
+            input_names = [vi.name for vi in g.input]
+            output_names = [vi.name for vi in g.output]
+        else:
+            input_names, output_names = list(g.input), list(g.output)
         _require_text(where, "graph input", input_names)
         _require_text(where, "graph output", output_names)
         _require_text(where, "initializer name", list(inits))
@@ -396,10 +399,10 @@ class _Walker:
 
     def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
-        is_graph, inits, producer, protos = gw.is_graph, gw.inits, gw.producer, gw.protos
+        inits, producer, protos = gw.inits, gw.producer, gw.protos
         ops, ids = gw.entry.ops, gw.ids
         types: dict[str, onnx.TypeProto] = {}
-        if is_graph:
+        if isinstance(g, onnx.GraphProto):  # (gw.is_graph)
             for vi in g.value_info:
                 types[vi.name] = vi.type
             for vi in g.output:
@@ -424,12 +427,12 @@ class _Walker:
         tps = list(map(types.get, defined))
         sers = [None if tp is None else tp.SerializeToString() for tp in tps]
         for ser, tp in dict(zip(sers, tps, strict=True)).items():
-            if ser is not None and ser not in type_cache:
+            if ser is not None and tp is not None and ser not in type_cache:  # (ser is None iff tp is)
                 type_cache[ser] = self._type_entry(tp)
         untyped = (None, None, None, None)
         got = [untyped if ser is None else type_cache[ser] for ser in sers]
         c_dtype = [e[0] for e in got]
-        c_shape = [e[1] for e in got]
+        c_shape: list[Shape] = [e[1] for e in got]
         c_nbytes = [e[3] for e in got]
         c_kind = ["input" if j is None else "intermediate" for j in prods]
 
@@ -449,12 +452,13 @@ class _Walker:
         for name, init in inits.items():  # (before every node output in `defined`, in order)
             k = pos[name]
             elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
-            shape = tuple(init.dims)
+            shape: Shape = tuple(init.dims)
             c_kind[k], c_dtype[k], c_shape[k], c_src[k] = "initializer", dtype_name(elem), shape, "declared"
             c_nbytes[k] = self._nbytes(elem, shape)
             weights[local_ids[name]] = init
         for k in sorted(pos[name] for name in const_values):
-            name, j = defined[k], prods[k]
+            name = defined[k]
+            j = producer[name]  # (= prods[k]: a constant is a node's output)
             c_kind[k] = "constant"
             weights[local_ids[name]] = protos[j]
             if c_shape[k] is None and ops[j] == "Constant":
@@ -462,9 +466,9 @@ class _Walker:
                 c_dtype[k], c_shape[k], c_nbytes[k] = dtype, shape, self._nbytes(elem, shape)
                 c_src[k] = source_of(name, shape, sers[k])
         for name in outputs_set:
-            k = pos.get(name)
-            if k is not None and c_kind[k] in ("intermediate", "input"):
-                c_kind[k] = "output"
+            at = pos.get(name)
+            if at is not None and c_kind[at] in ("intermediate", "input"):
+                c_kind[at] = "output"
         t = self.tensors
         n = len(defined)
         row = len(t["id"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import onnx
 
-from .index import declared_names
+from .index import Declared, declared_names
 
 #: Ops whose C++ inference crashes when their first input has no type (seen with onnx 1.23): a child runs them.
 RISKY_OPS = frozenset(
@@ -81,7 +81,7 @@ def inference_risk(proto: onnx.ModelProto, raw: bytes | None = None) -> str | No
     return scan(proto, raw)[1]
 
 
-def scan(proto: onnx.ModelProto, raw: bytes | None = None) -> tuple[dict[tuple[int, str], bytes], str | None]:
+def scan(proto: onnx.ModelProto, raw: bytes | None = None) -> tuple[Declared, str | None]:
     """One walk of the model: its declared types (see ``index.declared_names``) and its inference risk.
 
     Not known-good: an op of RISKY_OPS anywhere; a declared dim above MAX_SAFE_DIM; a constant shape

@@ -98,13 +98,15 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
             self._model_box, self._node_box, self._weights_box, self._run_box, self._profile_box
         ]  # fmt: skip
         # Accuracy / Costs / Optimized (widgets/*_tab.py) paint and select on the graph, so they need one
-        hooks = {"select": self.select, "dims": lambda: self._feeds().get("dims"),
-                 "feeds": lambda: self._feeds().get("feeds"), "namespace": self._user_namespace}  # fmt: skip
         self.fact_tabs: list[Any] = (
-            [T(self.model, self.graph, **hooks) for T in (AccuracyTab, CostsTab, OptimizedTab)]
+            [
+                T(self.model, self.graph, select=self.select, dims=lambda: self._feeds().get("dims"),
+                  feeds=lambda: self._feeds().get("feeds"), namespace=self._user_namespace)
+                for T in (AccuracyTab, CostsTab, OptimizedTab)
+            ]
             if self.graph is not None
             else []
-        )
+        )  # fmt: skip
         self.tabs.children = [*self.tabs.children, *self.fact_tabs]
         self.tabs.titles = TABS[: len(self.tabs.children)]
         self.tabs.observe(self._on_tab, "selected_index")
