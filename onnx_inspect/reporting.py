@@ -24,12 +24,12 @@ import stat
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import InspectError
-from .model import Model, load
+from .model import Model, ModelLike, load
 from .views import details as D
 from .views.graph_payload import graph_payload
 from .views.overlay import normalise_overlay
@@ -47,6 +47,9 @@ from .views.records import (
     weight_records,
 )
 
+if TYPE_CHECKING:
+    from .runtime.profile import Metric
+
 STATIC = Path(__file__).resolve().parent / "static"
 #: The report page, built from js/ (``npm run build``): the template (js/src/report.html), the page's
 #: ES module (js/src/report.ts: graph view + details.ts, the Inspector's renderer) and its styles.
@@ -59,7 +62,10 @@ VERSION = 2  # 2: named-field records (views/records.py), packed without default
 #: Node records are built and packed this many at a time.
 RECORDS_CHUNK = 10_000
 #: Overlays a profile adds to the report's overlay switch (metric -> menu label).
-PROFILE_OVERLAYS = {"mean_us": "latency (mean us per run)", "provider": "execution provider"}
+PROFILE_OVERLAYS: dict[Metric, str] = {
+    "mean_us": "latency (mean us per run)",
+    "provider": "execution provider",
+}
 
 
 def content_security_policy(nonce: str) -> str:
@@ -432,7 +438,7 @@ def report_html(
 
 
 def report(
-    m: Model | str | os.PathLike[str] | bytes | Any,
+    m: ModelLike,
     path: str | os.PathLike[str],
     profile: Any = None,
     runs: RunsArg = None,

@@ -1,5 +1,5 @@
 // anywidget entry point: `render({ model, el })`. Also exports `mount` for pages without a
-// widget manager (the standalone HTML report, test harnesses).
+// widget manager: tests/browser/test_first_view_browser.py's page harness (the report has report.ts).
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { Overlay } from "./colors";
@@ -13,8 +13,8 @@ export { decodePayload } from "./payload";
 
 /** GraphView's synced traits (widgets/graphview.py), as this front end reads and writes them. */
 export interface GraphViewTraits {
-  /** the graph payload: UTF-8 JSON bytes (a DataView from the widget manager) */
-  _payload: DataView | ArrayBuffer | string;
+  /** the graph payload: UTF-8 JSON bytes (a DataView from the widget manager); the report page passes it parsed */
+  _payload: DataView | ArrayBuffer | string | RawPayload;
   selected: string[];
   /** an overlay spec (views/overlay.py), or {} for none */
   overlay: Overlay | Record<string, never>;

@@ -17,7 +17,9 @@ import {
   renderWeight,
   table,
 } from "./details";
-import graphWidget, { type WidgetModel } from "./index";
+import type { Overlay } from "./colors";
+import type { RawPayload } from "./payload";
+import graphWidget, { type GraphViewTraits, type WidgetModel } from "./index";
 import type { AttrRow, Hist, IoRow, NodeRecord, Section, Stats, WeightRecord } from "./records";
 
 export { renderNode, renderWeight } from "./details";
@@ -125,19 +127,23 @@ interface ReportData {
   generator: string;
   created: string;
   summary: Raw & { n_nodes_total: number; n_params: number | null };
-  payload: unknown;
+  payload: RawPayload;
   nodes: Record<string, Raw>;
   weights: Record<string, Raw>;
   weights_read: boolean;
   profile: (Raw & { nodes: Record<string, Raw>; summary: Raw; warnings: string[]; figures: { id: string; fig: Raw }[]; unmatched_nodes: number }) | null;
-  overlays: Record<string, Raw>;
+  overlays: Record<string, Overlay & { menu?: string }>;
   overlay: string;
   runs: { label: string; tensors: RunTensor[] }[];
   selected: string[];
 }
 
-function makeModel(state: Record<string, unknown>): WidgetModel {
-  const listeners = new Map<string, (() => void)[]>();
+/** An event handler of the anywidget model (its arguments depend on the event). */
+type Handler = (...args: any[]) => void;
+
+/** A stand-in for the graph view's anywidget model: the report page has no widget manager. */
+function makeModel(state: GraphViewTraits): WidgetModel {
+  const listeners = new Map<string, Handler[]>();
   return {
     get: (k) => state[k],
     set(k, v) {
@@ -145,17 +151,21 @@ function makeModel(state: Record<string, unknown>): WidgetModel {
       state[k] = v;
       if (old !== v) for (const cb of [...(listeners.get(`change:${k}`) ?? [])]) cb();
     },
-    on(ev, cb) {
+    on(ev: string, cb: Handler) {
       if (!listeners.has(ev)) listeners.set(ev, []);
       listeners.get(ev)?.push(cb);
     },
     off(ev, cb) {
-      const l = listeners.get(ev);
-      if (l && cb) l.splice(l.indexOf(cb) >>> 0, 1);
-      else listeners.delete(ev);
+      if (ev == null) listeners.clear();
+      else {
+        const l = listeners.get(ev);
+        if (l && cb) l.splice(l.indexOf(cb) >>> 0, 1);
+        else listeners.delete(ev);
+      }
     },
     save_changes() {},
     send() {},
+    widget_manager: { get_model: () => Promise.reject(new Error("no widget manager on a report page")) },
   };
 }
 
@@ -188,6 +198,7 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
     selected: data.selected ?? [],
     overlay: data.overlay && overlays[data.overlay] ? overlays[data.overlay] : {},
     height: "680px",
+    _want_snapshot: false,
   });
   const select = (ids: string[]) => model.set("selected", ids);
   const firstOfGraph = new Map<string, string>();

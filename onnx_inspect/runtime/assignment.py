@@ -17,7 +17,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from ..errors import InspectError
-from ..model import as_model
+from ..model import ModelLike, as_model
 from .feeds import DimsArg, FeedsArg, prepare_feeds
 from .providers import ProvidersArg, resolve_providers
 from .session import (
@@ -34,7 +34,7 @@ _RECORD_KEY = "session.record_ep_graph_assignment_info"
 
 
 def placement(
-    m: Any,
+    m: ModelLike,
     providers: ProvidersArg = None,
     *,
     provider_options: Any = None,

@@ -20,7 +20,7 @@ import onnx
 from onnx import numpy_helper
 
 from ..errors import FeedError
-from ..model import Model, as_model
+from ..model import Model, ModelLike, as_model
 from ..model.external import read_external, uses_external
 from . import dims as dimplan
 from .session import model_label, state
@@ -514,7 +514,7 @@ def check_dims_ranges(specs: Sequence[InputSpec], dims: DimsArg, ranges: RangesA
 
 
 def make_feeds(
-    m: Any,
+    m: ModelLike,
     *,
     dims: DimsArg = None,
     ranges: RangesArg = None,
@@ -531,7 +531,7 @@ def make_feeds(
 
 
 def read_feeds(
-    m: Any,
+    m: ModelLike,
     source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     data_set: int = 0,

@@ -90,7 +90,7 @@ def _resolve_outputs(m: Model, outputs: str | Sequence[str] | None) -> list[tupl
     return out
 
 
-def input_dims(m: Any, dims: DimsArg = None, feeds: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def input_dims(m: ModelLike, dims: DimsArg = None, feeds: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Every symbolic or unknown dim of the model's inputs: which inputs/axes use it, the size a run will
     use and where it comes from (``dims``, ``metadata``, ``default``; ``unset`` must be given in ``dims=``).
 
@@ -434,7 +434,7 @@ def run(
 
 
 def compare(
-    m: Any,
+    m: ModelLike,
     b: Any = None,
     outputs: str | Sequence[str] | None = None,
     providers: Sequence[ProvidersArg] | None = None,

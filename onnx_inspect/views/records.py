@@ -133,7 +133,7 @@ def _edges(edges: Sequence[Any]) -> Sequence[float | None]:
         lo, hi = _round(exact[0], digits), _round(exact[-1], digits)
         out = [_edge(lo, hi, k, n, digits) for k in range(n + 1)]
         if all(a < b or x == y for a, b, x, y in zip(out, out[1:], exact, exact[1:], strict=False)):
-            return out
+            return list(out)
     return [num(e, 17) for e in exact]
 
 

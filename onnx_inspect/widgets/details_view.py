@@ -98,7 +98,7 @@ class DetailsView(anywidget.AnyWidget):
         _esm = ESM.read_text(encoding="utf-8")  # strings, not Paths (see GraphView)
         _css = CSS.read_text(encoding="utf-8")
 
-    node = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    node = traitlets.Instance(dict, allow_none=True).tag(sync=True)  # a dict or None (typed as such)
     more = traitlets.Int(0).tag(sync=True)
     weights = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     note = traitlets.Unicode("").tag(sync=True)

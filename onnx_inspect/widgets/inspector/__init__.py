@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import numpy as np
 
 from ...errors import InspectError, UnknownNameError
-from ...model import Model, load
+from ...model import Model, ModelLike, load
 from ...runtime import clear_cache  # at import: close() also runs from Widget.__del__ at interpreter exit
 from ...views import details as D
 from ..accuracy_tab import AccuracyTab
@@ -50,33 +49,35 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
 
     def __init__(
         self,
-        model: Model | str | os.PathLike[str] | bytes | Any,
+        model: ModelLike,
         *,
         height: str = "640px",
         namespace: Mapping[str, Any] | None = None,
     ) -> None:
         m = model if isinstance(model, Model) else load(model)
         self.model = m
-        self.last_run: dict[str, np.ndarray] | None = None
-        self.last_run_node: str | None = None
-        self.last_compare: Any = None
-        self.profile: Any = None
-        self.last_error: BaseException | None = None
+        # (the state's types are declared once, on TabHost in _common.py)
+        self.last_run = None
+        self.last_run_node = None
+        self.last_run_inputs = {}
+        self.last_compare = None
+        self.profile = None
+        self.last_error = None
         self._namespace = namespace
-        self._sel: list[str] = []
-        self._job: threading.Thread | None = None
-        self._weights_job: threading.Thread | None = None
+        self._sel = []
+        self._job = None
+        self._weights_job = None
         self._weights_sync = False
         self._syncing = False
         self._from_table = False
-        self._weights_for: str | None = None
+        self._weights_for = None
         self._weights_token = 0
 
         # graph (left)
         try:
             from ..graphview import GraphView
 
-            self.graph: Any = GraphView(m, height=height)
+            self.graph = GraphView(m, height=height)
             self.graph.layout = W.Layout(flex="1 1 58%", min_width="0", width="58%")
             self.graph.observe(self._on_graph_selected, "selected")
             self.graph._snapshot_listeners.append(weakref.WeakMethod(self._set_snapshot))  # static fallback
@@ -97,13 +98,15 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
             self._model_box, self._node_box, self._weights_box, self._run_box, self._profile_box
         ]  # fmt: skip
         # Accuracy / Costs / Optimized (widgets/*_tab.py) paint and select on the graph, so they need one
-        hooks = {"select": self.select, "dims": lambda: self._feeds().get("dims"),
-                 "feeds": lambda: self._feeds().get("feeds"), "namespace": self._user_namespace}  # fmt: skip
         self.fact_tabs: list[Any] = (
-            [T(self.model, self.graph, **hooks) for T in (AccuracyTab, CostsTab, OptimizedTab)]
+            [
+                T(self.model, self.graph, select=self.select, dims=lambda: self._feeds().get("dims"),
+                  feeds=lambda: self._feeds().get("feeds"), namespace=self._user_namespace)
+                for T in (AccuracyTab, CostsTab, OptimizedTab)
+            ]
             if self.graph is not None
             else []
-        )
+        )  # fmt: skip
         self.tabs.children = [*self.tabs.children, *self.fact_tabs]
         self.tabs.titles = TABS[: len(self.tabs.children)]
         self.tabs.observe(self._on_tab, "selected_index")
@@ -257,7 +260,7 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         )
 
 
-def inspect(model: Model | str | os.PathLike[str] | bytes | Any, **kwargs: Any) -> Inspector:
+def inspect(model: ModelLike, **kwargs: Any) -> Inspector:
     """The Inspector widget for a model (path, bytes, ModelProto or ``oi.Model``): graph plus detail tabs."""
     return Inspector(model, **kwargs)
 

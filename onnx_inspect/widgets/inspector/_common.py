@@ -7,13 +7,16 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import numpy as np
 
 from ...errors import InspectError
 from ...views import details as D
+
+if TYPE_CHECKING:
+    from ...model import Model
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABS = ("Model", "Node", "Weights", "Run", "Profile", "Accuracy", "Costs", "Optimized")
@@ -77,6 +80,57 @@ _CSS = """
 .oi-details .js-plotly-plot .main-svg .gridlayer path { stroke: var(--jp-border-color2, #e0e0e0) !important; }
 </style>
 """
+
+
+# -- the host every tab mixin is part of -------------------------------------------------------------
+
+
+class TabHost:
+    """What a tab mixin (``ModelTab``, ``NodeTab``, ...) may use of the ``Inspector`` it is part of.
+
+    The state is declared here (annotations only: ``Inspector.__init__`` and the tabs set it); the host's
+    methods are defined on ``Inspector`` and only declared here, for the type checker.
+    """
+
+    model: Model
+    graph: Any  # the GraphView, or None when the front end is unavailable
+    tabs: W.Tab
+    last_run: dict[str, np.ndarray] | None
+    last_run_node: str | None
+    last_run_inputs: dict[str, tuple[int, ...] | None]
+    last_compare: Any
+    profile: Any  # runtime.profile.Profile, or None before the first profile
+    last_error: BaseException | None
+    _namespace: Mapping[str, Any] | None
+    _sel: list[str]
+    _job: threading.Thread | None
+    _weights_job: threading.Thread | None
+    _weights_sync: bool
+    _weights_for: str | None
+    _weights_token: int
+    _syncing: bool
+    _from_table: bool
+    # the Run tab's input-source controls, which the Profile tab also reads
+    _dims: dict[str, W.Text]
+    _source: W.ToggleButtons
+
+    if TYPE_CHECKING:
+
+        @property
+        def node_id(self) -> str | None: ...
+
+        @property
+        def selected(self) -> list[str]: ...
+
+        def select(self, node_id: str | Sequence[str]) -> None: ...
+
+        def show_tab(self, name: str) -> None: ...
+
+        def _reporting(self, where: W.HTML, what: str) -> contextlib.AbstractContextManager[None]: ...
+
+        def _spawn(self, fn: Callable[[], Any], status: W.HTML) -> None: ...
+
+        def _feeds(self) -> dict[str, Any]: ...  # RunTab's; the Profile tab uses the same inputs
 
 
 # -- small helpers ------------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ import ipywidgets as W
 from ...views import details as D
 from ._common import (
     LIST_LIMIT,
+    TabHost,
     _html,
 )
 
 
-class ModelTab:
+class ModelTab(TabHost):
     """The Model tab: summary, Netron button, the filterable node list. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_model_tab(self) -> None:

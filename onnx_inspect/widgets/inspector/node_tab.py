@@ -10,11 +10,12 @@ from ...errors import InspectError
 from ...views import details as D
 from ..details_view import DetailsView, node_record
 from ._common import (
+    TabHost,
     _html,
 )
 
 
-class NodeTab:
+class NodeTab(TabHost):
     """The Node tab: the node's record drawn by ``details.ts`` (DetailsView) and its op schema. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_node_tab(self) -> None:

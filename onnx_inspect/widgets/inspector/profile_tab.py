@@ -9,12 +9,13 @@ from typing import Any
 import ipywidgets as W
 
 from ...errors import InspectError
-from ...runtime.providers import OPTIMIZATION_LEVELS, short_provider
+from ...runtime.providers import OPTIMIZATION_LEVELS, Optimization, short_provider
 from ...views import details as D
 from ...views.summary import shapes_text
 from ._common import (
     _LABEL,
     _TOGGLE,
+    TabHost,
     _bar_updater,
     _html,
     _Ticker,
@@ -22,7 +23,7 @@ from ._common import (
 )
 
 
-class ProfileTab:
+class ProfileTab(TabHost):
     """The Profile tab: profile runs, figures, latency/provider overlays on the graph. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_profile_tab(self) -> None:
@@ -96,7 +97,7 @@ class ProfileTab:
         warmup: int | None = None,
         *,
         provider: str | None = None,
-        optimization: str | None = None,
+        optimization: Optimization | None = None,
         feeds: Mapping[str, Any] | None = None,
         overlay: str = "latency",
     ) -> Any:

@@ -18,6 +18,7 @@ from ._common import (
     _LABEL,
     _TOGGLE,
     MAX_CARDS,
+    TabHost,
     TensorCard,
     _close_tree,
     _html,
@@ -27,7 +28,7 @@ from ._common import (
 )
 
 
-class RunTab:
+class RunTab(TabHost):
     """The Run tab: run the model up to the selection on a provider, compare providers. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_run_tab(self) -> None:
@@ -154,10 +155,11 @@ class RunTab:
             return D.note_html(
                 "Select a node: Run computes its outputs (only the part of the model they need)."
             )
-        outs = [o for o in self.model.nodes.at[nid, "outputs"] if o]
+        row = self.model.nodes.loc[nid]
+        outs = [o for o in row["outputs"] if o]
         return (
             f"<div class='oi-note'>selection: <b class='oi-op'>{D.esc(nid)}</b> "
-            f"({D.esc(self.model.nodes.at[nid, 'op_type'])}) → {D.esc(', '.join(outs) or 'no outputs')}</div>"
+            f"({D.esc(row['op_type'])}) → {D.esc(', '.join(outs) or 'no outputs')}</div>"
         )
 
     def _feeds(self) -> dict[str, Any]:
@@ -312,7 +314,7 @@ class RunTab:
         cards: list[W.Widget] = [TensorCard(v, k) for k, v in list(values.items())[:MAX_CARDS]]
         if len(values) > MAX_CARDS:
             cards.append(_html(D.note_html(f"{len(values) - MAX_CARDS} more outputs: see insp.last_run")))
-        used = getattr(self, "last_run_inputs", {}) or {}
+        used = self.last_run_inputs
         inputs = _html(D.note_html("inputs used: " + shapes_text(used)), "oi-run-inputs") if used else None
         self._run_result.children = [head, *([inputs] if inputs else []), *cards]
         self._run_status.value = D.note_html(f"done in {took:.2f} s")

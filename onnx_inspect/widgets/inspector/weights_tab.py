@@ -9,6 +9,7 @@ import ipywidgets as W
 from ...views import details as D
 from ..details_view import weight_record
 from ._common import (
+    TabHost,
     TensorCard,
     _close_tree,
     _html,
@@ -18,7 +19,7 @@ from ._common import (
 BACKGROUND_BYTES = 8 * 2**20
 
 
-class WeightsTab:
+class WeightsTab(TabHost):
     """The Weights tab: a card per weight (DetailsView) with a slice preview; big weights in the background. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_weights_tab(self) -> None:
