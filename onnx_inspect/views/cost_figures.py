@@ -23,8 +23,9 @@ def _esc(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
-def _mib(b: float) -> float:
-    return b / 2**20
+def _mb(b: float) -> float:
+    """Bytes in MB (decimal, as every size the package prints: views.details.fmt_bytes)."""
+    return b / 1e6
 
 
 def op_types(costs: pd.DataFrame, top: int = 20) -> go.Figure:
@@ -73,26 +74,26 @@ def memory_timeline(plan: pd.DataFrame, m: Any = None, top: int = 12) -> go.Figu
     fig.add_trace(
         go.Scatter(
             x=list(range(len(live))),
-            y=[_mib(v) for v in live],
+            y=[_mb(v) for v in live],
             mode="lines",
             fill="tozeroy",
             name="live activations",
             customdata=hover,
-            hovertemplate="step %{x}: %{y:.2f} MiB live<br>%{customdata}<extra></extra>",
+            hovertemplate="step %{x}: %{y:.2f} MB live<br>%{customdata}<extra></extra>",
         )
     )
     peak = int(plan.attrs.get("peak_step", int(np.argmax(live))))
     fig.add_trace(
         go.Scatter(
             x=[peak],
-            y=[_mib(live[peak])],
+            y=[_mb(live[peak])],
             mode="markers+text",
             marker={"size": 10, "color": "crimson"},
-            text=[f"peak {_mib(live[peak]):.2f} MiB"],
+            text=[f"peak {_mb(live[peak]):.2f} MB"],
             textposition="top center",
             name="peak",
             customdata=[hover[peak]],
-            hovertemplate="peak at step %{x}: %{y:.2f} MiB<br>%{customdata}<extra></extra>",
+            hovertemplate="peak at step %{x}: %{y:.2f} MB<br>%{customdata}<extra></extra>",
         )
     )
     big = plan[plan["bytes"].notna()].sort_values("bytes", ascending=False).head(top)
@@ -100,20 +101,20 @@ def memory_timeline(plan: pd.DataFrame, m: Any = None, top: int = 12) -> go.Figu
         fig.add_trace(
             go.Scatter(
                 x=[max(r["first"], 0), r["last"]],
-                y=[-_mib(float(r["bytes"]))] * 2,
+                y=[-_mb(float(r["bytes"]))] * 2,
                 mode="lines",
                 line={"width": 4},
                 showlegend=False,
-                hovertemplate=f"{_esc(r['name'])}: {_mib(float(r['bytes'])):.2f} MiB, steps "
+                hovertemplate=f"{_esc(r['name'])}: {_mb(float(r['bytes'])):.2f} MB, steps "
                 f"{int(r['first'])}..{int(r['last'])}<extra></extra>",
             )
         )
     unknown = plan.attrs.get("unknown", 0)
     note = f" (lower bound: {unknown} activation(s) of unknown size)" if unknown else ""
     fig.update_layout(
-        title=f"Activation memory by execution step, peak {_mib(live[peak]):,.2f} MiB{note}",
+        title=f"Activation memory by execution step, peak {_mb(live[peak]):,.2f} MB{note}",
         xaxis_title="execution step (node order)",
-        yaxis_title="MiB (largest activations' lifetimes below 0)",
+        yaxis_title="MB (largest activations' lifetimes below 0)",
         height=420,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
