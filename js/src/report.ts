@@ -13,6 +13,7 @@ import {
   nodeLink,
   pct,
   renderNode,
+  renderSection,
   renderTensor,
   renderWeight,
   table,
@@ -134,6 +135,16 @@ interface ReportData {
   overlay: string;
   runs: { label: string; tensors: RunTensor[] }[];
   selected: string[];
+  analyses?: Analysis[];
+}
+
+/** An extra analysis (reporting.py analyses_record): titled tables (record Sections) and plotly figures. */
+interface Analysis {
+  id: string;
+  title: string;
+  note: string;
+  tables: Section[];
+  figures: Raw[];
 }
 
 function makeModel(state: Record<string, unknown>): WidgetModel {
@@ -306,6 +317,27 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       else div.appendChild(h("p", "oi-note", "plotly is not included in this report"));
     }
   }
+  /** The Analyses section (costs, accuracy, quantization, optimized...), made only when there are any. */
+  function renderAnalyses(): void {
+    const list = data.analyses ?? [];
+    if (!list.length) return;
+    const sec = h("section", "oi-report-section");
+    sec.id = "oi-analyses-section";
+    sec.appendChild(h("h2", "", "Analyses"));
+    for (const a of list) {
+      const box = sec.appendChild(h("div", "oi-analysis"));
+      box.setAttribute("data-analysis-id", a.id);
+      box.appendChild(h("h3", "", a.title));
+      if (a.note) box.appendChild(h("p", "oi-note", a.note));
+      for (const t of a.tables) box.appendChild(renderSection(t)).classList.add("oi-analysis-table");
+      for (const f of a.figures) {
+        const div = box.appendChild(h("div", "oi-fig oi-analysis-fig"));
+        if (window.Plotly) window.Plotly.newPlot(div, f.data ?? [], f.layout ?? {}, plotConfig);
+        else div.appendChild(h("p", "oi-note", "plotly is not included in this report"));
+      }
+    }
+    $("#oi-model-section").before(sec);
+  }
   function renderRuns(): void {
     if (!data.runs?.length) return;
     $("#oi-runs-section").hidden = false;
@@ -391,6 +423,7 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       ["#oi-graph-section", "Graph", true],
       ["#oi-profile-section", "Profile", !!data.profile],
       ["#oi-runs-section", "Runs", (data.runs ?? []).length > 0],
+      ["#oi-analyses-section", "Analyses", (data.analyses ?? []).length > 0],
       ["#oi-model-section", "Model", true],
     ];
     for (const [href, text, on] of links) {
@@ -416,12 +449,16 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
   renderModel();
   renderRuns();
   bootGraph();
-  const plotly = data.profile ? loadPlotly() : Promise.resolve();
+  const figures = !!data.profile || (data.analyses ?? []).some((a) => a.figures.length > 0);
+  const plotly = figures ? loadPlotly() : Promise.resolve();
   return plotly
     .catch((err) => {
       root.prepend(h("p", "oi-warning", `plotly.js could not start: ${err instanceof Error ? err.message : err}`));
     })
-    .then(renderProfile);
+    .then(() => {
+      renderProfile();
+      renderAnalyses();
+    });
 }
 
 /** Read the page's data and draw the report; sets data-oi-report to "ready" (or "error"). */
