@@ -112,6 +112,17 @@ def _spec(values: Mapping[str, Any], menu: str, **how: Any) -> dict[str, Any]:
     return {"values": dict(values), "label": menu, "menu": menu, **how}
 
 
+def _same_model(m: Any, table: Any, arg: str, how: str) -> None:
+    """Refuse a table of another model: its ``node`` column names no node of ``m``."""
+    if not isinstance(table, pd.DataFrame) or "node" not in table.columns:
+        raise InspectError(f"{arg}= must be the table of {how}, not {type(table).__name__}")
+    nodes = [n for n in table["node"] if isinstance(n, str)]
+    if nodes and not any(n in m.nodes.index for n in nodes):
+        raise InspectError(
+            f"{arg}=: the table's node ids match no node of this model (e.g. {nodes[0]!r}); pass {how} of this model"
+        )
+
+
 def costs_facts(m: Any, dims: Mapping[str, Any] | None = None) -> ReportFacts:
     """Cost sections per node, MACs/FLOPs overlays, and the Costs analysis (totals, op types, top nodes,
     memory timeline), at ``dims`` (the Costs tab's numbers)."""
@@ -158,6 +169,7 @@ def compare_facts(m: Any, table: pd.DataFrame) -> ReportFacts:
 
     if isinstance(table, pd.DataFrame) and "tensor_b" not in table.columns and "node" in table.columns:
         table = table.assign(tensor_b=table.index)  # one model on two providers: the same names on both sides
+    _same_model(m, table, "compare", "oi.compare(m, other)")
     out = ReportFacts(sources=[accuracy_source(table)])
     ids = m.nodes.index
     values = {k: v for k, v in accuracy_overlay(table, "max_rel_diff").items() if k in ids and v > 0}
@@ -186,6 +198,8 @@ def quantization_facts(m: Any, errors: pd.DataFrame | None) -> ReportFacts:
     from .model.quant import quantization
     from .views.accuracy_figures import figure_quant_error, quant_overlay, quant_source
 
+    if errors is not None:
+        _same_model(m, errors, "quantization", "quantization_error(m)")
     out = ReportFacts(sources=[quant_source(errors)])
     tables = []
     figures = []

@@ -752,3 +752,8 @@ def test_own_overlays_and_analyses_are_checked_and_escaped():
         R.report_html(m, costs="yes")
     with pytest.raises(oi.InspectError, match="oi.Optimized"):
         R.report_html(m, optimized=object())
+    with pytest.raises(oi.InspectError, match="compare= must be the table of oi.compare"):
+        R.report_html(m, compare=df)
+    other = pd.DataFrame({"node": ["elsewhere"], "match": ["name"]}, index=["t"])
+    with pytest.raises(oi.InspectError, match="match no node of this model"):
+        R.report_html(m, compare=other)
