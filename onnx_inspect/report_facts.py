@@ -141,7 +141,11 @@ def costs_facts(m: Any, dims: Mapping[str, Any] | None = None) -> ReportFacts:
     byop = by_op_type(costs)
     tables = [
         table_section(
-            byop, "Cost per op type", sid="cost_op_types", index="op type", units={"flops_share": "%"}
+            byop,
+            "Cost per op type",
+            sid="cost_op_types",
+            index="op type",
+            units={"flops_share": "%", "input_bytes": "B", "output_bytes": "B"},
         ),
         table_section(
             costs.sort_values("flops", ascending=False, na_position="last"),

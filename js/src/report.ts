@@ -317,6 +317,16 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       else div.appendChild(h("p", "oi-note", "plotly is not included in this report"));
     }
   }
+  /** Cells of a table's "node" column that name a node of this model become links that select it. */
+  function linkNodes(el: HTMLElement, t: Section): void {
+    const col = t.columns.indexOf("node");
+    if (col < 0 || t.columns.length === 2) return;
+    el.querySelectorAll("tbody tr").forEach((tr) => {
+      const td = tr.children[col] as HTMLElement | undefined;
+      const id = td?.textContent ?? "";
+      if (td && data.nodes[id]) td.replaceChildren(nodeLink(id, hooks));
+    });
+  }
   /** The Analyses section (costs, accuracy, quantization, optimized...), made only when there are any. */
   function renderAnalyses(): void {
     const list = data.analyses ?? [];
@@ -329,7 +339,11 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       box.setAttribute("data-analysis-id", a.id);
       box.appendChild(h("h3", "", a.title));
       if (a.note) box.appendChild(h("p", "oi-note", a.note));
-      for (const t of a.tables) box.appendChild(renderSection(t)).classList.add("oi-analysis-table");
+      for (const t of a.tables) {
+        const el = box.appendChild(renderSection(t));
+        el.classList.add("oi-analysis-table");
+        linkNodes(el, t);
+      }
       for (const f of a.figures) {
         const div = box.appendChild(h("div", "oi-fig oi-analysis-fig"));
         if (window.Plotly) window.Plotly.newPlot(div, f.data ?? [], f.layout ?? {}, plotConfig);

@@ -321,6 +321,13 @@ def test_costs_section_overlay_and_analysis_tables(with_facts, resnet50):
     assert costs.locator(".oi-analysis-table tbody tr").count() > 5
     assert "Conv" in costs.locator(".oi-analysis-table").first.inner_text()
     assert costs.locator(".oi-analysis-fig .main-svg").count() >= 1
+    # a node of a table is a link that selects it (graph and details)
+    link = costs.locator(".oi-analysis-table .oi-link").first
+    target = link.inner_text()
+    link.click()
+    page.wait_for_function(
+        "(id) => document.querySelector('.oi-details').getAttribute('data-node-id') === id", arg=target
+    )
     assert page.locator(".oi-analysis[data-analysis-id=optimized] .oi-analysis-table tbody tr").count() > 0
     mine = page.locator(".oi-analysis[data-analysis-id=mine]")
     assert EVIL in mine.inner_text() and "t " + EVIL in mine.inner_text()
