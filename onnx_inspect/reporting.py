@@ -190,8 +190,12 @@ def report_records(
 # -- profile and runs --------------------------------------------------------------------------------
 
 
-def _figure_json(fig: Any) -> dict[str, Any]:
+def figure_json(fig: Any) -> dict[str, Any]:
+    """A plotly figure (or its dict) as JSON-safe plotly JSON (NaN -> null), as the page embeds it."""
     import plotly.io as pio
+
+    if isinstance(fig, Mapping):
+        return json.loads(json.dumps(fig, default=str), parse_constant=lambda _c: None)
 
     return json.loads(pio.to_json(fig, validate=False), parse_constant=lambda _c: None)
 
@@ -236,7 +240,7 @@ def profile_record(m: Model, p: Any) -> dict[str, Any]:
             "source": _text(p.meta.get("source") or ""),
         },
         "warnings": [str(w) for w in s["warnings"]],
-        "figures": [{"id": k, "fig": _figure_json(f)} for k, f in figures],
+        "figures": [{"id": k, "fig": figure_json(f)} for k, f in figures],
         "overlays": {  # moved to the report's top-level "overlays" by report_data
             k: {**normalise_overlay(p.overlay(k), ids, unknown="drop"), "menu": label}
             for k, label in PROFILE_OVERLAYS.items()
@@ -305,13 +309,70 @@ def runs_record(m: Model, runs: RunsArg, budget: Budget | None = None) -> list[d
     return out
 
 
+# -- extra overlays and analyses (report_facts.py builds them from the Inspector tabs' inputs) --------
+
+
+def extra_overlays(overlays: Mapping[str, Mapping[str, Any]] | None, ids: frozenset[str]) -> dict[str, Any]:
+    """``{key: spec}`` checked by ``normalise_overlay`` (unknown node ids dropped), each with its
+    ``menu`` label (the spec's label when absent); empty overlays are left out of the switch."""
+    if overlays is None:
+        return {}
+    if not isinstance(overlays, Mapping):
+        raise InspectError(
+            f"overlays must be a dict {{key: overlay spec}}, not {type(overlays).__name__}; "
+            "e.g. {'macs': {'values': {...}, 'label': 'MACs'}}"
+        )
+    out: dict[str, Any] = {}
+    for key, spec in overlays.items():
+        if key in ("none", "custom", *PROFILE_OVERLAYS) or not isinstance(spec, Mapping):
+            raise InspectError(
+                f"overlays[{str(key)!r}]: keys 'none', 'custom', {list(PROFILE_OVERLAYS)} are taken and each "
+                "value must be an overlay spec dict; rename it or pass a dict with 'values'"
+            )
+        body = {k: v for k, v in spec.items() if k != "menu"}
+        norm = normalise_overlay(body, ids, unknown="drop")
+        if norm.get("values"):
+            out[str(key)] = {**norm, "menu": str(spec.get("menu") or norm.get("label") or key)}
+    return out
+
+
+def analyses_record(analyses: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The analyses as the page shows them, checked JSON-safe (tables are record Sections, figures plotly JSON)."""
+    out = []
+    for k, a in enumerate(analyses):
+        if not isinstance(a, Mapping) or "title" not in a:
+            raise InspectError(
+                f"analyses[{k}] is not an analysis dict; build it with onnx_inspect.report_facts.analysis(...)"
+            )
+        rec = {
+            "id": str(a.get("id") or f"analysis{k}"),
+            "title": str(a["title"]),
+            "note": str(a.get("note") or ""),
+            "tables": [dict(t) for t in a.get("tables", ())],
+            "figures": [figure_json(f) for f in a.get("figures", ())],
+        }
+        try:
+            json.dumps(rec, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InspectError(
+                f"analysis {rec['title']!r} is not JSON-safe ({exc}); build its tables with report_facts.table_section"
+            ) from None
+        out.append(rec)
+    return out
+
+
 # -- the page ----------------------------------------------------------------------------------------
 
 
 def _overlay_choice(
-    overlay: str | Mapping[str, Any] | None, prof: dict[str, Any] | None, ids: frozenset[str]
+    overlay: str | Mapping[str, Any] | None,
+    prof: dict[str, Any] | None,
+    ids: frozenset[str],
+    extra: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any] | None]:
-    """(initial overlay key, a custom overlay to add to the menu or None)."""
+    """(initial overlay key, a custom overlay to add to the menu or None); ``extra``: the other overlays
+    of the menu (keys ``overlay`` may name)."""
+    extra = extra or {}
     if isinstance(overlay, Mapping):
         if not overlay or not overlay.get("values"):
             return "none", None
@@ -323,8 +384,10 @@ def _overlay_choice(
         return ("mean_us" if prof else "none"), None
     if overlay == "none":
         return "none", None
+    if isinstance(overlay, str) and overlay in extra:
+        return overlay, None
     if prof is None or overlay not in prof["overlays"]:
-        have = ["none", *(prof["overlays"] if prof else [])]  # before report_data moves them
+        have = ["none", *(prof["overlays"] if prof else []), *extra]  # before report_data moves them
         raise InspectError(
             f"overlay={overlay!r} is not available in this report; use one of {have} or an overlay dict"
         )
@@ -341,9 +404,13 @@ def report_data(
     overlay: str | Mapping[str, Any] | None = None,
     weights: bool = True,
     sources: Iterable[FactSource] = (),
+    overlays: Mapping[str, Mapping[str, Any]] | None = None,
+    analyses: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Everything a report shows, as one JSON-ready dict (the page's ``oi-data`` script); ``sources``
-    add per-node ``sections`` (costs, quantization, ...) to the node records."""
+    add per-node ``sections`` (costs, quantization, ...) to the node records, ``overlays``
+    ({key: spec}, ``menu`` the switch's label) join the overlay switch, ``analyses``
+    (``report_facts.analysis``: titled tables and figures) get the page's Analyses section."""
     from . import __version__
 
     ids = frozenset(m.nodes.index)
@@ -354,10 +421,12 @@ def report_data(
     budget = Budget()
     nodes, weight_recs = report_records(m, weights, budget, sources)
     prof = profile_record(m, profile) if profile is not None else None
-    start, custom = _overlay_choice(overlay, prof, ids)
-    overlays: dict[str, Any] = prof.pop("overlays") if prof else {}
+    extra = extra_overlays(overlays, ids)
+    start, custom = _overlay_choice(overlay, prof, ids, extra)
+    menu: dict[str, Any] = prof.pop("overlays") if prof else {}
+    menu.update(extra)
     if custom is not None:
-        overlays["custom"] = custom
+        menu["custom"] = custom
     name = m.path.name if m.path is not None else (m.proto.graph.name or "model")
     return {
         "format": FORMAT,
@@ -371,8 +440,9 @@ def report_data(
         "weights": weight_recs,
         "weights_read": bool(weights),
         "profile": prof,
-        "overlays": overlays,
+        "overlays": menu,
         "overlay": start,
+        "analyses": analyses_record(analyses),
         "runs": runs_record(m, runs, budget),
         "selected": sel,
     }
@@ -389,8 +459,9 @@ def _bundle() -> tuple[str, str, str]:
 
 
 def _needs_plotly(data: Mapping[str, Any]) -> bool:
-    """plotly.js is packed in only for the profile's figures (histograms are drawn by the page itself)."""
-    return bool(data["profile"])
+    """plotly.js is packed in only for figures: the profile's and the analyses' (histograms are drawn by
+    the page itself)."""
+    return bool(data["profile"]) or any(a["figures"] for a in data.get("analyses", ()))
 
 
 def _css_safe(css: str) -> str:
@@ -411,11 +482,25 @@ def report_html(
     selected: Iterable[str] = (),
     overlay: str | Mapping[str, Any] | None = None,
     weights: bool = True,
+    sources: Iterable[FactSource] = (),
+    overlays: Mapping[str, Mapping[str, Any]] | None = None,
+    analyses: Sequence[Mapping[str, Any]] = (),
+    costs: bool | Mapping[str, Any] | None = None,
+    compare: Any = None,
+    quantization: Any = None,
+    optimized: Any = None,
 ) -> str:
     """The report as one HTML string (see :func:`report`)."""
+    from .report_facts import report_facts
+
     model = m if isinstance(m, Model) else load(m)
     template, esm, css = _bundle()
-    data = report_data(model, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
+    facts = report_facts(model, costs=costs, compare=compare, quantization=quantization, optimized=optimized)
+    data = report_data(
+        model, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights,
+        sources=[*sources, *facts.sources], overlays={**facts.overlays, **(overlays or {})},
+        analyses=[*facts.analyses, *analyses],
+    )  # fmt: skip
     nonce = secrets.token_urlsafe(18)
     plotly = (
         f"<script type='application/json' id='oi-plotly'>{json_for_script(packed_plotly_js())}</script>\n"
@@ -447,6 +532,13 @@ def report(
     selected: Iterable[str] = (),
     overlay: str | Mapping[str, Any] | None = None,
     weights: bool = True,
+    sources: Iterable[FactSource] = (),
+    overlays: Mapping[str, Mapping[str, Any]] | None = None,
+    analyses: Sequence[Mapping[str, Any]] = (),
+    costs: bool | Mapping[str, Any] | None = None,
+    compare: Any = None,
+    quantization: Any = None,
+    optimized: Any = None,
 ) -> Path:
     """Write a self-contained HTML report of ``m`` to ``path`` (opens offline, makes no requests).
 
@@ -454,10 +546,20 @@ def report(
     with ``profile`` (an ``oi.Profile``) its figures and a latency/provider overlay switch, and with
     ``runs`` ({name: array}, a list of ``oi.run`` results, or {label: {name: array}}) tensor summaries.
     ``selected`` preselects node ids; ``overlay`` is the first overlay shown ('mean_us', 'provider',
-    'none', or a ``GraphView.overlay`` dict); ``weights=False`` reads no weight.
+    'none', a key of the overlays, or a ``GraphView.overlay`` dict); ``weights=False`` reads no weight.
+
+    What the Inspector's Costs / Accuracy / Optimized tabs show comes along with ``costs=True`` (or a dims
+    dict), ``compare=oi.compare(m, other)``, ``quantization=True`` (or a ``quantization_error`` table) and
+    ``optimized=oi.optimized(m, level)``: sections in each node's details, overlays in the switch, tables
+    and figures in an Analyses section. ``sources`` (FactSources), ``overlays`` ({key: spec}) and
+    ``analyses`` (``report_facts.analysis``) add your own.
     """
     out = _report_path(path)
-    text = report_html(m, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights)
+    text = report_html(
+        m, profile, runs, title=title, selected=selected, overlay=overlay, weights=weights, sources=sources,
+        overlays=overlays, analyses=analyses, costs=costs, compare=compare, quantization=quantization,
+        optimized=optimized,
+    )  # fmt: skip
     _write_report(out, text)
     return out
 
@@ -542,8 +644,11 @@ def _write_report(out: Path, text: str) -> None:
 
 
 __all__ = [
+    "analyses_record",
     "content_security_policy",
     "expand_records",
+    "extra_overlays",
+    "figure_json",
     "json_for_script",
     "normalise_runs",
     "pack_data",

@@ -636,3 +636,124 @@ def test_report_data_builds_records_in_chunks_and_asks_each_fact_source_once(mon
     assert calls == [len(m.nodes)]
     assert data["nodes"] == RC.node_records(m, sources=[ops])
     assert all(r["sections"][0]["rows"] == [[r["op"]]] for r in data["nodes"].values())
+
+
+# -- facts of the Costs / Accuracy / Optimized tabs carried by the report (issue 14) -----------------
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory):
+    from tests.runtime.cnn_variants import make_variants
+
+    return make_variants(tmp_path_factory.mktemp("cnn"))
+
+
+def test_report_carries_costs_compare_and_optimized_facts(cnn):
+    from onnx_inspect.model.costs import cost_overlay, cost_sections
+    from onnx_inspect.views.accuracy_figures import accuracy_source
+    from tests.runtime.cnn_variants import IMAGE
+
+    fp, q = oi.load(cnn["fp32"]), oi.load(cnn["qdq"])
+    table = oi.compare(fp, q, feeds=IMAGE)
+    with oi.optimized(fp, "all") as opt:
+        text = R.report_html(fp, costs=True, compare=table, optimized=opt, overlay="cost_macs")
+        kinds = opt.model_kinds()
+        opt_sections = opt.facts()(fp, list(fp.nodes.index))
+    data = data_of(text)
+    ids = list(fp.nodes.index)
+    costs = cost_sections(fp, ids)
+    acc = accuracy_source(table)(fp, ids)
+    assert costs and acc and opt_sections
+    for nid in ids:  # the node sections are the tabs' own, in one place each
+        by_id = {s["id"]: s for s in data["nodes"][nid]["sections"]}
+        assert by_id.get("cost") == (costs[nid][0] if nid in costs else None)
+        assert by_id.get("optimized") == (opt_sections[nid][0] if nid in opt_sections else None)
+        assert ("accuracy" in by_id) == (nid in acc)
+    # overlays join the switch, normalised, and the first one shown is the one asked for
+    assert data["overlay"] == "cost_macs"
+    ov = data["overlays"]
+    assert {"cost_macs", "cost_flops", "accuracy", "optimized"} <= set(ov)
+    assert ov["cost_macs"]["values"] == cost_overlay(fp, "macs") and ov["cost_macs"]["menu"] == "MACs"
+    assert ov["optimized"]["kind"] == "categorical" and ov["optimized"]["values"] == kinds.to_dict()
+    assert all(v > 0 for v in ov["accuracy"]["values"].values())
+    # analyses: titled tables and figures, plotly packed in for them (no profile here)
+    an = {a["id"]: a for a in data["analyses"]}
+    assert set(an) == {"costs", "accuracy", "optimized"}
+    acc_table = an["accuracy"]["tables"][0]
+    assert acc_table["columns"][0] == "tensor" and len(acc_table["rows"]) == min(len(table), 500)
+    assert [r[0] for r in acc_table["rows"]] == [str(i) for i in table.index[:500]]
+    assert an["costs"]["figures"] and an["accuracy"]["figures"] and not an["optimized"]["figures"]
+    assert "id='oi-plotly'" in text and data["profile"] is None
+
+
+def test_report_carries_quantization_facts(cnn):
+    from onnx_inspect.runtime.quant_error import quantization_error
+    from onnx_inspect.views.accuracy_figures import quant_overlay
+    from tests.runtime.cnn_variants import IMAGE
+
+    q = oi.load(cnn["qdq"])
+    errors = quantization_error(q, IMAGE)
+    data = R.expand_records(R.report_data(q, **_facts(q, quantization=errors)))
+    quant = [s for r in data["nodes"].values() for s in r["sections"] if s["id"] == "quant"]
+    assert quant and all(s["columns"][-2:] == ["clipped", "SQNR"] for s in quant)
+    want = {k: v for k, v in quant_overlay(errors, "clipped").items() if k in q.nodes.index}
+    assert data["overlays"]["quant_clipped"]["values"] == pytest.approx(want)
+    (an,) = data["analyses"]
+    assert [t["id"] for t in an["tables"]] == ["quant_params", "quant_errors"]
+    assert len(an["tables"][1]["rows"]) == len(errors) and an["figures"]
+    json.dumps(data, allow_nan=False)
+    # parameters only (True): sections and the parameter table, no error overlay
+    plain = R.report_data(q, **_facts(q, quantization=True))
+    assert "quant_clipped" not in plain["overlays"]
+    assert [t["id"] for t in plain["analyses"][0]["tables"]] == ["quant_params"]
+
+
+def _facts(m, **kw) -> dict:
+    from onnx_inspect.report_facts import report_facts
+
+    f = report_facts(m, **kw)
+    return {"sources": f.sources, "overlays": f.overlays, "analyses": f.analyses}
+
+
+def test_own_overlays_and_analyses_are_checked_and_escaped():
+    import pandas as pd
+
+    from onnx_inspect.report_facts import analysis, table_section
+
+    m = oi.load(hostile_text_model())
+    nid = m.nodes.index[0]
+    df = pd.DataFrame(
+        {"what": [EVIL, "b"], "value": [1.5, float("nan")], "ok": [True, False], "ids": [(nid, "x"), ()]},
+        index=["row " + EVIL, "r2"],
+    )
+    a = analysis("mine", "title " + EVIL, [table_section(df, "table " + EVIL, index="row")], note=EVIL)
+    overlays = {"mine": {"values": {nid: 2.0, "no such node": 1.0}, "label": "lbl " + EVIL, "menu": EVIL}}
+    text = R.report_html(m, overlays=overlays, analyses=[a], overlay="mine")
+    doc = parse(text)
+    assert not [t for t, _ in doc.tags if t in ("img", "iframe", "object", "embed")]
+    assert "id='oi-plotly'" not in text  # no figure, no profile: no plotly
+    data = data_of(text)
+    assert data["overlay"] == "mine"
+    assert data["overlays"]["mine"]["values"] == {nid: 2.0} and data["overlays"]["mine"]["menu"] == EVIL
+    (got,) = data["analyses"]
+    assert got["title"] == "title " + EVIL and got["note"] == EVIL
+    t = got["tables"][0]
+    assert t["columns"] == ["row", "what", "value", "ok", "ids"]
+    assert t["rows"] == [["row " + EVIL, EVIL, 1.5, "yes", f"{nid}, x"], ["r2", "b", None, "no", ""]]
+    with pytest.raises(oi.InspectError, match="keys 'none', 'custom'"):
+        R.report_html(m, overlays={"mean_us": {"values": {nid: 1}}})
+    with pytest.raises(oi.InspectError, match="analyses\\[0\\]"):
+        R.report_html(m, analyses=["not an analysis"])
+    with pytest.raises(oi.InspectError, match="not JSON-safe"):
+        R.report_html(m, analyses=[{"title": "x", "tables": [{"rows": [[float("nan")]]}]}])
+    with pytest.raises(oi.InspectError, match="must be a pandas DataFrame"):
+        table_section([1, 2], "t")
+    with pytest.raises(oi.InspectError, match="costs must be True or a dims dict"):
+        R.report_html(m, costs="yes")
+    with pytest.raises(oi.InspectError, match="oi.Optimized"):
+        R.report_html(m, optimized=object())
+    with pytest.raises(oi.InspectError, match="compare= must be the table of oi.compare"):
+        R.report_html(m, compare=df)
+    other = pd.DataFrame({"node": ["elsewhere"], "match": ["name"]}, index=["t"])
+    with pytest.raises(oi.InspectError, match="match no node of this model"):
+        R.report_html(m, compare=other)

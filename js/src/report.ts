@@ -13,6 +13,7 @@ import {
   nodeLink,
   pct,
   renderNode,
+  renderSection,
   renderTensor,
   renderWeight,
   table,
@@ -136,6 +137,16 @@ interface ReportData {
   overlay: string;
   runs: { label: string; tensors: RunTensor[] }[];
   selected: string[];
+  analyses?: Analysis[];
+}
+
+/** An extra analysis (reporting.py analyses_record): titled tables (record Sections) and plotly figures. */
+interface Analysis {
+  id: string;
+  title: string;
+  note: string;
+  tables: Section[];
+  figures: Raw[];
 }
 
 /** An event handler of the anywidget model (its arguments depend on the event). */
@@ -317,6 +328,41 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       else div.appendChild(h("p", "oi-note", "plotly is not included in this report"));
     }
   }
+  /** Cells of a table's "node" column that name a node of this model become links that select it. */
+  function linkNodes(el: HTMLElement, t: Section): void {
+    const col = t.columns.indexOf("node");
+    if (col < 0 || t.columns.length === 2) return;
+    el.querySelectorAll("tbody tr").forEach((tr) => {
+      const td = tr.children[col] as HTMLElement | undefined;
+      const id = td?.textContent ?? "";
+      if (td && data.nodes[id]) td.replaceChildren(nodeLink(id, hooks));
+    });
+  }
+  /** The Analyses section (costs, accuracy, quantization, optimized...), made only when there are any. */
+  function renderAnalyses(): void {
+    const list = data.analyses ?? [];
+    if (!list.length) return;
+    const sec = h("section", "oi-report-section");
+    sec.id = "oi-analyses-section";
+    sec.appendChild(h("h2", "", "Analyses"));
+    for (const a of list) {
+      const box = sec.appendChild(h("div", "oi-analysis"));
+      box.setAttribute("data-analysis-id", a.id);
+      box.appendChild(h("h3", "", a.title));
+      if (a.note) box.appendChild(h("p", "oi-note", a.note));
+      for (const t of a.tables) {
+        const el = box.appendChild(renderSection(t));
+        el.classList.add("oi-analysis-table");
+        linkNodes(el, t);
+      }
+      for (const f of a.figures) {
+        const div = box.appendChild(h("div", "oi-fig oi-analysis-fig"));
+        if (window.Plotly) window.Plotly.newPlot(div, f.data ?? [], f.layout ?? {}, plotConfig);
+        else div.appendChild(h("p", "oi-note", "plotly is not included in this report"));
+      }
+    }
+    $("#oi-model-section").before(sec);
+  }
   function renderRuns(): void {
     if (!data.runs?.length) return;
     $("#oi-runs-section").hidden = false;
@@ -402,6 +448,7 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
       ["#oi-graph-section", "Graph", true],
       ["#oi-profile-section", "Profile", !!data.profile],
       ["#oi-runs-section", "Runs", (data.runs ?? []).length > 0],
+      ["#oi-analyses-section", "Analyses", (data.analyses ?? []).length > 0],
       ["#oi-model-section", "Model", true],
     ];
     for (const [href, text, on] of links) {
@@ -427,12 +474,16 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
   renderModel();
   renderRuns();
   bootGraph();
-  const plotly = data.profile ? loadPlotly() : Promise.resolve();
+  const figures = !!data.profile || (data.analyses ?? []).some((a) => a.figures.length > 0);
+  const plotly = figures ? loadPlotly() : Promise.resolve();
   return plotly
     .catch((err) => {
       root.prepend(h("p", "oi-warning", `plotly.js could not start: ${err instanceof Error ? err.message : err}`));
     })
-    .then(renderProfile);
+    .then(() => {
+      renderProfile();
+      renderAnalyses();
+    });
 }
 
 /** Read the page's data and draw the report; sets data-oi-report to "ready" (or "error"). */

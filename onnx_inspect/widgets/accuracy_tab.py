@@ -274,6 +274,17 @@ class AccuracyTab(FactTab):
             label += " (exact matches unpainted)"
         self.graph.set_overlay(values, label, kind="numeric", scale="log", aggregate="max")
 
+    def report_kwargs(self) -> dict[str, Any]:
+        """What this tab holds, as ``oi.report`` keywords: the last comparison and the quantization facts."""
+        out: dict[str, Any] = {}
+        if self.table is not None and len(self.table):
+            out["compare"] = self.table
+        if self.quant_errors is not None:
+            out["quantization"] = self.quant_errors
+        elif len(self.quant):
+            out["quantization"] = True
+        return out
+
     # -- quantization ----------------------------------------------------------------------------------
     def measure_quantization(self) -> pd.DataFrame | None:
         """Run the quantized model and measure clipping and error per quantized activation (against the

@@ -42,6 +42,7 @@ class CostsTab(FactTab):
         super().__init__(model, graph, **hooks)
         self.costs: pd.DataFrame | None = None
         self.plan: pd.DataFrame | None = None
+        self.dims: Mapping[str, Any] | None = None  # the dims the tables were counted at
         self.count_button = W.Button(description="Count costs", button_style="primary", icon="calculator")
         self.count_button.on_click(lambda _: self.start(self._compute, "counting costs", stoppable=False))
         self.sort = W.Dropdown(options=list(SORT_COLUMNS), value="flops", description="sort by",
@@ -84,7 +85,7 @@ class CostsTab(FactTab):
             costs = self.model.costs(dims)
             self.progress("planning activation memory…")
             plan = self.model.memory_plan(dims)
-            self.costs, self.plan = costs, plan
+            self.costs, self.plan, self.dims = costs, plan, dims
             self.totals.value = _totals_html(costs, plan)
             self._fill_list()
             self.progress("drawing figures…")
@@ -95,6 +96,12 @@ class CostsTab(FactTab):
             if self.overlay.value != "none":
                 self.paint(self.overlay.value)
         return costs
+
+    def report_kwargs(self) -> dict[str, Any]:
+        """What this tab holds, as ``oi.report`` keywords: ``costs`` at the dims counted (none before Count)."""
+        if self.costs is None:
+            return {}
+        return {"costs": dict(self.dims) if self.dims else True}
 
     def top_rows(self) -> pd.DataFrame:
         """The top-N nodes by the chosen column (nodes without a count last)."""

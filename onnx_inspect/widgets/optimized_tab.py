@@ -49,6 +49,11 @@ class OptimizedTab(FactTab):
         """The ``oi.Optimized`` shown (None until Show)."""
         return self.view.optimized if self.view is not None else None
 
+    def report_kwargs(self) -> dict[str, Any]:
+        """What this tab holds, as ``oi.report`` keywords: the ``oi.Optimized`` shown (none before Show)."""
+        opt = self.optimized
+        return {"optimized": opt} if opt is not None else {}
+
     def show(self, level: str | None = None) -> Any:
         """Build (or rebuild at another level) the optimized graph and show it; returns the OptimizedView."""
         return self.guarded(lambda: self._show(level or self.level.value), "building the optimized graph")

@@ -276,3 +276,61 @@ def test_untrusted_text_is_shown_literally_and_runs_nothing(evil):
     assert sorted(scripts) == ["", "blob:", "oi-data", "oi-plotly", "oi-report-esm"]
     assert page.evaluate("document.querySelectorAll('.oi-details b, .oi-model b').length") == 0
     evil.check()
+
+
+@pytest.fixture(scope="module")
+def with_facts(context: Any, resnet50: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watch]:
+    import pandas as pd
+
+    from onnx_inspect.report_facts import analysis, table_section
+
+    m = oi.load(resnet50)
+    mine = analysis("mine", "Mine", [table_section(pd.DataFrame({"note": [EVIL]}, index=["r"]), "t " + EVIL)])
+    with oi.optimized(m, "all") as opt:
+        path = report(m, tmp_path_factory.mktemp("facts") / "facts.html", costs=True, optimized=opt,
+                      analyses=[mine], weights=False)  # fmt: skip
+    w = open_report(context, path)
+    yield w
+    w.page.close()
+
+
+def test_costs_section_overlay_and_analysis_tables(with_facts, resnet50):
+    page = with_facts.page
+    convs = set(oi.load(resnet50).nodes.query("op_type == 'Conv'").index)
+    ids = [i for i in visible_node_ids(page) if i in convs]
+    assert ids, "no Conv box is on screen"
+    page.locator(".oi-graph " + css_attr("data-node-id", ids[0])).click()
+    details = page.locator(".oi-details")
+    cost = details.locator(".oi-section-cost")
+    cost.wait_for()
+    assert "MACs" in cost.inner_text() and "FLOPs" in cost.inner_text()
+    assert details.locator(".oi-section-optimized").count() == 1  # what onnxruntime made of it
+    # the cost overlay paints the graph (numeric: several colours), the optimized one by kind
+    sel = page.locator(".oi-overlay-select")
+    shown = visible_node_ids(page)
+    plain = fills(page, shown)
+    sel.select_option("cost_macs")
+    page.locator(".oi-legend").filter(has_text="MACs").wait_for()
+    macs = fills(page, shown)
+    assert macs != plain and len(set(macs)) > 2
+    sel.select_option("optimized")
+    page.locator(".oi-legend").filter(has_text="onnxruntime all").wait_for()
+    assert fills(page, shown) != macs
+    # the Analyses section: tables and the op-type / memory figures drawn by plotly
+    costs = page.locator(".oi-analysis[data-analysis-id=costs]")
+    assert costs.locator(".oi-analysis-table tbody tr").count() > 5
+    assert "Conv" in costs.locator(".oi-analysis-table").first.inner_text()
+    assert costs.locator(".oi-analysis-fig .main-svg").count() >= 1
+    # a node of a table is a link that selects it (graph and details)
+    link = costs.locator(".oi-analysis-table .oi-link").first
+    target = link.inner_text()
+    link.click()
+    page.wait_for_function(
+        "(id) => document.querySelector('.oi-details').getAttribute('data-node-id') === id", arg=target
+    )
+    assert page.locator(".oi-analysis[data-analysis-id=optimized] .oi-analysis-table tbody tr").count() > 0
+    mine = page.locator(".oi-analysis[data-analysis-id=mine]")
+    assert EVIL in mine.inner_text() and "t " + EVIL in mine.inner_text()
+    assert page.locator(".oi-report-nav a[href='#oi-analyses-section']").count() == 1
+    assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
+    with_facts.check()

@@ -451,3 +451,37 @@ def test_run_to_selection_with_an_input_that_feeds_nothing() -> None:
     insp.select("relu")
     assert insp.run_to_selection()["y"].shape == (2,)
     assert insp.run_profile(runs=1, warmup=0).n_runs == 1
+
+
+def test_to_html_carries_what_the_fact_tabs_hold(tmp_path: Path) -> None:
+    import json
+
+    from onnx_inspect.reporting import expand_records, unpack_data
+    from tests.runtime.cnn_variants import make_variants
+
+    cnn = make_variants(tmp_path)
+    insp = inspect(cnn["fp32"])
+    try:
+        plain = insp.to_html(tmp_path / "plain.html")
+        accuracy, costs, optimized = insp.fact_tabs
+        costs.compute()
+        accuracy.compare(other=oi.load(cnn["qdq"]), first_only=False)
+        optimized.show("basic")
+        assert accuracy.table is not None and costs.costs is not None
+        full = insp.to_html(tmp_path / "full.html")
+    finally:
+        insp.close()
+
+    def data(path: Path) -> dict:
+        text = path.read_text(encoding="utf-8")
+        packed = re.search(r"id='oi-data'>(.*?)</script>", text, re.S)
+        assert packed is not None
+        return expand_records(unpack_data(json.loads(packed.group(1))))
+
+    before, after = data(plain), data(full)
+    assert before["analyses"] == [] and before["overlays"] == {}
+    assert [a["id"] for a in after["analyses"]] == ["costs", "accuracy", "optimized"]
+    assert {"cost_macs", "accuracy", "optimized"} <= set(after["overlays"])
+    assert after["analyses"][2]["title"] == "Optimized graph (basic)"
+    sections = {s["id"] for r in after["nodes"].values() for s in r["sections"]}
+    assert {"cost", "accuracy", "optimized"} <= sections

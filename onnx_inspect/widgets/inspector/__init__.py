@@ -242,8 +242,13 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
             self.netron_view = None
 
     def to_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
-        """Write this Inspector's model, profile, last run and selection as a self-contained HTML report."""
+        """Write this Inspector's model, profile, last run and selection as a self-contained HTML report,
+        with what the Accuracy, Costs and Optimized tabs hold (node sections, overlays, tables, figures)."""
         from ...reporting import report  # entry point above the widgets layer: imported when used
+
+        facts: dict[str, Any] = {}
+        for tab in self.fact_tabs:
+            facts.update(tab.report_kwargs())
 
         mode = self._p_overlay.value
         overlay = (
@@ -257,6 +262,7 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
             title=title,
             selected=list(self.selected),
             overlay=overlay,
+            **facts,
         )
 
 
