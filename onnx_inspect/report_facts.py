@@ -73,8 +73,8 @@ def table_section(
         raise InspectError(f"report table {title!r} must be a pandas DataFrame, not {type(df).__name__}")
     cols = [c for c in (columns if columns is not None else df.columns) if c in df.columns]
     head = df.head(max_rows)
-    rows = [
-        ([str(i)] if index is not None else []) + [_cell(v) for v in r]
+    rows: list[list[str | int | float | None]] = [
+        [*([str(i)] if index is not None else []), *(_cell(v) for v in r)]
         for i, r in zip(head.index, head[cols].itertuples(index=False, name=None), strict=True)
     ]
     unit_of = units or {}
@@ -240,7 +240,9 @@ def optimized_facts(m: Any, opt: Any) -> ReportFacts:
     out = ReportFacts(sources=[opt.facts()])
     kinds = opt.model_kinds()
     if len(kinds):
-        out.overlays["optimized"] = _spec(kinds, f"onnxruntime {opt.level}", kind="categorical")
+        out.overlays["optimized"] = _spec(
+            {str(k): v for k, v in kinds.items()}, f"onnxruntime {opt.level}", kind="categorical"
+        )
     tables = [
         table_section(opt.summary(), "What onnxruntime did", sid="optimized_summary"),
         table_section(

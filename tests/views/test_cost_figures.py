@@ -32,9 +32,7 @@ def test_memory_timeline_plots_the_plan_and_its_peak(squeezenet: Path) -> None:
     fig = cf.memory_timeline(plan, m)
     area, peak = fig.data[0], fig.data[1]
     assert np.allclose(area.y, np.asarray(plan.attrs["live"]) / 1e6)
-    assert peak.x[0] == plan.attrs["peak_step"] and peak.y[0] == pytest.approx(
-        plan.attrs["peak_bytes"] / 1e6
-    )
+    assert peak.x[0] == plan.attrs["peak_step"] and peak.y[0] == pytest.approx(plan.attrs["peak_bytes"] / 1e6)
     assert plan.attrs["peak_node"] in peak.customdata[0]
     assert len(fig.data) == 2 + 12  # the 12 largest activations' lifetimes
 
