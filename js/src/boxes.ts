@@ -29,6 +29,35 @@ export function ellipsize(s: string, n: number): string {
   return `\u2026${s.slice(s.length - n + 1)}`;
 }
 
+/**
+ * A shape label short enough for an edge: symbolic dims longer than a few characters become "(…)"
+ * ("batch×16×(floor(height/2 - 1/2) + 1)×(…)" -> "batch×16×(…)×(…)"), keeping the rank and the plain dims;
+ * whatever is still longer than n is cut. The full label stays in the edge's tooltip.
+ */
+export function shortShape(label: string, n = 32): string {
+  if (label.length <= n) return label;
+  let out = "";
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < label.length; i++) {
+    const c = label[i];
+    if (c === "(") {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === ")" && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        const group = label.slice(start, i + 1);
+        out += group.length > 10 ? "(\u2026)" : group;
+      }
+    } else if (depth === 0) {
+      out += c;
+    }
+  }
+  if (depth > 0) out += "(\u2026";
+  return out.length <= n ? out : `${out.slice(0, n - 1)}\u2026`;
+}
+
 function widthOf(title: string, lines: string[], min: number, max: number): number {
   let w = title.length * OP_CHAR_W;
   for (const l of lines) w = Math.max(w, l.length * CHAR_W);

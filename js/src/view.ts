@@ -2,7 +2,7 @@
 // open bodies, search, tooltips, overlays). Model text only ever reaches the DOM through
 // textContent and setAttribute.
 
-import { type BoxContent, boxContent, dataInput } from "./boxes";
+import { type BoxContent, boxContent, dataInput, shortShape } from "./boxes";
 import type { Overlay } from "./colors";
 import { afterPaint, button, el, svg } from "./dom";
 import { edgePoints, makeBox, pathThrough } from "./drawing";
@@ -438,7 +438,12 @@ export class GraphViewUI {
       }
       const mid = Math.floor(pts.length / 4) * 2;
       const a = pts.length >= 6 ? [pts[mid], pts[mid + 1]] : [(pts[0] + pts[2]) / 2, (pts[1] + pts[3]) / 2];
-      if (text.textContent !== label) text.textContent = label;
+      if (text.getAttribute("data-label") !== label) {
+        const shown = shortShape(label);
+        text.setAttribute("data-label", label);
+        text.textContent = shown;
+        if (shown !== label) text.appendChild(svg("title", {})).textContent = label; // the full shape on hover
+      }
       text.setAttribute("x", String(Math.round(a[0] + 4)));
       text.setAttribute("y", String(Math.round(a[1] + 3)));
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { boxContent, ellipsize, repeatsOp, weightLines, weightSource } from "../src/boxes";
+import { boxContent, ellipsize, repeatsOp, shortShape, weightLines, weightSource } from "../src/boxes";
 import { aggregate, categoricalScale, isNumeric, numericScale, textColorFor, viridis } from "../src/colors";
 import { LayoutEngine } from "../src/engine";
 import { CHUNK_MAX, FOLD_KEEP, buildTree, portIn, portOut } from "../src/groups";
@@ -438,4 +438,13 @@ test("folds stay folded in the first view", () => {
   const fold = t.groupFold.indexOf(true);
   assert.ok(fold > 0);
   assert.ok(!initialExpanded(t, 250).has(fold));
+});
+
+test("long symbolic edge labels keep their rank and plain dims", () => {
+  const long = "batch\u00d716\u00d7(floor(height/2 - 1/2) + 1)\u00d7(floor(width/2 - 1/2) + 1)";
+  assert.equal(shortShape(long), "batch\u00d716\u00d7(\u2026)\u00d7(\u2026)");
+  assert.equal(shortShape("1\u00d73\u00d7224\u00d7224"), "1\u00d73\u00d7224\u00d7224"); // short: unchanged
+  assert.equal(shortShape("batch\u00d7(s*2)\u00d7" + "7\u00d7".repeat(12) + "7"), "batch\u00d7(s*2)" + "\u00d77".repeat(10) + "\u2026");
+  assert.ok(shortShape("x".repeat(80)).length <= 32);
+  assert.equal(shortShape("a\u00d7(" + "b".repeat(40)), "a\u00d7(\u2026"); // unbalanced: cut at the group
 });
