@@ -58,7 +58,7 @@ class CostsTab(FactTab):
         self.totals = W.HTML(note("Count costs to see params, MACs/FLOPs and peak activation memory "
                                   "(at the Run tab's dims)."))  # fmt: skip
         self.nodes = W.Select(options=[], rows=12, layout=W.Layout(width="100%"))
-        self.nodes.add_class("oi-node-list")
+        self.nodes.add_class("oi-cost-node-list")
         self.nodes.observe(self._on_pick, "value")
         self.op_figure = figure_output()
         self.memory_figure = figure_output()

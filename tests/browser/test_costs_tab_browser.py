@@ -47,7 +47,7 @@ W.HBox([g, tab])
 
     # the list is ordered by FLOPs; picking its first row selects that node in the graph
     top = nb.kernel.eval_json("tab.nodes.options[0][1]")
-    out.locator(".oi-node-list select").select_option(index=0)
+    out.locator(".oi-cost-node-list select").select_option(index=0)
     assert nb.kernel.wait_for("g.selected", lambda s: s == [top]) == [top]
     expect(graph.locator(css_attr("data-node-id", top))).to_have_class(re.compile(r"\boi-selected\b"))
 

@@ -235,7 +235,7 @@ def test_small_profile_draws_bars_and_recolours_the_graph(nb, ui):
     expect(ui.graph.locator(".oi-legend")).to_contain_text("time per run")
     shot(ui.widget, "profile")
     # the switch paints providers instead (categorical legend), then clears the graph
-    ui.details.locator(".widget-toggle-button", has_text="provider").click()
+    ui.details.locator(".oi-profile-paint .widget-toggle-button", has_text="provider").click()
     expect(ui.graph.locator(".oi-legend")).to_contain_text("CPU")
     ui.details.locator(".widget-toggle-button", has_text="off").click()
     expect(ui.graph.locator(".oi-painted")).to_have_count(0)

@@ -64,7 +64,7 @@ _CSS = """
 .oi-details .oi-io-row .oi-io-text { font-family: var(--jp-code-font-family, monospace); font-size: 0.92em; }
 .oi-details .oi-link button, .oi-details button.oi-link { font-family: var(--jp-code-font-family, monospace);
   font-size: 0.88em; }
-.oi-details .oi-node-list select { font-family: var(--jp-code-font-family, monospace); font-size: 0.9em; }
+.oi-details .oi-node-list select, .oi-details .oi-cost-node-list select { font-family: var(--jp-code-font-family, monospace); font-size: 0.9em; }
 .oi-details .oi-card { border: 1px solid var(--jp-border-color2, #e0e0e0); border-radius: 3px;
   padding: 4px 6px; margin: 6px 0; }
 .oi-details .oi-busy .progress-bar, .oi-details .oi-busy .widget-progress .progress-bar {

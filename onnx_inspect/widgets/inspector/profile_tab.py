@@ -58,6 +58,7 @@ class ProfileTab(TabHost):
             disabled=True,
             style=_TOGGLE,
         )
+        self._p_overlay.add_class("oi-profile-paint")
         self._p_overlay.observe(lambda ch: self._apply_overlay_safe(ch["new"]), "value")
         self._p_summary = _html()
         self._p_figs = [W.Output(layout=W.Layout(width="100%")) for _ in range(3)]
