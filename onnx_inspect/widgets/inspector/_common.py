@@ -65,6 +65,10 @@ _CSS = """
 .oi-details .oi-link button, .oi-details button.oi-link { font-family: var(--jp-code-font-family, monospace);
   font-size: 0.88em; }
 .oi-details .oi-node-list select, .oi-details .oi-cost-node-list select { font-family: var(--jp-code-font-family, monospace); font-size: 0.9em; }
+.oi-details .lm-TabBar, .oi-details .p-TabBar { min-height: fit-content; height: auto !important; }
+.oi-details .lm-TabBar-content, .oi-details .p-TabBar-content { flex-wrap: wrap; }
+.oi-details .lm-TabBar-tab, .oi-details .p-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
+  max-width: none !important; padding: 0 8px; }
 .oi-details .oi-card { border: 1px solid var(--jp-border-color2, #e0e0e0); border-radius: 3px;
   padding: 4px 6px; margin: 6px 0; }
 .oi-details .oi-busy .progress-bar, .oi-details .oi-busy .widget-progress .progress-bar {
