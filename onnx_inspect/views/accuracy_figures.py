@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import InspectError
+from .records import jsonable
 
 Section = dict[str, Any]
 FactSource = Callable[[Any, Iterable[str]], dict[str, list[Section]]]
@@ -30,21 +31,9 @@ def _esc(v: Any) -> str:
 
 
 def _num(v: Any) -> float | int | str | bool | None:
-    """A JSON-safe cell: NaN/inf become None (inf SQNR: exact) or text, numpy scalars become Python ones."""
-    if v is None:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        if math.isnan(f):
-            return None
-        if math.isinf(f):
-            return "inf" if f > 0 else "-inf"
-        return f
-    return str(v)
+    """A JSON-safe cell: NaN becomes None, inf "inf" (an exact match's SQNR), numpy scalars Python ones."""
+    out: float | int | str | bool | None = jsonable(v, inf_text=True)
+    return out
 
 
 def _section(sid: str, title: str, columns: list[str], rows: list[list[Any]], units: list[str | None],

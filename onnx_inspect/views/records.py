@@ -105,6 +105,30 @@ FactSource = Callable[[Model, Sequence[str]], Mapping[str, Sequence[Mapping[str,
 # -- JSON-safe numbers and values ---------------------------------------------------------------------
 
 
+def jsonable(v: Any, inf_text: bool = False) -> Any:
+    """``v`` with numpy scalars/arrays as Python values, dict keys as text, and NaN as None; ±Inf become
+    None too, or "inf"/"-inf" with ``inf_text`` (where an infinite value means something, e.g. an exact
+    match's SQNR). What a widget trait or a report can carry; anything else becomes its text."""
+    if isinstance(v, Mapping):
+        return {str(k): jsonable(x, inf_text) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x, inf_text) for x in v]
+    if isinstance(v, np.ndarray):
+        return [jsonable(x, inf_text) for x in v.tolist()]
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isfinite(f):
+            return f
+        return ("inf" if f > 0 else "-inf") if inf_text and not math.isnan(f) else None
+    if v is None or isinstance(v, str):
+        return v
+    return str(v)
+
+
 def num(v: Any, digits: int = DIGITS) -> float | int | None:
     """A JSON-safe number: None for NaN/Inf/missing, int for integers, floats to ``digits`` significant."""
     if v is None or v is np.ma.masked:

@@ -9,7 +9,6 @@ NodeRecord or None), ``more`` (how many other nodes are selected), ``weights`` (
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,42 +16,14 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ..errors import InspectError
 from ..model import Model
 from ..views import details as D
 from ..views import records
-from ..views.records import FactSource
-from .graphview import STATIC
+from ..views.records import FactSource, jsonable
+from .graphview import STATIC, bundle_missing
 
 ESM = STATIC / "details.js"
 CSS = STATIC / "details.css"
-
-
-def _bundle_missing() -> InspectError:
-    return InspectError(
-        f"the details panel's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip, "
-        "or run `npm ci && npm run build` in the js/ folder of a source checkout."
-    )
-
-
-def jsonable(v: Any) -> Any:
-    """``v`` with numpy scalars/arrays as Python values and NaN/Inf as None (what a widget trait can send)."""
-    if isinstance(v, Mapping):
-        return {str(k): jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return [jsonable(x) for x in v.tolist()]
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    if v is None or isinstance(v, str):
-        return v
-    return str(v)
 
 
 def node_record(m: Model, node_id: str, sources: Iterable[FactSource] = ()) -> dict[str, Any]:
@@ -112,7 +83,7 @@ class DetailsView(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         if not (ESM.is_file() and CSS.is_file()):
-            raise _bundle_missing()
+            raise bundle_missing("details panel", ESM)
         super().__init__(**kwargs)
         self._callbacks = {"select": on_select, "show-graph": on_show_graph, "show-weight": on_show_weight}
         self.on_msg(self._on_front_end_msg)

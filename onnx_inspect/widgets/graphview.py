@@ -26,9 +26,10 @@ ESM = STATIC / "graphview.js"
 CSS = STATIC / "graphview.css"
 
 
-def _bundle_missing() -> InspectError:
+def bundle_missing(what: str = "graph view", esm: Path = ESM) -> InspectError:
+    """The one message for a front-end bundle that is not built (a source checkout without npm run build)."""
     return InspectError(
-        f"the graph view's front end is not built: {ESM} is missing. Reinstall onnx-inspect with pip "
+        f"the {what}'s front end is not built: {esm} is missing. Reinstall onnx-inspect with pip "
         "(the build runs `npm ci && npm run build` in js/), or run those two commands in the js/ folder "
         "of a source checkout."
     )
@@ -63,7 +64,7 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         if not (ESM.is_file() and CSS.is_file()):
-            raise _bundle_missing()
+            raise bundle_missing()
         m = model if isinstance(model, Model) else load(model)
         self.model = m
         self._node_ids = frozenset(m.nodes.index)
