@@ -69,6 +69,8 @@ export class GraphViewUI {
   private elements = new Map<number, SVGGElement>();
   private edgeEls = new Map<string, SVGGElement>();
   private layers: { frames: SVGGElement; edges: SVGGElement; heads: SVGGElement; boxes: SVGGElement } | null = null;
+  /** Expanded groups' header labels with their frames' x and width, kept in view by stickLabels(). */
+  private frameLabels: { x: number; w: number; label: SVGGElement }[] = [];
   private drawnGraph = -1;
   private selected = new Set<number>();
   private lastSent = "";
@@ -367,6 +369,7 @@ export class GraphViewUI {
 
     const outlines: SVGElement[] = [];
     const frameEls: SVGElement[] = [];
+    const labels: { x: number; w: number; label: SVGGElement }[] = [];
     for (const g of v.frames) {
       const r = p.rect.get(t.nItems + g) as Rect;
       outlines.push(svg("rect", { class: "oi-frame-box", x: r.x, y: r.y, width: r.w, height: r.h, rx: 6 }));
@@ -378,7 +381,10 @@ export class GraphViewUI {
       title.textContent = t.groupLabel[g] || t.groupKey[g];
       const toggle = svg("text", { x: 8, y: 14, class: "oi-toggle" });
       toggle.textContent = "\u2212";
-      head.append(toggle, title);
+      const label = svg("g", { class: "oi-frame-label" }) as SVGGElement;
+      label.append(toggle, title);
+      head.append(label);
+      labels.push({ x: r.x, w: r.w, label });
       const tip = svg("title");
       tip.textContent = `${t.groupKey[g]} (double-click to collapse)`;
       head.appendChild(tip);
@@ -387,6 +393,8 @@ export class GraphViewUI {
     }
     frames.replaceChildren(...outlines);
     heads.replaceChildren(...frameEls);
+    this.frameLabels = labels;
+    this.stickLabels();
 
     const marker = `url(#${this.arrowId})`;
     const liveEdges = new Set<string>();
@@ -500,8 +508,22 @@ export class GraphViewUI {
 
   private applyTransform(): void {
     this.viewport.setAttribute("transform", `translate(${this.tx},${this.ty}) scale(${this.k})`);
+    this.stickLabels();
     this.root.classList.toggle("oi-zoom-far", this.k < 0.45);
     this.minimap.update(this.placement, this.viewBox());
+  }
+
+  /**
+   * A group frame wider than the pane keeps its header label at the pane's left edge while the frame's
+   * own left edge is scrolled out of view (else a narrow pane shows wide groups as unlabelled bands).
+   */
+  private stickLabels(): void {
+    const left = -this.tx / this.k + 4; // the pane's left edge in graph coordinates, with a small margin
+    for (const { x, w, label } of this.frameLabels) {
+      const dx = Math.max(0, Math.min(left - x, w - 160));
+      if (dx > 0) label.setAttribute("transform", `translate(${Math.round(dx)},0)`);
+      else label.removeAttribute("transform");
+    }
   }
 
   /** The canvas size and view transform (what the minimap outlines). */
