@@ -35,31 +35,36 @@ from .infer import infer, scan
 Shape = tuple[int, ...]
 DimsArg = Mapping[str, Any] | None
 
+#: Elementwise ops with numpy-broadcast inputs (FLOPs per output element: 1).
+_BINARY = (
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "Mod",
+    "Max",
+    "Min",
+    "Mean",
+    "Sum",
+    "Where",
+    "Equal",
+    "Less",
+    "Greater",
+    "LessOrEqual",
+    "GreaterOrEqual",
+    "And",
+    "Or",
+    "Xor",
+    "BitShift",
+)
+
 #: FLOPs per output element of non-MAC ops (documented in ``basis``); ops not listed are unknown.
 _PER_ELEMENT = {
     **dict.fromkeys(
         [
-            "Add",
-            "Sub",
-            "Mul",
-            "Div",
-            "Pow",
-            "Mod",
-            "Max",
-            "Min",
-            "Mean",
-            "Sum",
-            "Where",
-            "Equal",
-            "Less",
-            "Greater",
-            "LessOrEqual",
-            "GreaterOrEqual",
-            "And",
-            "Or",
-            "Xor",
+            *_BINARY,
             "Not",
-            "BitShift",
             "Relu",
             "LeakyRelu",
             "PRelu",
@@ -650,31 +655,7 @@ _SAME_SHAPE = frozenset(
     {op for op, per in _PER_ELEMENT.items() if op not in ("Resize", "Upsample")}
     | {"Cast", "CastLike", "Identity", "Dropout", "QLinearSigmoid", "QLinearLeakyRelu", "Trilu"}
 )
-_BROADCAST = frozenset(
-    [
-        "Add",
-        "Sub",
-        "Mul",
-        "Div",
-        "Pow",
-        "Mod",
-        "Max",
-        "Min",
-        "Mean",
-        "Sum",
-        "Where",
-        "Equal",
-        "Less",
-        "Greater",
-        "LessOrEqual",
-        "GreaterOrEqual",
-        "And",
-        "Or",
-        "Xor",
-        "BitShift",
-        "PRelu",
-    ]
-)
+_BROADCAST = frozenset({*_BINARY, "PRelu"})
 _QLINEAR_BINARY = frozenset({"QLinearAdd", "QLinearMul"})
 
 
