@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import InspectError, ProviderError
 from ..model import Model, as_model, load
+from ..model.index import subgraph_attrs
 from . import profile_join as pj
 from .providers import OPTIMIZATION, resolve_providers
 from .session import create_session, external_folder, named_copy, session_options
@@ -277,12 +278,8 @@ def _locally_named(model: Model) -> onnx.ModelProto:
             full = n.name
             if prefix and full.startswith(prefix):
                 n.name = full[len(prefix) :]
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.GRAPH:
-                    visit(a.g, f"{full}{pj.SEP}{a.name}")
-                elif a.type == onnx.AttributeProto.GRAPHS:
-                    for k, body in enumerate(a.graphs):
-                        visit(body, f"{full}{pj.SEP}{a.name}[{k}]")
+            for label, body in subgraph_attrs(n):
+                visit(body, f"{full}{pj.SEP}{label}")
 
     visit(proto.graph, "")
     return proto

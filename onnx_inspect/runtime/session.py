@@ -29,6 +29,7 @@ import onnx
 import onnxruntime as ort
 
 from ..errors import ExternalDataError, InspectError, ProviderError, RuntimeFailure
+from ..model.index import SEP, subgraph_attrs
 from .extract import GraphIndex, subgraphs
 from .providers import OPTIMIZATION, check_optimization, check_session_providers
 
@@ -500,12 +501,8 @@ def named_copy(m: Any) -> onnx.ModelProto:
             return  # a body the model index does not list (a graph attribute on a standard op): left as is
         for i, n in enumerate(g.node):
             n.name = ids[i]
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.GRAPH:
-                    visit(a.g, f"{ids[i]}::{a.name}")
-                elif a.type == onnx.AttributeProto.GRAPHS:
-                    for k, body in enumerate(a.graphs):
-                        visit(body, f"{ids[i]}::{a.name}[{k}]")
+            for label, body in subgraph_attrs(n):
+                visit(body, f"{ids[i]}{SEP}{label}")
 
     visit(proto.graph, "")
     assert set(graphs.index) >= {""}
