@@ -9,30 +9,17 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import numpy_helper
 
 import onnx_inspect as oi
 from onnx_inspect.runtime.accuracy import cosine, iter_compare, match_tensors
 from tests.corpus import corpus_model
-from tests.runtime.cnn_variants import IMAGE, make_variants
+from tests.runtime.cnn_variants import IMAGE, make_variants, perturbed
 
 
 @pytest.fixture(scope="module")
 def cnn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The float CNN and its fp16 (Casts at the inputs/outputs), QDQ (per-channel) and QOperator versions."""
     return make_variants(tmp_path_factory.mktemp("cnn"))
-
-
-def _perturbed(src: Path, dst: Path, node_op: str, pick: int) -> tuple[Path, str]:
-    """Copy of ``src`` with the weight of its ``pick``-th ``node_op`` node scaled by 1.5; returns its output."""
-    m = onnx.load(str(src))
-    inits = {t.name: t for t in m.graph.initializer}
-    nodes = [n for n in m.graph.node if n.op_type == node_op and any(x in inits for x in n.input)]
-    node = nodes[pick]
-    w = next(inits[x] for x in node.input if x in inits)
-    w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.5), w.name))
-    onnx.save(m, str(dst))
-    return dst, node.output[0]
 
 
 def test_same_model_matches_everything_by_name(cnn: dict[str, Path]) -> None:
@@ -100,7 +87,7 @@ def test_match_tensors_lists_unmatched_values_of_b(cnn: dict[str, Path], tmp_pat
 
 
 def test_first_divergence_is_the_perturbed_node(cnn: dict[str, Path], tmp_path: Path) -> None:
-    b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", -1)
+    b, out = perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", -1)
     for chunk in (None, 1, 5):
         assert oi.first_divergence(cnn["fp32"], b, feeds=IMAGE, chunk=chunk) == out
     rows = list(iter_compare(cnn["fp32"], b, feeds=IMAGE, chunk=4))
@@ -113,7 +100,7 @@ def test_first_divergence_is_the_perturbed_node(cnn: dict[str, Path], tmp_path: 
 
 def test_first_divergence_bert_perturbed_matmul(tmp_path: Path) -> None:
     cm = corpus_model("bert_mlm_torchscript")
-    b, out = _perturbed(cm.path, tmp_path / "bert.onnx", "MatMul", -3)
+    b, out = perturbed(cm.path, tmp_path / "bert.onnx", "MatMul", -3)
     feeds = oi.read_feeds(cm.path, cm.feeds) if cm.feeds is not None else None
     got = oi.first_divergence(cm.path, b, feeds=feeds, dims=cm.dims)
     assert got == out
@@ -214,7 +201,7 @@ def test_every_value_renamed_is_matched_by_structure(tmp_path: Path) -> None:
         n.output[:] = [new.get(o, o) for o in n.output]
         n.input[:] = [new.get(x, x) for x in n.input]
     onnx.save(m, str(tmp_path / "renamed.onnx"))
-    b, out = _perturbed(tmp_path / "renamed.onnx", tmp_path / "renamed_perturbed.onnx", "MatMul", 5)
+    b, out = perturbed(tmp_path / "renamed.onnx", tmp_path / "renamed_perturbed.onnx", "MatMul", 5)
     feeds = oi.read_feeds(cm.path, cm.feeds)
     df = oi.compare(cm.path, tmp_path / "renamed.onnx", feeds=feeds)
     assert (df["match"] == "structure").sum() == len(df) - 1 and df.at["logits", "match"] == "name"
@@ -230,6 +217,6 @@ def test_first_divergence_leaves_the_session_cache_alone(cnn: dict[str, Path], t
     a = oi.load(cnn["fp32"])
     oi.run(a, None, IMAGE)
     before = cached_sessions()
-    b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", 0)
+    b, out = perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", 0)
     assert oi.first_divergence(a, b, feeds=IMAGE, chunk=2) == out
     assert cached_sessions() == before
