@@ -7,6 +7,10 @@ activation inputs, looked at through the inserted Q/DQ/Cast nodes, are the match
 ``a``. Nothing is guessed: a tensor with no such match or more than one candidate is listed as unmatched.
 ``first_divergence`` walks the matched tensors in chunks (compare, drop, next chunk) so it never holds all
 intermediates of both models at once.
+
+Values inside If/Loop/Scan bodies cannot be fetched: onnxruntime returns main-graph values only (a Loop's
+body value is a different tensor each iteration). They are listed as ``unmatched`` rows with a ``reason``
+just before their owner's outputs, and the owner's outputs, which carry the bodies' results, are compared.
 """
 
 from __future__ import annotations
@@ -36,7 +40,13 @@ _FAMILY = {
     "Conv": {"ConvInteger"},
     "Gemm": {"QGemm"},
 }
-ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosine"]
+ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosine", "reason"]
+#: ``reason`` of an unmatched row of the main graph / of a body (If, Loop, Scan).
+NO_MATCH = "no value of b matches it by name or by producer structure"
+IN_BODY = (
+    "inside the body of {op} node '{owner}': onnxruntime fetches main-graph values only, so {owner}'s "
+    "outputs are compared instead"
+)
 _FLOAT_CASTS = {"float16", "float32", "float64", "bfloat16"}
 
 
@@ -156,7 +166,9 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
 
     Indexed by ``a``'s tensor ids in topological order; ``tensor_b`` (None when unmatched), ``match``
     (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer) and
-    ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor).
+    ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor),
+    ``reason`` why a row is unmatched. Values computed inside If/Loop/Scan bodies are rows too, unmatched
+    (onnxruntime cannot fetch them), placed just before their main-graph owner's outputs.
     ``df.attrs["unmatched_b"]``: computed values of ``b`` that nothing in ``a`` matched (Q/DQ/Cast
     outputs left out: they are conversions, not values of their own).
     """
@@ -239,15 +251,19 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
                 b2a[ob] = oa
                 in_b.setdefault(oa, set()).add(ob)
     rows = []
+    bodies = _body_rows(ga.m)
     for n in ga.order:
         nid = ga.producer[n]
+        rows += bodies.pop(nid, [])  # a body's values come before the outputs of the node that runs it
         mapped = a2b.get(n)
         rows.append((
             n, None if mapped is None else gb.dequantized(mapped), how.get(n, "unmatched"), nid, ga.op(nid),
-            ga.dequantized(n),
+            ga.dequantized(n), None if n in how else NO_MATCH,
         ))  # fmt: skip
+    for left in bodies.values():  # owners without a computed output (cannot happen in a valid model)
+        rows += left
     df = pd.DataFrame(
-        rows, columns=["tensor", "tensor_b", "match", "node", "op_type", "value_a"], dtype=object
+        rows, columns=["tensor", "tensor_b", "match", "node", "op_type", "value_a", "reason"], dtype=object
     )
     df = df.set_index("tensor")
     matched_b = set(a2b.values()) | {gb.root(v) for v in a2b.values()}
@@ -257,6 +273,42 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
         if n not in matched_b and gb.op(gb.producer[n]) not in TRANSPARENT and gb.root(n) == n
     ]
     return df
+
+
+def _body_rows(m: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Main-graph owner id -> match rows of the values computed inside its bodies, in execution order (a
+    nested body's values before its owner's), each unmatched with the reason (onnxruntime fetches
+    main-graph values only)."""
+    nodes = m.nodes
+    body = nodes[nodes["graph"] != ""].sort_values("index")
+    if not len(body):
+        return {}
+    t = m.tensors
+    computed = set(t.index[t["kind"].isin(["intermediate", "output"]) & (t["graph"] != "")])
+    in_graph: dict[str, list[str]] = {}
+    for nid, graph in zip(body.index, body["graph"], strict=True):
+        in_graph.setdefault(graph, []).append(nid)
+    graphs = m.graphs
+    owned: dict[str, list[str]] = {}  # node id -> the bodies it runs (then/else, body, ...)
+    for path, owner in zip(graphs.index, graphs["owner"], strict=True):
+        if isinstance(owner, str) and path in in_graph:
+            owned.setdefault(owner, []).append(path)
+
+    def walk(owner: str, top: str, rows: list[tuple[Any, ...]], depth: int = 0) -> None:
+        reason = IN_BODY.format(op=nodes.at[top, "op_type"], owner=top)
+        for path in owned.get(owner, ()) if depth < 64 else ():
+            for nid in in_graph[path]:
+                walk(nid, top, rows, depth + 1)
+                for o in nodes.at[nid, "outputs"]:
+                    tid = m.tensor_id(o, path) if o else None
+                    if tid is not None and tid in computed:
+                        rows.append((tid, None, "unmatched", nid, nodes.at[nid, "op_type"], None, reason))
+
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for nid in nodes.index[nodes["graph"] == ""]:
+        if nid in owned:
+            walk(nid, nid, out.setdefault(nid, []))
+    return out
 
 
 def _same_node(ga: _Graph, na: str, gb: _Graph, nb: str, b2a: Mapping[str, str]) -> bool:
@@ -410,14 +462,14 @@ def _wanted(p: _Pair, outputs: str | Sequence[str] | None) -> list[str]:
     for n in names:
         if n not in p.match.index:
             raise UnknownNameError(
-                f"'{n}' is not a value computed in the main graph of {_name(p.a)}; compare takes its "
-                "intermediate and output tensor names"
+                f"'{n}' is not a value computed in {_name(p.a)}; compare takes its intermediate and output "
+                "tensor ids (m.tensors.index)"
             )
     return [n for n in order if n in set(names)]
 
 
 def _row(p: _Pair, n: str, x: Any, y: Any, rtol: float, atol: float) -> dict[str, Any]:
-    row: dict[str, Any] = {c: p.match.at[n, c] for c in ("tensor_b", "match", "node", "op_type")}
+    row: dict[str, Any] = {c: p.match.at[n, c] for c in ("tensor_b", "match", "node", "op_type", "reason")}
     if x is None or y is None:
         row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
         row.update(dtype=p.a.tensors.at[n, "dtype"] or "", allclose=False, cosine=np.nan)
@@ -477,7 +529,8 @@ def compare_models(
 ) -> pd.DataFrame:
     """Run the same feeds through models ``a`` and ``b``; one row per value of ``a`` in topological order.
 
-    Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences),
+    Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences and a
+    ``reason``: no counterpart in ``b``, or a value inside an If/Loop/Scan body, whose owner's outputs are compared),
     ``node``/``op_type`` (producer in ``a``), the difference columns of ``oi.compare`` and ``cosine``.
     Quantized values of ``b`` matched to float values of ``a`` are dequantized first. Float inputs are
     cast to ``b``'s input dtype (fp16 models). ``df.attrs``: labels, rtol, atol, ``unmatched_b``.
@@ -544,7 +597,8 @@ def first_divergence(
     """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
 
     Every tensor it depends on comes earlier in that order, so all of them that could be matched are
-    allclose. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
+    allclose. Values inside If/Loop/Scan bodies cannot be fetched: a divergence inside a body shows at
+    the outputs of the main-graph node that runs it. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
     and dropped, so both models' intermediates are never held at once.
     """
     rows = iter_compare(a, b, feeds, rtol=rtol, atol=atol, dims=dims, ranges=ranges, seed=seed,

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from onnx import numpy_helper
 
 import onnx_inspect as oi
 from onnx_inspect.runtime.accuracy import cosine, iter_compare, match_tensors
@@ -220,3 +221,60 @@ def test_first_divergence_leaves_the_session_cache_alone(cnn: dict[str, Path], t
     b, out = perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", 0)
     assert oi.first_divergence(a, b, feeds=IMAGE, chunk=2) == out
     assert cached_sessions() == before
+
+
+def _scaled(src: Path, dst: Path, initializer: str) -> Path:
+    """Copy of ``src`` with one initializer scaled by 1.5 (a weight read inside a body keeps its main-graph name)."""
+    m = onnx.load(str(src))
+    w = next(t for t in m.graph.initializer if t.name == initializer)
+    w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.5), w.name))
+    onnx.save(m, str(dst))
+    return dst
+
+
+def test_loop_body_values_are_listed_with_a_reason(tmp_path: Path) -> None:
+    """The corpus' scripted Loop (an If inside its body) against a copy whose body Gemm weight is scaled and
+    an fp16 copy: body values are rows of their own, unmatched with the reason, right before the Loop's
+    output; the Loop output carries the body's divergence."""
+    from onnxconverter_common import float16
+
+    cm = corpus_model("scripted_loop")
+    a = oi.load(cm.path)
+    t = a.tensors
+    body_values = list(t.index[(t["graph"] != "") & t["kind"].isin(["intermediate", "output"])])
+    assert len(body_values) == 9  # Loop body and both If branches
+    b = _scaled(cm.path, tmp_path / "scaled.onnx", "cell.weight")
+    df = oi.compare(a, b)
+    assert list(df.index) == [*df.index[:-1], "h"] and set(df.index[:-1]) == set(body_values)
+    body = df.loc[body_values]
+    assert (body["match"] == "unmatched").all() and body["tensor_b"].isna().all()
+    assert body["reason"].str.contains("inside the body of Loop node '/Loop'").all()
+    assert body["max_abs_diff"].isna().all()
+    assert df.index.get_loc("/Loop::body::/cell/Gemm_output_0") < df.index.get_loc(
+        "/Loop::body::/If_output_0"
+    )
+    assert df.at["h", "match"] == "name" and df.at["h", "reason"] is None and not df.at["h", "allclose"]
+    assert oi.first_divergence(a, b) == "h"
+    # asked for by id: the row and its reason, not an unknown-name error
+    one = oi.compare(a, b, outputs=["/Loop::body::/Tanh_output_0"])
+    assert one.at["/Loop::body::/Tanh_output_0", "reason"].startswith("inside the body of Loop")
+    half = tmp_path / "fp16.onnx"
+    onnx.save(float16.convert_float_to_float16(onnx.load(str(cm.path)), keep_io_types=True), str(half))
+    df16 = oi.compare(a, half, rtol=1e-2, atol=1e-2)
+    assert df16.at["h", "allclose"] and 0 < df16.at["h", "max_abs_diff"] < 1e-2
+    assert oi.first_divergence(a, half, rtol=1e-2, atol=1e-2) is None
+
+
+def test_nested_if_bodies_against_itself() -> None:
+    """Silero VAD (If branches holding LSTMs): every main-graph value matched and allclose, every body value
+    listed as unmatched with its owning If, and no divergence."""
+    cm = corpus_model("silero_vad_16k_op15")
+    feeds = oi.read_feeds(cm.path, cm.feeds)
+    m = oi.load(cm.path)
+    df = oi.compare(m, cm.path, feeds=feeds, dims=cm.dims)
+    in_body = df.index.isin(m.tensors.index[m.tensors["graph"] != ""])
+    assert in_body.sum() > 50 and (df.loc[~in_body, "match"] == "name").all()
+    assert df.loc[~in_body, "allclose"].all()
+    owners = df.loc[in_body, "reason"].str.extract(r"inside the body of (\w+) node")[0]
+    assert (owners == "If").all()
+    assert oi.first_divergence(m, cm.path, feeds=feeds, dims=cm.dims) is None
