@@ -413,6 +413,7 @@ class _Pair:
     feeds_b: dict[str, np.ndarray]
     run_kw: dict[str, Any]
     quant_b: pd.DataFrame
+    providers_b: Any = None  # b's providers when they differ from a's (one model on two providers)
 
     def values(self, names_a: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
         """(a tensor, a value, b value) for matched tensors; b's quantized values dequantized."""
@@ -427,7 +428,8 @@ class _Pair:
             release_memory()
             va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
             release_memory()
-            vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
+            kw_b = self.run_kw if self.providers_b is None else {**self.run_kw, "providers": self.providers_b}
+            vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **kw_b)
         for n, nb in pairs:
             # run() gives arrays, or lists/dicts for sequence and map outputs (ai.onnx.ml)
             x: Any = va[fetch_a[n]]
@@ -561,15 +563,19 @@ def iter_compare(
     chunk: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
+    providers_b: Any = None,
 ) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """``(tensor of a, row)`` for every matched tensor in topological order, computed ``chunk`` tensors at
     a time (default: an eighth of them, at least 8) and dropped after: memory-bounded, and a caller (a
     progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table.
+    ``providers_b``: run ``b`` on other providers than ``a`` (``iter_compare(m, m, providers=["CUDAExecutionProvider"],
+    providers_b=["CPUExecutionProvider"])`` compares one model on two providers, chunk by chunk).
     """
     if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
         raise InspectError(f"chunk must be a positive number of tensors, not {chunk!r}")
     run_kw = {"providers": providers, "optimization": optimization, "time_budget": time_budget}
     p = _pair(a, b, feeds, dims, ranges, seed, max_bytes, run_kw)
+    p.providers_b = providers_b
     matched = [n for n in p.match.index if p.match.at[n, "tensor_b"] is not None]
     size = chunk or max(8, -(-len(matched) // 8))
     for start in range(0, len(matched), size):
@@ -593,17 +599,19 @@ def first_divergence(
     chunk: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
+    providers_b: Any = None,
 ) -> str | None:
     """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
 
     Every tensor it depends on comes earlier in that order, so all of them that could be matched are
     allclose. Values inside If/Loop/Scan bodies cannot be fetched: a divergence inside a body shows at
     the outputs of the main-graph node that runs it. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
-    and dropped, so both models' intermediates are never held at once.
+    and dropped, so both models' intermediates are never held at once. ``first_divergence(m, m,
+    providers=[...], providers_b=[...])``: where one model starts to differ on two providers.
     """
     rows = iter_compare(a, b, feeds, rtol=rtol, atol=atol, dims=dims, ranges=ranges, seed=seed,
                         providers=providers, optimization=optimization, chunk=chunk, max_bytes=max_bytes,
-                        time_budget=time_budget)  # fmt: skip
+                        time_budget=time_budget, providers_b=providers_b)  # fmt: skip
     for n, row in rows:
         if not row["allclose"]:
             rows.close()

@@ -160,6 +160,11 @@ def test_provider_comparison_keeps_working(cnn: dict[str, Path]) -> None:
     m = oi.load(cnn["fp32"])
     df = oi.compare(m, "all", providers=[["CPUExecutionProvider"], ["CPUExecutionProvider"]], feeds=IMAGE)
     assert df["allclose"].all() and "relu" in df.index
+    # one model on two providers, chunk by chunk (what the Accuracy tab does): b runs on providers_b
+    cpu = ["CPUExecutionProvider"]
+    assert oi.first_divergence(m, m, feeds=IMAGE, providers=cpu, providers_b=cpu, chunk=3) is None
+    with pytest.raises(oi.InspectError, match="NoSuchExecutionProvider"):
+        next(iter_compare(m, m, feeds=IMAGE, providers=cpu, providers_b=["NoSuchExecutionProvider"]))
 
 
 def test_original_vs_onnxruntime_optimized(tmp_path: Path) -> None:
