@@ -8,9 +8,11 @@ activation inputs, looked at through the inserted Q/DQ/Cast nodes, are the match
 ``first_divergence`` walks the matched tensors in chunks (compare, drop, next chunk) so it never holds all
 intermediates of both models at once.
 
-Values inside If/Loop/Scan bodies cannot be fetched: onnxruntime returns main-graph values only (a Loop's
-body value is a different tensor each iteration). They are listed as ``unmatched`` rows with a ``reason``
-just before their owner's outputs, and the owner's outputs, which carry the bodies' results, are compared.
+Values inside bodies come just before their owner's outputs. Those in If branches (nested Ifs too) are
+matched by id and fetched the way ``oi.run`` fetches them: the branch the feeds take is run on its own; a
+branch not taken is listed with that reason. Loop and Scan bodies (and other ops' graphs) are listed as
+``unmatched`` with a ``reason``: a body value is a new tensor every iteration, which onnxruntime cannot
+return; the owner's outputs, which carry the bodies' results, are compared.
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosi
 #: ``reason`` of an unmatched row of the main graph / of a body (If, Loop, Scan).
 NO_MATCH = "no value of b matches it by name or by producer structure"
 IN_BODY = (
-    "inside the body of {op} node '{owner}': onnxruntime fetches main-graph values only, so {owner}'s "
-    "outputs are compared instead"
+    "inside the body of {op} node '{owner}': onnxruntime cannot return a value of a {op} body as one tensor "
+    "(it runs once per iteration), so {owner}'s outputs are compared instead"
 )
+#: Ops whose graphs ``oi.run`` fetches values from (the branch the feeds take).
+FETCHABLE_BODY_OPS = frozenset({"If"})
 _FLOAT_CASTS = {"float16", "float32", "float64", "bfloat16"}
 
 
@@ -167,8 +171,8 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     Indexed by ``a``'s tensor ids in topological order; ``tensor_b`` (None when unmatched), ``match``
     (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer) and
     ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor),
-    ``reason`` why a row is unmatched. Values computed inside If/Loop/Scan bodies are rows too, unmatched
-    (onnxruntime cannot fetch them), placed just before their main-graph owner's outputs.
+    ``reason`` why a row is unmatched. Values computed inside bodies are rows too, placed just before their
+    main-graph owner's outputs: in If branches matched by id, in Loop/Scan bodies unmatched (not fetchable).
     ``df.attrs["unmatched_b"]``: computed values of ``b`` that nothing in ``a`` matched (Q/DQ/Cast
     outputs left out: they are conversions, not values of their own).
     """
@@ -251,7 +255,7 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
                 b2a[ob] = oa
                 in_b.setdefault(oa, set()).add(ob)
     rows = []
-    bodies = _body_rows(ga.m)
+    bodies = _body_rows(ga.m, gb.m)
     for n in ga.order:
         nid = ga.producer[n]
         rows += bodies.pop(nid, [])  # a body's values come before the outputs of the node that runs it
@@ -275,16 +279,17 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     return df
 
 
-def _body_rows(m: Any) -> dict[str, list[tuple[Any, ...]]]:
+def _body_rows(m: Any, mb: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Main-graph owner id -> match rows of the values computed inside its bodies, in execution order (a
-    nested body's values before its owner's), each unmatched with the reason (onnxruntime fetches
-    main-graph values only)."""
+    nested body's values before its owner's). Values in If branches (all owners up to the main graph If
+    nodes) are matched to the value of ``mb`` with the same id; the others are unmatched with the reason."""
     nodes = m.nodes
     body = nodes[nodes["graph"] != ""].sort_values("index")
     if not len(body):
         return {}
-    t = m.tensors
+    t, tb = m.tensors, mb.tensors
     computed = set(t.index[t["kind"].isin(["intermediate", "output"]) & (t["graph"] != "")])
+    computed_b = set(tb.index[tb["kind"].isin(["intermediate", "output"]) & (tb["graph"] != "")])
     in_graph: dict[str, list[str]] = {}
     for nid, graph in zip(body.index, body["graph"], strict=True):
         in_graph.setdefault(graph, []).append(nid)
@@ -294,20 +299,35 @@ def _body_rows(m: Any) -> dict[str, list[tuple[Any, ...]]]:
         if isinstance(owner, str) and path in in_graph:
             owned.setdefault(owner, []).append(path)
 
-    def walk(owner: str, top: str, rows: list[tuple[Any, ...]], depth: int = 0) -> None:
+    def fetchable(nid: str) -> bool:
+        return str(nodes.at[nid, "op_type"]) in FETCHABLE_BODY_OPS and nodes.at[nid, "domain"] in (
+            "",
+            "ai.onnx",
+        )
+
+    def walk(owner: str, top: str, ok: bool, rows: list[tuple[Any, ...]], depth: int = 0) -> None:
+        ok = ok and fetchable(owner)
         reason = IN_BODY.format(op=nodes.at[top, "op_type"], owner=top)
         for path in owned.get(owner, ()) if depth < 64 else ():
             for nid in in_graph[path]:
-                walk(nid, top, rows, depth + 1)
+                # the first owner (from the main graph down) that is not an If names the reason
+                walk(nid, top if not ok or fetchable(nid) else nid, ok, rows, depth + 1)
                 for o in nodes.at[nid, "outputs"]:
                     tid = m.tensor_id(o, path) if o else None
-                    if tid is not None and tid in computed:
-                        rows.append((tid, None, "unmatched", nid, nodes.at[nid, "op_type"], None, reason))
+                    if tid is None or tid not in computed:
+                        continue
+                    op = nodes.at[nid, "op_type"]
+                    if not ok:
+                        rows.append((tid, None, "unmatched", nid, op, None, reason))
+                    elif tid in computed_b:
+                        rows.append((tid, tid, "name", nid, op, tid, None))
+                    else:
+                        rows.append((tid, None, "unmatched", nid, op, None, NO_MATCH))
 
     out: dict[str, list[tuple[Any, ...]]] = {}
     for nid in nodes.index[nodes["graph"] == ""]:
         if nid in owned:
-            walk(nid, nid, out.setdefault(nid, []))
+            walk(nid, nid, True, out.setdefault(nid, []))
     return out
 
 
@@ -415,24 +435,39 @@ class _Pair:
     quant_b: pd.DataFrame
     providers_b: Any = None  # b's providers when they differ from a's (one model on two providers)
 
-    def values(self, names_a: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-        """(a tensor, a value, b value) for matched tensors; b's quantized values dequantized."""
-        from .run import run
+    unfetched: dict[str, str] = field(default_factory=dict)  # a tensor -> why it could not be fetched
 
-        pairs = [(n, str(self.match.at[n, "tensor_b"])) for n in names_a]
-        fetch_a = {n: str(self.match.at[n, "value_a"]) for n in names_a}
+    def values(self, names_a: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """(a tensor, a value, b value) for matched tensors, in the order given; b's quantized values
+        dequantized. Values in If branches are fetched per branch; a branch the feeds do not take (in either
+        model) leaves its values out, with the reason in ``self.unfetched``."""
+        graph = self.a.tensors["graph"]
+        groups: dict[str, list[str]] = {}
+        for n in names_a:
+            groups.setdefault(str(graph.get(n, "")), []).append(n)
+        va: dict[str, Any] = {}
+        vb: dict[str, Any] = {}
         # a cut's session serves this chunk only: built lean (no arena to keep the run's peak, not cached
         # with its folded weights), so it is freed before the other model runs and only the values stay;
         # what the previous chunk and session freed goes back to the OS before the next session is built
         with lean_sessions():
-            release_memory()
-            va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
-            release_memory()
-            kw_b = self.run_kw if self.providers_b is None else {**self.run_kw, "providers": self.providers_b}
-            vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **kw_b)
-        for n, nb in pairs:
+            for path, names in groups.items():
+                try:
+                    got_a, got_b = self._fetch(names)
+                except InspectError as exc:
+                    if path == "":
+                        raise
+                    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    self.unfetched.update(dict.fromkeys(names, why))
+                    continue
+                va.update(got_a)
+                vb.update(got_b)
+        for n in names_a:
+            if n in self.unfetched:
+                continue
+            nb = str(self.match.at[n, "tensor_b"])
             # run() gives arrays, or lists/dicts for sequence and map outputs (ai.onnx.ml)
-            x: Any = va[fetch_a[n]]
+            x: Any = va[str(self.match.at[n, "value_a"])]
             y: Any = vb[nb]
             if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
                 yield n, x, y  # sequences and maps (ai.onnx.ml): compared for equality
@@ -442,6 +477,18 @@ class _Pair:
                 if p is not None:
                     y = dequantize(y, *p).astype(x.dtype)
             yield n, x, y
+
+    def _fetch(self, names_a: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Values of one graph's tensors from both models (``names_a`` in ``a``'s ids, b's from the match)."""
+        from .run import run
+
+        fetch_a = list(dict.fromkeys(str(self.match.at[n, "value_a"]) for n in names_a))
+        fetch_b = list(dict.fromkeys(str(self.match.at[n, "tensor_b"]) for n in names_a))
+        release_memory()
+        va = run(self.a, fetch_a, self.feeds_a, **self.run_kw)
+        release_memory()
+        kw_b = self.run_kw if self.providers_b is None else {**self.run_kw, "providers": self.providers_b}
+        return va, run(self.b, fetch_b, self.feeds_b, **kw_b)
 
 
 def _pair(a: Any, b: Any, feeds: Any, dims: DimsArg, ranges: RangesArg, seed: int, max_bytes: int,
@@ -532,7 +579,8 @@ def compare_models(
     """Run the same feeds through models ``a`` and ``b``; one row per value of ``a`` in topological order.
 
     Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences and a
-    ``reason``: no counterpart in ``b``, or a value inside an If/Loop/Scan body, whose owner's outputs are compared),
+    ``reason``: no counterpart in ``b``, an If branch the feeds do not take, or a value inside a Loop/Scan body,
+    whose owner's outputs are compared),
     ``node``/``op_type`` (producer in ``a``), the difference columns of ``oi.compare`` and ``cosine``.
     Quantized values of ``b`` matched to float values of ``a`` are dequantized first. Float inputs are
     cast to ``b``'s input dtype (fp16 models). ``df.attrs``: labels, rtol, atol, ``unmatched_b``.
@@ -545,6 +593,9 @@ def compare_models(
     rows = {
         n: _row(p, n, *got[n], rtol, atol) if n in got else _row(p, n, None, None, rtol, atol) for n in wanted
     }
+    for n, why in p.unfetched.items():  # an If branch the feeds do not take: nothing to compare
+        if n in rows:
+            rows[n].update(match="unmatched", reason=why)
     return _frame(rows, p, rtol, atol)
 
 
@@ -567,7 +618,8 @@ def iter_compare(
 ) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """``(tensor of a, row)`` for every matched tensor in topological order, computed ``chunk`` tensors at
     a time (default: an eighth of them, at least 8) and dropped after: memory-bounded, and a caller (a
-    progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table.
+    progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table; values
+    of If branches the feeds do not take are left out (``compare`` lists them with the reason).
     ``providers_b``: run ``b`` on other providers than ``a`` (``iter_compare(m, m, providers=["CUDAExecutionProvider"],
     providers_b=["CPUExecutionProvider"])`` compares one model on two providers, chunk by chunk).
     """
@@ -604,8 +656,8 @@ def first_divergence(
     """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
 
     Every tensor it depends on comes earlier in that order, so all of them that could be matched are
-    allclose. Values inside If/Loop/Scan bodies cannot be fetched: a divergence inside a body shows at
-    the outputs of the main-graph node that runs it. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
+    allclose. Values in the If branches the feeds take are compared too; Loop/Scan body values cannot be
+    fetched, so a divergence inside one shows at its owner's outputs. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
     and dropped, so both models' intermediates are never held at once. ``first_divergence(m, m,
     providers=[...], providers_b=[...])``: where one model starts to differ on two providers.
     """

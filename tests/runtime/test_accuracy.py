@@ -270,16 +270,25 @@ def test_loop_body_values_are_listed_with_a_reason(tmp_path: Path) -> None:
     assert oi.first_divergence(a, half, rtol=1e-2, atol=1e-2) is None
 
 
-def test_nested_if_bodies_against_itself() -> None:
-    """Silero VAD (If branches holding LSTMs): every main-graph value matched and allclose, every body value
-    listed as unmatched with its owning If, and no divergence."""
+def test_values_in_if_branches_are_compared(tmp_path: Path) -> None:
+    """Silero VAD (If branches holding LSTMs, Ifs nested in If branches): values of the branches the feeds
+    take are fetched and compared, those of branches not taken are listed with that reason; with the LSTM's
+    input weight scaled, the first divergence is the Slice inside the branch that reads it (not the If's output)."""
     cm = corpus_model("silero_vad_16k_op15")
     feeds = oi.read_feeds(cm.path, cm.feeds)
     m = oi.load(cm.path)
     df = oi.compare(m, cm.path, feeds=feeds, dims=cm.dims)
     in_body = df.index.isin(m.tensors.index[m.tensors["graph"] != ""])
-    assert in_body.sum() > 50 and (df.loc[~in_body, "match"] == "name").all()
-    assert df.loc[~in_body, "allclose"].all()
-    owners = df.loc[in_body, "reason"].str.extract(r"inside the body of (\w+) node")[0]
-    assert (owners == "If").all()
+    taken = in_body & (df["match"] == "name").to_numpy()
+    assert taken.sum() > 20 and df.loc[taken, "allclose"].all() and df.loc[taken, "cosine"].notna().all()
+    assert (df.loc[~in_body, "match"] == "name").all() and df.loc[~in_body, "allclose"].all()
+    skipped = df.loc[in_body & ~taken, "reason"]
+    assert len(skipped) > 20 and skipped.str.contains(r"is in the (?:then|else)_branch of If node").all()
     assert oi.first_divergence(m, cm.path, feeds=feeds, dims=cm.dims) is None
+    b = _scaled(cm.path, tmp_path / "scaled.onnx", "model.decoder.rnn.weight_ih")
+    first = oi.first_divergence(m, b, feeds=feeds, dims=cm.dims)
+    assert first is not None and m.tensors.at[first, "graph"] == "/model/decoder/If_1::then_branch"
+    producer = m.tensors.at[first, "producer"]
+    assert "model.decoder.rnn.weight_ih" in m.nodes.at[producer, "inputs"]
+    table = oi.compare(m, b, feeds=feeds, dims=cm.dims)
+    assert table.index[(table["match"] != "unmatched") & ~table["allclose"]][0] == first
