@@ -8,11 +8,12 @@ activation inputs, looked at through the inserted Q/DQ/Cast nodes, are the match
 ``first_divergence`` walks the matched tensors in chunks (compare, drop, next chunk) so it never holds all
 intermediates of both models at once.
 
-Values inside bodies come just before their owner's outputs. Those in If branches (nested Ifs too) are
-matched by id and fetched the way ``oi.run`` fetches them: the branch the feeds take is run on its own; a
-branch not taken is listed with that reason. Loop and Scan bodies (and other ops' graphs) are listed as
-``unmatched`` with a ``reason``: a body value is a new tensor every iteration, which onnxruntime cannot
-return; the owner's outputs, which carry the bodies' results, are compared.
+Values inside bodies come just before their owner's outputs and are matched by id. Those in If branches
+(nested Ifs too) are fetched the way ``oi.run`` fetches them: the branch the feeds take is run on its own; a
+branch not taken is listed with that reason. A Loop/Scan body value is a new tensor every iteration:
+``lifted_values`` carries it out of the body as an extra scan output, so it is compared stacked over the
+iterations. Bodies of other ops (SequenceMap, contrib ops) are listed as ``unmatched`` with a ``reason``;
+their owner's outputs are compared.
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosi
 #: ``reason`` of an unmatched row of the main graph / of a body (If, Loop, Scan).
 NO_MATCH = "no value of b matches it by name or by producer structure"
 IN_BODY = (
-    "inside the body of {op} node '{owner}': onnxruntime cannot return a value of a {op} body as one tensor "
-    "(it runs once per iteration), so {owner}'s outputs are compared instead"
+    "inside a body of {op} node '{owner}': its values cannot be carried out of the body (only If, Loop and "
+    "Scan bodies can), so {owner}'s outputs are compared instead"
 )
 #: Ops whose graphs ``oi.run`` fetches values from (the branch the feeds take).
 FETCHABLE_BODY_OPS = frozenset({"If"})
+#: Ops whose body values are carried out as extra outputs (``lifted_values``): a Loop/Scan's stacked over
+#: iterations, an If's when its branch runs.
+LIFTABLE_BODY_OPS = frozenset({"If", "Loop", "Scan"})
 _FLOAT_CASTS = {"float16", "float32", "float64", "bfloat16"}
 
 
@@ -171,8 +175,8 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
     Indexed by ``a``'s tensor ids in topological order; ``tensor_b`` (None when unmatched), ``match``
     (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer) and
     ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor),
-    ``reason`` why a row is unmatched. Values computed inside bodies are rows too, placed just before their
-    main-graph owner's outputs: in If branches matched by id, in Loop/Scan bodies unmatched (not fetchable).
+    ``reason`` why a row is unmatched. Values computed inside If/Loop/Scan bodies are rows too, matched by id
+    and placed just before their main-graph owner's outputs (other ops' bodies: unmatched with the reason).
     ``df.attrs["unmatched_b"]``: computed values of ``b`` that nothing in ``a`` matched (Q/DQ/Cast
     outputs left out: they are conversions, not values of their own).
     """
@@ -281,8 +285,8 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
 
 def _body_rows(m: Any, mb: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Main-graph owner id -> match rows of the values computed inside its bodies, in execution order (a
-    nested body's values before its owner's). Values in If branches (all owners up to the main graph If
-    nodes) are matched to the value of ``mb`` with the same id; the others are unmatched with the reason."""
+    nested body's values before its owner's). Values whose owners up to the main graph are all If, Loop or
+    Scan nodes are matched to the value of ``mb`` with the same id; the others are unmatched with the reason."""
     nodes = m.nodes
     body = nodes[nodes["graph"] != ""].sort_values("index")
     if not len(body):
@@ -299,19 +303,19 @@ def _body_rows(m: Any, mb: Any) -> dict[str, list[tuple[Any, ...]]]:
         if isinstance(owner, str) and path in in_graph:
             owned.setdefault(owner, []).append(path)
 
-    def fetchable(nid: str) -> bool:
-        return str(nodes.at[nid, "op_type"]) in FETCHABLE_BODY_OPS and nodes.at[nid, "domain"] in (
+    def liftable(nid: str) -> bool:
+        return str(nodes.at[nid, "op_type"]) in LIFTABLE_BODY_OPS and nodes.at[nid, "domain"] in (
             "",
             "ai.onnx",
         )
 
     def walk(owner: str, top: str, ok: bool, rows: list[tuple[Any, ...]], depth: int = 0) -> None:
-        ok = ok and fetchable(owner)
+        ok = ok and liftable(owner)
         reason = IN_BODY.format(op=nodes.at[top, "op_type"], owner=top)
         for path in owned.get(owner, ()) if depth < 64 else ():
             for nid in in_graph[path]:
-                # the first owner (from the main graph down) that is not an If names the reason
-                walk(nid, top if not ok or fetchable(nid) else nid, ok, rows, depth + 1)
+                # the first owner (from the main graph down) that cannot be lifted through names the reason
+                walk(nid, top if not ok or liftable(nid) else nid, ok, rows, depth + 1)
                 for o in nodes.at[nid, "outputs"]:
                     tid = m.tensor_id(o, path) if o else None
                     if tid is None or tid not in computed:
@@ -329,6 +333,89 @@ def _body_rows(m: Any, mb: Any) -> dict[str, list[tuple[Any, ...]]]:
         if nid in owned:
             walk(nid, nid, True, out.setdefault(nid, []))
     return out
+
+
+def _in_loop(m: Any, path: str) -> bool:
+    """Whether graph ``path`` runs inside a Loop or Scan (at any depth)."""
+    graphs, nodes = m.graphs, m.nodes
+    for _ in range(64):
+        if not path or path not in graphs.index:
+            return False
+        owner = graphs.at[path, "owner"]
+        if not isinstance(owner, str) or owner not in nodes.index:
+            return False
+        if nodes.at[owner, "op_type"] in ("Loop", "Scan"):
+            return True
+        path = str(nodes.at[owner, "graph"])
+    return False
+
+
+def lifted_values(
+    m: Any,
+    tids: Sequence[str],
+    feeds: Mapping[str, Any],
+    *,
+    providers: Any = None,
+    optimization: str = "all",
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+) -> dict[str, Any]:
+    """Values of body tensors ``tids`` (ids in ``m.tensors``) in one run of a copy of ``m`` where each is
+    carried out as an extra output through every owner up to the main graph: a Loop/Scan gives it stacked
+    over iterations (axis 0), an If gives it when that branch runs (an empty tensor when the other one does).
+    Owners must be standard If/Loop/Scan nodes."""
+    from onnx import helper
+
+    from ..model.index import subgraph_attrs
+    from .providers import resolve_providers
+    from .session import check_budget, create_session, external_folder, named_copy, run_session
+
+    proto = named_copy(m)  # nodes named by their ids: owners are found by id
+    by_id: dict[str, onnx.NodeProto] = {}
+
+    def visit(g: onnx.GraphProto) -> None:
+        for n in g.node:
+            by_id[n.name] = n
+            for _, sub in subgraph_attrs(n):
+                visit(sub)
+
+    visit(proto.graph)
+    t, graphs, nodes = m.tensors, m.graphs, m.nodes
+    out_of: dict[str, str] = {}
+    for k, tid in enumerate(tids):
+        name, path = str(t.at[tid, "name"]), str(t.at[tid, "graph"])
+        elem = helper.np_dtype_to_tensor_dtype(np.dtype(str(t.at[tid, "dtype"])))
+        depth = 0
+        while path:
+            owner, attr = str(graphs.at[path, "owner"]), str(graphs.at[path, "attribute"])
+            node = by_id[owner]
+            if node.op_type not in LIFTABLE_BODY_OPS:
+                raise InspectError(
+                    f"'{tid}' is inside {node.op_type} node '{owner}', whose body values cannot be lifted"
+                )
+            inner, outer = f"oi.lift.{k}.{depth}.in", f"oi.lift.{k}.{depth}"
+            for label, body in subgraph_attrs(node):
+                if label == attr:
+                    body.node.append(helper.make_node("Identity", [name], [inner]))
+                else:  # the If's other branch: an empty tensor of the same type
+                    empty = helper.make_tensor(f"{inner}.empty", elem, [0], [])
+                    body.node.append(helper.make_node("Constant", [], [inner], value=empty))
+                body.output.append(helper.make_tensor_value_info(inner, elem, None))
+            if node.op_type == "Scan":
+                for a in node.attribute:
+                    if a.name in ("scan_output_axes", "scan_output_directions"):
+                        a.ints.append(0)
+            node.output.append(outer)
+            name, path, depth = outer, str(nodes.at[owner, "graph"]), depth + 1
+        proto.graph.output.append(helper.make_tensor_value_info(name, elem, None))
+        out_of[tid] = name
+    names, opts = resolve_providers(providers)
+    label = f"{_name(m)} with {len(tids)} body value(s) as outputs"
+    sess = create_session(proto, label=label, providers=names, provider_options=opts, optimization=optimization,
+                          ext_dir=external_folder(m), model=m.proto)  # fmt: skip
+    wanted = list(out_of.values())
+    given = {i.name: feeds[i.name] for i in sess.get_inputs() if i.name in feeds}
+    got = run_session(sess, wanted, given, label=label, budget=check_budget(time_budget))
+    return {tid: v for tid, v in zip(out_of, got, strict=True)}
 
 
 def _same_node(ga: _Graph, na: str, gb: _Graph, nb: str, b2a: Mapping[str, str]) -> bool:
@@ -422,6 +509,10 @@ def cosine(x: np.ndarray, y: np.ndarray) -> float:
     return xy / (nx * ny)
 
 
+#: Group of ``_Pair.values`` for tensors inside Loop/Scan bodies (fetched by ``lifted_values``).
+LIFTED = "\0lifted"
+
+
 @dataclass
 class _Pair:
     """Two loaded models, their matching, shared feeds and run options."""
@@ -444,7 +535,8 @@ class _Pair:
         graph = self.a.tensors["graph"]
         groups: dict[str, list[str]] = {}
         for n in names_a:
-            groups.setdefault(str(graph.get(n, "")), []).append(n)
+            path = str(graph.get(n, ""))
+            groups.setdefault(LIFTED if path and _in_loop(self.a, path) else path, []).append(n)
         va: dict[str, Any] = {}
         vb: dict[str, Any] = {}
         # a cut's session serves this chunk only: built lean (no arena to keep the run's peak, not cached
@@ -453,12 +545,14 @@ class _Pair:
         with lean_sessions():
             for path, names in groups.items():
                 try:
-                    got_a, got_b = self._fetch(names)
+                    got_a, got_b = self._lifted(names) if path == LIFTED else self._fetch(names)
                 except InspectError as exc:
                     if path == "":
                         raise
-                    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    self.unfetched.update(dict.fromkeys(names, why))
+                    if path == LIFTED and len(names) > 1:  # one value that cannot be stacked (its shape
+                        self._one_by_one(names, va, vb)  # changes between iterations) must not hide the rest
+                    else:
+                        self.unfetched.update(dict.fromkeys(names, _line(exc)))
                     continue
                 va.update(got_a)
                 vb.update(got_b)
@@ -478,6 +572,27 @@ class _Pair:
                     y = dequantize(y, *p).astype(x.dtype)
             yield n, x, y
 
+    def _one_by_one(self, names_a: Sequence[str], va: dict[str, Any], vb: dict[str, Any]) -> None:
+        for n in names_a:
+            try:
+                got_a, got_b = self._lifted([n])
+            except InspectError as exc:
+                self.unfetched[n] = _line(exc)
+                continue
+            va.update(got_a)
+            vb.update(got_b)
+
+    def _lifted(self, names_a: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Values of Loop/Scan body tensors from both models, stacked over iterations (``lifted_values``)."""
+        kw = {k: self.run_kw[k] for k in ("providers", "optimization", "time_budget") if k in self.run_kw}
+        release_memory()
+        va = lifted_values(self.a, names_a, self.feeds_a, **kw)
+        release_memory()
+        kw_b = kw if self.providers_b is None else {**kw, "providers": self.providers_b}
+        names_b = [str(self.match.at[n, "tensor_b"]) for n in names_a]
+        vb = lifted_values(self.b, names_b, self.feeds_b, **kw_b)
+        return va, {nb: vb[nb] for nb in names_b}
+
     def _fetch(self, names_a: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Values of one graph's tensors from both models (``names_a`` in ``a``'s ids, b's from the match)."""
         from .run import run
@@ -489,6 +604,10 @@ class _Pair:
         release_memory()
         kw_b = self.run_kw if self.providers_b is None else {**self.run_kw, "providers": self.providers_b}
         return va, run(self.b, fetch_b, self.feeds_b, **kw_b)
+
+
+def _line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _pair(a: Any, b: Any, feeds: Any, dims: DimsArg, ranges: RangesArg, seed: int, max_bytes: int,
@@ -579,8 +698,8 @@ def compare_models(
     """Run the same feeds through models ``a`` and ``b``; one row per value of ``a`` in topological order.
 
     Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences and a
-    ``reason``: no counterpart in ``b``, an If branch the feeds do not take, or a value inside a Loop/Scan body,
-    whose owner's outputs are compared),
+    ``reason``: no counterpart in ``b``, an If branch the feeds do not take, or a body onnxruntime cannot give
+    values of), values of Loop/Scan bodies stacked over the iterations,
     ``node``/``op_type`` (producer in ``a``), the difference columns of ``oi.compare`` and ``cosine``.
     Quantized values of ``b`` matched to float values of ``a`` are dequantized first. Float inputs are
     cast to ``b``'s input dtype (fp16 models). ``df.attrs``: labels, rtol, atol, ``unmatched_b``.
@@ -656,8 +775,8 @@ def first_divergence(
     """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
 
     Every tensor it depends on comes earlier in that order, so all of them that could be matched are
-    allclose. Values in the If branches the feeds take are compared too; Loop/Scan body values cannot be
-    fetched, so a divergence inside one shows at its owner's outputs. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
+    allclose. Values in the If branches the feeds take and in Loop/Scan bodies (stacked over iterations) are
+    compared too. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
     and dropped, so both models' intermediates are never held at once. ``first_divergence(m, m,
     providers=[...], providers_b=[...])``: where one model starts to differ on two providers.
     """

@@ -237,37 +237,35 @@ def _scaled(src: Path, dst: Path, initializer: str) -> Path:
     return dst
 
 
-def test_loop_body_values_are_listed_with_a_reason(tmp_path: Path) -> None:
-    """The corpus' scripted Loop (an If inside its body) against a copy whose body Gemm weight is scaled and
-    an fp16 copy: body values are rows of their own, unmatched with the reason, right before the Loop's
-    output; the Loop output carries the body's divergence."""
+def test_loop_body_values_are_compared_stacked(tmp_path: Path) -> None:
+    """The corpus' scripted Loop (an If inside its body), run 4 iterations, against a copy whose body Gemm
+    weight is scaled and an fp16 copy: every body value is compared stacked over the iterations, right
+    before the Loop's output, and the first divergence is the body Gemm that reads the weight."""
     from onnxconverter_common import float16
 
     cm = corpus_model("scripted_loop")
     a = oi.load(cm.path)
+    feeds = {**oi.make_feeds(a), "steps": np.array(4)}
     t = a.tensors
     body_values = list(t.index[(t["graph"] != "") & t["kind"].isin(["intermediate", "output"])])
     assert len(body_values) == 9  # Loop body and both If branches
     b = _scaled(cm.path, tmp_path / "scaled.onnx", "cell.weight")
-    df = oi.compare(a, b)
+    df = oi.compare(a, b, feeds=feeds)
     assert list(df.index) == [*df.index[:-1], "h"] and set(df.index[:-1]) == set(body_values)
-    body = df.loc[body_values]
-    assert (body["match"] == "unmatched").all() and body["tensor_b"].isna().all()
-    assert body["reason"].str.contains("inside the body of Loop node '/Loop'").all()
-    assert body["max_abs_diff"].isna().all()
+    assert (df["match"] == "name").all() and df["reason"].isna().all()
+    assert df.at["/Loop::body::/cell/Gemm_output_0", "shape_a"] == (4, 2, 8)  # stacked over the iterations
     assert df.index.get_loc("/Loop::body::/cell/Gemm_output_0") < df.index.get_loc(
         "/Loop::body::/If_output_0"
     )
-    assert df.at["h", "match"] == "name" and df.at["h", "reason"] is None and not df.at["h", "allclose"]
-    assert oi.first_divergence(a, b) == "h"
-    # asked for by id: the row and its reason, not an unknown-name error
-    one = oi.compare(a, b, outputs=["/Loop::body::/Tanh_output_0"])
-    assert one.at["/Loop::body::/Tanh_output_0", "reason"].startswith("inside the body of Loop")
+    assert not df.at["/Loop::body::/cell/Gemm_output_0", "allclose"] and not df.at["h", "allclose"]
+    assert oi.first_divergence(a, b, feeds=feeds) == "/Loop::body::/cell/Gemm_output_0"
+    assert oi.first_divergence(a, b, feeds=feeds, chunk=1) == "/Loop::body::/cell/Gemm_output_0"
     half = tmp_path / "fp16.onnx"
     onnx.save(float16.convert_float_to_float16(onnx.load(str(cm.path)), keep_io_types=True), str(half))
-    df16 = oi.compare(a, half, rtol=1e-2, atol=1e-2)
-    assert df16.at["h", "allclose"] and 0 < df16.at["h", "max_abs_diff"] < 1e-2
-    assert oi.first_divergence(a, half, rtol=1e-2, atol=1e-2) is None
+    df16 = oi.compare(a, half, feeds=feeds, rtol=1e-2, atol=1e-2)
+    assert (df16["match"] == "name").all() and df16["allclose"].all()
+    assert 0 < df16.at["/Loop::body::/Tanh_output_0", "max_abs_diff"] < 1e-2
+    assert oi.first_divergence(a, half, feeds=feeds, rtol=1e-2, atol=1e-2) is None
 
 
 def test_values_in_if_branches_are_compared(tmp_path: Path) -> None:
@@ -292,3 +290,42 @@ def test_values_in_if_branches_are_compared(tmp_path: Path) -> None:
     assert "model.decoder.rnn.weight_ih" in m.nodes.at[producer, "inputs"]
     table = oi.compare(m, b, feeds=feeds, dims=cm.dims)
     assert table.index[(table["match"] != "unmatched") & ~table["allclose"]][0] == first
+
+
+def _scan_model(scale: float) -> onnx.ModelProto:
+    """Running sum over the rows of x (no corpus model has a Scan): state += tanh(row * w), each step's state
+    a scan output (``scan_output_axes`` given, so lifting must extend it)."""
+    from onnx import TensorProto, helper
+
+    f = TensorProto.FLOAT
+    body = helper.make_graph(
+        [helper.make_node("Mul", ["row", "w"], ["scaled"]), helper.make_node("Tanh", ["scaled"], ["t"]),
+         helper.make_node("Add", ["s_in", "t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_row"])],
+        "body",
+        [helper.make_tensor_value_info("s_in", f, [4]), helper.make_tensor_value_info("row", f, [4])],
+        [helper.make_tensor_value_info("s_out", f, [4]), helper.make_tensor_value_info("y_row", f, [4])],
+    )  # fmt: skip
+    scan = helper.make_node(
+        "Scan", ["s0", "x"], ["s_final", "ys"], body=body, num_scan_inputs=1, scan_output_axes=[0]
+    )
+    g = helper.make_graph(
+        [scan],
+        "g",
+        [helper.make_tensor_value_info("s0", f, [4]), helper.make_tensor_value_info("x", f, [5, 4])],
+        [helper.make_tensor_value_info("s_final", f, [4]), helper.make_tensor_value_info("ys", f, [5, 4])],
+        [helper.make_tensor("w", f, [4], np.full(4, scale, np.float32))],
+    )
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_scan_body_values_are_compared_stacked() -> None:
+    feeds = {"s0": np.zeros(4, np.float32), "x": np.random.default_rng(0).standard_normal((5, 4), np.float32)}
+    df = oi.compare(_scan_model(1.0), _scan_model(1.5), feeds=feeds)
+    assert list(df.index) == [f"Scan_0::body::{n}" for n in ("scaled", "t", "s_out", "y_row")] + [
+        "s_final",
+        "ys",
+    ]
+    assert (df["match"] == "name").all() and not df["allclose"].any()
+    assert df.at["Scan_0::body::t", "shape_a"] == (5, 4)  # one row per step
+    assert oi.first_divergence(_scan_model(1.0), _scan_model(1.5), feeds=feeds) == "Scan_0::body::scaled"
+    assert oi.first_divergence(_scan_model(1.0), _scan_model(1.0), feeds=feeds) is None
