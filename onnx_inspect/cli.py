@@ -1,11 +1,17 @@
-"""``onnx-inspect MODEL``: a model summary in the terminal; ``--demo`` runs it on a model that ships with onnx."""
+"""``onnx-inspect MODEL``: a model summary in the terminal; ``--demo`` runs it on a model that ships with onnx.
+
+``--costs``, ``--optimized`` and ``--compare`` print what the Inspector's Costs / Optimized / Accuracy tabs
+show, and put the same sections, overlays and analyses into the ``-o`` report (``oi.report(costs=,
+optimized=, compare=)``)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -34,7 +40,9 @@ def format_summary(m: Model) -> str:
     return summary_text(m)
 
 
-def parse_dims(items: Sequence[str] | None) -> dict[str, int | tuple[int, ...]] | None:
+def parse_dims(
+    items: Sequence[str] | None, option: str = "--dims"
+) -> dict[str, int | tuple[int, ...]] | None:
     """``--dims`` values (``NAME=N``, or ``INPUT=1,3,224,224`` for an input's full shape) as a dims dict."""
     if not items:
         return None
@@ -47,7 +55,7 @@ def parse_dims(items: Sequence[str] | None) -> dict[str, int | tuple[int, ...]] 
             parts = [int(v) for v in value.split(",")]
         except ValueError:
             raise FeedError(
-                f"--dims {item!r}: write NAME=N (a symbolic dim, or INPUT[AXIS]=N) or INPUT=D0,D1,... (a full shape)"
+                f"{option} {item!r}: write NAME=N (a symbolic dim, or INPUT[AXIS]=N) or INPUT=D0,D1,... (a full shape)"
             ) from None
         out[name] = parts[0] if len(parts) == 1 and "," not in value else tuple(parts)
     return out
@@ -65,6 +73,67 @@ def format_dims(m: Model, dims: DimsArg, feeds: object = None) -> list[str]:
         value = "?" if row["value"] is None else row["value"]
         lines.append(f"dim        {key} = {value}  ({row['source']}; {where})")
     return lines
+
+
+def parse_cost_dims(text: str, dims: DimsArg) -> dict[str, Any] | bool:
+    """``--costs [DIMS]``: the dims the costs are counted at (DIMS items over ``--dims``), or True for the
+    model's declared dims. DIMS is one or more ``--dims`` items separated by spaces or ';'."""
+    items = [t for t in re.split(r"[;\s]+", text) if t]
+    merged = {**(dims if isinstance(dims, dict) else {}), **(parse_dims(items, "--costs") or {})}
+    return merged or True
+
+
+def format_costs(m: Model, dims: dict[str, Any] | bool) -> str:
+    """Totals and the static memory plan's peak, as the Costs tab heads them."""
+    from .model.costs import totals_text
+
+    at = dims if isinstance(dims, dict) else None
+    plan = m.memory_plan(at)
+    peak = plan.attrs.get("peak_bytes") or 0
+    node = plan.attrs.get("peak_node")
+    where = (
+        f" at {node} ({m.nodes.at[node, 'op_type']!s})"
+        if isinstance(node, str) and node in m.nodes.index
+        else ""
+    )
+    return (
+        f"costs      {totals_text(m.costs(at))}" + (f" (dims {at})" if at else "")
+        + f"\nmemory     peak activations {peak / 2**20:,.1f} MiB{where} (static plan, execution order)"
+    )  # fmt: skip
+
+
+def format_optimized(opt: Any) -> str:
+    """What onnxruntime did at a level: optimized nodes per kind and model nodes left out."""
+    s = opt.summary()
+    parts = [f"{int(r['count'])} {r['kind']}" for _, r in s.iterrows()]
+    n_opt = int(s.loc[s["side"] == "optimized node", "count"].sum())
+    return (
+        f"optimized  level {opt.level} on {', '.join(opt.providers)}: {len(opt.source.nodes)} model nodes -> "
+        f"{n_opt} optimized nodes ({', '.join(parts)})"
+    )
+
+
+def format_compare(table: pd.DataFrame) -> str:
+    """Counts and the first divergence of a two-model ``oi.compare`` table, and its worst rows."""
+    from .views.accuracy_figures import first_row
+
+    matched = table[table["match"] != "unmatched"]
+    bad = int((~matched["allclose"].astype(bool)).sum())
+    la, lb = table.attrs.get("labels", ("a", "b"))
+    tol = f"rtol {table.attrs.get('rtol'):g}, atol {table.attrs.get('atol'):g}"
+    first = first_row(table)
+    head = (
+        f"compare    {la} against {lb}: {len(matched)} tensor(s) matched, {bad} not allclose, "
+        f"{len(table) - len(matched)} unmatched ({tol})"
+    )
+    if first is None:
+        return head + "\nfirst divergence: none"
+    row = table.loc[first]
+    head += f"\nfirst divergence: {first} (output of {row['node']}, {row['op_type']})"
+    cols = [c for c in ("node", "op_type", "max_abs_diff", "max_rel_diff", "cosine") if c in table.columns]
+    shown = matched.loc[first:].head(10)[cols]
+    with pd.option_context("display.width", 160, "display.max_colwidth", 50, "display.precision", 4):
+        return f"{head}\n\n{shown.to_string()}"
 
 
 def format_profile(p: Profile, top: int = 10) -> str:
@@ -94,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="SqueezeNet from the onnx package: summary, profile and onnx-inspect-demo.html",
     )
-    p.add_argument("-o", "--output", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.add_argument(
+        "-o", "--output", "--report", metavar="REPORT.html", help="write a self-contained HTML report"
+    )
     p.add_argument("--profile", action="store_true", help="profile the model with onnxruntime")
     p.add_argument("--runs", type=int, default=10, help="profiled runs (default 10)")
     p.add_argument("--warmup", type=int, default=2, help="warmup runs, not counted (default 2)")
@@ -125,6 +196,33 @@ def build_parser() -> argparse.ArgumentParser:
         choices=OPTIMIZATION_LEVELS,
         help="onnxruntime graph optimization level for the profile (default all)",
     )
+    p.add_argument(
+        "--costs",
+        nargs="?",
+        const="",
+        metavar="DIMS",
+        help="params, MACs/FLOPs and the static memory peak; the report gets per-node costs, a MACs/FLOPs "
+        "overlay and a Costs analysis. DIMS (e.g. 'batch=1', or 'input=1,3,224,224; seq=128') sizes free dims "
+        "over --dims; without it the model's declared dims are used. Put it after MODEL",
+    )
+    p.add_argument(
+        "--optimized",
+        nargs="?",
+        const="all",
+        choices=OPTIMIZATION_LEVELS,
+        metavar="LEVEL",
+        help="the graph onnxruntime runs at LEVEL (default all; one of "
+        f"{', '.join(OPTIMIZATION_LEVELS)}): what was fused or folded, and in the report which model nodes "
+        "each optimized node came from",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="OTHER.onnx",
+        help="run OTHER.onnx (fp16, quantized, optimized, ... copy) on the same inputs and compare every "
+        "tensor: the first divergence, and in the report the error per node",
+    )
+    p.add_argument("--rtol", type=float, metavar="R", help="--compare: relative tolerance (default 1e-3)")
+    p.add_argument("--atol", type=float, metavar="A", help="--compare: absolute tolerance (default 1e-5)")
     return p
 
 
@@ -132,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``onnx-inspect`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
     if args.demo == bool(args.model):
-        print("onnx-inspect: give a MODEL path or --demo (not both)", file=sys.stderr)
+        took = args.costs if args.costs and not args.model else None
+        hint = f"; --costs took {took!r} as its DIMS: put MODEL first" if took else ""
+        print(f"onnx-inspect: give a MODEL path or --demo (not both){hint}", file=sys.stderr)
         return 2
     path = demo_model_path() if args.demo else Path(args.model)
     if args.demo:  # the demo shows everything: summary, profile and a report
@@ -169,15 +269,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print()
             print(format_profile(prof))
-        if args.output:
-            from .reporting import report
+        facts: dict[str, Any] = {}
+        try:
+            _facts(m, args, dims, facts)
+            if args.output:
+                from .reporting import report
 
-            written = report(m, args.output, profile=prof)
-            print(f"\nreport     {written}")
+                written = report(m, args.output, profile=prof, **facts)
+                print(f"\nreport     {written}")
+        finally:
+            if facts.get("optimized") is not None:
+                facts["optimized"].close()
     except InspectError as exc:
         print(f"onnx-inspect: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _facts(m: Model, args: argparse.Namespace, dims: DimsArg, out: dict[str, Any]) -> None:
+    """Print what --costs / --optimized / --compare ask for; put it into ``out`` as ``oi.report`` keywords
+    (filled as it goes, so the caller can close an ``oi.Optimized`` when a later step fails)."""
+    if args.costs is not None:
+        out["costs"] = parse_cost_dims(args.costs, dims)
+        print()
+        print(format_costs(m, out["costs"]))
+    if args.optimized is not None:
+        from .runtime.optimized import optimized
+
+        out["optimized"] = optimized(m, args.optimized, providers=args.provider)
+        print()
+        print(format_optimized(out["optimized"]))
+    if args.compare is not None:
+        from .runtime.accuracy import compare_models
+
+        tol = {k: v for k, v in (("rtol", args.rtol), ("atol", args.atol)) if v is not None}
+        out["compare"] = compare_models(
+            m, Path(args.compare), "all", args.feeds, dims=dims, providers=args.provider,
+            optimization=args.optimization, time_budget=args.time_budget, **tol,
+        )  # fmt: skip
+        print()
+        print(format_compare(out["compare"]))
 
 
 if __name__ == "__main__":

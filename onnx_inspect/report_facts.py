@@ -27,7 +27,16 @@ MAX_TABLE_ROWS = 500
 #: Cost overlays offered in a report: column -> (menu label, unit).
 COST_OVERLAYS: dict[str, tuple[str, str]] = {"macs": ("MACs", "MAC"), "flops": ("FLOPs", "FLOP")}
 #: Compare-table columns shown in the report's accuracy table.
-ACCURACY_COLUMNS = ("node", "op_type", "match", "max_abs_diff", "max_rel_diff", "cosine", "allclose")
+ACCURACY_COLUMNS = (
+    "node",
+    "op_type",
+    "match",
+    "max_abs_diff",
+    "max_rel_diff",
+    "cosine",
+    "allclose",
+    "reason",
+)
 
 
 @dataclass

@@ -7,6 +7,13 @@ activation inputs, looked at through the inserted Q/DQ/Cast nodes, are the match
 ``a``. Nothing is guessed: a tensor with no such match or more than one candidate is listed as unmatched.
 ``first_divergence`` walks the matched tensors in chunks (compare, drop, next chunk) so it never holds all
 intermediates of both models at once.
+
+Values inside bodies come just before their owner's outputs and are matched by id. Those in If branches
+(nested Ifs too) are fetched the way ``oi.run`` fetches them: the branch the feeds take is run on its own; a
+branch not taken is listed with that reason. A Loop/Scan body value is a new tensor every iteration:
+``lifted_values`` carries it out of the body as an extra scan output, so it is compared stacked over the
+iterations. Bodies of other ops (SequenceMap, contrib ops) are listed as ``unmatched`` with a ``reason``;
+their owner's outputs are compared.
 """
 
 from __future__ import annotations
@@ -36,7 +43,18 @@ _FAMILY = {
     "Conv": {"ConvInteger"},
     "Gemm": {"QGemm"},
 }
-ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosine"]
+ACCURACY_COLUMNS = ["tensor_b", "match", "node", "op_type", *DIFF_COLUMNS, "cosine", "reason"]
+#: ``reason`` of an unmatched row of the main graph / of a body (If, Loop, Scan).
+NO_MATCH = "no value of b matches it by name or by producer structure"
+IN_BODY = (
+    "inside a body of {op} node '{owner}': its values cannot be carried out of the body (only If, Loop and "
+    "Scan bodies can), so {owner}'s outputs are compared instead"
+)
+#: Ops whose graphs ``oi.run`` fetches values from (the branch the feeds take).
+FETCHABLE_BODY_OPS = frozenset({"If"})
+#: Ops whose body values are carried out as extra outputs (``lifted_values``): a Loop/Scan's stacked over
+#: iterations, an If's when its branch runs.
+LIFTABLE_BODY_OPS = frozenset({"If", "Loop", "Scan"})
 _FLOAT_CASTS = {"float16", "float32", "float64", "bfloat16"}
 
 
@@ -156,7 +174,9 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
 
     Indexed by ``a``'s tensor ids in topological order; ``tensor_b`` (None when unmatched), ``match``
     (``"name"``, ``"structure"`` or ``"unmatched"``), ``node`` and ``op_type`` (``a``'s producer) and
-    ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor).
+    ``value_a``: the value of ``a`` compared (the DQ output where ``a`` itself is a QDQ model, else the tensor),
+    ``reason`` why a row is unmatched. Values computed inside If/Loop/Scan bodies are rows too, matched by id
+    and placed just before their main-graph owner's outputs (other ops' bodies: unmatched with the reason).
     ``df.attrs["unmatched_b"]``: computed values of ``b`` that nothing in ``a`` matched (Q/DQ/Cast
     outputs left out: they are conversions, not values of their own).
     """
@@ -239,15 +259,19 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
                 b2a[ob] = oa
                 in_b.setdefault(oa, set()).add(ob)
     rows = []
+    bodies = _body_rows(ga.m, gb.m)
     for n in ga.order:
         nid = ga.producer[n]
+        rows += bodies.pop(nid, [])  # a body's values come before the outputs of the node that runs it
         mapped = a2b.get(n)
         rows.append((
             n, None if mapped is None else gb.dequantized(mapped), how.get(n, "unmatched"), nid, ga.op(nid),
-            ga.dequantized(n),
+            ga.dequantized(n), None if n in how else NO_MATCH,
         ))  # fmt: skip
+    for left in bodies.values():  # owners without a computed output (cannot happen in a valid model)
+        rows += left
     df = pd.DataFrame(
-        rows, columns=["tensor", "tensor_b", "match", "node", "op_type", "value_a"], dtype=object
+        rows, columns=["tensor", "tensor_b", "match", "node", "op_type", "value_a", "reason"], dtype=object
     )
     df = df.set_index("tensor")
     matched_b = set(a2b.values()) | {gb.root(v) for v in a2b.values()}
@@ -257,6 +281,141 @@ def match_tensors(a: Any, b: Any) -> pd.DataFrame:
         if n not in matched_b and gb.op(gb.producer[n]) not in TRANSPARENT and gb.root(n) == n
     ]
     return df
+
+
+def _body_rows(m: Any, mb: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Main-graph owner id -> match rows of the values computed inside its bodies, in execution order (a
+    nested body's values before its owner's). Values whose owners up to the main graph are all If, Loop or
+    Scan nodes are matched to the value of ``mb`` with the same id; the others are unmatched with the reason."""
+    nodes = m.nodes
+    body = nodes[nodes["graph"] != ""].sort_values("index")
+    if not len(body):
+        return {}
+    t, tb = m.tensors, mb.tensors
+    computed = set(t.index[t["kind"].isin(["intermediate", "output"]) & (t["graph"] != "")])
+    computed_b = set(tb.index[tb["kind"].isin(["intermediate", "output"]) & (tb["graph"] != "")])
+    in_graph: dict[str, list[str]] = {}
+    for nid, graph in zip(body.index, body["graph"], strict=True):
+        in_graph.setdefault(graph, []).append(nid)
+    graphs = m.graphs
+    owned: dict[str, list[str]] = {}  # node id -> the bodies it runs (then/else, body, ...)
+    for path, owner in zip(graphs.index, graphs["owner"], strict=True):
+        if isinstance(owner, str) and path in in_graph:
+            owned.setdefault(owner, []).append(path)
+
+    def liftable(nid: str) -> bool:
+        return str(nodes.at[nid, "op_type"]) in LIFTABLE_BODY_OPS and nodes.at[nid, "domain"] in (
+            "",
+            "ai.onnx",
+        )
+
+    def walk(owner: str, top: str, ok: bool, rows: list[tuple[Any, ...]], depth: int = 0) -> None:
+        ok = ok and liftable(owner)
+        reason = IN_BODY.format(op=nodes.at[top, "op_type"], owner=top)
+        for path in owned.get(owner, ()) if depth < 64 else ():
+            for nid in in_graph[path]:
+                # the first owner (from the main graph down) that cannot be lifted through names the reason
+                walk(nid, top if not ok or liftable(nid) else nid, ok, rows, depth + 1)
+                for o in nodes.at[nid, "outputs"]:
+                    tid = m.tensor_id(o, path) if o else None
+                    if tid is None or tid not in computed:
+                        continue
+                    op = nodes.at[nid, "op_type"]
+                    if not ok:
+                        rows.append((tid, None, "unmatched", nid, op, None, reason))
+                    elif tid in computed_b:
+                        rows.append((tid, tid, "name", nid, op, tid, None))
+                    else:
+                        rows.append((tid, None, "unmatched", nid, op, None, NO_MATCH))
+
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for nid in nodes.index[nodes["graph"] == ""]:
+        if nid in owned:
+            walk(nid, nid, True, out.setdefault(nid, []))
+    return out
+
+
+def _in_loop(m: Any, path: str) -> bool:
+    """Whether graph ``path`` runs inside a Loop or Scan (at any depth)."""
+    graphs, nodes = m.graphs, m.nodes
+    for _ in range(64):
+        if not path or path not in graphs.index:
+            return False
+        owner = graphs.at[path, "owner"]
+        if not isinstance(owner, str) or owner not in nodes.index:
+            return False
+        if nodes.at[owner, "op_type"] in ("Loop", "Scan"):
+            return True
+        path = str(nodes.at[owner, "graph"])
+    return False
+
+
+def lifted_values(
+    m: Any,
+    tids: Sequence[str],
+    feeds: Mapping[str, Any],
+    *,
+    providers: Any = None,
+    optimization: str = "all",
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+) -> dict[str, Any]:
+    """Values of body tensors ``tids`` (ids in ``m.tensors``) in one run of a copy of ``m`` where each is
+    carried out as an extra output through every owner up to the main graph: a Loop/Scan gives it stacked
+    over iterations (axis 0), an If gives it when that branch runs (an empty tensor when the other one does).
+    Owners must be standard If/Loop/Scan nodes."""
+    from onnx import helper
+
+    from ..model.index import subgraph_attrs
+    from .providers import resolve_providers
+    from .session import check_budget, create_session, external_folder, named_copy, run_session
+
+    proto = named_copy(m)  # nodes named by their ids: owners are found by id
+    by_id: dict[str, onnx.NodeProto] = {}
+
+    def visit(g: onnx.GraphProto) -> None:
+        for n in g.node:
+            by_id[n.name] = n
+            for _, sub in subgraph_attrs(n):
+                visit(sub)
+
+    visit(proto.graph)
+    t, graphs, nodes = m.tensors, m.graphs, m.nodes
+    out_of: dict[str, str] = {}
+    for k, tid in enumerate(tids):
+        name, path = str(t.at[tid, "name"]), str(t.at[tid, "graph"])
+        elem = helper.np_dtype_to_tensor_dtype(np.dtype(str(t.at[tid, "dtype"])))
+        depth = 0
+        while path:
+            owner, attr = str(graphs.at[path, "owner"]), str(graphs.at[path, "attribute"])
+            node = by_id[owner]
+            if node.op_type not in LIFTABLE_BODY_OPS:
+                raise InspectError(
+                    f"'{tid}' is inside {node.op_type} node '{owner}', whose body values cannot be lifted"
+                )
+            inner, outer = f"oi.lift.{k}.{depth}.in", f"oi.lift.{k}.{depth}"
+            for label, body in subgraph_attrs(node):
+                if label == attr:
+                    body.node.append(helper.make_node("Identity", [name], [inner]))
+                else:  # the If's other branch: an empty tensor of the same type
+                    empty = helper.make_tensor(f"{inner}.empty", elem, [0], [])
+                    body.node.append(helper.make_node("Constant", [], [inner], value=empty))
+                body.output.append(helper.make_tensor_value_info(inner, elem, None))
+            if node.op_type == "Scan":
+                for a in node.attribute:
+                    if a.name in ("scan_output_axes", "scan_output_directions"):
+                        a.ints.append(0)
+            node.output.append(outer)
+            name, path, depth = outer, str(nodes.at[owner, "graph"]), depth + 1
+        proto.graph.output.append(helper.make_tensor_value_info(name, elem, None))
+        out_of[tid] = name
+    names, opts = resolve_providers(providers)
+    label = f"{_name(m)} with {len(tids)} body value(s) as outputs"
+    sess = create_session(proto, label=label, providers=names, provider_options=opts, optimization=optimization,
+                          ext_dir=external_folder(m), model=m.proto)  # fmt: skip
+    wanted = list(out_of.values())
+    given = {i.name: feeds[i.name] for i in sess.get_inputs() if i.name in feeds}
+    got = run_session(sess, wanted, given, label=label, budget=check_budget(time_budget))
+    return {tid: v for tid, v in zip(out_of, got, strict=True)}
 
 
 def _same_node(ga: _Graph, na: str, gb: _Graph, nb: str, b2a: Mapping[str, str]) -> bool:
@@ -350,6 +509,10 @@ def cosine(x: np.ndarray, y: np.ndarray) -> float:
     return xy / (nx * ny)
 
 
+#: Group of ``_Pair.values`` for tensors inside Loop/Scan bodies (fetched by ``lifted_values``).
+LIFTED = "\0lifted"
+
+
 @dataclass
 class _Pair:
     """Two loaded models, their matching, shared feeds and run options."""
@@ -361,24 +524,44 @@ class _Pair:
     feeds_b: dict[str, np.ndarray]
     run_kw: dict[str, Any]
     quant_b: pd.DataFrame
+    providers_b: Any = None  # b's providers when they differ from a's (one model on two providers)
+
+    unfetched: dict[str, str] = field(default_factory=dict)  # a tensor -> why it could not be fetched
 
     def values(self, names_a: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-        """(a tensor, a value, b value) for matched tensors; b's quantized values dequantized."""
-        from .run import run
-
-        pairs = [(n, str(self.match.at[n, "tensor_b"])) for n in names_a]
-        fetch_a = {n: str(self.match.at[n, "value_a"]) for n in names_a}
+        """(a tensor, a value, b value) for matched tensors, in the order given; b's quantized values
+        dequantized. Values in If branches are fetched per branch; a branch the feeds do not take (in either
+        model) leaves its values out, with the reason in ``self.unfetched``."""
+        graph = self.a.tensors["graph"]
+        groups: dict[str, list[str]] = {}
+        for n in names_a:
+            path = str(graph.get(n, ""))
+            groups.setdefault(LIFTED if path and _in_loop(self.a, path) else path, []).append(n)
+        va: dict[str, Any] = {}
+        vb: dict[str, Any] = {}
         # a cut's session serves this chunk only: built lean (no arena to keep the run's peak, not cached
         # with its folded weights), so it is freed before the other model runs and only the values stay;
         # what the previous chunk and session freed goes back to the OS before the next session is built
         with lean_sessions():
-            release_memory()
-            va = run(self.a, list(dict.fromkeys(fetch_a.values())), self.feeds_a, **self.run_kw)
-            release_memory()
-            vb = run(self.b, list(dict.fromkeys(nb for _, nb in pairs)), self.feeds_b, **self.run_kw)
-        for n, nb in pairs:
+            for path, names in groups.items():
+                try:
+                    got_a, got_b = self._lifted(names) if path == LIFTED else self._fetch(names)
+                except InspectError as exc:
+                    if path == "":
+                        raise
+                    if path == LIFTED and len(names) > 1:  # one value that cannot be stacked (its shape
+                        self._one_by_one(names, va, vb)  # changes between iterations) must not hide the rest
+                    else:
+                        self.unfetched.update(dict.fromkeys(names, _line(exc)))
+                    continue
+                va.update(got_a)
+                vb.update(got_b)
+        for n in names_a:
+            if n in self.unfetched:
+                continue
+            nb = str(self.match.at[n, "tensor_b"])
             # run() gives arrays, or lists/dicts for sequence and map outputs (ai.onnx.ml)
-            x: Any = va[fetch_a[n]]
+            x: Any = va[str(self.match.at[n, "value_a"])]
             y: Any = vb[nb]
             if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
                 yield n, x, y  # sequences and maps (ai.onnx.ml): compared for equality
@@ -388,6 +571,43 @@ class _Pair:
                 if p is not None:
                     y = dequantize(y, *p).astype(x.dtype)
             yield n, x, y
+
+    def _one_by_one(self, names_a: Sequence[str], va: dict[str, Any], vb: dict[str, Any]) -> None:
+        for n in names_a:
+            try:
+                got_a, got_b = self._lifted([n])
+            except InspectError as exc:
+                self.unfetched[n] = _line(exc)
+                continue
+            va.update(got_a)
+            vb.update(got_b)
+
+    def _lifted(self, names_a: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Values of Loop/Scan body tensors from both models, stacked over iterations (``lifted_values``)."""
+        kw = {k: self.run_kw[k] for k in ("providers", "optimization", "time_budget") if k in self.run_kw}
+        release_memory()
+        va = lifted_values(self.a, names_a, self.feeds_a, **kw)
+        release_memory()
+        kw_b = kw if self.providers_b is None else {**kw, "providers": self.providers_b}
+        names_b = [str(self.match.at[n, "tensor_b"]) for n in names_a]
+        vb = lifted_values(self.b, names_b, self.feeds_b, **kw_b)
+        return va, {nb: vb[nb] for nb in names_b}
+
+    def _fetch(self, names_a: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Values of one graph's tensors from both models (``names_a`` in ``a``'s ids, b's from the match)."""
+        from .run import run
+
+        fetch_a = list(dict.fromkeys(str(self.match.at[n, "value_a"]) for n in names_a))
+        fetch_b = list(dict.fromkeys(str(self.match.at[n, "tensor_b"]) for n in names_a))
+        release_memory()
+        va = run(self.a, fetch_a, self.feeds_a, **self.run_kw)
+        release_memory()
+        kw_b = self.run_kw if self.providers_b is None else {**self.run_kw, "providers": self.providers_b}
+        return va, run(self.b, fetch_b, self.feeds_b, **kw_b)
+
+
+def _line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _pair(a: Any, b: Any, feeds: Any, dims: DimsArg, ranges: RangesArg, seed: int, max_bytes: int,
@@ -410,14 +630,14 @@ def _wanted(p: _Pair, outputs: str | Sequence[str] | None) -> list[str]:
     for n in names:
         if n not in p.match.index:
             raise UnknownNameError(
-                f"'{n}' is not a value computed in the main graph of {_name(p.a)}; compare takes its "
-                "intermediate and output tensor names"
+                f"'{n}' is not a value computed in {_name(p.a)}; compare takes its intermediate and output "
+                "tensor ids (m.tensors.index)"
             )
     return [n for n in order if n in set(names)]
 
 
 def _row(p: _Pair, n: str, x: Any, y: Any, rtol: float, atol: float) -> dict[str, Any]:
-    row: dict[str, Any] = {c: p.match.at[n, c] for c in ("tensor_b", "match", "node", "op_type")}
+    row: dict[str, Any] = {c: p.match.at[n, c] for c in ("tensor_b", "match", "node", "op_type", "reason")}
     if x is None or y is None:
         row.update({c: np.nan for c in DIFF_COLUMNS}, shape_a=None, shape_b=None, nan_mismatch=0)
         row.update(dtype=p.a.tensors.at[n, "dtype"] or "", allclose=False, cosine=np.nan)
@@ -477,7 +697,9 @@ def compare_models(
 ) -> pd.DataFrame:
     """Run the same feeds through models ``a`` and ``b``; one row per value of ``a`` in topological order.
 
-    Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences),
+    Columns: ``tensor_b`` and ``match`` (how it was matched; ``"unmatched"`` rows have NaN differences and a
+    ``reason``: no counterpart in ``b``, an If branch the feeds do not take, or a body onnxruntime cannot give
+    values of), values of Loop/Scan bodies stacked over the iterations,
     ``node``/``op_type`` (producer in ``a``), the difference columns of ``oi.compare`` and ``cosine``.
     Quantized values of ``b`` matched to float values of ``a`` are dequantized first. Float inputs are
     cast to ``b``'s input dtype (fp16 models). ``df.attrs``: labels, rtol, atol, ``unmatched_b``.
@@ -490,6 +712,9 @@ def compare_models(
     rows = {
         n: _row(p, n, *got[n], rtol, atol) if n in got else _row(p, n, None, None, rtol, atol) for n in wanted
     }
+    for n, why in p.unfetched.items():  # an If branch the feeds do not take: nothing to compare
+        if n in rows:
+            rows[n].update(match="unmatched", reason=why)
     return _frame(rows, p, rtol, atol)
 
 
@@ -508,15 +733,20 @@ def iter_compare(
     chunk: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
+    providers_b: Any = None,
 ) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """``(tensor of a, row)`` for every matched tensor in topological order, computed ``chunk`` tensors at
     a time (default: an eighth of them, at least 8) and dropped after: memory-bounded, and a caller (a
-    progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table.
+    progress bar, a Stop button) can stop at any row. Rows have the columns of ``compare``'s table; values
+    of If branches the feeds do not take are left out (``compare`` lists them with the reason).
+    ``providers_b``: run ``b`` on other providers than ``a`` (``iter_compare(m, m, providers=["CUDAExecutionProvider"],
+    providers_b=["CPUExecutionProvider"])`` compares one model on two providers, chunk by chunk).
     """
     if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
         raise InspectError(f"chunk must be a positive number of tensors, not {chunk!r}")
     run_kw = {"providers": providers, "optimization": optimization, "time_budget": time_budget}
     p = _pair(a, b, feeds, dims, ranges, seed, max_bytes, run_kw)
+    p.providers_b = providers_b
     matched = [n for n in p.match.index if p.match.at[n, "tensor_b"] is not None]
     size = chunk or max(8, -(-len(matched) // 8))
     for start in range(0, len(matched), size):
@@ -540,16 +770,19 @@ def first_divergence(
     chunk: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
+    providers_b: Any = None,
 ) -> str | None:
     """Id (in ``a``) of the first matched tensor, in topological order, that is not allclose (None: none).
 
     Every tensor it depends on comes earlier in that order, so all of them that could be matched are
-    allclose. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
-    and dropped, so both models' intermediates are never held at once.
+    allclose. Values in the If branches the feeds take and in Loop/Scan bodies (stacked over iterations) are
+    compared too. Tensors are fetched ``chunk`` at a time from both models (see ``iter_compare``), compared
+    and dropped, so both models' intermediates are never held at once. ``first_divergence(m, m,
+    providers=[...], providers_b=[...])``: where one model starts to differ on two providers.
     """
     rows = iter_compare(a, b, feeds, rtol=rtol, atol=atol, dims=dims, ranges=ranges, seed=seed,
                         providers=providers, optimization=optimization, chunk=chunk, max_bytes=max_bytes,
-                        time_budget=time_budget)  # fmt: skip
+                        time_budget=time_budget, providers_b=providers_b)  # fmt: skip
     for n, row in rows:
         if not row["allclose"]:
             rows.close()

@@ -1,7 +1,7 @@
 """The Accuracy tab: where a second model (or onnxruntime's optimized graph) starts to differ, on the graph.
 
 Tensors are compared one chunk at a time through ``runtime.accuracy.iter_compare`` (memory-bounded, with
-progress and Stop); the first tensor that is not allclose is highlighted in the table and its node is
+progress and Stop), for a second model, the optimized graph and a provider pair alike; the first tensor that is not allclose is highlighted in the table and its node is
 selected and revealed in the Inspector; the graph is painted by the per-node error
 (``views.accuracy_figures.accuracy_overlay``, log scale). A quantized model also gets its quantization
 table (``oi.quantization``) and, after a run, the clipping/error table and overlay
@@ -151,8 +151,8 @@ class AccuracyTab(FactTab):
         atol: float | None = None,
         first_only: bool | None = None,
     ) -> pd.DataFrame | None:
-        """Compare with ``other`` (a model, path or ModelProto; default: the text field) or, with ``level``,
-        with the graph onnxruntime runs at that level; show the table, paint the graph, select the first
+        """Compare with ``other`` (a model, path or ModelProto; default: the text field), with ``level`` with
+        the graph onnxruntime runs at that level, or with ``providers=(a, b)`` the model on two providers; show the table, paint the graph, select the first
         divergence. Returns the rows compared (None when stopped before any)."""
         opts = {"level": level, "providers": providers, "rtol": rtol, "atol": atol, "first_only": first_only}
         return self.guarded(lambda: self._run_compare(other, **opts), "comparing")
@@ -169,13 +169,18 @@ class AccuracyTab(FactTab):
         pair: tuple[str, str] | None = given.get("providers")
         if level is None and pair is None and other is None and self.mode.value == PROVIDERS:
             pair = (self.providers.children[0].value, self.providers.children[1].value)
-        if pair is not None:
-            return self._compare_providers(pair, rtol, atol)
         if level is None and other is None and self.mode.value == LEVEL:
             level = self.level.value
         with disabled(self.compare_button):
             extra: dict[str, Any] = {}
-            if level is not None:
+            if pair is not None:  # one model on two providers: the same chunked path as two models
+                from ..runtime.providers import short_provider
+
+                b, label = self.model, f"{short_provider(pair[1])} (running on {short_provider(pair[0])})"
+                if pair[0] == pair[1]:
+                    label = f"{short_provider(pair[1])} (twice)"
+                extra.update(providers=[pair[0]], providers_b=[pair[1]])
+            elif level is not None:
                 self.progress(f"building the graph onnxruntime runs at level {level!r}…")
                 opt = optimized(self.model, level)
                 self._close_optimized()
@@ -210,28 +215,6 @@ class AccuracyTab(FactTab):
             self.first = first
             self._show(label, stopped, first_only)
         return self.table
-
-    def _compare_providers(self, pair: tuple[str, str], rtol: float, atol: float) -> pd.DataFrame:
-        """Every main-graph value on two providers (``oi.compare``: both runs held at once), as the
-        two-model table: producer node and op type added, matched by name."""
-        from ..runtime.run import compare
-
-        with disabled(self.compare_button):
-            self.progress(f"running every tensor on {pair[0]} and on {pair[1]}…")
-            table = compare(self.model, "all", providers=[[pair[0]], [pair[1]]], rtol=rtol, atol=atol,
-                            **self.run_kwargs())  # fmt: skip
-            t = self.model.tensors
-            producer = t["producer"].reindex(table.index)
-            table.insert(0, "node", [p if isinstance(p, str) else None for p in producer])
-            ops = self.model.nodes["op_type"]
-            table.insert(1, "op_type", [ops.get(p, "") if p else "" for p in table["node"]])
-            table.insert(2, "match", "name")
-            table["cosine"] = np.nan
-            bad = table.index[~table["allclose"].astype(bool)]
-            self.table, self.first = table, (str(bad[0]) if len(bad) else None)
-            la, lb = table.attrs.get("labels", pair)
-            self._show(f"{lb} (running on {la})", False, False)
-        return table
 
     def _show(self, label: str, stopped: bool, first_only: bool) -> None:
         table = self.table

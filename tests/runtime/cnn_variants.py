@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 
 from tests.corpus import corpus_model
 
@@ -48,3 +49,15 @@ def make_variants(out: Path) -> dict[str, Path]:
             per_channel=fmt == "qdq",
         )
     return paths
+
+
+def perturbed(src: Path, dst: Path, node_op: str, pick: int) -> tuple[Path, str]:
+    """Copy of ``src`` with the weight of its ``pick``-th ``node_op`` node scaled by 1.5; returns its output."""
+    m = onnx.load(str(src))
+    inits = {t.name: t for t in m.graph.initializer}
+    nodes = [n for n in m.graph.node if n.op_type == node_op and any(x in inits for x in n.input)]
+    node = nodes[pick]
+    w = next(inits[x] for x in node.input if x in inits)
+    w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.5), w.name))
+    onnx.save(m, str(dst))
+    return dst, node.output[0]

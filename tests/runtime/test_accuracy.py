@@ -14,25 +14,13 @@ from onnx import numpy_helper
 import onnx_inspect as oi
 from onnx_inspect.runtime.accuracy import cosine, iter_compare, match_tensors
 from tests.corpus import corpus_model
-from tests.runtime.cnn_variants import IMAGE, make_variants
+from tests.runtime.cnn_variants import IMAGE, make_variants, perturbed
 
 
 @pytest.fixture(scope="module")
 def cnn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The float CNN and its fp16 (Casts at the inputs/outputs), QDQ (per-channel) and QOperator versions."""
     return make_variants(tmp_path_factory.mktemp("cnn"))
-
-
-def _perturbed(src: Path, dst: Path, node_op: str, pick: int) -> tuple[Path, str]:
-    """Copy of ``src`` with the weight of its ``pick``-th ``node_op`` node scaled by 1.5; returns its output."""
-    m = onnx.load(str(src))
-    inits = {t.name: t for t in m.graph.initializer}
-    nodes = [n for n in m.graph.node if n.op_type == node_op and any(x in inits for x in n.input)]
-    node = nodes[pick]
-    w = next(inits[x] for x in node.input if x in inits)
-    w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.5), w.name))
-    onnx.save(m, str(dst))
-    return dst, node.output[0]
 
 
 def test_same_model_matches_everything_by_name(cnn: dict[str, Path]) -> None:
@@ -100,7 +88,7 @@ def test_match_tensors_lists_unmatched_values_of_b(cnn: dict[str, Path], tmp_pat
 
 
 def test_first_divergence_is_the_perturbed_node(cnn: dict[str, Path], tmp_path: Path) -> None:
-    b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", -1)
+    b, out = perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", -1)
     for chunk in (None, 1, 5):
         assert oi.first_divergence(cnn["fp32"], b, feeds=IMAGE, chunk=chunk) == out
     rows = list(iter_compare(cnn["fp32"], b, feeds=IMAGE, chunk=4))
@@ -113,7 +101,7 @@ def test_first_divergence_is_the_perturbed_node(cnn: dict[str, Path], tmp_path: 
 
 def test_first_divergence_bert_perturbed_matmul(tmp_path: Path) -> None:
     cm = corpus_model("bert_mlm_torchscript")
-    b, out = _perturbed(cm.path, tmp_path / "bert.onnx", "MatMul", -3)
+    b, out = perturbed(cm.path, tmp_path / "bert.onnx", "MatMul", -3)
     feeds = oi.read_feeds(cm.path, cm.feeds) if cm.feeds is not None else None
     got = oi.first_divergence(cm.path, b, feeds=feeds, dims=cm.dims)
     assert got == out
@@ -172,6 +160,11 @@ def test_provider_comparison_keeps_working(cnn: dict[str, Path]) -> None:
     m = oi.load(cnn["fp32"])
     df = oi.compare(m, "all", providers=[["CPUExecutionProvider"], ["CPUExecutionProvider"]], feeds=IMAGE)
     assert df["allclose"].all() and "relu" in df.index
+    # one model on two providers, chunk by chunk (what the Accuracy tab does): b runs on providers_b
+    cpu = ["CPUExecutionProvider"]
+    assert oi.first_divergence(m, m, feeds=IMAGE, providers=cpu, providers_b=cpu, chunk=3) is None
+    with pytest.raises(oi.InspectError, match="NoSuchExecutionProvider"):
+        next(iter_compare(m, m, feeds=IMAGE, providers=cpu, providers_b=["NoSuchExecutionProvider"]))
 
 
 def test_original_vs_onnxruntime_optimized(tmp_path: Path) -> None:
@@ -214,7 +207,7 @@ def test_every_value_renamed_is_matched_by_structure(tmp_path: Path) -> None:
         n.output[:] = [new.get(o, o) for o in n.output]
         n.input[:] = [new.get(x, x) for x in n.input]
     onnx.save(m, str(tmp_path / "renamed.onnx"))
-    b, out = _perturbed(tmp_path / "renamed.onnx", tmp_path / "renamed_perturbed.onnx", "MatMul", 5)
+    b, out = perturbed(tmp_path / "renamed.onnx", tmp_path / "renamed_perturbed.onnx", "MatMul", 5)
     feeds = oi.read_feeds(cm.path, cm.feeds)
     df = oi.compare(cm.path, tmp_path / "renamed.onnx", feeds=feeds)
     assert (df["match"] == "structure").sum() == len(df) - 1 and df.at["logits", "match"] == "name"
@@ -230,6 +223,109 @@ def test_first_divergence_leaves_the_session_cache_alone(cnn: dict[str, Path], t
     a = oi.load(cnn["fp32"])
     oi.run(a, None, IMAGE)
     before = cached_sessions()
-    b, out = _perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", 0)
+    b, out = perturbed(cnn["fp32"], tmp_path / "perturbed.onnx", "Conv", 0)
     assert oi.first_divergence(a, b, feeds=IMAGE, chunk=2) == out
     assert cached_sessions() == before
+
+
+def _scaled(src: Path, dst: Path, initializer: str) -> Path:
+    """Copy of ``src`` with one initializer scaled by 1.5 (a weight read inside a body keeps its main-graph name)."""
+    m = onnx.load(str(src))
+    w = next(t for t in m.graph.initializer if t.name == initializer)
+    w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.5), w.name))
+    onnx.save(m, str(dst))
+    return dst
+
+
+def test_loop_body_values_are_compared_stacked(tmp_path: Path) -> None:
+    """The corpus' scripted Loop (an If inside its body), run 4 iterations, against a copy whose body Gemm
+    weight is scaled and an fp16 copy: every body value is compared stacked over the iterations, right
+    before the Loop's output, and the first divergence is the body Gemm that reads the weight."""
+    from onnxconverter_common import float16
+
+    cm = corpus_model("scripted_loop")
+    a = oi.load(cm.path)
+    feeds = {**oi.make_feeds(a), "steps": np.array(4)}
+    t = a.tensors
+    body_values = list(t.index[(t["graph"] != "") & t["kind"].isin(["intermediate", "output"])])
+    assert len(body_values) == 9  # Loop body and both If branches
+    b = _scaled(cm.path, tmp_path / "scaled.onnx", "cell.weight")
+    df = oi.compare(a, b, feeds=feeds)
+    assert list(df.index) == [*df.index[:-1], "h"] and set(df.index[:-1]) == set(body_values)
+    assert (df["match"] == "name").all() and df["reason"].isna().all()
+    assert df.at["/Loop::body::/cell/Gemm_output_0", "shape_a"] == (4, 2, 8)  # stacked over the iterations
+    assert df.index.get_loc("/Loop::body::/cell/Gemm_output_0") < df.index.get_loc(
+        "/Loop::body::/If_output_0"
+    )
+    assert not df.at["/Loop::body::/cell/Gemm_output_0", "allclose"] and not df.at["h", "allclose"]
+    assert oi.first_divergence(a, b, feeds=feeds) == "/Loop::body::/cell/Gemm_output_0"
+    assert oi.first_divergence(a, b, feeds=feeds, chunk=1) == "/Loop::body::/cell/Gemm_output_0"
+    half = tmp_path / "fp16.onnx"
+    onnx.save(float16.convert_float_to_float16(onnx.load(str(cm.path)), keep_io_types=True), str(half))
+    df16 = oi.compare(a, half, feeds=feeds, rtol=1e-2, atol=1e-2)
+    assert (df16["match"] == "name").all() and df16["allclose"].all()
+    assert 0 < df16.at["/Loop::body::/Tanh_output_0", "max_abs_diff"] < 1e-2
+    assert oi.first_divergence(a, half, feeds=feeds, rtol=1e-2, atol=1e-2) is None
+
+
+def test_values_in_if_branches_are_compared(tmp_path: Path) -> None:
+    """Silero VAD (If branches holding LSTMs, Ifs nested in If branches): values of the branches the feeds
+    take are fetched and compared, those of branches not taken are listed with that reason; with the LSTM's
+    input weight scaled, the first divergence is the Slice inside the branch that reads it (not the If's output)."""
+    cm = corpus_model("silero_vad_16k_op15")
+    feeds = oi.read_feeds(cm.path, cm.feeds)
+    m = oi.load(cm.path)
+    df = oi.compare(m, cm.path, feeds=feeds, dims=cm.dims)
+    in_body = df.index.isin(m.tensors.index[m.tensors["graph"] != ""])
+    taken = in_body & (df["match"] == "name").to_numpy()
+    assert taken.sum() > 20 and df.loc[taken, "allclose"].all() and df.loc[taken, "cosine"].notna().all()
+    assert (df.loc[~in_body, "match"] == "name").all() and df.loc[~in_body, "allclose"].all()
+    skipped = df.loc[in_body & ~taken, "reason"]
+    assert len(skipped) > 20 and skipped.str.contains(r"is in the (?:then|else)_branch of If node").all()
+    assert oi.first_divergence(m, cm.path, feeds=feeds, dims=cm.dims) is None
+    b = _scaled(cm.path, tmp_path / "scaled.onnx", "model.decoder.rnn.weight_ih")
+    first = oi.first_divergence(m, b, feeds=feeds, dims=cm.dims)
+    assert first is not None and m.tensors.at[first, "graph"] == "/model/decoder/If_1::then_branch"
+    producer = m.tensors.at[first, "producer"]
+    assert "model.decoder.rnn.weight_ih" in m.nodes.at[producer, "inputs"]
+    table = oi.compare(m, b, feeds=feeds, dims=cm.dims)
+    assert table.index[(table["match"] != "unmatched") & ~table["allclose"]][0] == first
+
+
+def _scan_model(scale: float) -> onnx.ModelProto:
+    """Running sum over the rows of x (no corpus model has a Scan): state += tanh(row * w), each step's state
+    a scan output (``scan_output_axes`` given, so lifting must extend it)."""
+    from onnx import TensorProto, helper
+
+    f = TensorProto.FLOAT
+    body = helper.make_graph(
+        [helper.make_node("Mul", ["row", "w"], ["scaled"]), helper.make_node("Tanh", ["scaled"], ["t"]),
+         helper.make_node("Add", ["s_in", "t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_row"])],
+        "body",
+        [helper.make_tensor_value_info("s_in", f, [4]), helper.make_tensor_value_info("row", f, [4])],
+        [helper.make_tensor_value_info("s_out", f, [4]), helper.make_tensor_value_info("y_row", f, [4])],
+    )  # fmt: skip
+    scan = helper.make_node(
+        "Scan", ["s0", "x"], ["s_final", "ys"], body=body, num_scan_inputs=1, scan_output_axes=[0]
+    )
+    g = helper.make_graph(
+        [scan],
+        "g",
+        [helper.make_tensor_value_info("s0", f, [4]), helper.make_tensor_value_info("x", f, [5, 4])],
+        [helper.make_tensor_value_info("s_final", f, [4]), helper.make_tensor_value_info("ys", f, [5, 4])],
+        [helper.make_tensor("w", f, [4], np.full(4, scale, np.float32))],
+    )
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_scan_body_values_are_compared_stacked() -> None:
+    feeds = {"s0": np.zeros(4, np.float32), "x": np.random.default_rng(0).standard_normal((5, 4), np.float32)}
+    df = oi.compare(_scan_model(1.0), _scan_model(1.5), feeds=feeds)
+    assert list(df.index) == [f"Scan_0::body::{n}" for n in ("scaled", "t", "s_out", "y_row")] + [
+        "s_final",
+        "ys",
+    ]
+    assert (df["match"] == "name").all() and not df["allclose"].any()
+    assert df.at["Scan_0::body::t", "shape_a"] == (5, 4)  # one row per step
+    assert oi.first_divergence(_scan_model(1.0), _scan_model(1.5), feeds=feeds) == "Scan_0::body::scaled"
+    assert oi.first_divergence(_scan_model(1.0), _scan_model(1.0), feeds=feeds) is None

@@ -31,3 +31,24 @@ def test_lean_sessions_drop_the_arena_and_the_cache() -> None:
     assert cached_sessions() >= 1  # outside the block sessions are cached again
     for n in wanted:
         np.testing.assert_array_equal(got[n], want[n])  # same kernels, same values
+
+
+def test_lean_sessions_do_not_fold_constants(tmp_path: Path) -> None:
+    """ResNet-50's weights are made by ConstantOfShape: a normal session folds them into initializers held for
+    its life, a lean one computes them in the run (the config key is honoured by the installed onnxruntime)."""
+    import onnxruntime as ort
+
+    def kept(lean: bool) -> int:
+        out = tmp_path / f"lean-{lean}.onnx"
+        if lean:
+            with lean_sessions():
+                so = session_options("all")
+        else:
+            so = session_options("all")
+        so.optimized_model_filepath = str(out)
+        ort.InferenceSession(str(RESNET), so, providers=["CPUExecutionProvider"])
+        return sum(
+            n.op_type == "ConstantOfShape" for n in onnx.load(str(out), load_external_data=False).graph.node
+        )
+
+    assert kept(lean=False) == 0 and kept(lean=True) > 20

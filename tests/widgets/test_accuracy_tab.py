@@ -130,8 +130,14 @@ def test_two_providers(tab: AccuracyTab) -> None:
     tab.mode.value = "two providers"
     assert tab.providers.layout.display == "" and tab.other.layout.display == "none"
     cpu = "CPUExecutionProvider"
+    from onnx_inspect.runtime.session import cached_sessions
+
+    before = cached_sessions()
     table = tab.compare(providers=(cpu, cpu))  # the only provider here: the same results twice
     assert tab.first is None and table["allclose"].all() and len(table) > 5
+    # the chunked two-model path (iter_compare in lean sessions): cosine measured, no session left cached
+    assert np.allclose(table["cosine"], 1.0) and cached_sessions() == before
+    assert "CPU (twice)" in tab.result.value
     nodes = set(tab.model.nodes.index)
     assert table["node"].dropna().isin(nodes).all() and (table["match"] == "name").all()
     last = table.index[-1]
