@@ -459,20 +459,26 @@ class Model:
         return text(self.proto.graph.name) or "model"
 
     def summary(self) -> dict[str, Any]:
-        """IR version, opsets, producer, metadata, doc string, op counts, parameters, inputs/outputs."""
+        """IR version, opsets, producer, metadata, doc string, op counts, parameters, inputs/outputs.
+
+        Column-wise (no Python loop over nodes or tensors): the Inspector and every widget's fallback
+        text call it on models of 200k nodes."""
         p = self.proto
         t = self.tensors
-        main = t[t["graph"] == ""]
-        weights = t[t["kind"].isin(["initializer", "constant"])]
+        is_weight = t["kind"].isin(["initializer", "constant"]).to_numpy()
+        weights = t[is_weight]
         n_params = 0
-        for shape in weights["shape"]:
+        for shape, count in Counter(weights["shape"].tolist()).items():  # a few distinct shapes
             if shape is not None and all(isinstance(d, int) for d in shape):
-                n_params += math.prod(shape)  # exact Python ints (np.prod per weight cost ~1 s at 50k nodes)
+                n_params += count * math.prod(shape)  # exact Python ints
 
-        def io(kind: str) -> list[dict[str, Any]]:
-            rows = main[main["kind"] == kind] if kind == "input" else main.loc[self.main_outputs()]
-            return [{"name": r["name"], "dtype": r["dtype"], "shape": r["shape"]} for _, r in rows.iterrows()]
+        def io(ids: list[str]) -> list[dict[str, Any]]:
+            rows = t.loc[ids, ["name", "dtype", "shape"]]
+            return [{"name": n, "dtype": d, "shape": sh} for n, d, sh in rows.itertuples(index=False)]
 
+        # op counts, most common first, ties in order of first appearance (as Counter.most_common)
+        codes, ops = pd.factorize(self.nodes["op_type"])
+        counts = np.bincount(codes, minlength=len(ops))
         return {
             "path": str(self.path) if self.path else None,
             "ir_version": p.ir_version,
@@ -487,11 +493,11 @@ class Model:
             "n_nodes_total": len(self.nodes),
             "n_subgraphs": int((self.graphs["kind"] == "body").sum()),
             "n_functions": int((self.graphs["kind"] == "function").sum()),
-            "op_types": dict(Counter(self.nodes["op_type"]).most_common()),
+            "op_types": {str(ops[k]): int(counts[k]) for k in np.argsort(-counts, kind="stable")},
             "n_params": n_params,
             "param_bytes": int(weights["nbytes"].fillna(0).sum()),
-            "inputs": io("input"),
-            "outputs": io("output"),
+            "inputs": io([self.tensor_id(n) for n in self.main_inputs()]),
+            "outputs": io([self.tensor_id(n) for n in self.main_outputs()]),
             "warnings": list(self.warnings),
         }
 
