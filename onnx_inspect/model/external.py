@@ -10,6 +10,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -121,44 +122,49 @@ def iter_tensors(proto: onnx.ModelProto) -> Iterator[tuple[Callable[[], str], on
     ) -> Iterator[tuple[Callable[[], str], onnx.TensorProto]]:
         if isinstance(g, onnx.GraphProto):
             for t in g.initializer:
-                yield (lambda t=t: f"initializer '{printable(t.name)}'{where()}"), t
+                yield partial(_label, "initializer", t, where), t
             for sp in g.sparse_initializer:
-                name = sp.values.name
-                yield (lambda n=name: f"sparse initializer '{printable(n)}'{where()} (values)"), sp.values
-                yield (lambda n=name: f"sparse initializer '{printable(n)}'{where()} (indices)"), sp.indices
+                yield partial(_label, "sparse initializer", sp.values, where, " (values)"), sp.values
+                yield partial(_label, "sparse initializer", sp.values, where, " (indices)"), sp.indices
         for n in g.node:
             for a in n.attribute:
                 if a.type == onnx.AttributeProto.TENSOR:
-                    yield _attr_label(n, a, where), a.t
+                    yield partial(_attr_label, n, a, where), a.t
                 elif a.type == onnx.AttributeProto.TENSORS:
                     for t in a.tensors:
-                        yield _attr_label(n, a, where), t
+                        yield partial(_attr_label, n, a, where), t
                 elif a.type == onnx.AttributeProto.SPARSE_TENSOR:
-                    yield _attr_label(n, a, where, " (values)"), a.sparse_tensor.values
-                    yield _attr_label(n, a, where, " (indices)"), a.sparse_tensor.indices
+                    yield partial(_attr_label, n, a, where, " (values)"), a.sparse_tensor.values
+                    yield partial(_attr_label, n, a, where, " (indices)"), a.sparse_tensor.indices
                 elif a.type == onnx.AttributeProto.SPARSE_TENSORS:
                     for sp in a.sparse_tensors:
-                        yield _attr_label(n, a, where, " (values)"), sp.values
-                        yield _attr_label(n, a, where, " (indices)"), sp.indices
+                        yield partial(_attr_label, n, a, where, " (values)"), sp.values
+                        yield partial(_attr_label, n, a, where, " (indices)"), sp.indices
                 elif a.type == onnx.AttributeProto.GRAPH:
-                    yield from in_graph(a.g, lambda n=n: f" in a subgraph of node '{_owner(n)}'")
+                    yield from in_graph(a.g, partial(_in_body, n))
                 elif a.type == onnx.AttributeProto.GRAPHS:
                     for b in a.graphs:
-                        yield from in_graph(b, lambda n=n: f" in a subgraph of node '{_owner(n)}'")
+                        yield from in_graph(b, partial(_in_body, n))
 
-    yield from in_graph(proto.graph, lambda: "")
+    yield from in_graph(proto.graph, str)
     for f in proto.functions:
-        yield from in_graph(f, lambda f=f: f" in function '{printable(f.name)}'")
+        yield from in_graph(f, partial(_in_function, f))
 
 
-def _owner(n: onnx.NodeProto) -> str:
-    return printable(n.name or n.op_type)
+def _label(what: str, t: onnx.TensorProto, where: Callable[[], str], part: str = "") -> str:
+    return f"{what} '{printable(t.name)}'{where()}{part}"
 
 
-def _attr_label(
-    n: onnx.NodeProto, a: onnx.AttributeProto, where: Callable[[], str], part: str = ""
-) -> Callable[[], str]:
-    return lambda: f"attribute '{printable(a.name)}' of node '{_owner(n)}'{where()}{part}"
+def _attr_label(n: onnx.NodeProto, a: onnx.AttributeProto, where: Callable[[], str], part: str = "") -> str:
+    return f"attribute '{printable(a.name)}' of node '{printable(n.name or n.op_type)}'{where()}{part}"
+
+
+def _in_body(n: onnx.NodeProto) -> str:
+    return f" in a subgraph of node '{printable(n.name or n.op_type)}'"
+
+
+def _in_function(f: onnx.FunctionProto) -> str:
+    return f" in function '{printable(f.name)}'"
 
 
 def check_external(proto: onnx.ModelProto, base_dir: Path | None) -> None:

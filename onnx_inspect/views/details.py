@@ -209,7 +209,8 @@ def output_shapes(m: Model, rows: Sequence[int] | np.ndarray | None = None) -> l
     :func:`node_table`). Plain lists, no id lookups in pandas; each distinct shape is formatted once."""
     graphs, outputs = m.nodes["graph"], m.nodes["outputs"]
     if rows is not None:
-        graphs, outputs = graphs.iloc[rows], outputs.iloc[rows]
+        at = np.asarray(rows, dtype=np.intp)
+        graphs, outputs = graphs.iloc[at], outputs.iloc[at]
     pos = m.tensor_positions()
     shapes = m.tensor_column("shape")
     texts: dict[Any, str] = {}
