@@ -165,7 +165,9 @@ class Model:
     def main_inputs(self) -> list[str]:
         """Names of the main graph's real inputs (graph inputs that are not initializers)."""
         t = self.tensors
-        return t.loc[(t["graph"] == "") & (t["kind"] == "input"), "name"].tolist()
+        mask = ((t["graph"] == "") & (t["kind"] == "input")).to_numpy(dtype=bool)
+        # by position: a boolean .loc on this object-indexed frame hashes all 300k+ ids first (0.4 s)
+        return t["name"].iloc[np.flatnonzero(mask)].tolist()
 
     def main_outputs(self) -> list[str]:
         """Names of the main graph's outputs, in declaration order."""
@@ -472,10 +474,19 @@ class Model:
             if shape is not None and all(isinstance(d, int) for d in shape):
                 n_params += count * math.prod(shape)  # exact Python ints
 
-        def io(ids: list[str]) -> list[dict[str, Any]]:
-            rows = t.loc[ids, ["name", "dtype", "shape"]]
-            return [{"name": n, "dtype": d, "shape": sh} for n, d, sh in rows.itertuples(index=False)]
+        def io(rows: Any) -> list[dict[str, Any]]:
+            # by position: .loc by id on this object-indexed frame hashes all 300k+ ids first (0.3 s)
+            cols = t[["name", "dtype", "shape"]].iloc[np.asarray(rows, dtype=np.intp)]
+            return [{"name": n, "dtype": d, "shape": sh} for n, d, sh in cols.itertuples(index=False)]
 
+        main = (t["graph"] == "").to_numpy(dtype=bool)
+        inputs = np.flatnonzero(main & (t["kind"] == "input").to_numpy(dtype=bool))
+        outputs = self.main_outputs()
+        found = np.flatnonzero(main & t["name"].isin(outputs).to_numpy(dtype=bool))
+        at = dict(zip(t["name"].iloc[found].tolist(), found.tolist(), strict=True))
+        for name in outputs:
+            if name not in at:
+                self.tensor_id(name)  # raises UnknownNameError naming the output
         # op counts, most common first, ties in order of first appearance (as Counter.most_common)
         codes, ops = pd.factorize(self.nodes["op_type"])
         counts = np.bincount(codes, minlength=len(ops))
@@ -496,8 +507,8 @@ class Model:
             "op_types": {str(ops[k]): int(counts[k]) for k in np.argsort(-counts, kind="stable")},
             "n_params": n_params,
             "param_bytes": int(weights["nbytes"].fillna(0).sum()),
-            "inputs": io([self.tensor_id(n) for n in self.main_inputs()]),
-            "outputs": io([self.tensor_id(n) for n in self.main_outputs()]),
+            "inputs": io(inputs),
+            "outputs": io([at[name] for name in outputs]),
             "warnings": list(self.warnings),
         }
 
