@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import gc
@@ -463,8 +464,15 @@ class Model:
     def summary(self) -> dict[str, Any]:
         """IR version, opsets, producer, metadata, doc string, op counts, parameters, inputs/outputs.
 
-        Column-wise (no Python loop over nodes or tensors): the Inspector and every widget's fallback
-        text call it on models of 200k nodes."""
+        Column-wise (no Python loop over nodes or tensors) and kept until shapes or warnings change: the
+        Inspector's Model tab and every widget's fallback text ask for it, on models of 200k nodes."""
+        key = (self.shapes_version, len(self.warnings))
+        got: tuple[tuple[int, int], dict[str, Any]] | None = self.__dict__.get("_summary")
+        if got is None or got[0] != key:
+            got = self._summary = (key, self._summarize())
+        return copy.deepcopy(got[1])  # callers may edit their copy
+
+    def _summarize(self) -> dict[str, Any]:
         p = self.proto
         t = self.tensors
         is_weight = t["kind"].isin(["initializer", "constant"]).to_numpy()
