@@ -211,21 +211,24 @@ def output_shapes(m: Model, rows: Sequence[int] | np.ndarray | None = None) -> l
     if rows is not None:
         at = np.asarray(rows, dtype=np.intp)
         graphs, outputs = graphs.iloc[at], outputs.iloc[at]
-    pos = m.tensor_positions()
+    tids: list[str] = []
+    where: list[int] = []  # position in the result of each id asked for (nodes without outputs: '')
+    for k, (graph, outs) in enumerate(zip(graphs.tolist(), outputs.tolist(), strict=True)):
+        first = outs[0] if outs and outs[0] else next((o for o in outs if o), None)
+        if first is not None:
+            tids.append(f"{graph}{SEP}{first}" if graph else first)
+            where.append(k)
     shapes = m.tensor_column("shape")
     texts: dict[Any, str] = {}
-    out: list[str] = []
-    for graph, outs in zip(graphs.tolist(), outputs.tolist(), strict=True):
-        first = outs[0] if outs and outs[0] else next((o for o in outs if o), None)
-        k = None if first is None else pos.get(f"{graph}{SEP}{first}" if graph else first)
-        if k is None:
-            out.append("")
+    out = [""] * len(graphs)
+    for k, row in zip(where, m.tensor_rows(tids).tolist(), strict=True):
+        if row < 0:
             continue
-        shape = shapes[k]
+        shape = shapes[row]
         text = texts.get(shape)
         if text is None:
             text = texts[shape] = shape_text(shape)
-        out.append(text)
+        out[k] = text
     return out
 
 

@@ -24,3 +24,16 @@ def test_summary_follows_filled_shapes_and_returns_a_copy() -> None:
     assert m.fill_shapes({"x": (2, 3), "y": (2, 3)}) == 2
     after = m.summary()
     assert after["inputs"][0]["shape"] == (2, 3) and after["outputs"][0]["shape"] == (2, 3)
+
+
+def test_tensor_rows_find_a_few_ids_without_the_full_map_and_agree_with_it() -> None:
+    from onnx_inspect import testing
+
+    m = oi.load(testing.transformer_like(layers=40))  # 1,100+ tensors
+    ids = [m.tensors.index[5], "no such tensor", m.tensors.index[-1], m.tensors.index[5]]
+    few = m.tensor_rows(ids)
+    assert "_tensor_pos" not in m.__dict__  # a few ids: no 300k-entry dict for them
+    assert few.tolist() == [5, -1, len(m.tensors) - 1, 5]
+    many = m.tensor_rows(m.tensors.index.tolist())  # many: the cached map
+    assert many.tolist() == list(range(len(m.tensors)))
+    assert m.tensor_rows(ids).tolist() == few.tolist()
