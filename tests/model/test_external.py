@@ -57,3 +57,18 @@ def test_symlinked_location_resolving_outside_is_refused(tmp_path: Path) -> None
     with pytest.raises(oi.ExternalDataError, match=r"^attribute 'value' of node 'Constant' in function 'F': "
                        r"external data location 'link.bin' resolves outside the model's folder"):  # fmt: skip
         oi.load(path)
+
+
+def test_braces_in_a_node_name_are_text_not_a_format_field(tmp_path: Path) -> None:
+    # Was a raw KeyError from oi.load(ModelProto): every attribute label went through str.format.
+    proto = H.external_location("../secret.bin", "constant")
+    proto.graph.node[0].name = "x{evil}"
+    with pytest.raises(oi.ExternalDataError) as info:
+        oi.load(proto)
+    assert str(info.value) == "attribute 'value' of node 'x{evil}'" + REFUSED
+    plain = H.external_location("w.bin", "constant")
+    plain.graph.node[0].name = "x{evil}"
+    del plain.graph.node[0].attribute[0].t.external_data[:]
+    plain.graph.node[0].attribute[0].t.data_location = 0
+    plain.graph.node[0].attribute[0].t.float_data.extend([1.0, 2.0])
+    assert oi.load(plain).nodes.loc["x{evil}", "op_type"] == "Constant"
