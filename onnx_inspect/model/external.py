@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -109,43 +110,61 @@ def resolve_external(
     return target, ref
 
 
-def iter_tensors(proto: onnx.ModelProto) -> Iterator[tuple[str, onnx.TensorProto]]:
+def iter_tensors(proto: onnx.ModelProto) -> Iterator[tuple[Callable[[], str], onnx.TensorProto]]:
     """(label, tensor) for every TensorProto of the model: initializers, sparse initializers, tensor and
-    sparse-tensor attributes, in the main graph, every subgraph at any depth and every function."""
+    sparse-tensor attributes, in the main graph, every subgraph at any depth and every function.
+
+    The label ("initializer 'w' in function 'f'") is a function: a model holds 100k+ tensors and only the
+    few a message is about need one."""
 
     def in_graph(
-        g: onnx.GraphProto | onnx.FunctionProto, where: str
-    ) -> Iterator[tuple[str, onnx.TensorProto]]:
+        g: onnx.GraphProto | onnx.FunctionProto, where: Callable[[], str]
+    ) -> Iterator[tuple[Callable[[], str], onnx.TensorProto]]:
         if isinstance(g, onnx.GraphProto):
             for t in g.initializer:
-                yield f"initializer '{printable(t.name)}'{where}", t
+                yield partial(_label, "initializer", t, where), t
             for sp in g.sparse_initializer:
-                yield f"sparse initializer '{printable(sp.values.name)}'{where} (values)", sp.values
-                yield f"sparse initializer '{printable(sp.values.name)}'{where} (indices)", sp.indices
+                yield partial(_label, "sparse initializer", sp.values, where, " (values)"), sp.values
+                yield partial(_label, "sparse initializer", sp.values, where, " (indices)"), sp.indices
         for n in g.node:
-            node = f"attribute '{{}}' of node '{printable(n.name or n.op_type)}'{where}"
             for a in n.attribute:
                 if a.type == onnx.AttributeProto.TENSOR:
-                    yield node.format(printable(a.name)), a.t
+                    yield partial(_attr_label, n, a, where), a.t
                 elif a.type == onnx.AttributeProto.TENSORS:
                     for t in a.tensors:
-                        yield node.format(printable(a.name)), t
+                        yield partial(_attr_label, n, a, where), t
                 elif a.type == onnx.AttributeProto.SPARSE_TENSOR:
-                    yield node.format(printable(a.name)) + " (values)", a.sparse_tensor.values
-                    yield node.format(printable(a.name)) + " (indices)", a.sparse_tensor.indices
+                    yield partial(_attr_label, n, a, where, " (values)"), a.sparse_tensor.values
+                    yield partial(_attr_label, n, a, where, " (indices)"), a.sparse_tensor.indices
                 elif a.type == onnx.AttributeProto.SPARSE_TENSORS:
                     for sp in a.sparse_tensors:
-                        yield node.format(printable(a.name)) + " (values)", sp.values
-                        yield node.format(printable(a.name)) + " (indices)", sp.indices
+                        yield partial(_attr_label, n, a, where, " (values)"), sp.values
+                        yield partial(_attr_label, n, a, where, " (indices)"), sp.indices
                 elif a.type == onnx.AttributeProto.GRAPH:
-                    yield from in_graph(a.g, f" in a subgraph of node '{printable(n.name or n.op_type)}'")
+                    yield from in_graph(a.g, partial(_in_body, n))
                 elif a.type == onnx.AttributeProto.GRAPHS:
                     for b in a.graphs:
-                        yield from in_graph(b, f" in a subgraph of node '{printable(n.name or n.op_type)}'")
+                        yield from in_graph(b, partial(_in_body, n))
 
-    yield from in_graph(proto.graph, "")
+    yield from in_graph(proto.graph, str)
     for f in proto.functions:
-        yield from in_graph(f, f" in function '{printable(f.name)}'")
+        yield from in_graph(f, partial(_in_function, f))
+
+
+def _label(what: str, t: onnx.TensorProto, where: Callable[[], str], part: str = "") -> str:
+    return f"{what} '{printable(t.name)}'{where()}{part}"
+
+
+def _attr_label(n: onnx.NodeProto, a: onnx.AttributeProto, where: Callable[[], str], part: str = "") -> str:
+    return f"attribute '{printable(a.name)}' of node '{printable(n.name or n.op_type)}'{where()}{part}"
+
+
+def _in_body(n: onnx.NodeProto) -> str:
+    return f" in a subgraph of node '{printable(n.name or n.op_type)}'"
+
+
+def _in_function(f: onnx.FunctionProto) -> str:
+    return f" in function '{printable(f.name)}'"
 
 
 def check_external(proto: onnx.ModelProto, base_dir: Path | None) -> None:
@@ -156,9 +175,9 @@ def check_external(proto: onnx.ModelProto, base_dir: Path | None) -> None:
     for label, t in iter_tensors(proto):
         if uses_external(t):
             if base_dir is None:
-                external_ref(t, label)
+                external_ref(t, label())
             else:
-                resolve_external(t, base_dir, label)
+                resolve_external(t, base_dir, label())
 
 
 def read_external(t: onnx.TensorProto, base_dir: Path | None, label: str | None = None) -> np.ndarray:

@@ -203,48 +203,78 @@ def model_summary_html(m: Model) -> str:
 # -- node table (Model tab) ---------------------------------------------------------------------------
 
 
-def node_table(m: Model) -> pd.DataFrame:
-    """One row per node (index = node id): op_type, name, scope, graph and the first output's shape."""
-    n = m.nodes
-    shape_of = dict(zip(m.tensors.index, m.tensors["shape"], strict=True))
-    shapes = []
-    for graph, outs in zip(n["graph"], n["outputs"], strict=True):
-        first = next((o for o in outs if o), None)
-        tid = (f"{graph}{SEP}{first}" if graph else first) if first is not None else None
-        shapes.append(shape_text(shape_of[tid]) if tid in shape_of else "")
-    df = pd.DataFrame(
-        {
-            "op_type": n["op_type"],
-            "name": n["name"],
-            "scope": n["scope"],
-            "graph": n["graph"],
-            "shape": shapes,
-        },
-        index=n.index,
-    )
+def output_shapes(m: Model, rows: Sequence[int] | np.ndarray | None = None) -> list[str]:
+    """Shape text of each node's first output ('1×3×224×224'; '?' when unknown, '' when the node has no
+    output value): of every node, or of the nodes at ``rows`` (positions in ``m.nodes``, as in
+    :func:`node_table`). Plain lists, no id lookups in pandas; each distinct shape is formatted once."""
+    graphs, outputs = m.nodes["graph"], m.nodes["outputs"]
+    if rows is not None:
+        at = np.asarray(rows, dtype=np.intp)
+        graphs, outputs = graphs.iloc[at], outputs.iloc[at]
+    tids: list[str] = []
+    where: list[int] = []  # position in the result of each id asked for (nodes without outputs: '')
+    for k, (graph, outs) in enumerate(zip(graphs.tolist(), outputs.tolist(), strict=True)):
+        first = outs[0] if outs and outs[0] else next((o for o in outs if o), None)
+        if first is not None:
+            tids.append(f"{graph}{SEP}{first}" if graph else first)
+            where.append(k)
+    shapes = m.tensor_column("shape")
+    texts: dict[Any, str] = {}
+    out = [""] * len(graphs)
+    for k, row in zip(where, m.tensor_rows(tids).tolist(), strict=True):
+        if row < 0:
+            continue
+        shape = shapes[row]
+        text = texts.get(shape)
+        if text is None:
+            text = texts[shape] = shape_text(shape)
+        out[k] = text
+    return out
+
+
+def node_table(m: Model, *, shapes: bool = True) -> pd.DataFrame:
+    """One row per node (index = node id, rows in ``m.nodes`` order): op_type, name, scope, graph and the
+    first output's shape (``shapes=False`` leaves that column out: a list showing a few rows asks
+    :func:`output_shapes` for those)."""
+    df = m.nodes[["op_type", "name", "scope", "graph"]].copy()
+    if shapes:
+        df["shape"] = output_shapes(m)
     return df
+
+
+def node_haystack(table: pd.DataFrame) -> pd.Series:
+    """What :func:`filter_nodes` searches, one lower-case line per row (id, op type, name, scope, graph):
+    build it once for a table that is filtered again and again."""
+    return (
+        table.index.to_series().astype(str)
+        + " "
+        + table["op_type"].astype(str)
+        + " "
+        + table["name"].astype(str)
+        + " "
+        + table["scope"].astype(str)
+        + " "
+        + table["graph"].astype(str)
+    ).str.lower()
+
+
+def filter_mask(table: pd.DataFrame, text: str, hay: pd.Series | None = None) -> np.ndarray | None:
+    """Rows of ``table`` whose id, op type, name, scope or graph contain every word of ``text``
+    (case-insensitive), as a boolean array; None when ``text`` has no words (every row)."""
+    words = [w for w in text.lower().split() if w]
+    if not words:
+        return None
+    hay = node_haystack(table) if hay is None else hay
+    mask = np.ones(len(table), dtype=bool)
+    for w in words:
+        mask &= hay.str.contains(w, regex=False).to_numpy(dtype=bool)
+    return mask
 
 
 def filter_nodes(table: pd.DataFrame, text: str, limit: int | None = None) -> pd.DataFrame:
     """Rows whose id, op type, name, scope or graph contain every word of ``text`` (case-insensitive)."""
-    words = [w for w in text.lower().split() if w]
-    out = table
-    if words:
-        hay = (
-            table.index.to_series().astype(str)
-            + " "
-            + table["op_type"].astype(str)
-            + " "
-            + table["name"].astype(str)
-            + " "
-            + table["scope"].astype(str)
-            + " "
-            + table["graph"].astype(str)
-        ).str.lower()
-        mask = np.ones(len(table), dtype=bool)
-        for w in words:
-            mask &= hay.str.contains(w, regex=False).to_numpy()
-        out = table[mask]
+    mask = filter_mask(table, text)
+    out = table if mask is None else table[mask]
     return out if limit is None else out.iloc[:limit]
 
 
@@ -787,6 +817,7 @@ __all__ = [
     "doc_url",
     "error_html",
     "esc",
+    "filter_mask",
     "filter_nodes",
     "fmt_bytes",
     "fmt_number",
@@ -796,12 +827,14 @@ __all__ = [
     "io_table",
     "model_summary_html",
     "node_details_html",
+    "node_haystack",
     "node_header_html",
     "node_info",
     "node_table",
     "note_html",
     "op_schema",
     "opset_version",
+    "output_shapes",
     "preview_html",
     "schema_html",
     "schema_summary",

@@ -165,6 +165,7 @@ def test_run_to_selection_sets_last_run_and_shows_a_summary(insp: Inspector, mod
 
 def test_run_button_works_in_the_background(insp: Inspector) -> None:
     insp.select("n1")
+    insp.show_tab("Run")  # the tab is built when first shown
     insp._run_btn.click()
     assert insp.wait(60)
     assert insp.last_run is not None and list(insp.last_run) == ["r1"]
@@ -185,6 +186,7 @@ def test_inputs_from_a_variable_and_an_npz(model: oi.Model, tmp_path: Path) -> N
     ns: dict[str, Any] = {"x_in": x, "feeds": {"data_0": x}}
     insp = Inspector(model, namespace=ns)
     insp.select("n0")
+    insp.show_tab("Run")
     insp._source.value = "variable"
     insp._variable.value = "x_in"
     got = insp.run_to_selection()
@@ -213,6 +215,7 @@ def test_bad_inputs_show_a_readable_escaped_error(
 ) -> None:
     insp = Inspector(model, namespace={"notdict": 3})
     insp.select("n0")
+    insp.show_tab("Run")
     insp._source.value = source
     for attr, value in setup.items():
         getattr(insp, attr).value = value
@@ -235,6 +238,7 @@ def test_wrong_npz_names_the_input(model: oi.Model) -> None:
     insp.select("n0")
     buf = io.BytesIO()
     np.savez(buf, wrong=np.zeros((1, 3, 224, 224), np.float32))
+    insp.show_tab("Run")
     insp._source.value = "file"
     insp._upload.value = ({"name": "mine.npz", "type": "", "size": buf.tell(), "content": memoryview(buf.getvalue()),
                            "last_modified": datetime.datetime.now(datetime.timezone.utc)},)  # fmt: skip
@@ -402,6 +406,7 @@ def _image_model(imgsz: str | None = None) -> oi.Model:
 
 def test_run_and_profile_tabs_ask_for_free_dims_and_show_the_shapes_used() -> None:
     insp = Inspector(_image_model())
+    insp.show_tab("Profile")  # builds the Run tab too: the Profile tab mirrors its dim fields
     fields = insp._dims
     assert list(fields) == ["batch", "height", "x[3]"]
     assert fields["batch"].value == "1" and fields["height"].value == "" and fields["x[3]"].value == ""
@@ -431,6 +436,7 @@ def test_run_and_profile_tabs_ask_for_free_dims_and_show_the_shapes_used() -> No
 
 def test_free_dims_take_sizes_from_ultralytics_metadata() -> None:
     insp = Inspector(_image_model(imgsz="[32, 48]"))
+    insp.show_tab("Run")
     assert insp._dims["height"].value == "32" and insp._dims["x[3]"].value == "48"
     insp.select("relu")
     assert insp.run_to_selection()["y"].shape == (1, 3, 32, 48)
@@ -485,3 +491,77 @@ def test_to_html_carries_what_the_fact_tabs_hold(tmp_path: Path) -> None:
     assert after["analyses"][2]["title"] == "Optimized graph (basic)"
     sections = {s["id"] for r in after["nodes"].values() for s in r["sections"]}
     assert {"cost", "accuracy", "optimized"} <= sections
+
+
+def test_tabs_beyond_model_node_weights_are_built_when_first_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first view pays only for what it shows: Run, Profile, Accuracy, Costs and Optimized are empty
+    boxes until selected (or used from code); once selected they hold the same working content as before."""
+    from onnx_inspect.model import quant
+    from onnx_inspect.runtime import run as run_module
+    from onnx_inspect.widgets.accuracy_tab import AccuracyTab
+    from onnx_inspect.widgets.costs_tab import CostsTab
+    from onnx_inspect.widgets.inspector import TABS
+    from onnx_inspect.widgets.optimized_tab import OptimizedTab
+    from tests.corpus import corpus_model
+
+    calls: list[str] = []
+    real_quant, real_dims = quant.quantization, run_module.input_dims
+    monkeypatch.setattr(quant, "quantization", lambda m: calls.append("quantization") or real_quant(m))
+    monkeypatch.setattr(run_module, "input_dims", lambda m: calls.append("input_dims") or real_dims(m))
+    insp = inspect(corpus_model("small_cnn_qdq").path)
+    try:
+        assert list(insp.tabs.titles) == list(TABS)
+        lazy = range(TABS.index("Run"), len(TABS))
+        assert [len(insp.tabs.children[i].children) for i in lazy] == [0] * len(lazy)
+        assert calls == []  # no quantization table, no input plan before the first view
+        assert insp._list.options and "nodes" in " ".join(texts(insp._count))  # the Model tab is filled
+
+        nid = insp.model.nodes.index[3]
+        insp.select(nid)
+        insp.show_tab("Run")
+        run_box = insp.tabs.children[TABS.index("Run")].children[0]
+        assert nid in " ".join(texts(run_box))  # shows the selection made before it was built
+        assert calls == ["input_dims"]
+
+        insp.tabs.selected_index = TABS.index("Accuracy")  # as a click on the tab
+        accuracy = insp.tabs.children[TABS.index("Accuracy")].children[0]
+        assert isinstance(accuracy, AccuracyTab) and calls.count("quantization") == 1
+        assert len(accuracy.quant) > 0 and f"Quantization: {len(accuracy.quant)} quantized" in " ".join(
+            texts(accuracy)
+        )
+        insp.show_tab("Model")
+        insp.show_tab("Accuracy")  # shown again: the same tab, not rebuilt
+        assert insp.tabs.children[TABS.index("Accuracy")].children[0] is accuracy
+        assert calls.count("quantization") == 1
+
+        # code that uses a tab never shown builds it: the fact tabs, the Profile tab
+        accuracy2, costs, optimized = insp.fact_tabs
+        assert accuracy2 is accuracy and isinstance(costs, CostsTab) and isinstance(optimized, OptimizedTab)
+        assert insp.tabs.children[TABS.index("Costs")].children[0] is costs
+        costs.compute()
+        assert "MACs" in " ".join(texts(costs.totals))
+        p = insp.run_profile(runs=1, warmup=0)
+        assert p.n_runs == 1 and len(insp.tabs.children[TABS.index("Profile")].children) == 1
+    finally:
+        insp.close()
+
+
+def test_to_html_of_an_inspector_whose_fact_tabs_were_never_opened(tmp_path: Path) -> None:
+    import json
+
+    from onnx_inspect.reporting import expand_records, unpack_data
+    from tests.corpus import corpus_model
+
+    path = corpus_model("small_cnn_qdq").path
+    insp = inspect(path)
+    try:
+        out = insp.to_html(tmp_path / "r.html")
+    finally:
+        insp.close()
+    packed = re.search(r"id='oi-data'>(.*?)</script>", out.read_text(encoding="utf-8"), re.S)
+    assert packed is not None
+    data = expand_records(unpack_data(json.loads(packed.group(1))))
+    want = expand_records(unpack_data(json.loads(re.search(  # the report oi.report makes with the same facts
+        r"id='oi-data'>(.*?)</script>", oi.report(oi.load(path), tmp_path / "ref.html", quantization=True)
+        .read_text(encoding="utf-8"), re.S).group(1))))  # fmt: skip
+    assert [a["id"] for a in data["analyses"]] == [a["id"] for a in want["analyses"]] != []

@@ -15,6 +15,7 @@ server), while a ``FigureWidget`` would resend its ~5 MB plotly.js bundle with e
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import weakref
@@ -32,7 +33,7 @@ from ..accuracy_tab import AccuracyTab
 from ..costs_tab import CostsTab
 from ..fallback import StaticFallback, summary_text
 from ..optimized_tab import OptimizedTab
-from ._common import _CSS, PLOTLY_MIME, TABS, TensorCard, _close_tree, _html, show_figure
+from ._common import _CSS, PLOTLY_MIME, PROFILE, RUN, TABS, TensorCard, _close_tree, _html, show_figure
 from .model_tab import ModelTab
 from .node_tab import NodeTab
 from .profile_tab import ProfileTab
@@ -87,27 +88,25 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
             left = _html(D.error_html(exc, "graph view unavailable:"), "oi-details")
             left.layout = W.Layout(flex="1 1 40%")
 
-        # panel (right)
+        # panel (right): the Model tab shows first and is built now, with the Node and Weights tabs (both
+        # empty until a selection); the other tabs are built when first shown (or used from code), so
+        # that nothing the first view does not show costs time before the graph is on screen
         self.tabs = W.Tab()
+        self._tab_lock = threading.RLock()
+        self._pending: dict[int, Callable[[], W.Widget]] = {}
+        self._slots: dict[int, W.Box] = {}
+        self._fact_tabs: list[Any] = []
         self._build_model_tab()
         self._build_node_tab()
         self._build_weights_tab()
-        self._build_run_tab()
-        self._build_profile_tab()
-        self.tabs.children = [
-            self._model_box, self._node_box, self._weights_box, self._run_box, self._profile_box
-        ]  # fmt: skip
+        children: list[W.Widget] = [self._model_box, self._node_box, self._weights_box]
+        children.append(self._later(RUN, self._run_tab_box))
+        children.append(self._later(PROFILE, self._profile_tab_box))
         # Accuracy / Costs / Optimized (widgets/*_tab.py) paint and select on the graph, so they need one
-        self.fact_tabs: list[Any] = (
-            [
-                T(self.model, self.graph, select=self.select, dims=lambda: self._feeds().get("dims"),
-                  feeds=lambda: self._feeds().get("feeds"), namespace=self._user_namespace)
-                for T in (AccuracyTab, CostsTab, OptimizedTab)
-            ]
-            if self.graph is not None
-            else []
-        )  # fmt: skip
-        self.tabs.children = [*self.tabs.children, *self.fact_tabs]
+        if self.graph is not None:
+            for T in (AccuracyTab, CostsTab, OptimizedTab):
+                children.append(self._later(len(children), functools.partial(self._fact_tab, T)))
+        self.tabs.children = children
         self.tabs.titles = TABS[: len(self.tabs.children)]
         self.tabs.observe(self._on_tab, "selected_index")
         self.panel = W.VBox(
@@ -123,6 +122,58 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
 
     def _fallback_text(self) -> str:
         return summary_text(self.model, "Inspector")
+
+    # -- tabs built when first shown ---------------------------------------------------------------------
+    def _later(self, index: int, build: Callable[[], W.Widget]) -> W.Box:
+        """An empty box standing for tab ``index`` until it is first shown; ``build`` makes its content."""
+        self._pending[index] = build
+        slot = self._slots[index] = W.VBox(layout=W.Layout(width="100%"))
+        slot.add_class("oi-tab-slot")
+        return slot
+
+    def _ensure_tab(self, index: int) -> None:
+        """Build tab ``index`` now if it has not been (on first selection, or when code uses it)."""
+        with self._tab_lock:
+            build = self._pending.pop(index, None)
+            if build is None:
+                return
+            try:
+                content = build()
+            except Exception as exc:  # shown in the tab, never a blank panel
+                self.last_error = exc
+                self._slots[index].children = [
+                    _html(D.error_html(str(exc), f"building the {TABS[index]} tab failed:"))
+                ]
+                raise
+            self._slots[index].children = [content]
+
+    def _built(self, index: int) -> bool:
+        """Whether tab ``index`` exists yet (tabs other than Model, Node and Weights are built when shown)."""
+        return index not in self._pending
+
+    def _run_tab_box(self) -> W.Widget:
+        self._build_run_tab()
+        return self._run_box
+
+    def _profile_tab_box(self) -> W.Widget:
+        self._ensure_tab(RUN)  # the Profile tab mirrors the Run tab's dim fields and reads its inputs
+        self._build_profile_tab()
+        return self._profile_box
+
+    def _fact_tab(self, T: Any) -> W.Widget:
+        self._ensure_tab(RUN)  # its runs read the Run tab's inputs: build those controls here, not in a job
+        tab = T(self.model, self.graph, select=self.select, dims=lambda: self._feeds().get("dims"),
+                feeds=lambda: self._feeds().get("feeds"), namespace=self._user_namespace)  # fmt: skip
+        self._fact_tabs.append(tab)
+        return tab
+
+    @property
+    def fact_tabs(self) -> list[Any]:
+        """The Accuracy, Costs and Optimized tabs (built now if not shown yet); [] without a graph view."""
+        first = TABS.index("Accuracy")
+        for i in range(first, len(self.tabs.children)):
+            self._ensure_tab(i)
+        return [self._slots[i].children[0] for i in range(first, len(self.tabs.children))]
 
     # -- state ------------------------------------------------------------------------------------------
     @property
@@ -183,11 +234,14 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         self._from_table = False
         self._sync_table(nid)
         self._render_node()
-        self._run_target.value = self._target_html()
+        if self._built(RUN):
+            self._run_target.value = self._target_html()
         if self.tabs.selected_index == 2:
             self._render_weights()
 
     def _on_tab(self, change: Mapping[str, Any]) -> None:
+        if isinstance(change["new"], int):
+            self._ensure_tab(change["new"])
         if change["new"] == 2:
             self._render_weights(background=not self._weights_sync)
 
@@ -231,8 +285,9 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         """
         if hasattr(self, "_weights_job"):  # (also called by Widget.__del__ on a half-built Inspector)
             self.wait(timeout=60)
-        for tab in getattr(self, "fact_tabs", ()):  # their own close() ends jobs and removes temp files
+        for tab in getattr(self, "_fact_tabs", ()):  # their own close() ends jobs and removes temp files
             tab.close()
+        getattr(self, "_pending", {}).clear()  # tabs never shown are never built
         held = [v for v in vars(self).values() if v is not self]  # widgets kept aside (other tabs' boxes)
         _close_tree(self, extra=held)
         if getattr(self, "model", None) is not None:
@@ -250,7 +305,7 @@ class Inspector(ModelTab, NodeTab, WeightsTab, RunTab, ProfileTab, StaticFallbac
         for tab in self.fact_tabs:
             facts.update(tab.report_kwargs())
 
-        mode = self._p_overlay.value
+        mode = self._p_overlay.value if self._built(PROFILE) else "off"
         overlay = (
             {"latency": "mean_us", "provider": "provider"}.get(mode) if self.profile is not None else None
         )

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABS = ("Model", "Node", "Weights", "Run", "Profile", "Accuracy", "Costs", "Optimized")
+#: Tabs built when first shown or used (their positions in TABS); see ``Inspector._ensure_tab``.
+RUN, PROFILE = TABS.index("Run"), TABS.index("Profile")
 #: Rows listed in the Model tab's node table (the filter narrows the rest down).
 LIST_LIMIT = 400
 #: Output tensors shown as cards (histogram + preview) after a run.
@@ -129,6 +131,8 @@ class TabHost:
         def select(self, node_id: str | Sequence[str]) -> None: ...
 
         def show_tab(self, name: str) -> None: ...
+
+        def _ensure_tab(self, index: int) -> None: ...
 
         def _reporting(self, where: W.HTML, what: str) -> contextlib.AbstractContextManager[None]: ...
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as W
+import numpy as np
 
 from ...views import details as D
 from ._common import (
@@ -20,7 +21,8 @@ class ModelTab(TabHost):
     """The Model tab: summary, Netron button, the filterable node list. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_model_tab(self) -> None:
-        self._table = D.node_table(self.model)
+        self._table = D.node_table(self.model, shapes=False)  # shapes only for the rows listed
+        self._hay: Any = None  # what the filter searches (views.details.node_haystack), at the first filter
         self._summary = _html(D.model_summary_html(self.model))
         self._filter = W.Text(
             placeholder="filter nodes: id, op type, name or scope (all words)",
@@ -78,11 +80,18 @@ class ModelTab(TabHost):
         return [v for _, v in self._list.options]
 
     def _refilter(self) -> None:
-        rows = D.filter_nodes(self._table, self._filter.value)
-        shown = rows.iloc[:LIST_LIMIT]
+        table = self._table
+        text = self._filter.value
+        if text.split() and self._hay is None:
+            self._hay = D.node_haystack(table)  # built at the first filter, reused for every keystroke
+        mask = D.filter_mask(table, text, self._hay)
+        rows = np.flatnonzero(mask) if mask is not None else np.arange(len(table))
+        shown_rows = rows[:LIST_LIMIT]
+        shown = table.iloc[shown_rows]
+        shapes = D.output_shapes(self.model, shown_rows)  # rows of node_table are rows of m.nodes
         opts = [
             (" · ".join(x for x in (nid, op, shape, scope) if x), nid)
-            for nid, op, shape, scope in zip(shown.index, shown["op_type"], shown["shape"], shown["scope"], strict=True)
+            for nid, op, shape, scope in zip(shown.index, shown["op_type"], shapes, shown["scope"], strict=True)
         ]  # fmt: skip
         self._syncing = True
         try:
@@ -93,7 +102,7 @@ class ModelTab(TabHost):
             self._syncing = False
         more = f", showing the first {LIST_LIMIT}" if len(rows) > LIST_LIMIT else ""
         self._count.value = D.note_html(
-            f"{len(rows):,} of {len(self._table):,} nodes{more}; click one to select it"
+            f"{len(rows):,} of {len(table):,} nodes{more}; click one to select it"
         )
 
     def _on_list_pick(self, change: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ from ...views.summary import shapes_text
 from ._common import (
     _LABEL,
     _TOGGLE,
+    PROFILE,
     TabHost,
     _bar_updater,
     _html,
@@ -106,6 +107,7 @@ class ProfileTab(TabHost):
         graph ('latency', 'provider' or 'off'); sets and returns ``insp.profile``."""
         from ...runtime.profile import profile
 
+        self._ensure_tab(PROFILE)
         with self._reporting(self._p_status, "profile"):
             runs = int(self._p_runs.value if runs is None else runs)
             warmup = int(self._p_warmup.value if warmup is None else warmup)
@@ -177,6 +179,7 @@ class ProfileTab(TabHost):
         """Paint the last profile onto the graph: 'latency' (mean time per run), 'provider', or 'off'."""
         if mode not in ("off", "latency", "provider"):
             raise InspectError(f"overlay mode {mode!r} is not one of 'off', 'latency', 'provider'")
+        self._ensure_tab(PROFILE)
         if self.graph is None:
             return
         if mode == "off":

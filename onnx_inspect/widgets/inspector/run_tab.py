@@ -18,6 +18,7 @@ from ._common import (
     _LABEL,
     _TOGGLE,
     MAX_CARDS,
+    RUN,
     TabHost,
     TensorCard,
     _close_tree,
@@ -164,6 +165,7 @@ class RunTab(TabHost):
 
     def _feeds(self) -> dict[str, Any]:
         """Keyword arguments for oi.run/compare from the input-source controls (feeds, dims, seed)."""
+        self._ensure_tab(RUN)
         src = self._source.value
         if src == "generated":
             dims: dict[str, Any] = {}
@@ -263,6 +265,7 @@ class RunTab(TabHost):
         """
         from ...runtime.run import run
 
+        self._ensure_tab(RUN)
         with self._reporting(self._run_status, "run to selection"):
             nid = self.node_id
             if nid is None:
@@ -338,6 +341,7 @@ class RunTab(TabHost):
         from ...runtime.run import compare
         from ...views.tensors import diff_figure
 
+        self._ensure_tab(RUN)
         with self._reporting(self._run_status, "compare providers"):
             a = provider or self._provider.value
             b = against or self._against.value
