@@ -618,62 +618,64 @@ function foldSiblings(
   // bucket are keyed: by their predecessor when it is the only one (rowOf), by the list as a
   // string when there are several; a row's members are collected only when it is long enough
   const out: { parent: number; members: number[] }[] = [];
-  const firstCount = new Int32Array(nBoxes + 1);
+  // each box's first predecessor + 1, or 0 for a box that is in no row: graph inputs and outputs
+  // stay in place, and sources have nothing to say they are parallel
+  const first = new Int32Array(nBoxes);
+  for (let box = 0; box < nBoxes; box++) {
+    if (predEnd[box] > predStart[box] && !(box >= d.nNodes && box < nItems)) first[box] = predOf[predStart[box]] + 1;
+  }
+  const firstCount = new Int32Array(nBoxes + 2);
   const rowOf = new Int32Array(nBoxes + 1);
   const byList = new Map<string, number>();
   const rowCount: number[] = [];
-  const rowMembers: (number[] | null)[] = [];
   const rowOfChild: number[] = [];
-  const inRow = (b: number): boolean => !(b >= d.nNodes && b < nItems) && predEnd[b] > predStart[b];
-  groupChildren.forEach((children, g) => {
-    if (children.length <= keep + 1) return;
-    // graph inputs and outputs stay in place; sources have nothing to say they are parallel
+  for (let g = 0; g < nGroups; g++) {
+    if (!big[g]) continue;
+    const children = groupChildren[g];
     let candidates = false;
-    for (const b of children) if (inRow(b) && ++firstCount[predOf[predStart[b]]] > keep + 1) candidates = true;
-    rowCount.length = 0;
-    rowOfChild.length = 0;
-    for (const b of children) {
-      let r = -1;
-      if (candidates && inRow(b) && firstCount[predOf[predStart[b]]] > keep + 1) {
-        const from = predStart[b];
-        if (predEnd[b] - from === 1) {
-          const k = predOf[from];
-          r = rowOf[k] - 1;
-          if (r < 0) {
-            r = rowCount.length;
-            rowCount.push(0);
-            rowOf[k] = r + 1;
-          }
-        } else {
-          const key = predOf.subarray(from, predEnd[b]).join(",");
-          const known = byList.get(key);
-          if (known === undefined) {
-            r = rowCount.length;
-            rowCount.push(0);
-            byList.set(key, r);
+    for (let j = 0; j < children.length; j++) {
+      const f = first[children[j]];
+      if (f > 0 && ++firstCount[f] > keep + 1) candidates = true;
+    }
+    if (candidates) {
+      rowCount.length = 0;
+      rowOfChild.length = 0;
+      for (let j = 0; j < children.length; j++) {
+        const b = children[j];
+        let r = -1;
+        if (first[b] > 0 && firstCount[first[b]] > keep + 1) {
+          const from = predStart[b];
+          if (predEnd[b] - from === 1) {
+            const k = predOf[from];
+            r = rowOf[k] - 1;
+            if (r < 0) {
+              r = rowCount.length;
+              rowCount.push(0);
+              rowOf[k] = r + 1;
+            }
           } else {
-            r = known;
+            const key = predOf.subarray(from, predEnd[b]).join(",");
+            const known = byList.get(key);
+            if (known === undefined) {
+              r = rowCount.length;
+              rowCount.push(0);
+              byList.set(key, r);
+            } else {
+              r = known;
+            }
           }
+          rowCount[r]++;
         }
-        rowCount[r]++;
+        rowOfChild.push(r);
       }
-      rowOfChild.push(r);
+      const rows: (number[] | null)[] = rowCount.map((n) => (n > keep + 1 ? [] : null));
+      for (let j = 0; j < children.length; j++) if (rowOfChild[j] >= 0) rows[rowOfChild[j]]?.push(children[j]);
+      for (const row of rows) if (row) out.push({ parent: g, members: row.slice(keep) });
+      for (const b of children) if (first[b] > 0) rowOf[first[b] - 1] = 0;
+      byList.clear();
     }
-    for (const b of children) {
-      if (!inRow(b)) continue;
-      firstCount[predOf[predStart[b]]] = 0;
-      if (predEnd[b] - predStart[b] === 1) rowOf[predOf[predStart[b]]] = 0;
-    }
-    byList.clear();
-    if (!candidates) return;
-    rowMembers.length = 0;
-    for (let r = 0; r < rowCount.length; r++) rowMembers.push(rowCount[r] > keep + 1 ? [] : null);
-    children.forEach((b, j) => {
-      const r = rowOfChild[j];
-      if (r >= 0) rowMembers[r]?.push(b);
-    });
-    for (const row of rowMembers) if (row) out.push({ parent: g, members: row.slice(keep) });
-  });
+    for (const b of children) firstCount[first[b]] = 0;
+  }
   return out;
 }
 
