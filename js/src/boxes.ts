@@ -151,10 +151,38 @@ export function ioContent(d: GraphData, row: number): BoxContent {
   return { kind: "io", title, lines, weights: [], w: widthOf(title, lines, 70, 230), h: 12 + 2 * LINE_H };
 }
 
-/** Per tree: op type -> count of the nodes inside each group (any depth), filled on demand. */
+/** Per payload: each node's op type as a small number, and the op types by number. */
+const opCodeCache = new WeakMap<GraphData, { code: Int32Array; names: string[] }>();
+
+function opCodes(d: GraphData): { code: Int32Array; names: string[] } {
+  let c = opCodeCache.get(d);
+  if (!c) {
+    const byName = new Map<string, number>();
+    const names: string[] = [];
+    const code = new Int32Array(d.nNodes);
+    for (let i = 0; i < d.nNodes; i++) {
+      let k = byName.get(d.nodeOp[i]);
+      if (k === undefined) {
+        k = names.length;
+        names.push(d.nodeOp[i]);
+        byName.set(d.nodeOp[i], k);
+      }
+      code[i] = k;
+    }
+    c = { code, names };
+    opCodeCache.set(d, c);
+  }
+  return c;
+}
+
+/** Per tree: op type -> count of the nodes inside each group asked for so far. */
 const opCountCache = new WeakMap<Tree, Map<number, Map<string, number>>>();
 
-/** Op type counts of the nodes inside group g (memoised bottom-up, so summing a tree is linear). */
+/**
+ * Op type counts of the nodes inside group g, at any depth (memoised per group). One walk of the
+ * group's subtree counting into an array: the first view's collapsed groups hold the whole graph
+ * between them, so this stays linear without keeping a map for every group inside.
+ */
 export function opCounts(d: GraphData, t: Tree, g: number): Map<string, number> {
   let memo = opCountCache.get(t);
   if (!memo) {
@@ -163,14 +191,17 @@ export function opCounts(d: GraphData, t: Tree, g: number): Map<string, number> 
   }
   const known = memo.get(g);
   if (known) return known;
-  const counts = new Map<string, number>();
-  for (const b of t.groupChildren[g]) {
-    if (b >= t.nItems) {
-      for (const [op, n] of opCounts(d, t, b - t.nItems)) counts.set(op, (counts.get(op) ?? 0) + n);
-    } else if (b < d.nNodes) {
-      counts.set(d.nodeOp[b], (counts.get(d.nodeOp[b]) ?? 0) + 1);
+  const { code, names } = opCodes(d);
+  const n = new Int32Array(names.length);
+  const stack = [g];
+  while (stack.length > 0) {
+    for (const b of t.groupChildren[stack.pop() as number]) {
+      if (b >= t.nItems) stack.push(b - t.nItems);
+      else if (b < d.nNodes) n[code[b]]++;
     }
   }
+  const counts = new Map<string, number>();
+  for (let k = 0; k < n.length; k++) if (n[k] > 0) counts.set(names[k], n[k]);
   memo.set(g, counts);
   return counts;
 }

@@ -7,7 +7,7 @@
 // round trip costs more than the layout).
 
 import type { BoxContent } from "./boxes";
-import { type Tree, portIn, portOut } from "./groups";
+import { type Tree, levelPairs, portIn, portOut } from "./groups";
 import { type LayoutJob, type LayoutResult, runLayout } from "./layout";
 import { BACKGROUND, LayoutScheduler, type Priority, type Runner, URGENT, VISIBLE } from "./schedule";
 import workerSource from "virtual:layout-worker";
@@ -234,7 +234,7 @@ export class LayoutEngine {
     if (!m) {
       m = new Map();
       const nBoxes = t.nItems + t.groupKey.length + 2;
-      const pairs = t.levelPairs[g];
+      const pairs = levelPairs(t, g);
       for (let k = 0; k < pairs.length; k += 2) m.set(pairs[k] * nBoxes + pairs[k + 1], k / 2);
       this.pairs.set(key, m);
     }
@@ -254,7 +254,7 @@ export class LayoutEngine {
     });
     const src: number[] = [];
     const dst: number[] = [];
-    const pairs = t.levelPairs[g];
+    const pairs = levelPairs(t, g);
     // entry / exit ports: tiny nodes that edges crossing the group's border are routed from / to
     for (const port of [portIn(t), portOut(t)]) {
       if (pairs.includes(port)) {

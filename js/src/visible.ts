@@ -55,13 +55,15 @@ export function computeVisible(t: Tree, d: GraphData, expanded: ReadonlySet<numb
   // representative of every item, in one pass down the tree: items inside a collapsed group are
   // drawn as that group (its outermost collapsed ancestor), the others as themselves
   const rep = new Int32Array(t.nItems).fill(-1);
-  const walk: [number, number][] = [[0, -1]];
+  // (group, stand-in) pairs to visit, flattened: no object per group (a big graph has ~60k)
+  const walk: number[] = [0, -1];
   while (walk.length > 0) {
-    const [g, standIn] = walk.pop() as [number, number];
+    const standIn = walk.pop() as number;
+    const g = walk.pop() as number;
     for (const b of t.groupChildren[g]) {
       if (b >= t.nItems) {
         const open = standIn < 0 && expanded.has(b - t.nItems);
-        walk.push([b - t.nItems, open ? -1 : standIn >= 0 ? standIn : b]);
+        walk.push(b - t.nItems, open ? -1 : standIn >= 0 ? standIn : b);
       } else {
         rep[b] = standIn >= 0 ? standIn : b;
       }

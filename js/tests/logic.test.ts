@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { boxContent, ellipsize, repeatsOp, shortShape, weightLines, weightSource } from "../src/boxes";
 import { aggregate, categoricalScale, isNumeric, numericScale, textColorFor, viridis } from "../src/colors";
 import { LayoutEngine } from "../src/engine";
-import { CHUNK_MAX, FOLD_KEEP, buildTree, portIn, portOut } from "../src/groups";
+import { CHUNK_MAX, FOLD_KEEP, buildTree, levelPairs, portIn, portOut } from "../src/groups";
 import { runLayout } from "../src/layout";
 import { decodeInts, decodePayload, decodeStrings } from "../src/payload";
 import { type LevelGeometry, place, stretch } from "../src/place";
@@ -212,10 +212,10 @@ test("edges crossing a group's border are routed through its entry and exit port
   const d = decodePayload(p);
   const t = buildTree(d, 0);
   const a = t.groupIndex.get("a") as number;
-  const pairs = t.levelPairs[a];
+  const pairs = levelPairs(t, a);
   const has = (u: number, v: number) => pairs.some((x, k) => k % 2 === 0 && x === u && pairs[k + 1] === v);
   assert.ok(has(portIn(t), 0) && has(portIn(t), 2) && has(2, portOut(t)) && has(0, 1) && has(1, 2));
-  assert.ok(!t.levelPairs[0].includes(portIn(t)), "the root has no ports");
+  assert.ok(!levelPairs(t, 0).includes(portIn(t)), "the root has no ports");
   // the layout job adds the two ports as tiny nodes after the children
   const job = new LayoutEngine().job(t, a, () => ({ kind: "node", title: "", lines: [], weights: [], w: 80, h: 30 }));
   assert.equal(job.w.length, t.groupChildren[a].length + 2);
