@@ -8,10 +8,12 @@ across loads and match what onnxruntime's profiler calls unnamed nodes (``<OpTyp
 from __future__ import annotations
 
 from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, compress, repeat
 from typing import Any
 
+import numpy as np
 import onnx
 
 from ..errors import GraphError
@@ -43,6 +45,43 @@ class GraphEntry:
     constants: set[str] = field(default_factory=set)  # initializers and values known without running
 
 
+class ByName(Mapping[tuple[str, str], str]):
+    """(graph path, value name) -> tensor id, kept as the walk's own per-graph dicts (no tuple per value)."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[str, list[dict[str, str]]] = {}
+
+    def add(self, path: str, ids: dict[str, str]) -> None:
+        """Value name -> tensor id of graph ``path`` (shared, not copied: the walk owns it)."""
+        self._graphs.setdefault(path, []).append(ids)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            path, name = key
+        except (TypeError, ValueError):
+            return default
+        for ids in self._graphs.get(path, ()):
+            tid = ids.get(name)
+            if tid is not None:
+                return tid
+        return default
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        tid: str | None = self.get(key)
+        if tid is None:
+            raise KeyError(key)
+        return tid
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for path, maps in self._graphs.items():
+            for ids in maps:
+                for name in ids:
+                    yield path, name
+
+    def __len__(self) -> int:
+        return sum(len(ids) for maps in self._graphs.values() for ids in maps)
+
+
 @dataclass
 class Index:
     """Column lists for the node and tensor tables plus lookups the Model needs."""
@@ -52,7 +91,7 @@ class Index:
     graphs: dict[str, GraphEntry]
     node_protos: dict[str, onnx.NodeProto]
     weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
-    by_name: dict[tuple[str, str], str]  # (graph path, value name) -> tensor id
+    by_name: ByName  # (graph path, value name) -> tensor id
 
 
 def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
@@ -209,19 +248,27 @@ class _Graph:
     protos: list[onnx.NodeProto]
     domains: list[str]
     ids: list[str] = field(default_factory=list)
+    ort_names: list[str] = field(default_factory=list)  # name, else '<OpType>_<index>'
     inits: dict[str, Any] = field(default_factory=dict)
     input_names: list[str] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)
     producer: dict[str, int] = field(default_factory=dict)  # value name -> node position
-    defined: list[str] = field(default_factory=list)  # inputs, initializers, node outputs (first seen order)
+    # inputs and initializers (first seen order), then node outputs in node order: the tensor rows
+    defined: list[str] = field(default_factory=list)
+    n_pre: int = 0  # how many of ``defined`` are inputs and initializers (the rest are node outputs)
+    owner: list[int] = field(default_factory=list)  # producing node position of defined[n_pre + k]
+    pos: dict[str, int] = field(default_factory=dict)  # value name -> position in ``defined``
     local_ids: dict[str, str] = field(default_factory=dict)  # value name -> tensor id
-    consumers: dict[str, list[str]] = field(default_factory=dict)  # value name -> reader node ids
+    consumers: list[tuple[str, ...]] = field(default_factory=list)  # reader node ids, per ``defined``
     free: dict[str, list[str]] = field(default_factory=dict)  # outer value name -> readers in this graph
 
 
 class _Walker:
     """State of one indexing pass; ``walk`` indexes one graph by constructs: nodes, values, subgraphs,
-    functions (each a method, so the recursion and the hot loops stay readable and measurable)."""
+    functions (each a method, so the recursion and the hot loops stay readable and measurable).
+
+    The hot steps work column-wise: per-node and per-value Python work is limited to reading protobuf
+    fields; lookups run as ``map`` over dicts and edges as numpy arrays."""
 
     def __init__(
         self,
@@ -238,12 +285,13 @@ class _Walker:
         self.graphs: dict[str, GraphEntry] = {}
         self.node_protos: dict[str, onnx.NodeProto] = {}
         self.weights: dict[str, Any] = {}
-        self.by_name: dict[tuple[str, str], str] = {}
+        self.by_name = ByName()
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
-        self.row_of_tensor: dict[str, int] = {}
-        # serialized TypeProto -> (dtype, shape, elem type, nbytes); (elem type, shape) -> nbytes
-        self.type_cache: dict[bytes, tuple[str | None, Shape, int | None, int | None]] = {}
+        # serialized TypeProto -> dtype, shape, nbytes (a model has few distinct types); (elem, shape) -> nbytes
+        self.type_dtype: dict[bytes | None, str | None] = {}
+        self.type_shape: dict[bytes | None, Shape] = {}
+        self.type_nbytes: dict[bytes | None, int | None] = {}
         self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
 
@@ -304,21 +352,20 @@ class _Walker:
         gw = _Graph(
             entry, where, f"{path}{SEP}" if path else "", isinstance(g, onnx.GraphProto), protos, domains
         )
-        gw.ids = entry.node_ids = self._node_ids(gw.prefix, names, ops)
+        gw.ort_names = [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
+        gw.ids = entry.node_ids = self._node_ids(gw.prefix, gw.ort_names)
         return gw
 
-    def _node_ids(self, prefix: str, names: list[str], ops: list[str]) -> list[str]:
+    def _node_ids(self, prefix: str, locals_: list[str]) -> list[str]:
         """Stable node ids: the name, else ``OpType_index``; duplicates get ``#index`` appended."""
         used_nodes = self.used_node_ids
-        locals_ = [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
         nids = [prefix + x for x in locals_] if prefix else locals_
         if len(set(locals_)) == len(locals_) and used_nodes.isdisjoint(nids):  # the common case
             used_nodes.update(nids)
             return nids
         ids: list[str] = []
         seen_local: set[str] = set()
-        for i, name in enumerate(names):
-            local = name or f"{ops[i]}_{i}"
+        for i, local in enumerate(locals_):
             if local in seen_local:
                 local = f"{local}#{i}"
             seen_local.add(local)
@@ -335,17 +382,17 @@ class _Walker:
     ) -> None:
         """Append this graph's rows to the node columns."""
         e = gw.entry
-        names, ops, n = e.names, e.ops, len(gw.protos)
+        n = len(gw.protos)
         cols = self.nodes
         cols["id"].extend(gw.ids)
-        cols["name"].extend(names)
-        cols["op_type"].extend(ops)
+        cols["name"].extend(e.names)
+        cols["op_type"].extend(e.ops)
         cols["domain"].extend(gw.domains)
         cols["graph"].extend([e.path] * n)
         cols["inputs"].extend(e.ins)
         cols["outputs"].extend(e.outs)
         cols["index"].extend(range(n))
-        cols["ort_name"].extend([names[i] or f"{ops[i]}_{i}" for i in range(n)])
+        cols["ort_name"].extend(gw.ort_names)
         cols["subgraphs"].extend(subgraphs_of)
         cols["implicit_inputs"].extend(implicit_of)
         self.node_protos.update(zip(gw.ids, gw.protos, strict=True))
@@ -358,7 +405,8 @@ class _Walker:
         input_names: list[str]
         output_names: list[str]
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            inits.update((t.name, t) for t in g.initializer)
+            tensors = list(g.initializer)
+            inits = dict(zip([t.name for t in tensors], tensors, strict=True))
             # a sparse initializer is the dense tensor it stands for (its name is its values' name)
             for sp in g.sparse_initializer:
                 inits.setdefault(sp.values.name, sp)
@@ -376,11 +424,17 @@ class _Walker:
                 )
         taken = set(input_names) | inits.keys()
         outs = gw.entry.outs
-        producer = {o: i for i, os_ in enumerate(outs) for o in os_ if o}
         every = list(chain.from_iterable(outs))
-        if len(producer) != len(every) - every.count("") or not taken.isdisjoint(producer):
+        owner = np.repeat(np.arange(len(outs)), np.fromiter(map(len, outs), np.int64, len(outs))).tolist()
+        if "" in every:  # optional outputs left out
+            keep = list(map(bool, every))
+            every, owner = list(compress(every, keep)), list(compress(owner, keep))
+        producer = dict(zip(every, owner, strict=True))
+        if len(producer) != len(every) or not taken.isdisjoint(producer):
             _produced_twice(gw, taken)
-        defined = list(dict.fromkeys([*input_names, *inits.keys(), *producer.keys()]))
+        defined = list(dict.fromkeys([*input_names, *inits.keys()]))
+        n_pre = len(defined)
+        defined += every  # (unique, and none of them an input or initializer: checked above)
         used_tensors = self.used_tensor_ids
         path, prefix = gw.entry.path, gw.prefix
         tids = [prefix + name for name in defined] if prefix else defined
@@ -395,89 +449,66 @@ class _Walker:
                 else:
                     used_tensors.add(tid)
                 local_ids[name] = tid
-        self.by_name.update({(path, name): tid for name, tid in local_ids.items()})
+        self.by_name.add(path, local_ids)
         gw.inits, gw.input_names, gw.output_names = inits, input_names, output_names
-        gw.producer, gw.defined, gw.local_ids = producer, defined, local_ids
-        gw.consumers = {name: [] for name in defined}
+        gw.producer, gw.defined, gw.n_pre, gw.owner, gw.local_ids = producer, defined, n_pre, owner, local_ids
+        gw.pos = dict(zip(defined, range(len(defined)), strict=True))
 
     def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
-        inits, producer, protos = gw.inits, gw.producer, gw.protos
-        ops, ids = gw.entry.ops, gw.ids
-        types: dict[str, onnx.TypeProto] = {}
+        inits, protos, ops, ids = gw.inits, gw.protos, gw.entry.ops, gw.ids
+        # value name -> serialized declared TypeProto (a model has few distinct ones: each is read once)
+        vis = list(g.value_info)
+        ser_of = dict(zip([vi.name for vi in vis], [vi.type.SerializeToString() for vi in vis], strict=True))
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            for vi in g.value_info:
-                types[vi.name] = vi.type
             for vi in g.output:
-                if vi.type.WhichOneof("value") is not None or vi.name not in types:
-                    types[vi.name] = vi.type
+                if vi.type.WhichOneof("value") is not None or vi.name not in ser_of:
+                    ser_of[vi.name] = vi.type.SerializeToString()
             for vi in g.input:
-                types[vi.name] = vi.type
-        else:
-            for vi in g.value_info:
-                types[vi.name] = vi.type
-        outputs_set = set(gw.output_names)
-        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, producer, inits)
+                ser_of[vi.name] = vi.type.SerializeToString()
+        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
         gw.entry.constants = const_values | inits.keys()
         decl = None if self.declared is None else self.declared.get(gw.entry.ordinal, {})
-        weights = self.weights
-        type_cache = self.type_cache
-        defined, local_ids = gw.defined, gw.local_ids
-        # column-wise: every value as an intermediate or input typed by its TypeProto (each distinct
-        # TypeProto read once, by its bytes), then the few initializers, constants and outputs fixed up
-        prods = list(map(producer.get, defined))
-        c_prod = [None if j is None else ids[j] for j in prods]
-        tps = list(map(types.get, defined))
-        sers = [None if tp is None else tp.SerializeToString() for tp in tps]
-        for ser, tp in dict(zip(sers, tps, strict=True)).items():
-            if ser is not None and tp is not None and ser not in type_cache:  # (both None or neither)
-                type_cache[ser] = self._type_entry(tp)
-        untyped = (None, None, None, None)
-        got = [untyped if ser is None else type_cache[ser] for ser in sers]
-        c_dtype = [e[0] for e in got]
-        c_shape = [e[1] for e in got]
-        c_nbytes = [e[3] for e in got]
-        c_kind = ["input" if j is None else "intermediate" for j in prods]
-
-        def source_of(name: str, shape: Shape, ser: bytes | None) -> str | None:
-            if shape is None:
-                return None
-            if decl is None:
-                return "declared"
-            before = decl.get(name)
-            return "declared" if before is not None and (ser is None or before == ser) else "inferred"
-
+        defined, local_ids, pos, n_pre = gw.defined, gw.local_ids, gw.pos, gw.n_pre
+        n = len(defined)
+        # column-wise: every value as an intermediate or input typed by its TypeProto, then the
+        # initializers, constants and outputs fixed up
+        sers = list(map(ser_of.get, defined))
+        t_dtype, t_shape, t_nbytes = self.type_dtype, self.type_shape, self.type_nbytes
+        for ser in set(ser_of.values()) - t_dtype.keys():
+            tp = onnx.TypeProto.FromString(ser)
+            t_dtype[ser], t_shape[ser] = dtype, shape = type_info(tp)
+            t_nbytes[ser] = self._nbytes(tp.tensor_type.elem_type if shape is not None else None, shape)
+        c_dtype = list(map(t_dtype.get, sers))  # (None for untyped values: get(None))
+        c_shape = list(map(t_shape.get, sers))
+        c_nbytes = list(map(t_nbytes.get, sers))
+        c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
+        c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
         if decl is None:
             c_src = [None if sh is None else "declared" for sh in c_shape]
         else:
-            c_src = list(map(source_of, defined, c_shape, sers))
-        pos = dict(zip(defined, range(len(defined)), strict=True))
-        for name, init in inits.items():  # (before every node output in `defined`, in order)
-            k = pos[name]
-            elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
-            shape = tuple(init.dims)
-            c_kind[k], c_dtype[k], c_shape[k], c_src[k] = "initializer", dtype_name(elem), shape, "declared"
-            c_nbytes[k] = self._nbytes(elem, shape)
-            weights[local_ids[name]] = init
+            c_src = [
+                None if sh is None else "declared" if before == ser else "inferred"
+                for sh, before, ser in zip(c_shape, map(decl.get, defined), sers, strict=True)
+            ]
+        self._initializer_rows(gw, c_kind, c_dtype, c_shape, c_src, c_nbytes)
         for k in sorted(pos[name] for name in const_values):
-            name, j = defined[k], prods[k]
-            assert j is not None, name  # a constant is a node's output (initializers are not in const_values)
+            name, j = defined[k], gw.owner[k - n_pre]
             c_kind[k] = "constant"
-            weights[local_ids[name]] = protos[j]
+            self.weights[local_ids[name]] = protos[j]
             if c_shape[k] is None and ops[j] == "Constant":
                 dtype, c_shape[k], elem = _constant_type(protos[j])
                 c_dtype[k], c_nbytes[k] = dtype, self._nbytes(elem, c_shape[k])
-                c_src[k] = source_of(name, c_shape[k], sers[k])
-        for name in outputs_set:
+                if c_shape[k] is not None:
+                    before = decl.get(name) if decl is not None else None
+                    ok = decl is None or (before is not None and (sers[k] is None or before == sers[k]))
+                    c_src[k] = "declared" if ok else "inferred"
+        for name in set(gw.output_names):
             at = pos.get(name)
             if at is not None and c_kind[at] in ("intermediate", "input"):
                 c_kind[at] = "output"
         t = self.tensors
-        n = len(defined)
-        row = len(t["id"])
-        tids = list(local_ids.values())  # in `defined` order
-        self.row_of_tensor.update(zip(tids, range(row, row + n), strict=True))
-        t["id"].extend(tids)
+        t["id"].extend(local_ids.values())  # in `defined` order
         t["name"].extend(defined)
         t["graph"].extend([gw.entry.path] * n)
         t["dtype"].extend(c_dtype)
@@ -485,15 +516,49 @@ class _Walker:
         t["shape_source"].extend(c_src)
         t["kind"].extend(c_kind)
         t["producer"].extend(c_prod)
-        t["consumers"].extend(map(tuple, gw.consumers.values()))  # also in `defined` order
+        t["consumers"].extend(gw.consumers)
         t["nbytes"].extend(c_nbytes)
         t["outer_ref"].extend([None] * n)
 
-    def _type_entry(self, tp: onnx.TypeProto) -> tuple[str | None, Shape, int | None, int | None]:
-        """(dtype, shape, elem type, nbytes) of a value's TypeProto (cached by its bytes by the caller)."""
-        dtype, shape = type_info(tp)
-        elem = tp.tensor_type.elem_type if shape is not None else None
-        return dtype, shape, elem, self._nbytes(elem, shape)
+    def _initializer_rows(
+        self,
+        gw: _Graph,
+        c_kind: list[Any],
+        c_dtype: list[Any],
+        c_shape: list[Any],
+        c_src: list[Any],
+        c_nbytes: list[Any],
+    ) -> None:
+        """Initializers' kind, dtype, shape and size in the value columns, read from the tensors."""
+        inits = gw.inits
+        if not inits:
+            return
+        tensors = list(inits.values())
+        elems = [
+            t.values.data_type if isinstance(t, onnx.SparseTensorProto) else t.data_type for t in tensors
+        ]
+        shapes = [tuple(t.dims) for t in tensors]
+        names = {e: dtype_name(e) for e in set(elems)}
+        dtypes = list(map(names.__getitem__, elems))
+        nbytes = list(map(self._nbytes, elems, shapes))
+        m = len(tensors)
+        first = gw.n_pre - m  # where the initializers sit when none is also a graph input
+        if gw.defined[first : gw.n_pre] == list(inits):
+            span = slice(first, gw.n_pre)
+            c_kind[span], c_dtype[span], c_shape[span] = ["initializer"] * m, dtypes, shapes
+            c_src[span], c_nbytes[span] = ["declared"] * m, nbytes
+        else:
+            for k, dtype, shape, nb in zip(
+                map(gw.pos.__getitem__, inits), dtypes, shapes, nbytes, strict=True
+            ):
+                c_kind[k], c_dtype[k], c_shape[k], c_src[k], c_nbytes[k] = (
+                    "initializer",
+                    dtype,
+                    shape,
+                    "declared",
+                    nb,
+                )
+        self.weights.update(zip(map(gw.local_ids.__getitem__, inits), tensors, strict=True))
 
     def _nbytes(self, elem: int | None, shape: Shape) -> int | None:
         """``nbytes_of``, memoised: most values share a few (type, shape) pairs."""
@@ -507,25 +572,31 @@ class _Walker:
     def _outer_rows(self, gw: _Graph, env: ChainMap[str, str]) -> None:
         """Rows for values read from enclosing graphs (dtype and shape are copied from the defining
         row once every graph is walked, see ``copy_outer_types``)."""
+        if not gw.free:
+            return
         t = self.tensors
         path, prefix, used_tensors = gw.entry.path, gw.prefix, self.used_tensor_ids
+        outer: dict[str, str] = {}
         for name, readers in gw.free.items():
             tid = self._unique(prefix + name, used_tensors, len(used_tensors))
-            self.row_of_tensor[tid] = len(t["id"])
             for key, v in zip(
                 TENSOR_COLUMNS,
                 (tid, name, path, None, None, None, "outer", None, tuple(readers), None, env[name]),
                 strict=True,
             ):
                 t[key].append(v)
-            self.by_name[(path, name)] = tid
+            outer[name] = tid
+        self.by_name.add(path, outer)
 
     def copy_outer_types(self) -> None:
         """Give every 'outer' row the dtype and shape of the value it refers to."""
         t = self.tensors
+        if all(ref is None for ref in t["outer_ref"]):
+            return
+        row_of = dict(zip(t["id"], range(len(t["id"])), strict=True))
         for row, ref in enumerate(t["outer_ref"]):
             if ref is not None:
-                src = self.row_of_tensor[ref]
+                src = row_of[ref]
                 for key in ("dtype", "shape", "shape_source", "nbytes"):
                     t[key][row] = t[key][src]
 
@@ -534,46 +605,65 @@ class _Walker:
         self, gw: _Graph, env: ChainMap[str, str]
     ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], bool]:
         """Connect every node to what it reads (local values, or values of enclosing graphs), walking
-        its subgraphs on the way. Returns (implicit inputs, bodies, whether file order is topological)."""
+        its subgraphs on the way. Returns (implicit inputs, bodies, whether file order is topological).
+
+        Local reads are resolved as arrays; only names from enclosing graphs (or errors) and nodes
+        with bodies or functions take the per-node path, in node order."""
         e = gw.entry
-        ids, ops, ins, protos = gw.ids, e.ops, e.ins, gw.protos
-        consumers, producer = gw.consumers, gw.producer
-        n = len(protos)
+        ids, ops, ins, protos, domains = gw.ids, e.ops, e.ins, gw.protos, gw.domains
+        n, nv = len(protos), len(gw.defined)
         implicit_of: list[tuple[str, ...]] = [()] * n
         subgraphs_of: list[tuple[str, ...]] = [()] * n
-        ordered = True
-        inner_env = env.new_child(gw.local_ids) if gw.is_graph else ChainMap(gw.local_ids)
+        flat = list(chain.from_iterable(ins))
+        reader = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, ins), np.int64, n))
+        vpos = np.fromiter(map(gw.pos.get, flat, repeat(-1)), np.int64, len(flat))
+        if "" in gw.pos:  # an initializer named '': an empty input name still means 'left out'
+            vpos[~np.fromiter(map(bool, flat), bool, len(flat))] = -1
+        made_by = np.full(nv, -1, dtype=np.int64)  # producing node position per value (-1: none)
+        made_by[gw.n_pre :] = gw.owner
+        local = vpos >= 0
+        ordered = not bool(np.any(made_by[vpos[local]] >= reader[local]))
+        # the per-node path: reads not defined here, nodes with bodies or model-local functions
+        events: dict[int, list[str]] = {}
+        for k in np.flatnonzero(~local).tolist():
+            if flat[k]:
+                events.setdefault(int(reader[k]), []).append(flat[k])
         functions = self.functions
-        domains = gw.domains
-        for i in range(n):
+        if BODY_OPS.intersection(ops) or set(domains) - {"", "ai.onnx"} or functions:
+            for i in range(n):
+                if ops[i] in BODY_OPS or domains[i] not in ("", "ai.onnx") or functions:
+                    events.setdefault(i, [])
+        extra: list[int] = []  # value position * n + node position, for implicit reads of local values
+        inner_env = env.new_child(gw.local_ids) if gw.is_graph else ChainMap(gw.local_ids)
+        for i in sorted(events):
             nid = ids[i]
-            for name in ins[i]:
-                if not name:
-                    continue
-                lst = consumers.get(name)
-                if lst is None:  # a value of an enclosing graph, or an error
-                    self._resolve_outer(gw, env, name, nid, f"node '{nid}' ({ops[i]})")
-                    continue
-                if not lst or lst[-1] != nid:  # a node reading a value twice (Mul(x, x)) consumes it once
-                    lst.append(nid)
-                if producer.get(name, -1) >= i:  # an edge that does not point backwards
-                    ordered = False
+            for name in events[i]:
+                self._resolve_outer(gw, env, name, nid, f"node '{nid}' ({ops[i]})")
             op = ops[i]
             bodies: list[str] = []
             if op in BODY_OPS or domains[i] not in ("", "ai.onnx"):
                 found = subgraph_attrs(protos[i])
                 if found:
                     implicit_of[i] = implicit = self._subgraphs(gw, env, inner_env, i, found, bodies)
-                    if any(producer.get(name, -1) >= i for name in implicit):
-                        ordered = False
+                    for name in implicit:
+                        k = gw.pos.get(name)
+                        if k is not None:
+                            extra.append(k * n + i)
+                            if made_by[k] >= i:
+                                ordered = False
             if functions:
                 fn = functions.get((domains[i], op, getattr(protos[i], "overload", "")))
                 if fn is not None:
                     bodies.append(_function_path(fn))
             if bodies:
                 subgraphs_of[i] = tuple(bodies)
+        # consumers: per value, the nodes reading it (explicitly or in a body), once each, in node order
+        keys = np.unique(np.concatenate([vpos[local] * n + reader[local], np.asarray(extra, dtype=np.int64)]))
+        rid = list(map(ids.__getitem__, (keys % max(n, 1)).tolist()))
+        ends = np.cumsum(np.bincount(keys // max(n, 1), minlength=nv)).tolist()
+        gw.consumers = [tuple(rid[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
         for name in gw.output_names:
-            if name and name not in consumers:
+            if name and name not in gw.pos:
                 if not (gw.is_graph and name in env):
                     raise GraphError(
                         f"{gw.where}: graph output '{name}' is produced by no node, input or initializer"
@@ -602,12 +692,8 @@ class _Walker:
                     implicit.append(name)
         label = f"a subgraph of node '{nid}' ({gw.entry.ops[i]})"
         for name in implicit:
-            lst = gw.consumers.get(name)
-            if lst is None:
+            if name not in gw.pos:
                 self._resolve_outer(gw, env, name, nid, label)
-                continue
-            if not lst or lst[-1] != nid:
-                lst.append(nid)
         return tuple(implicit)
 
     def _resolve_outer(self, gw: _Graph, env: ChainMap[str, str], name: str, nid: str, label: str) -> None:
@@ -638,16 +724,15 @@ def _constant_values(
     ops: list[str],
     ins: list[tuple[str, ...]],
     outs: list[tuple[str, ...]],
-    producer: dict[str, int],
     inits: dict[str, Any],
 ) -> set[str]:
     """Outputs whose value is known without running: Constant, and ConstantOfShape of a constant."""
     out: set[str] = set()
-    for i, op in enumerate(ops):
-        if op == "Constant" and protos[i].domain in ("", "ai.onnx"):
+    for i in compress(range(len(ops)), map("Constant".__eq__, ops)):
+        if protos[i].domain in ("", "ai.onnx"):
             out.update(outs[i])
-    for i, op in enumerate(ops):
-        if op == "ConstantOfShape" and ins[i] and (ins[i][0] in inits or ins[i][0] in out):
+    for i in compress(range(len(ops)), map("ConstantOfShape".__eq__, ops)):
+        if ins[i] and (ins[i][0] in inits or ins[i][0] in out):
             out.update(outs[i])
     return out
 
