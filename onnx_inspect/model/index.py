@@ -43,6 +43,47 @@ class GraphEntry:
     outs: list[tuple[str, ...]] = field(default_factory=list)
     meta: dict[int, onnx.NodeProto] = field(default_factory=dict)  # nodes carrying metadata_props
     constants: set[str] = field(default_factory=set)  # initializers and values known without running
+    edges: Edges | None = None  # the data edges as arrays, for passes over the whole graph (scopes.py)
+
+
+@dataclass
+class Edges:
+    """A graph's data edges as arrays: every input name of every node (node by node) with the node that
+    reads it and the value it reads, so whole-graph passes run in numpy instead of per name."""
+
+    ins: list[tuple[str, ...]]
+    outs: list[tuple[str, ...]]
+    values: list[str]  # the graph's values: inputs and initializers, then node outputs
+    made_by: np.ndarray  # producing node position per value (-1: an input or initializer)
+    known: np.ndarray  # per value: a constant (initializer, or computed from constants only)
+    flat: list[str]  # every input name, node by node
+    reader: np.ndarray  # reading node position per input
+    value: np.ndarray  # position in ``values`` per input (-1: '' or a value of an enclosing graph)
+    pos: dict[str, int]  # value name -> position in ``values``
+
+    @classmethod
+    def of(cls, ins: list[tuple[str, ...]], outs: list[tuple[str, ...]], constants: set[str]) -> Edges:
+        """Edges of a bare node list (the index builds them on its walk; this is for other callers)."""
+        n = len(ins)
+        values = list(chain.from_iterable(outs))
+        made_by = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, outs), np.int64, n))
+        if "" in values:
+            keep = np.fromiter(map(bool, values), bool, len(values))
+            values, made_by = list(compress(values, keep.tolist())), made_by[keep]
+        at = dict(zip(values, range(len(values)), strict=True))  # (a name produced twice: the last one)
+        extra = [c for c in constants if c not in at]
+        at.update(zip(extra, range(len(values), len(values) + len(extra)), strict=True))
+        values += extra
+        made_by = np.concatenate([made_by, np.full(len(extra), -1, dtype=np.int64)])
+        known = np.fromiter(map(constants.__contains__, values), bool, len(values))
+        flat = list(chain.from_iterable(ins))
+        reader = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, ins), np.int64, n))
+        value = np.fromiter(map(at.get, flat, repeat(-1)), np.int64, len(flat))
+        return cls(ins, outs, values, made_by, known, flat, reader, value, at)
+
+    def source(self) -> np.ndarray:
+        """Producing node position per input (-1 where none)."""
+        return np.where(self.value >= 0, self.made_by[self.value], -1)
 
 
 class ByName(Mapping[tuple[str, str], str]):
@@ -492,7 +533,12 @@ class _Walker:
                 for sh, before, ser in zip(c_shape, map(decl.get, defined), sers, strict=True)
             ]
         self._initializer_rows(gw, c_kind, c_dtype, c_shape, c_src, c_nbytes)
-        for k in sorted(pos[name] for name in const_values):
+        const_at = sorted(pos[name] for name in const_values)
+        if gw.entry.edges is not None:
+            known = gw.entry.edges.known
+            known[np.fromiter(map(pos.__getitem__, inits), np.int64, len(inits))] = True
+            known[const_at] = True
+        for k in const_at:
             name, j = defined[k], gw.owner[k - n_pre]
             c_kind[k] = "constant"
             self.weights[local_ids[name]] = protos[j]
@@ -621,6 +667,9 @@ class _Walker:
             vpos[~np.fromiter(map(bool, flat), bool, len(flat))] = -1
         made_by = np.full(nv, -1, dtype=np.int64)  # producing node position per value (-1: none)
         made_by[gw.n_pre :] = gw.owner
+        e.edges = Edges(
+            ins, e.outs, gw.defined, made_by, np.zeros(nv, dtype=bool), flat, reader, vpos, gw.pos
+        )
         local = vpos >= 0
         ordered = not bool(np.any(made_by[vpos[local]] >= reader[local]))
         # the per-node path: reads not defined here, nodes with bodies or model-local functions
