@@ -7,6 +7,7 @@ across loads and match what onnxruntime's profiler calls unnamed nodes (``<OpTyp
 
 from __future__ import annotations
 
+import operator
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ import onnx
 from ..errors import GraphError
 from .dtypes import dtype_name, element_bits
 
-SEP = "::"  # joins graph paths and local ids; never produced by exporters' naming schemes
+SEP = "::"
+_SOURCES = np.array(
+    [None, "declared", "inferred"], dtype=object
+)  # shape_source by code 0/1/2  # joins graph paths and local ids; never produced by exporters' naming schemes
 
 Shape = tuple[int | str | None, ...] | None
 #: graph ordinal (walk order) -> value name -> serialized declared TypeProto
@@ -525,13 +529,14 @@ class _Walker:
         c_nbytes = list(map(t_nbytes.get, sers))
         c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
         c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
+        # shape source: None (no shape), 'declared' (the file's own type) or 'inferred'
+        shaped = np.fromiter(map(operator.is_not, c_shape, repeat(None)), bool, n)
         if decl is None:
-            c_src = [None if sh is None else "declared" for sh in c_shape]
+            code = shaped.astype(np.int8)
         else:
-            c_src = [
-                None if sh is None else "declared" if before == ser else "inferred"
-                for sh, before, ser in zip(c_shape, map(decl.get, defined), sers, strict=True)
-            ]
+            same = np.fromiter(map(operator.eq, map(decl.get, defined), sers), bool, n)
+            code = shaped * (2 - same.astype(np.int8))
+        c_src = _SOURCES[code].tolist()
         self._initializer_rows(gw, c_kind, c_dtype, c_shape, c_src, c_nbytes)
         const_at = sorted(pos[name] for name in const_values)
         if gw.entry.edges is not None:
@@ -583,10 +588,14 @@ class _Walker:
         elems = [
             t.values.data_type if isinstance(t, onnx.SparseTensorProto) else t.data_type for t in tensors
         ]
-        shapes = [tuple(t.dims) for t in tensors]
+        shapes = [tuple(t.dims[:]) for t in tensors]  # (a slice is a list made in C: faster than iterating)
         names = {e: dtype_name(e) for e in set(elems)}
         dtypes = list(map(names.__getitem__, elems))
-        nbytes = list(map(self._nbytes, elems, shapes))
+        keys = list(zip(elems, shapes, strict=True))
+        cache = self.nbytes_cache
+        for key in set(keys) - cache.keys():
+            cache[key] = nbytes_of(*key)
+        nbytes = list(map(cache.__getitem__, keys))
         m = len(tensors)
         first = gw.n_pre - m  # where the initializers sit when none is also a graph input
         if gw.defined[first : gw.n_pre] == list(inits):
@@ -707,10 +716,9 @@ class _Walker:
             if bodies:
                 subgraphs_of[i] = tuple(bodies)
         # consumers: per value, the nodes reading it (explicitly or in a body), once each, in node order
-        keys = np.unique(np.concatenate([vpos[local] * n + reader[local], np.asarray(extra, dtype=np.int64)]))
-        rid = list(map(ids.__getitem__, (keys % max(n, 1)).tolist()))
-        ends = np.cumsum(np.bincount(keys // max(n, 1), minlength=nv)).tolist()
-        gw.consumers = [tuple(rid[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        gw.consumers = _group(
+            np.concatenate([vpos[local] * n + reader[local], np.asarray(extra, np.int64)]), n, nv, ids
+        )
         for name in gw.output_names:
             if name and name not in gw.pos:
                 if not (gw.is_graph and name in env):
@@ -757,6 +765,27 @@ class _Walker:
             f"{gw.where}: {label} reads '{name}', which no node, input or initializer produces; "
             "the model is incomplete or its nodes are mis-wired"
         )
+
+
+def _group(keys: np.ndarray, n: int, nv: int, ids: list[str]) -> list[tuple[str, ...]]:
+    """Per value (0..nv-1), the ids of the nodes reading it, once each, in node order, from keys
+    ``value * n + node``; tuples are made in C (a value mostly has one reader)."""
+    if not len(keys):
+        return [()] * nv
+    keys = np.sort(keys)
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+    value, node = np.divmod(keys, n)
+    rid = list(map(ids.__getitem__, node.tolist()))
+    count = np.bincount(value, minlength=nv)
+    start = np.cumsum(count) - count
+    # pick each value's tuple from: 1-tuples of every read, then the longer tuples, then ()
+    pool: list[tuple[str, ...]] = list(zip(rid))
+    many = np.flatnonzero(count > 1)
+    pool += [tuple(rid[a : a + c]) for a, c in zip(start[many].tolist(), count[many].tolist(), strict=True)]
+    pool.append(())
+    pick = np.where(count == 1, start, len(pool) - 1)
+    pick[many] = len(rid) + np.arange(len(many))
+    return list(map(pool.__getitem__, pick.tolist()))
 
 
 def _require_text(where: str, what: str, values: list[Any]) -> None:
