@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import operator
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -90,13 +90,38 @@ class Edges:
         return np.where(self.value >= 0, self.made_by[self.value], -1)
 
 
+class _Ids(Mapping[str, str]):
+    """Value name -> tensor id of one graph, read from the walk's positions and id list (no dict per id)."""
+
+    __slots__ = ("pos", "tids")
+
+    def __init__(self, pos: dict[str, int], tids: list[str]) -> None:
+        self.pos, self.tids = pos, tids
+
+    def __getitem__(self, name: str) -> str:
+        return self.tids[self.pos[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        k = self.pos.get(name)
+        return default if k is None else self.tids[k]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.pos
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pos)
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+
 class ByName(Mapping[tuple[str, str], str]):
     """(graph path, value name) -> tensor id, kept as the walk's own per-graph dicts (no tuple per value)."""
 
     def __init__(self) -> None:
-        self._graphs: dict[str, list[dict[str, str]]] = {}
+        self._graphs: dict[str, list[Mapping[str, str]]] = {}
 
-    def add(self, path: str, ids: dict[str, str]) -> None:
+    def add(self, path: str, ids: Mapping[str, str]) -> None:
         """Value name -> tensor id of graph ``path`` (shared, not copied: the walk owns it)."""
         self._graphs.setdefault(path, []).append(ids)
 
@@ -297,13 +322,13 @@ class _Graph:
     inits: dict[str, Any] = field(default_factory=dict)
     input_names: list[str] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)
-    producer: dict[str, int] = field(default_factory=dict)  # value name -> node position
     # inputs and initializers (first seen order), then node outputs in node order: the tensor rows
     defined: list[str] = field(default_factory=list)
     n_pre: int = 0  # how many of ``defined`` are inputs and initializers (the rest are node outputs)
     owner: list[int] = field(default_factory=list)  # producing node position of defined[n_pre + k]
     pos: dict[str, int] = field(default_factory=dict)  # value name -> position in ``defined``
-    local_ids: dict[str, str] = field(default_factory=dict)  # value name -> tensor id
+    tids: list[str] = field(default_factory=list)  # tensor id per ``defined``
+    local_ids: Mapping[str, str] = field(default_factory=dict)  # value name -> tensor id
     consumers: list[tuple[str, ...]] = field(default_factory=list)  # reader node ids, per ``defined``
     free: dict[str, list[str]] = field(default_factory=dict)  # outer value name -> readers in this graph
 
@@ -467,37 +492,34 @@ class _Walker:
                 raise GraphError(
                     f"{where}: graph {kind} #{names_.index('')} has no name; ONNX values must be named"
                 )
-        taken = set(input_names) | inits.keys()
         outs = gw.entry.outs
         every = list(chain.from_iterable(outs))
         owner = np.repeat(np.arange(len(outs)), np.fromiter(map(len, outs), np.int64, len(outs))).tolist()
         if "" in every:  # optional outputs left out
             keep = list(map(bool, every))
             every, owner = list(compress(every, keep)), list(compress(owner, keep))
-        producer = dict(zip(every, owner, strict=True))
-        if len(producer) != len(every) or not taken.isdisjoint(producer):
-            _produced_twice(gw, taken)
         defined = list(dict.fromkeys([*input_names, *inits.keys()]))
         n_pre = len(defined)
-        defined += every  # (unique, and none of them an input or initializer: checked above)
+        defined += every
+        pos = dict(zip(defined, range(len(defined)), strict=True))
+        if len(pos) != len(defined):  # a node output that is also an input, initializer or another output
+            _produced_twice(gw, set(input_names) | inits.keys())
         used_tensors = self.used_tensor_ids
-        path, prefix = gw.entry.path, gw.prefix
+        prefix = gw.prefix
         tids = [prefix + name for name in defined] if prefix else defined
         if used_tensors.isdisjoint(tids):  # the common case: every id is free (names are unique here)
             used_tensors.update(tids)
-            local_ids = dict(zip(defined, tids, strict=True))
         else:
-            local_ids = {}
-            for name, tid in zip(defined, tids, strict=True):
+            tids = list(tids)
+            for k, tid in enumerate(tids):
                 if tid in used_tensors:
-                    tid = self._unique(tid, used_tensors, len(used_tensors))
+                    tids[k] = self._unique(tid, used_tensors, len(used_tensors))
                 else:
                     used_tensors.add(tid)
-                local_ids[name] = tid
-        self.by_name.add(path, local_ids)
+        gw.local_ids = _Ids(pos, tids)
+        self.by_name.add(gw.entry.path, gw.local_ids)
         gw.inits, gw.input_names, gw.output_names = inits, input_names, output_names
-        gw.producer, gw.defined, gw.n_pre, gw.owner, gw.local_ids = producer, defined, n_pre, owner, local_ids
-        gw.pos = dict(zip(defined, range(len(defined)), strict=True))
+        gw.defined, gw.n_pre, gw.owner, gw.pos, gw.tids = defined, n_pre, owner, pos, tids
 
     def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
@@ -559,7 +581,7 @@ class _Walker:
             if at is not None and c_kind[at] in ("intermediate", "input"):
                 c_kind[at] = "output"
         t = self.tensors
-        t["id"].extend(local_ids.values())  # in `defined` order
+        t["id"].extend(gw.tids)
         t["name"].extend(defined)
         t["graph"].extend([gw.entry.path] * n)
         t["dtype"].extend(c_dtype)
@@ -692,7 +714,8 @@ class _Walker:
                 if ops[i] in BODY_OPS or domains[i] not in ("", "ai.onnx") or functions:
                     events.setdefault(i, [])
         extra: list[int] = []  # value position * n + node position, for implicit reads of local values
-        inner_env = env.new_child(gw.local_ids) if gw.is_graph else ChainMap(gw.local_ids)
+        ids_here = cast(MutableMapping[str, str], gw.local_ids)  # (ChainMap's typing; the walk only reads)
+        inner_env = env.new_child(ids_here) if gw.is_graph else ChainMap(ids_here)
         for i in sorted(events):
             nid = ids[i]
             for name in events[i]:
@@ -866,7 +889,7 @@ def _produced_twice(gw: _Graph, taken: set[str]) -> None:
 
 def _local_deps(gw: _Graph, implicit_of: list[tuple[str, ...]]) -> list[list[int]]:
     """Per node, the positions of the local nodes it reads from (explicit and implicit inputs)."""
-    producer = gw.producer
+    producer = dict(zip(gw.defined[gw.n_pre :], gw.owner, strict=True))
     return [
         [j for name in (*ins, *implicit) if (j := producer.get(name)) is not None]
         for ins, implicit in zip(gw.entry.ins, implicit_of, strict=True)
