@@ -265,11 +265,16 @@ def declared_names(
         else:
             for vi in g.value_info:
                 here[vi.name] = vi.type.SerializeToString()
-        for n in g.node:
-            op = n.op_type
+        nodes = list(g.node)
+        ops = [n.op_type for n in nodes]
+        domains = [n.domain for n in nodes]
+        if not BODY_OPS.intersection(ops) and set(domains) <= {"", "ai.onnx"}:  # no bodies: column-wise
+            hits.extend((g, nodes[i]) for i in compress(range(len(ops)), map(watch.__contains__, ops)))
+            return
+        for n, op, domain in zip(nodes, ops, domains, strict=True):
             if op in watch:
                 hits.append((g, n))
-            if op in BODY_OPS or n.domain not in ("", "ai.onnx"):
+            if op in BODY_OPS or domain not in ("", "ai.onnx"):
                 for _, body in subgraph_attrs(n):
                     visit(body)
 

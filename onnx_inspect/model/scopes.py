@@ -11,6 +11,7 @@ import ast
 import heapq
 from collections.abc import Sequence
 from itertools import chain, compress, repeat
+from operator import itemgetter
 
 import numpy as np
 import onnx
@@ -81,15 +82,9 @@ def name_scope(name: str) -> str:
 
 def _name_scopes(names: Sequence[str]) -> list[str]:
     """``name_scope`` of every name, computed once per distinct scope prefix (a layer's nodes share it)."""
-    cache: dict[str, str] = {}
-    out: list[str] = []
-    for nm in names:
-        head = nm.rpartition("/")[0]
-        sc = cache.get(head)
-        if sc is None:
-            sc = cache[head] = _join([p for p in head.split("/") if p])
-        out.append(sc)
-    return out
+    heads = list(map(itemgetter(0), map(str.rpartition, names, repeat("/"))))
+    scope_of = {head: _join([p for p in head.split("/") if p]) for head in set(heads)}
+    return list(map(scope_of.__getitem__, heads))
 
 
 def graph_scopes(
