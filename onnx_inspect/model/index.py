@@ -120,6 +120,7 @@ class ByName(Mapping[tuple[str, str], str]):
 
     def __init__(self) -> None:
         self._graphs: dict[str, list[Mapping[str, str]]] = {}
+        self.outer = False  # whether any graph reads values of an enclosing graph
 
     def add(self, path: str, ids: Mapping[str, str]) -> None:
         """Value name -> tensor id of graph ``path`` (shared, not copied: the walk owns it)."""
@@ -427,7 +428,10 @@ class _Walker:
         gw = _Graph(
             entry, where, f"{path}{SEP}" if path else "", isinstance(g, onnx.GraphProto), protos, domains
         )
-        gw.ort_names = [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
+        if any(names):
+            gw.ort_names = names if all(names) else [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
+        else:  # an unnamed graph: formatted in C
+            gw.ort_names = list(map("{}_{}".format, ops, range(len(ops))))
         gw.ids = entry.node_ids = self._node_ids(gw.prefix, gw.ort_names)
         return gw
 
@@ -669,11 +673,12 @@ class _Walker:
                 t[key].append(v)
             outer[name] = tid
         self.by_name.add(path, outer)
+        self.by_name.outer = True
 
     def copy_outer_types(self) -> None:
         """Give every 'outer' row the dtype and shape of the value it refers to."""
         t = self.tensors
-        if all(ref is None for ref in t["outer_ref"]):
+        if not self.by_name.outer:  # no graph reads a value of an enclosing graph
             return
         row_of = dict(zip(t["id"], range(len(t["id"])), strict=True))
         for row, ref in enumerate(t["outer_ref"]):
