@@ -1,8 +1,11 @@
 """Snapshot of everything ``oi.load`` derives from a model's structure (node/tensor/graph tables, scopes,
 the index's lookups), to check that a faster index builds exactly the same tables as an older one.
 
-    PYTHONPATH=/tmp/old python -m tests.model.index_snapshot save DIR    # with the reference code
-    python -m tests.model.index_snapshot compare DIR                     # with this worktree's code
+    git archive <ref> onnx_inspect | tar -x -C /tmp/old      # the reference code, e.g. main @ 7c6ca03
+    cd /tmp && PYTHONPATH=/tmp/old:$REPO python -m tests.model.index_snapshot save DIR   # (not from $REPO:
+    cd $REPO && python -m tests.model.index_snapshot compare DIR   # `-m` puts the cwd first on sys.path)
+
+It prints which onnx_inspect it runs; exit status 1 when any model differs.
 
 Models: every corpus model (tests/corpus) that loads, the ``onnx_inspect.testing`` fixtures, and the
 synthetic 50k-node models of benchmarks/load.py (scoped, flat, unnamed).
@@ -99,6 +102,7 @@ def _diff(a: Any, b: Any) -> str | None:
 
 def main(argv: list[str]) -> int:
     mode, out = argv[0], Path(argv[1])
+    print("onnx_inspect from", Path(oi.__file__).parent)
     out.mkdir(parents=True, exist_ok=True)
     bad = 0
     for name, make in models():
