@@ -7,17 +7,23 @@ across loads and match what onnxruntime's profiler calls unnamed nodes (``<OpTyp
 
 from __future__ import annotations
 
+import operator
 from collections import ChainMap
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Any
+from itertools import chain, compress, repeat
+from typing import Any, cast
 
+import numpy as np
 import onnx
 
 from ..errors import GraphError
 from .dtypes import dtype_name, element_bits
 
-SEP = "::"  # joins graph paths and local ids; never produced by exporters' naming schemes
+SEP = "::"
+_SOURCES = np.array(
+    [None, "declared", "inferred"], dtype=object
+)  # shape_source by code 0/1/2  # joins graph paths and local ids; never produced by exporters' naming schemes
 
 Shape = tuple[int | str | None, ...] | None
 #: graph ordinal (walk order) -> value name -> serialized declared TypeProto
@@ -41,6 +47,110 @@ class GraphEntry:
     outs: list[tuple[str, ...]] = field(default_factory=list)
     meta: dict[int, onnx.NodeProto] = field(default_factory=dict)  # nodes carrying metadata_props
     constants: set[str] = field(default_factory=set)  # initializers and values known without running
+    edges: Edges | None = None  # the data edges as arrays, for passes over the whole graph (scopes.py)
+
+
+@dataclass
+class Edges:
+    """A graph's data edges as arrays: every input name of every node (node by node) with the node that
+    reads it and the value it reads, so whole-graph passes run in numpy instead of per name."""
+
+    ins: list[tuple[str, ...]]
+    outs: list[tuple[str, ...]]
+    values: list[str]  # the graph's values: inputs and initializers, then node outputs
+    made_by: np.ndarray  # producing node position per value (-1: an input or initializer)
+    known: np.ndarray  # per value: a constant (initializer, or computed from constants only)
+    flat: list[str]  # every input name, node by node
+    reader: np.ndarray  # reading node position per input
+    value: np.ndarray  # position in ``values`` per input (-1: '' or a value of an enclosing graph)
+    pos: dict[str, int]  # value name -> position in ``values``
+
+    @classmethod
+    def of(cls, ins: list[tuple[str, ...]], outs: list[tuple[str, ...]], constants: set[str]) -> Edges:
+        """Edges of a bare node list (the index builds them on its walk; this is for other callers)."""
+        n = len(ins)
+        values = list(chain.from_iterable(outs))
+        made_by = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, outs), np.int64, n))
+        if "" in values:
+            keep = np.fromiter(map(bool, values), bool, len(values))
+            values, made_by = list(compress(values, keep.tolist())), made_by[keep]
+        at = dict(zip(values, range(len(values)), strict=True))  # (a name produced twice: the last one)
+        extra = [c for c in constants if c not in at]
+        at.update(zip(extra, range(len(values), len(values) + len(extra)), strict=True))
+        values += extra
+        made_by = np.concatenate([made_by, np.full(len(extra), -1, dtype=np.int64)])
+        known = np.fromiter(map(constants.__contains__, values), bool, len(values))
+        flat = list(chain.from_iterable(ins))
+        reader = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, ins), np.int64, n))
+        value = np.fromiter(map(at.get, flat, repeat(-1)), np.int64, len(flat))
+        return cls(ins, outs, values, made_by, known, flat, reader, value, at)
+
+    def source(self) -> np.ndarray:
+        """Producing node position per input (-1 where none)."""
+        return np.where(self.value >= 0, self.made_by[self.value], -1)
+
+
+class _Ids(Mapping[str, str]):
+    """Value name -> tensor id of one graph, read from the walk's positions and id list (no dict per id)."""
+
+    __slots__ = ("pos", "tids")
+
+    def __init__(self, pos: dict[str, int], tids: list[str]) -> None:
+        self.pos, self.tids = pos, tids
+
+    def __getitem__(self, name: str) -> str:
+        return self.tids[self.pos[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        k = self.pos.get(name)
+        return default if k is None else self.tids[k]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.pos
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pos)
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+
+class ByName(Mapping[tuple[str, str], str]):
+    """(graph path, value name) -> tensor id, kept as the walk's own per-graph dicts (no tuple per value)."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[str, list[Mapping[str, str]]] = {}
+        self.outer = False  # whether any graph reads values of an enclosing graph
+
+    def add(self, path: str, ids: Mapping[str, str]) -> None:
+        """Value name -> tensor id of graph ``path`` (shared, not copied: the walk owns it)."""
+        self._graphs.setdefault(path, []).append(ids)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            path, name = key
+        except (TypeError, ValueError):
+            return default
+        for ids in self._graphs.get(path, ()):
+            tid = ids.get(name)
+            if tid is not None:
+                return tid
+        return default
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        tid: str | None = self.get(key)
+        if tid is None:
+            raise KeyError(key)
+        return tid
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for path, maps in self._graphs.items():
+            for ids in maps:
+                for name in ids:
+                    yield path, name
+
+    def __len__(self) -> int:
+        return sum(len(ids) for maps in self._graphs.values() for ids in maps)
 
 
 @dataclass
@@ -52,7 +162,7 @@ class Index:
     graphs: dict[str, GraphEntry]
     node_protos: dict[str, onnx.NodeProto]
     weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
-    by_name: dict[tuple[str, str], str]  # (graph path, value name) -> tensor id
+    by_name: ByName  # (graph path, value name) -> tensor id
 
 
 def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
@@ -156,11 +266,16 @@ def declared_names(
         else:
             for vi in g.value_info:
                 here[vi.name] = vi.type.SerializeToString()
-        for n in g.node:
-            op = n.op_type
+        nodes = list(g.node)
+        ops = [n.op_type for n in nodes]
+        domains = [n.domain for n in nodes]
+        if not BODY_OPS.intersection(ops) and set(domains) <= {"", "ai.onnx"}:  # no bodies: column-wise
+            hits.extend((g, nodes[i]) for i in compress(range(len(ops)), map(watch.__contains__, ops)))
+            return
+        for n, op, domain in zip(nodes, ops, domains, strict=True):
             if op in watch:
                 hits.append((g, n))
-            if op in BODY_OPS or n.domain not in ("", "ai.onnx"):
+            if op in BODY_OPS or domain not in ("", "ai.onnx"):
                 for _, body in subgraph_attrs(n):
                     visit(body)
 
@@ -209,19 +324,27 @@ class _Graph:
     protos: list[onnx.NodeProto]
     domains: list[str]
     ids: list[str] = field(default_factory=list)
+    ort_names: list[str] = field(default_factory=list)  # name, else '<OpType>_<index>'
     inits: dict[str, Any] = field(default_factory=dict)
     input_names: list[str] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)
-    producer: dict[str, int] = field(default_factory=dict)  # value name -> node position
-    defined: list[str] = field(default_factory=list)  # inputs, initializers, node outputs (first seen order)
-    local_ids: dict[str, str] = field(default_factory=dict)  # value name -> tensor id
-    consumers: dict[str, list[str]] = field(default_factory=dict)  # value name -> reader node ids
+    # inputs and initializers (first seen order), then node outputs in node order: the tensor rows
+    defined: list[str] = field(default_factory=list)
+    n_pre: int = 0  # how many of ``defined`` are inputs and initializers (the rest are node outputs)
+    owner: list[int] = field(default_factory=list)  # producing node position of defined[n_pre + k]
+    pos: dict[str, int] = field(default_factory=dict)  # value name -> position in ``defined``
+    tids: list[str] = field(default_factory=list)  # tensor id per ``defined``
+    local_ids: Mapping[str, str] = field(default_factory=dict)  # value name -> tensor id
+    consumers: list[tuple[str, ...]] = field(default_factory=list)  # reader node ids, per ``defined``
     free: dict[str, list[str]] = field(default_factory=dict)  # outer value name -> readers in this graph
 
 
 class _Walker:
     """State of one indexing pass; ``walk`` indexes one graph by constructs: nodes, values, subgraphs,
-    functions (each a method, so the recursion and the hot loops stay readable and measurable)."""
+    functions (each a method, so the recursion and the hot loops stay readable and measurable).
+
+    The hot steps work column-wise: per-node and per-value Python work is limited to reading protobuf
+    fields; lookups run as ``map`` over dicts and edges as numpy arrays."""
 
     def __init__(
         self,
@@ -238,12 +361,13 @@ class _Walker:
         self.graphs: dict[str, GraphEntry] = {}
         self.node_protos: dict[str, onnx.NodeProto] = {}
         self.weights: dict[str, Any] = {}
-        self.by_name: dict[tuple[str, str], str] = {}
+        self.by_name = ByName()
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
-        self.row_of_tensor: dict[str, int] = {}
-        # serialized TypeProto -> (dtype, shape, elem type, nbytes); (elem type, shape) -> nbytes
-        self.type_cache: dict[bytes, tuple[str | None, Shape, int | None, int | None]] = {}
+        # serialized TypeProto -> dtype, shape, nbytes (a model has few distinct types); (elem, shape) -> nbytes
+        self.type_dtype: dict[bytes | None, str | None] = {}
+        self.type_shape: dict[bytes | None, Shape] = {}
+        self.type_nbytes: dict[bytes | None, int | None] = {}
         self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
 
@@ -304,21 +428,23 @@ class _Walker:
         gw = _Graph(
             entry, where, f"{path}{SEP}" if path else "", isinstance(g, onnx.GraphProto), protos, domains
         )
-        gw.ids = entry.node_ids = self._node_ids(gw.prefix, names, ops)
+        if any(names):
+            gw.ort_names = names if all(names) else [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
+        else:  # an unnamed graph: formatted in C
+            gw.ort_names = list(map("{}_{}".format, ops, range(len(ops))))
+        gw.ids = entry.node_ids = self._node_ids(gw.prefix, gw.ort_names)
         return gw
 
-    def _node_ids(self, prefix: str, names: list[str], ops: list[str]) -> list[str]:
+    def _node_ids(self, prefix: str, locals_: list[str]) -> list[str]:
         """Stable node ids: the name, else ``OpType_index``; duplicates get ``#index`` appended."""
         used_nodes = self.used_node_ids
-        locals_ = [name or f"{ops[i]}_{i}" for i, name in enumerate(names)]
         nids = [prefix + x for x in locals_] if prefix else locals_
         if len(set(locals_)) == len(locals_) and used_nodes.isdisjoint(nids):  # the common case
             used_nodes.update(nids)
             return nids
         ids: list[str] = []
         seen_local: set[str] = set()
-        for i, name in enumerate(names):
-            local = name or f"{ops[i]}_{i}"
+        for i, local in enumerate(locals_):
             if local in seen_local:
                 local = f"{local}#{i}"
             seen_local.add(local)
@@ -335,17 +461,17 @@ class _Walker:
     ) -> None:
         """Append this graph's rows to the node columns."""
         e = gw.entry
-        names, ops, n = e.names, e.ops, len(gw.protos)
+        n = len(gw.protos)
         cols = self.nodes
         cols["id"].extend(gw.ids)
-        cols["name"].extend(names)
-        cols["op_type"].extend(ops)
+        cols["name"].extend(e.names)
+        cols["op_type"].extend(e.ops)
         cols["domain"].extend(gw.domains)
         cols["graph"].extend([e.path] * n)
         cols["inputs"].extend(e.ins)
         cols["outputs"].extend(e.outs)
         cols["index"].extend(range(n))
-        cols["ort_name"].extend([names[i] or f"{ops[i]}_{i}" for i in range(n)])
+        cols["ort_name"].extend(gw.ort_names)
         cols["subgraphs"].extend(subgraphs_of)
         cols["implicit_inputs"].extend(implicit_of)
         self.node_protos.update(zip(gw.ids, gw.protos, strict=True))
@@ -358,7 +484,8 @@ class _Walker:
         input_names: list[str]
         output_names: list[str]
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            inits.update((t.name, t) for t in g.initializer)
+            tensors = list(g.initializer)
+            inits = dict(zip([t.name for t in tensors], tensors, strict=True))
             # a sparse initializer is the dense tensor it stands for (its name is its values' name)
             for sp in g.sparse_initializer:
                 inits.setdefault(sp.values.name, sp)
@@ -374,110 +501,96 @@ class _Walker:
                 raise GraphError(
                     f"{where}: graph {kind} #{names_.index('')} has no name; ONNX values must be named"
                 )
-        taken = set(input_names) | inits.keys()
         outs = gw.entry.outs
-        producer = {o: i for i, os_ in enumerate(outs) for o in os_ if o}
         every = list(chain.from_iterable(outs))
-        if len(producer) != len(every) - every.count("") or not taken.isdisjoint(producer):
-            _produced_twice(gw, taken)
-        defined = list(dict.fromkeys([*input_names, *inits.keys(), *producer.keys()]))
+        owner = np.repeat(np.arange(len(outs)), np.fromiter(map(len, outs), np.int64, len(outs))).tolist()
+        if "" in every:  # optional outputs left out
+            keep = list(map(bool, every))
+            every, owner = list(compress(every, keep)), list(compress(owner, keep))
+        defined = list(dict.fromkeys([*input_names, *inits.keys()]))
+        n_pre = len(defined)
+        defined += every
+        pos = dict(zip(defined, range(len(defined)), strict=True))
+        if len(pos) != len(defined):  # a node output that is also an input, initializer or another output
+            _produced_twice(gw, set(input_names) | inits.keys())
         used_tensors = self.used_tensor_ids
-        path, prefix = gw.entry.path, gw.prefix
+        prefix = gw.prefix
         tids = [prefix + name for name in defined] if prefix else defined
         if used_tensors.isdisjoint(tids):  # the common case: every id is free (names are unique here)
             used_tensors.update(tids)
-            local_ids = dict(zip(defined, tids, strict=True))
         else:
-            local_ids = {}
-            for name, tid in zip(defined, tids, strict=True):
+            tids = list(tids)
+            for k, tid in enumerate(tids):
                 if tid in used_tensors:
-                    tid = self._unique(tid, used_tensors, len(used_tensors))
+                    tids[k] = self._unique(tid, used_tensors, len(used_tensors))
                 else:
                     used_tensors.add(tid)
-                local_ids[name] = tid
-        self.by_name.update({(path, name): tid for name, tid in local_ids.items()})
+        gw.local_ids = _Ids(pos, tids)
+        self.by_name.add(gw.entry.path, gw.local_ids)
         gw.inits, gw.input_names, gw.output_names = inits, input_names, output_names
-        gw.producer, gw.defined, gw.local_ids = producer, defined, local_ids
-        gw.consumers = {name: [] for name in defined}
+        gw.defined, gw.n_pre, gw.owner, gw.pos, gw.tids = defined, n_pre, owner, pos, tids
 
     def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
-        inits, producer, protos = gw.inits, gw.producer, gw.protos
-        ops, ids = gw.entry.ops, gw.ids
-        types: dict[str, onnx.TypeProto] = {}
+        inits, protos, ops, ids = gw.inits, gw.protos, gw.entry.ops, gw.ids
+        # value name -> serialized declared TypeProto (a model has few distinct ones: each is read once)
+        vis = list(g.value_info)
+        ser_of = dict(zip([vi.name for vi in vis], [vi.type.SerializeToString() for vi in vis], strict=True))
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            for vi in g.value_info:
-                types[vi.name] = vi.type
             for vi in g.output:
-                if vi.type.WhichOneof("value") is not None or vi.name not in types:
-                    types[vi.name] = vi.type
+                if vi.type.WhichOneof("value") is not None or vi.name not in ser_of:
+                    ser_of[vi.name] = vi.type.SerializeToString()
             for vi in g.input:
-                types[vi.name] = vi.type
-        else:
-            for vi in g.value_info:
-                types[vi.name] = vi.type
-        outputs_set = set(gw.output_names)
-        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, producer, inits)
+                ser_of[vi.name] = vi.type.SerializeToString()
+        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
         gw.entry.constants = const_values | inits.keys()
         decl = None if self.declared is None else self.declared.get(gw.entry.ordinal, {})
-        weights = self.weights
-        type_cache = self.type_cache
-        defined, local_ids = gw.defined, gw.local_ids
-        # column-wise: every value as an intermediate or input typed by its TypeProto (each distinct
-        # TypeProto read once, by its bytes), then the few initializers, constants and outputs fixed up
-        prods = list(map(producer.get, defined))
-        c_prod = [None if j is None else ids[j] for j in prods]
-        tps = list(map(types.get, defined))
-        sers = [None if tp is None else tp.SerializeToString() for tp in tps]
-        for ser, tp in dict(zip(sers, tps, strict=True)).items():
-            if ser is not None and tp is not None and ser not in type_cache:  # (both None or neither)
-                type_cache[ser] = self._type_entry(tp)
-        untyped = (None, None, None, None)
-        got = [untyped if ser is None else type_cache[ser] for ser in sers]
-        c_dtype = [e[0] for e in got]
-        c_shape = [e[1] for e in got]
-        c_nbytes = [e[3] for e in got]
-        c_kind = ["input" if j is None else "intermediate" for j in prods]
-
-        def source_of(name: str, shape: Shape, ser: bytes | None) -> str | None:
-            if shape is None:
-                return None
-            if decl is None:
-                return "declared"
-            before = decl.get(name)
-            return "declared" if before is not None and (ser is None or before == ser) else "inferred"
-
+        defined, local_ids, pos, n_pre = gw.defined, gw.local_ids, gw.pos, gw.n_pre
+        n = len(defined)
+        # column-wise: every value as an intermediate or input typed by its TypeProto, then the
+        # initializers, constants and outputs fixed up
+        sers = list(map(ser_of.get, defined))
+        t_dtype, t_shape, t_nbytes = self.type_dtype, self.type_shape, self.type_nbytes
+        for ser in set(ser_of.values()) - t_dtype.keys():
+            tp = onnx.TypeProto.FromString(ser)
+            t_dtype[ser], t_shape[ser] = dtype, shape = type_info(tp)
+            t_nbytes[ser] = self._nbytes(tp.tensor_type.elem_type if shape is not None else None, shape)
+        c_dtype = list(map(t_dtype.get, sers))  # (None for untyped values: get(None))
+        c_shape = list(map(t_shape.get, sers))
+        c_nbytes = list(map(t_nbytes.get, sers))
+        c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
+        c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
+        # shape source: None (no shape), 'declared' (the file's own type) or 'inferred'
+        shaped = np.fromiter(map(operator.is_not, c_shape, repeat(None)), bool, n)
         if decl is None:
-            c_src = [None if sh is None else "declared" for sh in c_shape]
+            code = shaped.astype(np.int8)
         else:
-            c_src = list(map(source_of, defined, c_shape, sers))
-        pos = dict(zip(defined, range(len(defined)), strict=True))
-        for name, init in inits.items():  # (before every node output in `defined`, in order)
-            k = pos[name]
-            elem = init.values.data_type if isinstance(init, onnx.SparseTensorProto) else init.data_type
-            shape = tuple(init.dims)
-            c_kind[k], c_dtype[k], c_shape[k], c_src[k] = "initializer", dtype_name(elem), shape, "declared"
-            c_nbytes[k] = self._nbytes(elem, shape)
-            weights[local_ids[name]] = init
-        for k in sorted(pos[name] for name in const_values):
-            name, j = defined[k], prods[k]
-            assert j is not None, name  # a constant is a node's output (initializers are not in const_values)
+            same = np.fromiter(map(operator.eq, map(decl.get, defined), sers), bool, n)
+            code = shaped * (2 - same.astype(np.int8))
+        c_src = _SOURCES[code].tolist()
+        self._initializer_rows(gw, c_kind, c_dtype, c_shape, c_src, c_nbytes)
+        const_at = sorted(pos[name] for name in const_values)
+        if gw.entry.edges is not None:
+            known = gw.entry.edges.known
+            known[np.fromiter(map(pos.__getitem__, inits), np.int64, len(inits))] = True
+            known[const_at] = True
+        for k in const_at:
+            name, j = defined[k], gw.owner[k - n_pre]
             c_kind[k] = "constant"
-            weights[local_ids[name]] = protos[j]
+            self.weights[local_ids[name]] = protos[j]
             if c_shape[k] is None and ops[j] == "Constant":
                 dtype, c_shape[k], elem = _constant_type(protos[j])
                 c_dtype[k], c_nbytes[k] = dtype, self._nbytes(elem, c_shape[k])
-                c_src[k] = source_of(name, c_shape[k], sers[k])
-        for name in outputs_set:
+                if c_shape[k] is not None:
+                    before = decl.get(name) if decl is not None else None
+                    ok = decl is None or (before is not None and (sers[k] is None or before == sers[k]))
+                    c_src[k] = "declared" if ok else "inferred"
+        for name in set(gw.output_names):
             at = pos.get(name)
             if at is not None and c_kind[at] in ("intermediate", "input"):
                 c_kind[at] = "output"
         t = self.tensors
-        n = len(defined)
-        row = len(t["id"])
-        tids = list(local_ids.values())  # in `defined` order
-        self.row_of_tensor.update(zip(tids, range(row, row + n), strict=True))
-        t["id"].extend(tids)
+        t["id"].extend(gw.tids)
         t["name"].extend(defined)
         t["graph"].extend([gw.entry.path] * n)
         t["dtype"].extend(c_dtype)
@@ -485,15 +598,53 @@ class _Walker:
         t["shape_source"].extend(c_src)
         t["kind"].extend(c_kind)
         t["producer"].extend(c_prod)
-        t["consumers"].extend(map(tuple, gw.consumers.values()))  # also in `defined` order
+        t["consumers"].extend(gw.consumers)
         t["nbytes"].extend(c_nbytes)
         t["outer_ref"].extend([None] * n)
 
-    def _type_entry(self, tp: onnx.TypeProto) -> tuple[str | None, Shape, int | None, int | None]:
-        """(dtype, shape, elem type, nbytes) of a value's TypeProto (cached by its bytes by the caller)."""
-        dtype, shape = type_info(tp)
-        elem = tp.tensor_type.elem_type if shape is not None else None
-        return dtype, shape, elem, self._nbytes(elem, shape)
+    def _initializer_rows(
+        self,
+        gw: _Graph,
+        c_kind: list[Any],
+        c_dtype: list[Any],
+        c_shape: list[Any],
+        c_src: list[Any],
+        c_nbytes: list[Any],
+    ) -> None:
+        """Initializers' kind, dtype, shape and size in the value columns, read from the tensors."""
+        inits = gw.inits
+        if not inits:
+            return
+        tensors = list(inits.values())
+        elems = [
+            t.values.data_type if isinstance(t, onnx.SparseTensorProto) else t.data_type for t in tensors
+        ]
+        shapes = [tuple(t.dims[:]) for t in tensors]  # (a slice is a list made in C: faster than iterating)
+        names = {e: dtype_name(e) for e in set(elems)}
+        dtypes = list(map(names.__getitem__, elems))
+        keys = list(zip(elems, shapes, strict=True))
+        cache = self.nbytes_cache
+        for key in set(keys) - cache.keys():
+            cache[key] = nbytes_of(*key)
+        nbytes = list(map(cache.__getitem__, keys))
+        m = len(tensors)
+        first = gw.n_pre - m  # where the initializers sit when none is also a graph input
+        if gw.defined[first : gw.n_pre] == list(inits):
+            span = slice(first, gw.n_pre)
+            c_kind[span], c_dtype[span], c_shape[span] = ["initializer"] * m, dtypes, shapes
+            c_src[span], c_nbytes[span] = ["declared"] * m, nbytes
+        else:
+            for k, dtype, shape, nb in zip(
+                map(gw.pos.__getitem__, inits), dtypes, shapes, nbytes, strict=True
+            ):
+                c_kind[k], c_dtype[k], c_shape[k], c_src[k], c_nbytes[k] = (
+                    "initializer",
+                    dtype,
+                    shape,
+                    "declared",
+                    nb,
+                )
+        self.weights.update(zip(map(gw.local_ids.__getitem__, inits), tensors, strict=True))
 
     def _nbytes(self, elem: int | None, shape: Shape) -> int | None:
         """``nbytes_of``, memoised: most values share a few (type, shape) pairs."""
@@ -507,25 +658,32 @@ class _Walker:
     def _outer_rows(self, gw: _Graph, env: ChainMap[str, str]) -> None:
         """Rows for values read from enclosing graphs (dtype and shape are copied from the defining
         row once every graph is walked, see ``copy_outer_types``)."""
+        if not gw.free:
+            return
         t = self.tensors
         path, prefix, used_tensors = gw.entry.path, gw.prefix, self.used_tensor_ids
+        outer: dict[str, str] = {}
         for name, readers in gw.free.items():
             tid = self._unique(prefix + name, used_tensors, len(used_tensors))
-            self.row_of_tensor[tid] = len(t["id"])
             for key, v in zip(
                 TENSOR_COLUMNS,
                 (tid, name, path, None, None, None, "outer", None, tuple(readers), None, env[name]),
                 strict=True,
             ):
                 t[key].append(v)
-            self.by_name[(path, name)] = tid
+            outer[name] = tid
+        self.by_name.add(path, outer)
+        self.by_name.outer = True
 
     def copy_outer_types(self) -> None:
         """Give every 'outer' row the dtype and shape of the value it refers to."""
         t = self.tensors
+        if not self.by_name.outer:  # no graph reads a value of an enclosing graph
+            return
+        row_of = dict(zip(t["id"], range(len(t["id"])), strict=True))
         for row, ref in enumerate(t["outer_ref"]):
             if ref is not None:
-                src = self.row_of_tensor[ref]
+                src = row_of[ref]
                 for key in ("dtype", "shape", "shape_source", "nbytes"):
                     t[key][row] = t[key][src]
 
@@ -534,46 +692,68 @@ class _Walker:
         self, gw: _Graph, env: ChainMap[str, str]
     ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], bool]:
         """Connect every node to what it reads (local values, or values of enclosing graphs), walking
-        its subgraphs on the way. Returns (implicit inputs, bodies, whether file order is topological)."""
+        its subgraphs on the way. Returns (implicit inputs, bodies, whether file order is topological).
+
+        Local reads are resolved as arrays; only names from enclosing graphs (or errors) and nodes
+        with bodies or functions take the per-node path, in node order."""
         e = gw.entry
-        ids, ops, ins, protos = gw.ids, e.ops, e.ins, gw.protos
-        consumers, producer = gw.consumers, gw.producer
-        n = len(protos)
+        ids, ops, ins, protos, domains = gw.ids, e.ops, e.ins, gw.protos, gw.domains
+        n, nv = len(protos), len(gw.defined)
         implicit_of: list[tuple[str, ...]] = [()] * n
         subgraphs_of: list[tuple[str, ...]] = [()] * n
-        ordered = True
-        inner_env = env.new_child(gw.local_ids) if gw.is_graph else ChainMap(gw.local_ids)
+        flat = list(chain.from_iterable(ins))
+        reader = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, ins), np.int64, n))
+        vpos = np.fromiter(map(gw.pos.get, flat, repeat(-1)), np.int64, len(flat))
+        if "" in gw.pos:  # an initializer named '': an empty input name still means 'left out'
+            vpos[~np.fromiter(map(bool, flat), bool, len(flat))] = -1
+        made_by = np.full(nv, -1, dtype=np.int64)  # producing node position per value (-1: none)
+        made_by[gw.n_pre :] = gw.owner
+        e.edges = Edges(
+            ins, e.outs, gw.defined, made_by, np.zeros(nv, dtype=bool), flat, reader, vpos, gw.pos
+        )
+        local = vpos >= 0
+        ordered = not bool(np.any(made_by[vpos[local]] >= reader[local]))
+        # the per-node path: reads not defined here, nodes with bodies or model-local functions
+        events: dict[int, list[str]] = {}
+        for k in np.flatnonzero(~local).tolist():
+            if flat[k]:
+                events.setdefault(int(reader[k]), []).append(flat[k])
         functions = self.functions
-        domains = gw.domains
-        for i in range(n):
+        if BODY_OPS.intersection(ops) or set(domains) - {"", "ai.onnx"} or functions:
+            for i in range(n):
+                if ops[i] in BODY_OPS or domains[i] not in ("", "ai.onnx") or functions:
+                    events.setdefault(i, [])
+        extra: list[int] = []  # value position * n + node position, for implicit reads of local values
+        ids_here = cast(MutableMapping[str, str], gw.local_ids)  # (ChainMap's typing; the walk only reads)
+        inner_env = env.new_child(ids_here) if gw.is_graph else ChainMap(ids_here)
+        for i in sorted(events):
             nid = ids[i]
-            for name in ins[i]:
-                if not name:
-                    continue
-                lst = consumers.get(name)
-                if lst is None:  # a value of an enclosing graph, or an error
-                    self._resolve_outer(gw, env, name, nid, f"node '{nid}' ({ops[i]})")
-                    continue
-                if not lst or lst[-1] != nid:  # a node reading a value twice (Mul(x, x)) consumes it once
-                    lst.append(nid)
-                if producer.get(name, -1) >= i:  # an edge that does not point backwards
-                    ordered = False
+            for name in events[i]:
+                self._resolve_outer(gw, env, name, nid, f"node '{nid}' ({ops[i]})")
             op = ops[i]
             bodies: list[str] = []
             if op in BODY_OPS or domains[i] not in ("", "ai.onnx"):
                 found = subgraph_attrs(protos[i])
                 if found:
                     implicit_of[i] = implicit = self._subgraphs(gw, env, inner_env, i, found, bodies)
-                    if any(producer.get(name, -1) >= i for name in implicit):
-                        ordered = False
+                    for name in implicit:
+                        k = gw.pos.get(name)
+                        if k is not None:
+                            extra.append(k * n + i)
+                            if made_by[k] >= i:
+                                ordered = False
             if functions:
                 fn = functions.get((domains[i], op, getattr(protos[i], "overload", "")))
                 if fn is not None:
                     bodies.append(_function_path(fn))
             if bodies:
                 subgraphs_of[i] = tuple(bodies)
+        # consumers: per value, the nodes reading it (explicitly or in a body), once each, in node order
+        gw.consumers = _group(
+            np.concatenate([vpos[local] * n + reader[local], np.asarray(extra, np.int64)]), n, nv, ids
+        )
         for name in gw.output_names:
-            if name and name not in consumers:
+            if name and name not in gw.pos:
                 if not (gw.is_graph and name in env):
                     raise GraphError(
                         f"{gw.where}: graph output '{name}' is produced by no node, input or initializer"
@@ -602,12 +782,8 @@ class _Walker:
                     implicit.append(name)
         label = f"a subgraph of node '{nid}' ({gw.entry.ops[i]})"
         for name in implicit:
-            lst = gw.consumers.get(name)
-            if lst is None:
+            if name not in gw.pos:
                 self._resolve_outer(gw, env, name, nid, label)
-                continue
-            if not lst or lst[-1] != nid:
-                lst.append(nid)
         return tuple(implicit)
 
     def _resolve_outer(self, gw: _Graph, env: ChainMap[str, str], name: str, nid: str, label: str) -> None:
@@ -624,6 +800,27 @@ class _Walker:
         )
 
 
+def _group(keys: np.ndarray, n: int, nv: int, ids: list[str]) -> list[tuple[str, ...]]:
+    """Per value (0..nv-1), the ids of the nodes reading it, once each, in node order, from keys
+    ``value * n + node``; tuples are made in C (a value mostly has one reader)."""
+    if not len(keys):
+        return [()] * nv
+    keys = np.sort(keys)
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+    value, node = np.divmod(keys, n)
+    rid = list(map(ids.__getitem__, node.tolist()))
+    count = np.bincount(value, minlength=nv)
+    start = np.cumsum(count) - count
+    # pick each value's tuple from: 1-tuples of every read, then the longer tuples, then ()
+    pool: list[tuple[str, ...]] = list(zip(rid))
+    many = np.flatnonzero(count > 1)
+    pool += [tuple(rid[a : a + c]) for a, c in zip(start[many].tolist(), count[many].tolist(), strict=True)]
+    pool.append(())
+    pick = np.where(count == 1, start, len(pool) - 1)
+    pick[many] = len(rid) + np.arange(len(many))
+    return list(map(pool.__getitem__, pick.tolist()))
+
+
 def _require_text(where: str, what: str, values: list[Any]) -> None:
     """Protobuf returns bytes for strings that are not valid UTF-8: such a file is damaged."""
     if set(map(type, values)) <= {str}:  # the common case, checked in C
@@ -638,16 +835,15 @@ def _constant_values(
     ops: list[str],
     ins: list[tuple[str, ...]],
     outs: list[tuple[str, ...]],
-    producer: dict[str, int],
     inits: dict[str, Any],
 ) -> set[str]:
     """Outputs whose value is known without running: Constant, and ConstantOfShape of a constant."""
     out: set[str] = set()
-    for i, op in enumerate(ops):
-        if op == "Constant" and protos[i].domain in ("", "ai.onnx"):
+    for i in compress(range(len(ops)), map("Constant".__eq__, ops)):
+        if protos[i].domain in ("", "ai.onnx"):
             out.update(outs[i])
-    for i, op in enumerate(ops):
-        if op == "ConstantOfShape" and ins[i] and (ins[i][0] in inits or ins[i][0] in out):
+    for i in compress(range(len(ops)), map("ConstantOfShape".__eq__, ops)):
+        if ins[i] and (ins[i][0] in inits or ins[i][0] in out):
             out.update(outs[i])
     return out
 
@@ -703,7 +899,7 @@ def _produced_twice(gw: _Graph, taken: set[str]) -> None:
 
 def _local_deps(gw: _Graph, implicit_of: list[tuple[str, ...]]) -> list[list[int]]:
     """Per node, the positions of the local nodes it reads from (explicit and implicit inputs)."""
-    producer = gw.producer
+    producer = dict(zip(gw.defined[gw.n_pre :], gw.owner, strict=True))
     return [
         [j for name in (*ins, *implicit) if (j := producer.get(name)) is not None]
         for ins, implicit in zip(gw.entry.ins, implicit_of, strict=True)

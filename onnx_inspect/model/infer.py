@@ -87,10 +87,8 @@ def scan(proto: onnx.ModelProto, raw: bytes | None = None) -> tuple[Declared, st
     Not known-good: an op of RISKY_OPS anywhere; a declared dim above MAX_SAFE_DIM; a constant shape
     argument asking for more, or a Reshape to a 1-D shape (data propagation then works per element).
     """
-    # op_type strings are stored verbatim: bytes without the name prove the op absent
-    risky = [op for op in RISKY_OPS if raw is None or op.encode() in raw]
-    shaping = [op for op in _RESHAPE_OPS if raw is None or op.encode() in raw]
-    declared, hits, big = declared_names(proto, frozenset(risky + shaping), MAX_SAFE_DIM)
+    # (the walk reads every op type anyway: searching the file's bytes for the names first only cost time)
+    declared, hits, big = declared_names(proto, RISKY_OPS | _RESHAPE_OPS, MAX_SAFE_DIM)
     if big:
         return declared, big
     consts: dict[int, dict[str, onnx.TensorProto]] = {}

@@ -90,7 +90,7 @@ class Model:
         for path, e in self._index.graphs.items():
             g = e.proto
             outputs = {vi.name for vi in g.output} if isinstance(g, onnx.GraphProto) else set(g.output)
-            labels, method = graph_scopes(e.names, e.ins, e.outs, e.meta, e.constants, outputs)
+            labels, method = graph_scopes(e.names, e.ins, e.outs, e.meta, e.constants, outputs, e.edges)
             self.scope_methods[path] = method
             scopes.update(zip(e.node_ids, labels, strict=True))
         return scopes

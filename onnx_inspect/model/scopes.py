@@ -10,8 +10,13 @@ from __future__ import annotations
 import ast
 import heapq
 from collections.abc import Sequence
+from itertools import chain, compress, repeat
+from operator import itemgetter
 
+import numpy as np
 import onnx
+
+from .index import Edges
 
 # Group sizes that keep every level of the graph view readable and every layout call small.
 MAX_CHILDREN = 60  # groups per level before a level of super-groups is added
@@ -77,15 +82,9 @@ def name_scope(name: str) -> str:
 
 def _name_scopes(names: Sequence[str]) -> list[str]:
     """``name_scope`` of every name, computed once per distinct scope prefix (a layer's nodes share it)."""
-    cache: dict[str, str] = {}
-    out: list[str] = []
-    for nm in names:
-        head = nm.rpartition("/")[0]
-        sc = cache.get(head)
-        if sc is None:
-            sc = cache[head] = _join([p for p in head.split("/") if p])
-        out.append(sc)
-    return out
+    heads = list(map(itemgetter(0), map(str.rpartition, names, repeat("/"))))
+    scope_of = {head: _join([p for p in head.split("/") if p]) for head in set(heads)}
+    return list(map(scope_of.__getitem__, heads))
 
 
 def graph_scopes(
@@ -95,8 +94,11 @@ def graph_scopes(
     meta: dict[int, onnx.NodeProto],
     constants: set[str],
     graph_outputs: set[str],
+    edges: Edges | None = None,
 ) -> tuple[list[str], str]:
-    """Scope path per node and the method used ('namespace', 'names', 'auto', or 'none')."""
+    """Scope path per node and the method used ('namespace', 'names', 'auto', or 'none').
+
+    ``edges``: the index's arrays for this graph (``GraphEntry.edges``), else they are computed here."""
     n = len(names)
     if n == 0:
         return [], "none"
@@ -104,64 +106,64 @@ def graph_scopes(
         ns = {i: namespace_scope(nd) for i, nd in meta.items()}
         if sum(v is not None for v in ns.values()) >= MIN_NAMED_SHARE * n:
             return [ns.get(i) or "" for i in range(n)], "namespace"
-    if sum("/" in nm for nm in names) >= MIN_NAMED_SHARE * n:
+    if sum(map(str.__contains__, names, repeat("/"))) >= MIN_NAMED_SHARE * n:
         return _name_scopes(names), "names"
-    order = topo_order(ins, outs)
-    const_nodes = constant_nodes(order, ins, outs, constants)
-    if n - len(const_nodes) <= CHAIN_CHUNK * 2:
+    if edges is None:
+        edges = Edges.of(list(ins), list(outs), constants)
+    order = topo_order(edges)
+    const = constant_nodes(order, edges)
+    if n - int(const.sum()) <= CHAIN_CHUNK * 2:
         return [""] * n, "none"
-    return auto_blocks(order, ins, outs, const_nodes, graph_outputs), "auto"
+    return auto_blocks(order, edges, const, graph_outputs), "auto"
 
 
 def auto_blocks(
     order: Sequence[int],
-    ins: Sequence[tuple[str, ...]],
-    outs: Sequence[tuple[str, ...]],
-    const_nodes: set[int],
+    edges: Edges,
+    const: np.ndarray,
     graph_outputs: set[str],
 ) -> list[str]:
     """Cut the graph where one activation tensor carries everything, then size the pieces."""
-    order = [i for i in order if i not in const_nodes]
-    m = len(order)
-    producer_pos: dict[str, int] = {}
-    for p, i in enumerate(order):
-        for o in outs[i]:
-            if o:
-                producer_pos[o] = p
-    last_use: dict[str, int] = {}
-    for p, i in enumerate(order):
-        for name in ins[i]:
-            if name in producer_pos:
-                last_use[name] = p
-    # crossing[g] = live activation tensors across the gap between positions g and g+1
-    diff = [0] * (m + 1)
-    for name, start in producer_pos.items():
-        end = m - 1 if name in graph_outputs else last_use.get(name, start)
-        if end > start:
-            diff[start] += 1
-            diff[end] -= 1
-    segments: list[list[int]] = []
-    cur: list[int] = []
-    live = 0
-    for p in range(m):
-        cur.append(p)
-        live += diff[p]
-        if p == m - 1 or live <= 1:
-            segments.append(cur)
-            cur = []
+    n = len(edges.ins)
+    kept = np.asarray(order, dtype=np.int64)
+    kept = kept[~const[kept]]
+    m = len(kept)
+    p_of = np.full(n, -1, dtype=np.int64)  # position in the non-constant order, per node
+    p_of[kept] = np.arange(m)
+    # per value produced by a non-constant node: its position, and the position of its last reader
+    start = np.where(edges.made_by >= 0, p_of[edges.made_by], -1)
+    end = start.copy()
+    src = edges.value
+    rp = p_of[edges.reader]
+    read = (src >= 0) & (rp >= 0)
+    read[read] = start[src[read]] >= 0
+    np.maximum.at(end, src[read], rp[read])
+    if graph_outputs:
+        end[[edges.pos[o] for o in graph_outputs if o in edges.pos]] = m - 1
+    live_span = (start >= 0) & (end > start)
+    diff = np.bincount(start[live_span], minlength=m + 1) - np.bincount(end[live_span], minlength=m + 1)
+    # crossing[p] = live activation tensors across the gap between positions p and p+1
+    crossing = np.cumsum(diff[:m])
+    cuts = crossing <= 1
+    cuts[m - 1] = True
+    ends = (np.flatnonzero(cuts) + 1).tolist()
+    positions = list(range(m))
+    segments = [positions[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     blocks = _size_blocks(segments)
     labels = _hierarchy_labels(len(blocks))
-    scopes = [""] * len(ins)
-    for b, blk in enumerate(blocks):
-        lab = labels[b]
-        for p in blk:
-            scopes[order[p]] = lab
+    block_of = np.empty(m, dtype=np.int64)
+    block_of[np.fromiter(chain.from_iterable(blocks), np.int64, m)] = np.repeat(
+        np.arange(len(blocks)), [len(b) for b in blocks]
+    )
+    scopes_arr = np.full(n, "", dtype=object)
+    scopes_arr[kept] = np.asarray(labels, dtype=object)[block_of]
+    scopes: list[str] = scopes_arr.tolist()
+    if m == n:
+        return scopes
     # Constant producers sit with their first consumer.
-    first_reader: dict[str, int] = {}
-    for i in order:
-        for name in ins[i]:
-            first_reader.setdefault(name, i)
-    for i in sorted(const_nodes, reverse=True):
+    first_reader = _first_readers(edges, p_of)
+    ins, outs = edges.ins, edges.outs
+    for i in np.flatnonzero(const)[::-1].tolist():
         for o in outs[i]:
             if o in first_reader:
                 scopes[i] = scopes[first_reader[o]]
@@ -169,6 +171,16 @@ def auto_blocks(
                     first_reader.setdefault(name, first_reader[o])
                 break
     return scopes
+
+
+def _first_readers(edges: Edges, p_of: np.ndarray) -> dict[str, int]:
+    """Input name -> the first non-constant node (in topological order) that reads it."""
+    rp = p_of[edges.reader]
+    mine = np.flatnonzero(rp >= 0)
+    mine = mine[np.argsort(rp[mine], kind="stable")]  # by position, then input order within a node
+    names = list(map(edges.flat.__getitem__, mine.tolist()))
+    # (reversed: the dict keeps the last write, i.e. each name's first reader)
+    return dict(zip(reversed(names), reversed(edges.reader[mine].tolist()), strict=True))
 
 
 def _size_blocks(segments: list[list[int]]) -> list[list[int]]:
@@ -208,46 +220,34 @@ def _size_blocks(segments: list[list[int]]) -> list[list[int]]:
 def _hierarchy_labels(count: int) -> list[str]:
     """Scope path per block; adds super-group levels so no level holds more than MAX_CHILDREN."""
     width = len(str(max(count - 1, 0)))
-    labels = [f"block_{b:0{width}d}" for b in range(count)]
+    labels = ["block_" + b for b in map(str.zfill, map(str, range(count)), repeat(width))]
     spans: list[int] = []
     span = MAX_CHILDREN
     while count > span:
         spans.append(span)
         span *= MAX_CHILDREN
     for span in spans:  # smallest first, so the widest grouping ends up outermost
-        labels = [
-            f"blocks_{(b // span) * span:0{width}d}-{min((b // span + 1) * span, count) - 1:0{width}d}/{lab}"
-            for b, lab in enumerate(labels)
+        heads = [
+            f"blocks_{g * span:0{width}d}-{min((g + 1) * span, count) - 1:0{width}d}/"
+            for g in range(-(-count // span))
         ]
+        labels = [heads[b // span] + lab for b, lab in enumerate(labels)]
     return labels
 
 
-def topo_order(ins: Sequence[tuple[str, ...]], outs: Sequence[tuple[str, ...]]) -> list[int]:
+def topo_order(edges: Edges) -> list[int]:
     """Node positions in a topological order, keeping file order where it already is one."""
-    producer: dict[str, int] = {}
-    for i, os_ in enumerate(outs):
-        for o in os_:
-            if o:
-                producer[o] = i
-    sorted_already = True
-    for i, xs in enumerate(ins):
-        for x in xs:
-            if producer.get(x, -1) >= i:
-                sorted_already = False
-                break
-        if not sorted_already:
-            break
-    if sorted_already:
-        return list(range(len(ins)))
-    indeg = [0] * len(ins)
-    users: list[list[int]] = [[] for _ in ins]
-    for i, xs in enumerate(ins):
-        for x in xs:
-            j = producer.get(x)
-            if j is not None and j != i:
-                users[j].append(i)
-                indeg[i] += 1
-    heap = [i for i in range(len(ins)) if indeg[i] == 0]
+    n = len(edges.ins)
+    src = edges.source()
+    if not np.any(src >= edges.reader):
+        return list(range(n))
+    indeg = [0] * n
+    users: list[list[int]] = [[] for _ in range(n)]
+    for j, i in zip(src.tolist(), edges.reader.tolist(), strict=True):
+        if j >= 0 and j != i:
+            users[j].append(i)
+            indeg[i] += 1
+    heap = [i for i in range(n) if indeg[i] == 0]
     heapq.heapify(heap)
     out: list[int] = []
     while heap:
@@ -260,20 +260,36 @@ def topo_order(ins: Sequence[tuple[str, ...]], outs: Sequence[tuple[str, ...]]) 
     return out
 
 
-def constant_nodes(
-    order: Sequence[int], ins: Sequence[tuple[str, ...]], outs: Sequence[tuple[str, ...]], constants: set[str]
-) -> set[int]:
-    """Positions of nodes whose every input is a known constant (they compute weights, not activations)."""
-    known = set(constants)
-    out: set[int] = set()
+MAX_CONST_ROUNDS = 16  # constant_nodes: array rounds before the per-node pass takes over
+
+
+def constant_nodes(order: Sequence[int], edges: Edges) -> np.ndarray:
+    """Per node, whether every input is a known constant (it computes weights, not activations).
+
+    Rounds over the edge arrays (a round settles one more level of constant subgraphs); a deep
+    constant chain finishes in one pass in topological order."""
+    n = len(edges.ins)
+    flat, src, reader, value = edges.flat, edges.source(), edges.reader, edges.value
+    ok_name = np.zeros(len(flat), dtype=bool)
+    ok_name[value >= 0] = edges.known[value[value >= 0]]
+    if "" in flat:  # a left-out optional input
+        ok_name |= ~np.fromiter(map(bool, flat), bool, len(flat))
+    in_order = np.zeros(n, dtype=bool)
+    in_order[np.asarray(order, dtype=np.int64)] = True
+    has_src = src >= 0
+    const = np.zeros(n, dtype=bool)
+    for _ in range(MAX_CONST_ROUNDS):
+        ok = ok_name.copy()
+        ok[has_src] |= const[src[has_src]]
+        new = (np.bincount(reader[~ok], minlength=n) == 0) & in_order
+        if np.array_equal(new, const):
+            return const
+        const = new
+    known = set(compress(edges.values, edges.known.tolist()))
+    out = np.zeros(n, dtype=bool)
+    ins, outs = edges.ins, edges.outs
     for i in order:  # one pass in topological order reaches the fixpoint
-        xs = ins[i]
-        ok = True
-        for x in xs:
-            if x and x not in known:
-                ok = False
-                break
-        if ok:
-            out.add(i)
+        if all(not x or x in known for x in ins[i]):
+            out[i] = True
             known.update(outs[i])
     return out

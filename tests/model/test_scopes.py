@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import onnx
+import pytest
+
 import onnx_inspect as oi
 from onnx_inspect import testing
 from onnx_inspect.model import scopes
@@ -81,3 +85,49 @@ def test_huge_flat_graph_gets_a_hierarchy_with_few_children_per_level() -> None:
 def test_small_graphs_need_no_groups() -> None:
     m = oi.load(testing.conv_model())
     assert set(m.nodes["scope"]) == {""}
+
+
+def _const_chain_model(depth: int, shuffled: bool) -> onnx.ModelProto:
+    """A flat chain (auto blocks) fed by a chain of ``depth`` constant-only nodes."""
+    h = onnx.helper
+    nodes = [h.make_node("Constant", [], ["c0"], value=onnx.numpy_helper.from_array(np.ones(4, np.float32)))]
+    nodes += [h.make_node("Neg", [f"c{k}"], [f"c{k + 1}"]) for k in range(depth)]
+    prev = "x"
+    for k in range(60):
+        nodes.append(h.make_node("Add", [prev, f"c{depth}" if k == 30 else "w"], [f"a{k}"]))
+        prev = f"a{k}"
+    nodes.append(h.make_node("Identity", [prev], ["y"]))
+    if shuffled:  # not in topological order: the sort runs too
+        nodes = nodes[depth // 2 :] + nodes[: depth // 2]
+    info = h.make_tensor_value_info
+    g = h.make_graph(
+        nodes,
+        "g",
+        [info("x", onnx.TensorProto.FLOAT, [4])],
+        [info("y", onnx.TensorProto.FLOAT, [4])],
+        [onnx.numpy_helper.from_array(np.ones(4, np.float32), "w")],
+    )
+    return h.make_model(g, opset_imports=[h.make_opsetid("", 18)])
+
+
+@pytest.mark.parametrize(("depth", "shuffled"), [(3, False), (40, False), (40, True)])
+def test_constant_subgraphs_join_their_first_reader(
+    depth: int, shuffled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = oi.load(_const_chain_model(depth, shuffled))
+    assert m.scope_methods[""] == "auto"
+    if not shuffled:  # (constants are attached in reverse file order: a shuffled chain keeps some at the top)
+        by_out = {outs[0]: s for outs, s in zip(m.nodes["outputs"], m.nodes["scope"], strict=True)}
+        assert {by_out[f"c{k}"] for k in range(depth + 1)} == {by_out["a30"]}  # the chain joins its reader
+    # the array rounds (capped at MAX_CONST_ROUNDS) and the one-pass fallback find the same nodes
+    e = m._index.graphs[""]
+    assert e.edges is not None
+    order = scopes.topo_order(e.edges)
+    rounds = scopes.constant_nodes(order, e.edges)
+    monkeypatch.setattr(scopes, "MAX_CONST_ROUNDS", 0)
+    assert (scopes.constant_nodes(order, e.edges) == rounds).all()
+    assert int(rounds.sum()) == depth + 1
+    # the index's edge arrays and edges rebuilt from the bare node lists give the same scopes
+    outputs = {vi.name for vi in m.proto.graph.output}
+    args = (e.names, e.ins, e.outs, e.meta, e.constants, outputs)
+    assert scopes.graph_scopes(*args) == scopes.graph_scopes(*args, e.edges)
