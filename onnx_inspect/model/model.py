@@ -7,6 +7,7 @@ import difflib
 import functools
 import gc
 import html
+import itertools
 import math
 import os
 import warnings
@@ -98,7 +99,7 @@ class Model:
     def _node_frame(self) -> pd.DataFrame:
         cols = dict(self._index.nodes)
         ids = cols.pop("id")
-        cols["scope"] = [self._scopes.get(i, "") for i in ids]
+        cols["scope"] = list(map(self._scopes.get, ids, itertools.repeat("")))
         # the index's columns, with the scope placed after the graph it belongs to
         order = [c for c in NODE_COLUMNS if c != "id"]
         order.insert(order.index("graph") + 1, "scope")
