@@ -86,9 +86,9 @@ def _build(m: Model) -> Links:
     t_names = tensors["name"].to_numpy(dtype=object)
     codes, uniques = pd.factorize(np.concatenate([t_names, in_names, out_names]))
     names = pd.Index(uniques, dtype=object)
-    empty = names.get_indexer([""])[0]
-    if empty >= 0:  # an omitted optional input is no tensor, even beside a value named ''
-        codes[codes == empty] = -1
+    empty = np.flatnonzero(uniques == "")  # (names.get_indexer would hash every name once more)
+    if len(empty):  # an omitted optional input is no tensor, even beside a value named ''
+        codes[codes == empty[0]] = -1
     n_t, n_in = len(t_names), len(in_names)
     t_codes = codes[:n_t]
     width = len(names) + 1
@@ -103,7 +103,11 @@ def _build(m: Model) -> Links:
     )  # fmt: skip
     ins = prelim._lookup(np.repeat(node_graph, np.diff(in_ptr)), codes[n_t : n_t + n_in])
     outs = prelim._lookup(np.repeat(node_graph, np.diff(out_ptr)), codes[n_t + n_in :])
-    producer = nodes.index.get_indexer(tensors["producer"].to_numpy(dtype=object)).astype(np.int64)
+    # the producer column as node rows: each node output's row gets that node (the index defines a
+    # value once per graph, so this is m.tensors["producer"]; tests/model/test_links.py checks it)
+    producer = np.full(n_t, -1, dtype=np.int64)
+    made = outs >= 0
+    producer[outs[made]] = np.repeat(np.arange(len(nodes)), np.diff(out_ptr))[made]
     return Links(
         names,
         node_graph,

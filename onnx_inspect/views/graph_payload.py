@@ -132,7 +132,9 @@ def _scope_rows(
     """Scope rows (graph, path, parent): a root "" per graph, then every (graph, scope) of a node,
     its missing ancestors first (outermost first), in first-seen order; and each node's scope row."""
     n_g = len(graph_paths)
-    scope_row: dict[tuple[int, str], int] = {(g, ""): g for g in range(n_g)}
+    # path -> scope row, one dict per graph (no tuple keys: millions of tracked objects make the
+    # collector's first full pass after a big load expensive, and tuples would feed it)
+    scope_row: list[dict[str, int]] = [{"": g} for g in range(n_g)]
     s_graph: list[int] = list(range(n_g))
     s_path: list[str] = [""] * n_g
     s_parent: list[int] = [-1] * n_g
@@ -142,20 +144,21 @@ def _scope_rows(
     paths = s_uniques.tolist()
     rows: list[int] = []
     for k in k_uniques.tolist():
-        g, path = k // width, paths[k % width]
-        row = scope_row.get((g, path))
+        g = k // width
+        path, known = paths[k % width], scope_row[g]
+        row = known.get(path)
         if row is None:
             missing = []
             p = path
             while row is None:  # the graph's root "" always is there
                 missing.append(p)
                 p = p.rpartition("/")[0]
-                row = scope_row.get((g, p))
+                row = known.get(p)
             for q in reversed(missing):
                 s_graph.append(g)
                 s_path.append(q)
                 s_parent.append(row)
-                row = scope_row[(g, q)] = len(s_graph) - 1
+                row = known[q] = len(s_graph) - 1
         rows.append(row)
     node_scope = np.asarray(rows, dtype=np.int64)[k_codes] if len(k_codes) else np.zeros(0, dtype=np.int64)
     return s_graph, s_path, s_parent, node_scope
