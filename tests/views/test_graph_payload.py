@@ -25,6 +25,7 @@ from onnx_inspect.views.graph_payload import (
     decode_payload,
     decode_strings,
     encode_ints,
+    front_code,
     graph_columns,
     graph_payload,
     payload_bytes,
@@ -329,6 +330,22 @@ def test_untrusted_names_are_kept_verbatim() -> None:
     assert d.strs("nodes", "name")[: len(nasty)] == nasty
     names = set(d.strs("tensors", "name"))
     assert {f"{n}::out{k}" for k, n in enumerate(nasty)} <= names
+
+
+def test_front_coding_round_trips() -> None:
+    # the JSON form (what reports embed) front-codes its strings in table order
+    rng = random.Random(0)
+    alphabet = ["a", "b", "/", ".", "é", "😀", "\x00", "中", "z"]
+    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90))) for _ in range(1200)]
+    strings += ["x" * 70 + "a", "x" * 70 + "b", "x" * 70, "", "ab", "ab\x00c", "a\x00", "a\x00b", "a\x00"]
+    rng.shuffle(strings)
+    table = front_code(strings)
+    assert decode_strings(table) == strings
+    # the JS decoder slices UTF-16 units: check the prefixes are counted that way
+    for k in range(1, len(strings)):
+        a16 = strings[k - 1].encode("utf-16-le", "surrogatepass")
+        b16 = strings[k].encode("utf-16-le", "surrogatepass")
+        assert a16[: 2 * table["prefix"][k]] == b16[: 2 * table["prefix"][k]]
 
 
 def test_wire_form_round_trips_text_and_big_columns() -> None:
