@@ -52,7 +52,7 @@ class Links:
         if len(names) == 0:
             return np.zeros(0, dtype=np.int64)
         arr = np.asarray(names, dtype=object)
-        codes = self.names.get_indexer(arr)
+        codes = self.names.get_indexer(pd.Index(arr, dtype=object))
         codes = np.where(codes < 0, -2, codes)
         codes[arr == ""] = -1
         return self._lookup(np.asarray(graph_rows, dtype=np.int64), codes)

@@ -351,8 +351,10 @@ def front_code(strings: list[str], width: int = 64) -> dict[str, list[Any]]:
     lens = np.fromiter(map(len, strings), dtype=np.int64, count=n)
     # a shorter string's NUL padding can match a NUL character: no prefix is longer than either string
     shared[1:] = np.minimum(shared[1:], np.minimum(lens[1:], lens[:-1]))
-    wide = (u > 127).any(axis=1)
-    exact = np.flatnonzero((shared >= width) | wide | np.concatenate(([False], wide[:-1])))
+    wide: np.ndarray = np.asarray((u > 127).any(axis=1), dtype=bool)
+    after_wide = np.zeros(n, dtype=bool)
+    after_wide[1:] = wide[:-1]
+    exact = np.flatnonzero((shared >= width) | wide | after_wide)
     prefix = shared.tolist()
     cut = list(prefix)  # the same prefix in code points, for slicing here
     for k in exact.tolist():
