@@ -206,16 +206,6 @@ export async function readWireForm(bytes: Uint8Array): Promise<RawPayload> {
   const n = new DataView(buf).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as Record<string, unknown>;
   const base = 4 + n + ((4 - ((4 + n) % 4)) % 4);
-  // the strings: one UTF-8 text, cut by each string's length in UTF-16 units
-  const spec = header.strings as { lengths: [number, number]; text: [number, number] };
-  const lengths = new Int32Array(buf, base + 4 * spec.lengths[0], spec.lengths[1]);
-  const text = new TextDecoder().decode(new Uint8Array(buf, base + spec.text[0], spec.text[1]));
-  const strings: string[] = new Array(lengths.length);
-  for (let k = 0, at = 0; k < lengths.length; k++) {
-    strings[k] = text.slice(at, at + lengths[k]);
-    at += lengths[k];
-  }
-  header.strings = strings;
   for (const table of TABLES) {
     const cols = header[table] as Record<string, ColumnRef> | undefined;
     if (!cols) continue;

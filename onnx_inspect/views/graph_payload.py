@@ -391,11 +391,9 @@ _TABLES = ("graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies")
 
 #: The widget's wire form (``payload_bytes``): MAGIC, then raw deflate (RFC 1951) of: the header's
 #: length (uint32 LE), the header (UTF-8 JSON: the payload with each integer column replaced by
-#: {"i32": [at, n]} or, delta-coded, {"d32": [at, n]}, and "strings" by {"lengths": [at, n], "text":
-#: [byte offset, byte length]}), spaces up to a multiple of 4 bytes, the int32 LE data the columns point
-#: into (``at``, ``n`` in int32 units from there), then the strings joined as UTF-8 (each string's
-#: length is in UTF-16 code units, as the front end slices). The front end inflates it with the
-#: browser's ``DecompressionStream`` (js/src/payload.ts readWireForm).
+#: {"i32": [at, n]} or, delta-coded, {"d32": [at, n]}), spaces up to a multiple of 4 bytes, and the
+#: int32 LE data the columns point into (``at``, ``n`` in int32 units). The front end inflates it with
+#: the browser's ``DecompressionStream`` (js/src/payload.ts readPayload).
 MAGIC = b"OIGZ"
 
 
@@ -417,22 +415,11 @@ def payload_bytes(p: dict[str, Any]) -> bytes:
             chunks.append(out.astype("<i4").tobytes())
             at += len(a)
         header[table] = cols
-    strings: list[str] = p["strings"]
-    text = "".join(strings)
-    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    if not text.isascii():  # astral characters are two UTF-16 units
-        for k, one in enumerate(strings):
-            if not one.isascii():
-                lens[k] = len(one.encode("utf-16-le", "surrogatepass")) // 2
-    blob = text.encode("utf-8")
-    header["strings"] = {"lengths": [at, len(strings)], "text": [4 * (at + len(strings)), len(blob)]}
-    chunks.append(lens.astype("<i4").tobytes())
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     pad = b" " * (-(4 + len(head)) % 4)
     z = zlib.compressobj(1, zlib.DEFLATED, -15)  # level 1: most of the gain, a fraction of the time
     parts = [z.compress(struct.pack("<I", len(head))), z.compress(head + pad)]
     parts += [z.compress(c) for c in chunks]
-    parts.append(z.compress(blob))
     return MAGIC + b"".join(parts) + z.flush()
 
 
@@ -443,26 +430,13 @@ def decode_payload(data: bytes) -> dict[str, Any]:
     body = zlib.decompress(data[len(MAGIC) :], -15)
     (n,) = struct.unpack_from("<I", body)
     header = json.loads(body[4 : 4 + n].decode("utf-8"))
-    base = 4 + n + (-(4 + n) % 4)
-    (at, count), (text_at, text_len) = header["strings"]["lengths"], header["strings"]["text"]
-    ints = np.frombuffer(body, dtype="<i4", offset=base, count=text_at // 4)
+    ints = np.frombuffer(body, dtype="<i4", offset=4 + n + (-(4 + n) % 4))
 
     def column(spec: dict[str, list[int]]) -> list[int]:
         ((code, (at, size)),) = spec.items()
         a = ints[at : at + size].astype(np.int64)
         return (np.cumsum(a) if code == "d32" else a).tolist()
 
-    text = body[base + text_at : base + text_at + text_len].decode("utf-8")
-    ends = np.cumsum(ints[at : at + count], dtype=np.int64).tolist()
-    if text.isascii():
-        strings = [text[a:b] for a, b in zip([0, *ends], ends, strict=False)]
-    else:
-        t16 = text.encode("utf-16-le", "surrogatepass")
-        strings = [
-            t16[2 * a : 2 * b].decode("utf-16-le", "surrogatepass")
-            for a, b in zip([0, *ends], ends, strict=False)
-        ]
-    header["strings"] = strings
     return {k: {c: column(v) for c, v in header[k].items()} if k in _TABLES else v for k, v in header.items()}
 
 
