@@ -9,15 +9,17 @@ cell run -> graph ready in real JupyterLab + Chromium, per model size.
 
 Columns, per model (scoped = transformer_like with LLM-style names, flat = residual_chain):
 floor = onnx.load + infer_shapes; load = oi.load (best of --repeat, ratio = load/floor measured in the
-same run, so a busy shared machine inflates both sides alike); payload = views.graph_payload time and
-its compact-JSON size; rss = peak RSS of a fresh process that runs oi.load + graph_payload (VmHWM);
+same run, so a busy shared machine inflates both sides alike); payload = what GraphView does to send the
+graph (views.graph_payload graph_columns + payload_bytes) and the size of the bytes sent (the compressed wire
+form); json MB = the same payload as the JSON the report embeds (graph_payload); rss = peak RSS of a fresh
+process that runs oi.load + graph_payload (VmHWM);
 report = oi.report file size, data % = the share of it that is the embedded report data (graph payload,
 every node's details, weights; packed since issue 15), report s = its write time (one run).
 --browser adds, from a notebook cell ``oi.inspect(path)`` run in JupyterLab (Chromium, headless):
 ready s = cell start (kernel clock) -> ``.oi-graph[data-oi-state=ready]`` (page clock, same machine);
 kernel s = the part spent in the kernel (oi.inspect returning); decode/tree ms = the front end's
 payload decode and group-tree build (User Timing "oi:decode", "oi:tree" in js/src/payload.ts,
-groups.ts); workers ms = summed layout round trips per worker ("oi:layout-worker-<k>", engine.ts);
+groups.ts; decode spans inflate -> decoded columns, "unpack" its parts inflate/after); workers ms = summed layout round trips per worker ("oi:layout-worker-<k>", engine.ts);
 heap MB = the page's used JS heap; kernel MB = the kernel's peak RSS.
 Goals: load <= 2x now, 1.5x later; payload <= 0.5 s / 5 MB at 100k; report <= 10 MB at 50k, 30 MB at 200k;
 200k ready <= 3 s; decode + tree <= 0.2 s at 200k; workers balanced.
@@ -44,7 +46,8 @@ from load import floor, make
 
 import onnx_inspect as oi
 from onnx_inspect import reporting as R
-from onnx_inspect.views.graph_payload import graph_payload
+from onnx_inspect.model import links as LINKS
+from onnx_inspect.views.graph_payload import graph_columns, graph_payload, payload_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +58,12 @@ m = oi.load(sys.argv[1])
 graph_payload(m)
 print(int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) / 1024)
 """
+
+
+def send_bytes(m: oi.Model) -> bytes:
+    """What GraphView(m) computes to send the graph, from a model that has not been shown yet."""
+    LINKS._CACHE.pop(m, None)  # (links(m) is cached per model: time a first view, not a repeat)
+    return payload_bytes(graph_columns(m))
 
 
 def peak_rss_mb(path: str) -> float:
@@ -134,6 +143,7 @@ def browser_row(server: Any, ctx: Any, model_path: str, label: str, timeout: flo
             "ready_s": page.evaluate("() => window.__oiReady") / 1000 - facts["t0"],
             "kernel_s": facts["t1"] - facts["t0"],
             "decode_ms": m.get("oi:decode", 0.0),
+            "unpack_ms": f"{m.get('oi:inflate', 0.0):.0f}/{m.get('oi:unpack', 0.0):.0f}",
             "tree_ms": m.get("oi:tree", 0.0),
             "workers_ms": "/".join(f"{w:.0f}" for w in workers) or "-",
             "heap_mb": (m["heap"] or 0) / 1e6,
@@ -164,11 +174,11 @@ def main() -> int:
     print(f"onnx_inspect from {Path(oi.__file__).parent}; {args.clock} seconds")
     head = (
         f"{'model':<7} {'nodes':>7} {'floor s':>8} {'load s':>7} {'ratio':>6} {'payload s':>9} "
-        f"{'payload MB':>10} {'rss MB':>7} {'report MB':>9} {'data %':>6} {'report s':>8}"
+        f"{'payload MB':>10} {'json MB':>7} {'rss MB':>7} {'report MB':>9} {'data %':>6} {'report s':>8}"
     )
     if args.browser:
         head += (
-            f" | {'ready s':>7} {'kernel s':>8} {'decode ms':>9} {'tree ms':>7} {'workers ms':>11} "
+            f" | {'ready s':>7} {'kernel s':>8} {'decode ms':>9} {'unpack ms':>9} {'tree ms':>7} {'workers ms':>11} "
             f"{'heap MB':>7} {'kernel MB':>9}"
         )
     with (
@@ -187,8 +197,9 @@ def main() -> int:
                 floor(path)
                 t_floor = best_of(lambda p=path: floor(p), args.repeat, clock)
                 t_load = best_of(lambda p=path: oi.load(p), args.repeat, clock)
-                t_pay = best_of(lambda m=m: graph_payload(m), args.repeat, clock)
-                pay_mb = len(R.json_for_script(graph_payload(m)).encode()) / 1e6
+                t_pay = best_of(lambda m=m: send_bytes(m), args.repeat, clock)
+                pay_mb = len(payload_bytes(graph_columns(m))) / 1e6
+                json_mb = len(R.json_for_script(graph_payload(m)).encode()) / 1e6
                 rss = "" if args.no_rss else f"{peak_rss_mb(path):.0f}"
                 rep_mb = det = rep_s = ""
                 if not args.no_report:
@@ -204,13 +215,13 @@ def main() -> int:
                     out.unlink()
                 line = (
                     f"{kind:<7} {len(m.nodes):>7} {t_floor:>8.3f} {t_load:>7.3f} {t_load / t_floor:>6.2f} "
-                    f"{t_pay:>9.3f} {pay_mb:>10.2f} {rss:>7} {rep_mb:>9} {det:>6} {rep_s:>8}"
+                    f"{t_pay:>9.3f} {pay_mb:>10.2f} {json_mb:>7.2f} {rss:>7} {rep_mb:>9} {det:>6} {rep_s:>8}"
                 )
                 del m
                 if args.browser:
                     b = browser_row(server, ctx, path, f"{kind}_{n}")
                     line += (
-                        f" | {b['ready_s']:>7.2f} {b['kernel_s']:>8.2f} {b['decode_ms']:>9.0f} {b['tree_ms']:>7.0f} "
+                        f" | {b['ready_s']:>7.2f} {b['kernel_s']:>8.2f} {b['decode_ms']:>9.0f} {b['unpack_ms']:>9} {b['tree_ms']:>7.0f} "
                         f"{b['workers_ms']:>11} {b['heap_mb']:>7.0f} {b['kernel_mb']:>9.0f}"
                     )
                 print(line, flush=True)

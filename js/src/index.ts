@@ -4,7 +4,7 @@
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { Overlay } from "./colors";
 import { warmLayoutWorkers } from "./engine";
-import { type RawPayload, decodePayload } from "./payload";
+import { type RawPayload, decodePayload, isWireForm, readWireForm } from "./payload";
 import { sendSnapshotWhenReady } from "./snapshot";
 import { GraphViewUI, type Host } from "./view";
 
@@ -13,7 +13,8 @@ export { decodePayload } from "./payload";
 
 /** GraphView's synced traits (widgets/graphview.py), as this front end reads and writes them. */
 export interface GraphViewTraits {
-  /** the graph payload: UTF-8 JSON bytes (a DataView from the widget manager); the report page passes it parsed */
+  /** the graph payload: its wire form (a DataView from the widget manager; views/graph_payload.py
+   * payload_bytes) or UTF-8 JSON bytes; the report page passes it parsed */
   _payload: DataView | ArrayBuffer | string | RawPayload;
   selected: string[];
   /** an overlay spec (views/overlay.py), or {} for none */
@@ -25,18 +26,23 @@ export interface GraphViewTraits {
 /** The widget model of a GraphView. */
 export type WidgetModel = AnyModel<GraphViewTraits>;
 
-/** Payload as it arrives: UTF-8 JSON bytes (the widget trait), a JSON string, or an object. */
+function asBytes(raw: unknown): Uint8Array | null {
+  if (raw instanceof ArrayBuffer) return new Uint8Array(raw);
+  if (ArrayBuffer.isView(raw)) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  return null;
+}
+
+/** Payload as it arrives without the wire form: UTF-8 JSON bytes, a JSON string, or an object (the report). */
 export function parsePayload(raw: unknown): RawPayload {
-  if (raw instanceof DataView || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
-    const bytes =
-      raw instanceof ArrayBuffer
-        ? new Uint8Array(raw)
-        : new Uint8Array((raw as ArrayBufferView).buffer, (raw as ArrayBufferView).byteOffset, (raw as ArrayBufferView).byteLength);
+  const bytes = asBytes(raw);
+  if (bytes) {
+    if (isWireForm(bytes)) throw new Error("a compressed graph payload is read by readWireForm (async)");
     return JSON.parse(new TextDecoder().decode(bytes)) as RawPayload;
   }
   if (typeof raw === "string") return JSON.parse(raw) as RawPayload;
   return raw as RawPayload;
 }
+
 
 function errorBox(el: HTMLElement, err: unknown): void {
   const box = document.createElement("div");
@@ -49,18 +55,43 @@ function errorBox(el: HTMLElement, err: unknown): void {
 /** Payloads from this size up are big enough to need the layout workers. */
 const WARM_BYTES = 20_000;
 
+/** About the size of the payload as JSON (the wire form is about a tenth of that). */
 function payloadSize(raw: unknown): number {
-  if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) return raw.byteLength;
+  const bytes = asBytes(raw);
+  if (bytes) return isWireForm(bytes) ? 10 * bytes.byteLength : bytes.byteLength;
   return typeof raw === "string" ? raw.length : 0;
 }
 
-function render({ model, el }: Pick<RenderProps<GraphViewTraits>, "model" | "el">): () => void {
+type Props = Pick<RenderProps<GraphViewTraits>, "model" | "el">;
+
+/** Render the widget: at once for a JSON or parsed payload (the report), after inflating the wire form. */
+function render({ model, el }: Props): (() => void) | Promise<() => void> {
+  const raw = model.get("_payload");
+  // start the layout workers before decoding, so they come up while the main thread is busy
+  if (payloadSize(raw) >= WARM_BYTES) warmLayoutWorkers();
+  const since = typeof performance !== "undefined" ? performance.now() : undefined;
+  const bytes = asBytes(raw);
+  if (bytes && isWireForm(bytes)) {
+    return readWireForm(bytes).then(
+      (p) => show({ model, el }, p, since),
+      (err) => {
+        errorBox(el, err);
+        return () => {};
+      },
+    );
+  }
+  try {
+    return show({ model, el }, parsePayload(raw), since);
+  } catch (err) {
+    errorBox(el, err);
+    return () => {};
+  }
+}
+
+function show({ model, el }: Props, payload: RawPayload, since: number | undefined): () => void {
   let ui: GraphViewUI;
   try {
-    const raw = model.get("_payload");
-    // start the layout workers before decoding, so they come up while the main thread is busy
-    if (payloadSize(raw) >= WARM_BYTES) warmLayoutWorkers();
-    const data = decodePayload(parsePayload(raw));
+    const data = decodePayload(payload, since);
     const listeners: [string, () => void][] = [];
     const on = (ev: string, cb: () => void) => {
       model.on(ev, cb);

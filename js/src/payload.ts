@@ -8,8 +8,9 @@ export interface FrontCoded {
   suffix: string[];
 }
 
-/** An integer column: a plain list, run-length pairs, or deltas from the previous value. */
-export type IntColumn = number[] | { rle: number[] } | { delta: number[] };
+/** An integer column: a plain list, run-length pairs, deltas from the previous value, or (the wire
+ * form, already unpacked by readPayload) an Int32Array. */
+export type IntColumn = number[] | { rle: number[] } | { delta: number[] } | Int32Array;
 
 export interface RawPayload {
   format: string;
@@ -113,6 +114,7 @@ export function decodeStrings(s: string[] | FrontCoded): string[] {
 /** Decode an integer column (plain, run-length or delta coded) into an Int32Array. */
 export function decodeInts(c: IntColumn | undefined): Int32Array {
   if (c === undefined) return new Int32Array(0);
+  if (c instanceof Int32Array) return c;
   if (Array.isArray(c)) return Int32Array.from(c);
   if ("rle" in c) {
     const pairs = c.rle;
@@ -163,9 +165,71 @@ export function timed<T>(name: string, fn: () => T): T {
   return out;
 }
 
-/** Decode the payload into flat columns (timed as "oi:decode"). */
-export function decodePayload(p: RawPayload): GraphData {
-  return timed("oi:decode", () => decodePayloadNow(p));
+/** Decode the payload into flat columns, timed as "oi:decode" (from `since` when given: readPayload's start). */
+export function decodePayload(p: RawPayload, since?: number): GraphData {
+  if (since === undefined || typeof performance === "undefined") return timed("oi:decode", () => decodePayloadNow(p));
+  const d = decodePayloadNow(p);
+  try {
+    performance.measure("oi:decode", { start: since, end: performance.now() });
+  } catch {
+    // no User Timing Level 3: no measure, same result
+  }
+  return d;
+}
+
+// -- the wire form (views/graph_payload.py payload_bytes) ------------------------------------------------
+
+/** "OIGZ": the wire form's first bytes; raw deflate follows. */
+const MAGIC = [0x4f, 0x49, 0x47, 0x5a];
+
+/** Whether `bytes` is the wire form (else it is UTF-8 JSON, as payloads before issue 15 were). */
+export function isWireForm(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && MAGIC.every((b, k) => bytes[k] === b);
+}
+
+type ColumnRef = { i32: [number, number] } | { d32: [number, number] };
+const TABLES = ["graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies"] as const;
+
+/**
+ * Unpack the wire form: inflate it with the browser's own DecompressionStream, parse the JSON header,
+ * and give each integer column as an Int32Array over the one inflated buffer (delta-coded columns are
+ * summed in place). The result is a RawPayload like the JSON one, so decodePayload reads either.
+ */
+export async function readWireForm(bytes: Uint8Array): Promise<RawPayload> {
+  if (typeof DecompressionStream === "undefined") {
+    throw new Error("this browser has no DecompressionStream; use a current Chrome, Firefox, Safari or Edge");
+  }
+  const entered = typeof performance !== "undefined" ? performance.now() : 0;
+  const body = bytes.subarray(MAGIC.length);
+  const stream = new Blob([body as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  const buf = await new Response(stream).arrayBuffer();
+  const start = typeof performance !== "undefined" ? performance.now() : 0;
+  try {
+    performance.measure("oi:inflate", { start: entered, end: start }); // the DecompressionStream, awaited
+  } catch {
+    // no User Timing Level 3
+  }
+  const n = new DataView(buf).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as Record<string, unknown>;
+  const base = 4 + n + ((4 - ((4 + n) % 4)) % 4);
+  for (const table of TABLES) {
+    const cols = header[table] as Record<string, ColumnRef> | undefined;
+    if (!cols) continue;
+    const out: Record<string, Int32Array> = {};
+    for (const [name, ref] of Object.entries(cols)) {
+      const [at, len] = "d32" in ref ? ref.d32 : ref.i32;
+      const col = new Int32Array(buf, base + 4 * at, len);
+      if ("d32" in ref) for (let k = 1; k < len; k++) col[k] += col[k - 1];
+      out[name] = col;
+    }
+    header[table] = out;
+  }
+  try {
+    performance.measure("oi:unpack", { start, end: performance.now() }); // after the inflate: header and columns
+  } catch {
+    // no User Timing Level 3
+  }
+  return header as unknown as RawPayload;
 }
 
 function decodePayloadNow(p: RawPayload): GraphData {

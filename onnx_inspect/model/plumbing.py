@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .links import links
 from .model import Model
 
 # ops whose output is a pure function of their inputs' values (no randomness, no state): applied to
@@ -102,49 +103,67 @@ def plumbing_mask(m: Model) -> np.ndarray:
     sub = nodes.iloc[cand]
     keep = [not s and not i for s, i in zip(sub["subgraphs"], sub["implicit_inputs"], strict=True)]
     cand = cand[np.asarray(keep, dtype=bool)]
-    sub = nodes.iloc[cand]
-    graphs = sub["graph"].tolist()
-    op_types = sub["op_type"].tolist()
-    ins = sub["inputs"].tolist()
-    outs = sub["outputs"].tolist()
-    # (graph, name) of every value known without running anything (or, for sizes, without its values)
+    op_type = nodes["op_type"].to_numpy(dtype=object)[cand]
+    shape_src = np.isin(op_type, list(SHAPE_SOURCES))
+    passes = np.isin(op_type, list(PLUMBING_OPS))  # may read a weight (and pass its weight-ness on)
+    L = links(m)
     tensors = m.tensors
-    known_rows = tensors[tensors["kind"].isin(_CONSTANT_KINDS).to_numpy()]
-    const: set[tuple[str, str]] = set(
-        zip(known_rows["graph"].tolist(), known_rows["name"].tolist(), strict=True)
-    )
-    nbytes = known_rows["nbytes"].astype("Float64").fillna(np.inf).to_numpy()
-    is_float = known_rows["dtype"].astype(str).isin(_FLOAT_DTYPES).to_numpy()
-    heavy_rows = known_rows[is_float & (nbytes > _WEIGHT_BYTES)]
-    # weights, and what parameter plumbing makes of them
-    heavy: set[tuple[str, str]] = set(
-        zip(heavy_rows["graph"].tolist(), heavy_rows["name"].tolist(), strict=True)
-    )
-    graph_outputs: set[tuple[str, str]] = {
-        (g, name) for g, outs_ in zip(m.graphs.index, m.graphs["outputs"], strict=True) for name in outs_
-    }
-    # nodes are usually in topological order, so one pass settles almost everything; repeat until
-    # nothing changes for graphs listed out of order
+    n_t = len(tensors)
+    # per tensor row, plus two sentinels: [-1] an omitted '' input (no constraint), [-2] an unknown name
+    const = np.zeros(n_t + 2, dtype=bool)
+    const[:n_t] = tensors["kind"].isin(_CONSTANT_KINDS).to_numpy()
+    const[-1] = True
+    nbytes = tensors["nbytes"].astype("Float64").fillna(np.inf).to_numpy(dtype=np.float64)
+    is_float = tensors["dtype"].astype(str).isin(_FLOAT_DTYPES).to_numpy()
+    heavy = np.zeros(n_t + 2, dtype=bool)  # weights, and what parameter plumbing makes of them
+    heavy[:n_t] = const[:n_t] & is_float & (nbytes > _WEIGHT_BYTES)
+    g_out = np.zeros(n_t + 2, dtype=bool)
+    out_graphs = [g for g, outs in enumerate(m.graphs["outputs"]) for _ in outs]
+    out_rows = L.resolve(out_graphs, [name for outs in m.graphs["outputs"] for name in outs])
+    g_out[out_rows[out_rows >= 0]] = True
+
+    def segments(ptr: np.ndarray, rows: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(segment of each entry, tensor rows) of the CSR entries of the candidate positions ``which``."""
+        starts, ends = ptr[cand[which]], ptr[cand[which] + 1]
+        counts = ends - starts
+        seg = np.repeat(np.arange(len(which)), counts)
+        idx = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(
+            int(counts.sum())
+        )
+        return seg, rows[idx]
+
+    def count(seg: np.ndarray, flags: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(seg, weights=flags, minlength=size) if len(seg) else np.zeros(size)
+
+    # which candidates could ever qualify: every input not already constant must come from a candidate
+    in_seg, in_rows = segments(L.in_ptr, L.ins, np.arange(len(cand)))
+    from_cand = np.zeros(n_t + 2, dtype=bool)
+    is_cand = np.zeros(n, dtype=bool)
+    is_cand[cand] = True
+    producer = np.concatenate([L.producer, [-1, -1]])
+    from_cand[:n_t] = (producer[:n_t] >= 0) & is_cand[np.maximum(producer[:n_t], 0)]
+    hopeless = count(in_seg, ~(const[in_rows] | from_cand[in_rows]), len(cand)) > 0
+    out_seg, out_rows_c = segments(L.out_ptr, L.outs, np.arange(len(cand)))
+    writes_output = count(out_seg, g_out[out_rows_c], len(cand)) > 0
+    pending = np.flatnonzero((shape_src | ~hopeless) & ~writes_output)
+    # nodes are usually in topological order, but plumbing chains settle one link per round; a
+    # node's verdict depends only on its inputs once they are all constant, so the rounds reach the
+    # same fixpoint as a sequential walk
     done = np.zeros(len(cand), dtype=bool)
-    changed = True
-    while changed:
-        changed = False
-        for j in range(len(cand)):
-            if done[j]:
-                continue
-            g = graphs[j]
-            op = op_types[j]
-            if op not in SHAPE_SOURCES:
-                if not all((g, name) in const for name in ins[j] if name):
-                    continue
-                if op not in PLUMBING_OPS and any((g, name) in heavy for name in ins[j] if name):
-                    continue
-            if any((g, name) in graph_outputs for name in outs[j]):
-                continue
-            done[j] = True
-            changed = True
-            const.update((g, name) for name in outs[j] if name)
-            if op in PLUMBING_OPS and any((g, name) in heavy for name in ins[j] if name):
-                heavy.update((g, name) for name in outs[j] if name)
+    while len(pending):
+        seg, rows = segments(L.in_ptr, L.ins, pending)
+        not_const = count(seg, ~const[rows], len(pending))
+        heavy_in = count(seg, heavy[rows], len(pending)) > 0
+        now = shape_src[pending] | ((not_const == 0) & (passes[pending] | ~heavy_in))
+        if not now.any():
+            break
+        ready = pending[now]
+        done[ready] = True
+        oseg, orows = segments(L.out_ptr, L.outs, ready)
+        ok = orows >= 0
+        const[orows[ok]] = True
+        carry = (passes[ready] & heavy_in[now])[oseg]
+        heavy[orows[ok & carry]] = True
+        pending = pending[~now]
     mask[cand[done]] = True
     return mask

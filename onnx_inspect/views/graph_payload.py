@@ -9,14 +9,17 @@ resends the graph. Model text is carried as data only; the front end never parse
 from __future__ import annotations
 
 import functools
+import json
 import re
-from dataclasses import dataclass
+import struct
+import zlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..model import Model
+from ..model.links import Links, links
 from ..model.plumbing import plumbing_mask
 
 FORMAT = "onnx-inspect/graph"
@@ -60,66 +63,6 @@ _shape_label_cached = functools.lru_cache(maxsize=8192)(_shape_label)
 _PLAIN_TYPES = (int, str, type(None))
 
 
-def string_table(columns: list[list[str]]) -> tuple[dict[str, list[Any]], list[np.ndarray]]:
-    """Sorted, front-coded table of every distinct string in ``columns``, and each column as indices."""
-    lengths = [len(c) for c in columns]
-    flat: list[str] = [s for c in columns for s in c]
-    codes, uniques = pd.factorize(np.asarray(flat, dtype=object), sort=True)
-    strings: list[str] = list(uniques)
-    prefix, wide = _prefix_lengths(strings)
-    suffix = [s[p:] for s, p in zip(strings, prefix, strict=True)]
-    # JS slices strings in UTF-16 code units; convert where a string is not plain ASCII
-    for k in wide:
-        s = strings[k]
-        if prefix[k] and not s.isascii():
-            prefix[k] = len(s[: prefix[k]].encode("utf-16-le", "surrogatepass")) // 2
-    out: list[np.ndarray] = []
-    start = 0
-    for n in lengths:
-        out.append(codes[start : start + n])
-        start += n
-    return {"prefix": prefix, "suffix": suffix}, out
-
-
-def _prefix_lengths(strings: list[str], width: int = 64) -> tuple[list[int], list[int]]:
-    """Common-prefix length (code points) of each string with the one before it, vectorised on
-    the first ``width`` characters, exact beyond that for the rare longer shared prefixes; and the
-    positions of the strings whose shared prefix may hold a non-ASCII character."""
-    n = len(strings)
-    if n == 0:
-        return [], []
-    arr = np.array([s[:width] for s in strings], dtype=f"<U{width}").view(np.uint32).reshape(n, width)
-    same = arr[1:] == arr[:-1]
-    # first differing position (width when the first `width` chars agree); padding is NUL, and a
-    # shorter string's NUL against a longer one's char counts as a difference, which is right
-    diff_at = np.where(same.all(axis=1), width, np.argmin(same, axis=1))
-    prefix = [0, *diff_at.tolist()]
-    for k in np.flatnonzero(diff_at == width).tolist():
-        a, b = strings[k], strings[k + 1]
-        prefix[k + 1] = _common_prefix(a, b)
-    # a NUL character inside a name would look like padding: clamp to the real lengths
-    lens = np.fromiter(map(len, strings), dtype=np.int64, count=n)
-    limit = np.minimum(lens[1:], lens[:-1])
-    out = np.concatenate(([0], np.minimum(np.asarray(prefix[1:], dtype=np.int64), limit)))
-    wide = (arr > 127).any(axis=1) | (out >= width)
-    return out.tolist(), np.flatnonzero(wide).tolist()
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length (in code points) of the common prefix of a and b, by bisection on C-level compares."""
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return n
-    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
 def encode_ints(col: list[int] | np.ndarray) -> list[int] | dict[str, list[int]]:
     """Plain list when short, run-length pairs {"rle": [v, n, ...]} when mostly constant, else
     {"delta": [v0, v1-v0, ...]} (small numbers: index columns mostly step by little)."""
@@ -145,309 +88,362 @@ def decode_ints(col: list[int] | dict[str, list[int]]) -> list[int]:
     return np.cumsum(np.asarray(col["delta"], dtype=np.int64)).tolist()
 
 
-@dataclass
-class _Graphs:
-    """Graph rows (row 0 is the main graph "") and the node rows they index."""
+class _Table:
+    """The payload's string table, built by appending columns: a column whose values are known to be
+    distinct goes in whole, others as their distinct values (hash-based, first seen first, no sorting).
+    A string may appear more than once (e.g. as a node id and as a tensor name): codes stay exact."""
 
-    paths: list[str]
-    row: dict[str, int]
-    owner: list[int]
-    parent: list[int]
-    attr: list[str]
-    node_ids: list[str]
-    node_row: dict[str, int]
-    node_graph_paths: list[str]
-    node_graph_rows: list[int]
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = []
+        self.size = 0
 
+    def add_distinct(self, values: np.ndarray) -> np.ndarray:
+        """Append values that are distinct (or where repeats cost little); their codes."""
+        codes = np.arange(self.size, self.size + len(values), dtype=np.int64)
+        self.parts.append(np.asarray(values, dtype=object))
+        self.size += len(values)
+        return codes
 
-@dataclass
-class _Tensors:
-    """Tensor columns, one per ``m.tensors`` row, and the per-graph name -> row lookup."""
+    def add(self, values: np.ndarray) -> np.ndarray:
+        """Append the distinct values of a column; the column's codes."""
+        codes, uniques = pd.factorize(values)
+        return (
+            self.add_distinct(np.asarray(uniques, dtype=object))[codes]
+            if len(codes)
+            else codes.astype(np.int64)
+        )
 
-    names: list[str]
-    graphs: list[str]
-    kind: list[int]
-    shape: list[str]
-    dtype: list[str]
-    producers: list[str | None]
-    rows_in: dict[str, dict[str, int]]
-
-
-@dataclass
-class _Io:
-    """Graph input, outer-value and output boxes, and where each tensor comes from."""
-
-    graph: list[int]
-    kind: list[int]
-    tensor: list[int]
-    src_of: np.ndarray  # tensor row -> producer node row, n_nodes + io row, or -1
+    def strings(self) -> list[str]:
+        return np.concatenate(self.parts).tolist() if self.parts else []
 
 
-def _graph_rows(m: Model) -> _Graphs:
-    """Graph rows with their owner node, parent graph and attribute, plus node-row lookups."""
-    graphs, nodes = m.graphs, m.nodes
-    paths = list(graphs.index)
-    row = {p: i for i, p in enumerate(paths)}
-    node_ids = list(nodes.index)
-    node_row = dict(zip(node_ids, range(len(node_ids)), strict=True))
-    node_graph_paths = nodes["graph"].tolist()
-    return _Graphs(
-        paths,
-        row,
-        [node_row.get(o, -1) if o is not None else -1 for o in graphs["owner"]],
-        [row.get(p, -1) if p is not None else -1 for p in graphs["parent"]],
-        [a if isinstance(a, str) else "" for a in graphs["attribute"]],
-        node_ids,
-        node_row,
-        node_graph_paths,
-        [row[g] for g in node_graph_paths] if len(paths) > 1 else [0] * len(node_ids),
-    )
+def _objects(values: Any) -> np.ndarray:
+    """A column as an object array of str, None (and NaN) -> ''."""
+    arr = np.asarray(values, dtype=object)
+    if len(arr):
+        arr = arr.copy()
+        arr[pd.isna(arr)] = ""
+    return arr
 
 
-def _scope_rows(m: Model, g: _Graphs) -> tuple[list[int], list[str], list[int], list[int]]:
-    """Scope rows (graph, path, parent): every (graph, scope) of a node plus its ancestors, and a
-    root "" per graph; and each node's scope row."""
-    scope_row: dict[tuple[str, str], int] = {}
-    s_graph: list[int] = []
-    s_path: list[str] = []
-    s_parent: list[int] = []
-
-    def scope(graph: str, path: str) -> int:
-        key = (graph, path)
-        row = scope_row.get(key)
-        if row is not None:
-            return row
-        parent = -1 if path == "" else scope(graph, path.rpartition("/")[0])
-        row = len(s_graph)
-        scope_row[key] = row
-        s_graph.append(g.row[graph])
-        s_path.append(path)
-        s_parent.append(parent)
-        return row
-
-    for path in g.paths:
-        scope(path, "")
-    node_scopes = m.nodes["scope"].tolist()
-    if len(g.paths) == 1:  # one graph: one row per distinct scope, in first-seen order, parents first
-        codes, uniques = pd.factorize(np.asarray(node_scopes, dtype=object))
-        path_row = {path: row for (_, path), row in scope_row.items()}
-        rows = []
-        for s in uniques:
-            row = path_row.get(s)
-            if row is None:
-                missing = []
-                p = s
-                while p not in path_row:  # "" (the root) always is
-                    missing.append(p)
-                    p = p.rpartition("/")[0]
-                row = path_row[p]
-                for q in reversed(missing):  # outermost first, as scope() would add them
-                    s_parent.append(row)
-                    row = path_row[q] = len(s_graph)
-                    s_graph.append(0)
-                    s_path.append(q)
-            rows.append(row)
-        n_scope = np.asarray(rows, dtype=np.int64)[codes].tolist() if len(codes) else []
-    else:
-        n_scope = []
-        for key in zip(g.node_graph_paths, node_scopes, strict=True):
-            row = scope_row.get(key)
-            n_scope.append(row if row is not None else scope(*key))
-    return s_graph, s_path, s_parent, n_scope
+def _scope_rows(
+    m: Model, node_graph: np.ndarray, graph_paths: list[str]
+) -> tuple[list[int], list[str], list[int], np.ndarray]:
+    """Scope rows (graph, path, parent): a root "" per graph, then every (graph, scope) of a node,
+    its missing ancestors first (outermost first), in first-seen order; and each node's scope row."""
+    n_g = len(graph_paths)
+    # path -> scope row, one dict per graph (no tuple keys: millions of tracked objects make the
+    # collector's first full pass after a big load expensive, and tuples would feed it)
+    scope_row: list[dict[str, int]] = [{"": g} for g in range(n_g)]
+    s_graph: list[int] = list(range(n_g))
+    s_path: list[str] = [""] * n_g
+    s_parent: list[int] = [-1] * n_g
+    s_codes, s_uniques = pd.factorize(_objects(m.nodes["scope"].to_numpy(dtype=object)))
+    width = len(s_uniques) + 1
+    k_codes, k_uniques = pd.factorize(np.maximum(node_graph, 0) * width + s_codes)
+    paths = s_uniques.tolist()
+    rows: list[int] = []
+    for k in k_uniques.tolist():
+        g = k // width
+        path, known = paths[k % width], scope_row[g]
+        row = known.get(path)
+        if row is None:
+            missing = []
+            p = path
+            while row is None:  # the graph's root "" always is there
+                missing.append(p)
+                p = p.rpartition("/")[0]
+                row = known.get(p)
+            for q in reversed(missing):
+                s_graph.append(g)
+                s_path.append(q)
+                s_parent.append(row)
+                row = known[q] = len(s_graph) - 1
+        rows.append(row)
+    node_scope = np.asarray(rows, dtype=np.int64)[k_codes] if len(k_codes) else np.zeros(0, dtype=np.int64)
+    return s_graph, s_path, s_parent, node_scope
 
 
-def _tensor_rows(m: Model, g: _Graphs) -> _Tensors:
-    """Tensor names, kinds, shape and dtype labels, producers, and the name -> row lookup per graph."""
-    tensors = m.tensors
-    names = tensors["name"].tolist()
-    graphs = tensors["graph"].tolist()
-    kind_code = {k: i for i, k in enumerate(TENSOR_KINDS)}
-    kind = tensors["kind"].map(kind_code).fillna(0).astype(np.int64).tolist()
-    rows_in: dict[str, dict[str, int]] = {p: {} for p in g.paths}
-    if len(g.paths) == 1:
-        rows_in[""] = dict(zip(names, range(len(names)), strict=True))
-    else:
-        for i, (gp, name) in enumerate(zip(graphs, names, strict=True)):
-            rows_in.setdefault(gp, {})[name] = i
-    shapes = [sh if sh is None or sh.__class__ is tuple else tuple(sh) for sh in tensors["shape"].tolist()]
+def _shape_labels(m: Model) -> np.ndarray:
+    """Each tensor's shape label (``shape_label``), computed once per distinct shape."""
+    shapes = [sh if sh is None or sh.__class__ is tuple else tuple(sh) for sh in m.tensor_column("shape")]
     codes, uniques = pd.factorize(np.asarray([*shapes, None], dtype=object)[:-1])  # (tuples stay whole)
     labels = np.asarray([*(shape_label(u) for u in uniques), ""], dtype=object)  # code -1: None
-    shape = labels[codes].tolist()
-    dtype = [d if d.__class__ is str else "" for d in tensors["dtype"].tolist()]
-    return _Tensors(names, graphs, kind, shape, dtype, tensors["producer"].tolist(), rows_in)
+    return labels[codes]
 
 
-def _io_rows(m: Model, g: _Graphs, t: _Tensors) -> _Io:
+def _io_rows(
+    m: Model, L: Links, kind: np.ndarray, n_nodes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per graph: its inputs (not initializers), the outer values it reads, then its outputs; and
-    for every tensor the row it comes from (its producer node, or an input / outer-value box)."""
-    io_graph: list[int] = []
-    io_kind: list[int] = []
-    io_tensor: list[int] = []
-    io_of_tensor: dict[int, int] = {}
-    input_code, outer_code = TENSOR_KINDS.index("input"), TENSOR_KINDS.index("outer")
-    outer_rows: dict[str, list[int]] = {}
-    for i, (gp, k) in enumerate(zip(t.graphs, t.kind, strict=True)):
-        if k == outer_code:
-            outer_rows.setdefault(gp, []).append(i)
+    for every tensor the item it comes from (its producer node row, n_nodes + an input / outer-value
+    box row, or -1)."""
     graphs = m.graphs
-    for gi, (gp, ins, outs) in enumerate(zip(g.paths, graphs["inputs"], graphs["outputs"], strict=True)):
-        lookup = t.rows_in[gp]
-        for name in ins:
-            r = lookup.get(name)
-            if r is not None and t.kind[r] == input_code and r not in io_of_tensor:
-                io_of_tensor[r] = len(io_graph)
-                io_graph.append(gi)
-                io_kind.append(IO_INPUT)
-                io_tensor.append(r)
-        for r in outer_rows.get(gp, ()):
-            io_of_tensor[r] = len(io_graph)
-            io_graph.append(gi)
-            io_kind.append(IO_OUTER)
-            io_tensor.append(r)
-        for name in outs:
-            r = lookup.get(name)
-            if r is not None:
-                io_graph.append(gi)
-                io_kind.append(IO_OUTPUT)
-                io_tensor.append(r)
-    n_nodes = len(g.node_ids)
-    src_of = np.full(len(t.names), -1, dtype=np.int64)
-    node_row = g.node_row
-    for r, p in enumerate(t.producers):
-        if p is not None:
-            src_of[r] = node_row[p]
-    for r, io in io_of_tensor.items():
-        src_of[r] = n_nodes + io
-    return _Io(io_graph, io_kind, io_tensor, src_of)
-
-
-def _node_tensors(g: _Graphs, t: _Tensors, lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """CSR (pointers, tensor rows) of the nodes' input or output names, resolved in each node's graph;
-    -1 for an omitted ('') or unknown name."""
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    ptr = np.concatenate(([0], np.cumsum(counts)))
-    flat = [name for tup in lists for name in tup]
-    out = np.full(len(flat), -1, dtype=np.int64)
-    if len(g.paths) == 1 and flat:
-        index = pd.Index(t.names, dtype=object)
-        if index.is_unique:
-            out[:] = index.get_indexer(np.asarray(flat, dtype=object))
-            if (
-                "" in t.rows_in[""]
-            ):  # an omitted optional input is no tensor, even beside an initializer named ''
-                out[np.asarray(flat, dtype=object) == ""] = -1
-        else:
-            lookup = t.rows_in[""]
-            out[:] = [lookup.get(name, -1) if name else -1 for name in flat]
-    else:
-        flat_graphs = np.repeat(np.asarray(g.node_graph_rows), counts)
-        for gi, gp in enumerate(g.paths):
-            idx = np.flatnonzero(flat_graphs == gi)
-            if len(idx):
-                lookup = t.rows_in.get(gp, {})
-                out[idx] = [lookup.get(flat[k], -1) if flat[k] else -1 for k in idx.tolist()]
-    return ptr, out
+    n_g = len(graphs)
+    input_code, outer_code = TENSOR_KINDS.index("input"), TENSOR_KINDS.index("outer")
+    ins_g = [g for g, names in enumerate(graphs["inputs"]) for _ in names]
+    in_rows = L.resolve(ins_g, [name for names in graphs["inputs"] for name in names])
+    outs_g = [g for g, names in enumerate(graphs["outputs"]) for _ in names]
+    out_rows = L.resolve(outs_g, [name for names in graphs["outputs"] for name in names])
+    in_g = np.asarray(ins_g, dtype=np.int64)
+    ok = in_rows >= 0
+    ok[ok] = kind[in_rows[ok]] == input_code
+    in_g, in_rows = in_g[ok], in_rows[ok]
+    if len(in_rows):  # a value listed twice as an input gets one box
+        _, first = np.unique(in_rows, return_index=True)
+        keep = np.zeros(len(in_rows), dtype=bool)
+        keep[first] = True
+        in_g, in_rows = in_g[keep], in_rows[keep]
+    outer = np.flatnonzero((kind == outer_code) & (L.tensor_graph >= 0))
+    out_g = np.asarray(outs_g, dtype=np.int64)
+    ok = out_rows >= 0
+    out_g, out_rows = out_g[ok], out_rows[ok]
+    # rows ordered by graph, then inputs, outer values, outputs, each in its own order
+    g = np.concatenate([in_g, L.tensor_graph[outer], out_g])
+    k = np.concatenate(
+        [np.full(len(in_g), IO_INPUT), np.full(len(outer), IO_OUTER), np.full(len(out_g), IO_OUTPUT)]
+    ).astype(np.int64)
+    t = np.concatenate([in_rows, outer, out_rows]).astype(np.int64)
+    order = (
+        np.lexsort((np.arange(len(g)), np.asarray([0, 2, 1])[k], g)) if n_g else np.zeros(0, dtype=np.int64)
+    )
+    g, k, t = g[order], k[order], t[order]
+    src_of = np.where(L.producer >= 0, L.producer, -1)
+    boxes = np.flatnonzero(k != IO_OUTPUT)
+    src_of[t[boxes]] = n_nodes + boxes
+    return g, k, t, src_of
 
 
 def _edges(
-    m: Model, g: _Graphs, t: _Tensors, io: _Io, in_ptr: np.ndarray, ins_flat: np.ndarray
+    m: Model, L: Links, io_kind: np.ndarray, io_tensor: np.ndarray, src_of: np.ndarray, ins: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges (src, dst, tensor) producer -> consumer: explicit inputs, values bodies read (they flow
     into the owning node), and producer -> graph output box."""
-    n_nodes = len(g.node_ids)
-    src_of = io.src_of
-    dst = np.repeat(np.arange(n_nodes), np.diff(in_ptr))
-    ok = ins_flat >= 0
-    src = np.where(ok, src_of[np.where(ok, ins_flat, 0)], -1)
+    n_nodes = len(L.node_graph)
+    dst = np.repeat(np.arange(n_nodes), np.diff(L.in_ptr))
+    ok = ins >= 0
+    src = np.where(ok, src_of[np.where(ok, ins, 0)], -1)
     keep = src >= 0
-    extra_src: list[int] = []
-    extra_dst: list[int] = []
-    extra_t: list[int] = []
-    implicit_inputs = m.nodes["implicit_inputs"].tolist()
-    for i, implicit in enumerate(implicit_inputs):
-        if implicit:
-            lookup = t.rows_in[g.node_graph_paths[i]]
-            for name in implicit:
-                r = lookup.get(name, -1)
-                if r >= 0 and src_of[r] >= 0:
-                    extra_src.append(int(src_of[r]))
-                    extra_dst.append(i)
-                    extra_t.append(r)
-    for k, r in enumerate(io.tensor):
-        if io.kind[k] == IO_OUTPUT and src_of[r] >= 0:
-            extra_src.append(int(src_of[r]))
-            extra_dst.append(n_nodes + k)
-            extra_t.append(r)
+    implicit = m.nodes["implicit_inputs"].tolist()
+    counts = np.fromiter(map(len, implicit), dtype=np.int64, count=n_nodes)
+    imp_dst = np.repeat(np.arange(n_nodes), counts)
+    imp_t = L.resolve(L.node_graph[imp_dst], [name for names in implicit if names for name in names])
+    imp_src = np.where(imp_t >= 0, src_of[np.maximum(imp_t, 0)], -1)
+    imp_keep = imp_src >= 0
+    outs = np.flatnonzero(io_kind == IO_OUTPUT)
+    out_src = src_of[io_tensor[outs]]
+    out_keep = out_src >= 0
     return (
-        np.concatenate([src[keep], np.asarray(extra_src, dtype=np.int64)]),
-        np.concatenate([dst[keep], np.asarray(extra_dst, dtype=np.int64)]),
-        np.concatenate([ins_flat[keep], np.asarray(extra_t, dtype=np.int64)]),
+        np.concatenate([src[keep], imp_src[imp_keep], out_src[out_keep]]),
+        np.concatenate([dst[keep], imp_dst[imp_keep], n_nodes + outs[out_keep]]),
+        np.concatenate([ins[keep], imp_t[imp_keep], io_tensor[outs][out_keep]]),
     )
 
 
-def _body_rows(m: Model, g: _Graphs) -> tuple[list[int], list[int]]:
+def _body_rows(m: Model, graph_row: dict[str, int]) -> tuple[list[int], list[int]]:
     """(node row, graph row) for each body a node opens: subgraphs it owns, model-local functions it calls."""
     b_node: list[int] = []
     b_graph: list[int] = []
     for i, subs in enumerate(m.nodes["subgraphs"].tolist()):
         for p in subs:
-            gi = g.row.get(p)
+            gi = graph_row.get(p)
             if gi is not None:
                 b_node.append(i)
                 b_graph.append(gi)
     return b_node, b_graph
 
 
-def graph_payload(m: Model) -> dict[str, Any]:
-    """Build the graph view's payload from a loaded model (JSON-serialisable dict of lists)."""
+def graph_columns(m: Model) -> dict[str, Any]:
+    """The payload with its integer columns as numpy arrays (``graph_payload`` and ``payload_bytes``
+    encode it for JSON and for the widget)."""
     nodes: pd.DataFrame = m.nodes
-    g = _graph_rows(m)
-    s_graph, s_path, s_parent, n_scope = _scope_rows(m, g)
-    t = _tensor_rows(m, g)
-    io = _io_rows(m, g, t)
-    in_ptr, ins_flat = _node_tensors(g, t, nodes["inputs"].tolist())
-    out_ptr, outs_flat = _node_tensors(g, t, nodes["outputs"].tolist())
-    edge_src, edge_dst, edge_tensor = _edges(m, g, t, io, in_ptr, ins_flat)
-    b_node, b_graph = _body_rows(m, g)
-    table, coded = string_table(
-        [
-            g.paths, g.attr, s_path, g.node_ids, nodes["name"].tolist(), nodes["op_type"].tolist(),
-            nodes["domain"].tolist(), t.names, t.shape, t.dtype, [m.title],
-        ]
-    )  # fmt: skip
-    g_path, g_attr_i, s_path_i, n_id, n_name, n_op, n_domain, t_name, t_shape_i, t_dtype_i, m_name = coded
-    e = encode_ints
+    tensors: pd.DataFrame = m.tensors
+    L = links(m)
+    n_nodes = len(nodes)
+    graphs = m.graphs
+    g_paths = [str(p) for p in graphs.index]
+    graph_row = {p: i for i, p in enumerate(g_paths)}
+    node_row = nodes.index
+    owner = np.asarray(
+        [node_row.get_loc(o) if isinstance(o, str) and o in node_row else -1 for o in graphs["owner"]],
+        dtype=np.int64,
+    )
+    parent = [graph_row.get(p, -1) if p is not None else -1 for p in graphs["parent"]]
+    attr = np.asarray([a if isinstance(a, str) else "" for a in graphs["attribute"]], dtype=object)
+    s_graph, s_path, s_parent, n_scope = _scope_rows(m, L.node_graph, g_paths)
+    kind_codes, kind_names = pd.factorize(tensors["kind"].to_numpy(dtype=object))
+    known = {k: i for i, k in enumerate(TENSOR_KINDS)}
+    kind = np.asarray([*(known.get(k, 0) for k in kind_names), 0], dtype=np.int64)[kind_codes]  # -1: 0
+    io_graph, io_kind, io_tensor, src_of = _io_rows(m, L, kind, n_nodes)
+    ins, outs = np.maximum(L.ins, -1), np.maximum(L.outs, -1)
+    edge_src, edge_dst, edge_tensor = _edges(m, L, io_kind, io_tensor, src_of, ins)
+    b_node, b_graph = _body_rows(m, graph_row)
+    table = _Table()
+    head = table.add_distinct(np.asarray(["", m.title, *g_paths], dtype=object))
+    g_attr = table.add(attr)
+    s_path_i = table.add_distinct(np.asarray(s_path, dtype=object))
+    ids = nodes.index.to_numpy(dtype=object)
+    n_id = table.add_distinct(ids)  # node ids are unique
+    names = _objects(nodes["name"].to_numpy(dtype=object))
+    n_name = n_id.copy()  # a node's name is usually its id
+    other = np.flatnonzero(names != ids)
+    n_name[other] = table.add(names[other])
+    n_op = table.add(_objects(nodes["op_type"].to_numpy(dtype=object)))
+    n_domain = table.add(_objects(nodes["domain"].to_numpy(dtype=object)))
+    # tensor names: the codes links() gave them (value names, distinct)
+    v_codes = np.append(table.add_distinct(L.names.to_numpy(dtype=object)), head[0])  # code -1: the name ''
+    t_name = v_codes[L.tensor_name]
+    t_shape = table.add(_shape_labels(m))
+    t_dtype = table.add(_objects(m.tensor_column("dtype")))
+    strings = table.strings()
     return {
         "format": FORMAT,
         "version": VERSION,
-        "strings": table,
+        "strings": strings,
         "tensor_kinds": list(TENSOR_KINDS),
-        "model": {"name": int(m_name[0]), "n_nodes": len(g.node_ids)},
-        "graphs": {"path": e(g_path), "owner": e(g.owner), "attr": e(g_attr_i), "parent": e(g.parent)},
-        "scopes": {"graph": e(s_graph), "path": e(s_path_i), "parent": e(s_parent)},
+        "model": {"name": int(head[1]), "n_nodes": n_nodes},
+        "graphs": {"path": head[2:], "owner": owner, "attr": g_attr, "parent": np.asarray(parent, dtype=np.int64)},
+        "scopes": {"graph": np.asarray(s_graph, dtype=np.int64), "path": s_path_i, "parent": np.asarray(s_parent, dtype=np.int64)},
         "nodes": {
-            "id": e(n_id),
-            "name": e(n_name),
-            "op": e(n_op),
-            "domain": e(n_domain),
-            "graph": e(g.node_graph_rows),
-            "scope": e(n_scope),
-            "in_ptr": e(in_ptr),
-            "in": e(ins_flat),
-            "out_ptr": e(out_ptr),
-            "out": e(outs_flat),
+            "id": n_id,
+            "name": n_name,
+            "op": n_op,
+            "domain": n_domain,
+            "graph": L.node_graph,
+            "scope": n_scope,
+            "in_ptr": L.in_ptr,
+            "in": ins,
+            "out_ptr": L.out_ptr,
+            "out": outs,
             # 1 for parameter plumbing (computes only from weights/constants): listed, not drawn
-            "plumbing": e(plumbing_mask(m).astype(np.int64)),
+            "plumbing": plumbing_mask(m).astype(np.int64),
         },
-        "tensors": {"name": e(t_name), "shape": e(t_shape_i), "dtype": e(t_dtype_i), "kind": e(t.kind)},
-        "io": {"graph": e(io.graph), "kind": e(io.kind), "tensor": e(io.tensor)},
-        "edges": {"src": e(edge_src), "dst": e(edge_dst), "tensor": e(edge_tensor)},
-        "bodies": {"node": e(b_node), "graph": e(b_graph)},
-    }
+        "tensors": {"name": t_name, "shape": t_shape, "dtype": t_dtype, "kind": kind},
+        "io": {"graph": io_graph, "kind": io_kind, "tensor": io_tensor},
+        "edges": {"src": edge_src, "dst": edge_dst, "tensor": edge_tensor},
+        "bodies": {"node": np.asarray(b_node, dtype=np.int64), "graph": np.asarray(b_graph, dtype=np.int64)},
+    }  # fmt: skip
 
 
-def decode_strings(table: dict[str, list[Any]]) -> list[str]:
-    """Inverse of the front coding (for tests and for Python code reading a payload back)."""
+def graph_payload(m: Model) -> dict[str, Any]:
+    """Build the graph view's payload from a loaded model (JSON-serialisable dict of lists; the
+    report embeds it, the widget sends the same columns as ``payload_bytes``). Strings are
+    front-coded in table order, which roughly halves the deflated report's share of them."""
+    p = _map_columns(graph_columns(m), encode_ints)
+    p["strings"] = front_code(p["strings"])
+    return p
+
+
+def front_code(strings: list[str], width: int = 64) -> dict[str, list[Any]]:
+    """{"prefix": [...], "suffix": [...]}: each string as the length of the prefix it shares with the one
+    before it (UTF-16 code units, as the front end slices) and the rest. Vectorised on the first
+    ``width`` UTF-8 bytes; exact per string where those are not ASCII or the shared part is longer."""
+    n = len(strings)
+    if n == 0:
+        return {"prefix": [], "suffix": []}
+    u = (
+        np.array([s.encode("utf-8")[:width] for s in strings], dtype=f"S{width}")
+        .view(np.uint8)
+        .reshape(n, width)
+    )
+    same = u[1:] == u[:-1]
+    shared = np.concatenate(([0], np.where(same.all(axis=1), width, np.argmin(same, axis=1))))
+    lens = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+    # a shorter string's NUL padding can match a NUL character: no prefix is longer than either string
+    shared[1:] = np.minimum(shared[1:], np.minimum(lens[1:], lens[:-1]))
+    wide: np.ndarray = np.asarray((u > 127).any(axis=1), dtype=bool)
+    after_wide = np.zeros(n, dtype=bool)
+    after_wide[1:] = wide[:-1]
+    exact = np.flatnonzero((shared >= width) | wide | after_wide)
+    prefix = shared.tolist()
+    cut = list(prefix)  # the same prefix in code points, for slicing here
+    for k in exact.tolist():
+        if k == 0:
+            continue
+        a, b = strings[k - 1], strings[k]
+        p = _common_prefix(a, b)
+        cut[k] = p
+        prefix[k] = p if a[:p].isascii() else len(a[:p].encode("utf-16-le", "surrogatepass")) // 2
+    return {"prefix": prefix, "suffix": [s[c:] for s, c in zip(strings, cut, strict=True)]}
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length (in code points) of the common prefix of a and b, by bisection on C-level compares."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _map_columns(p: dict[str, Any], f: Any) -> dict[str, Any]:
+    """``p`` with ``f`` applied to each integer column (the tables' values)."""
+    return {k: {c: f(v) for c, v in p[k].items()} if k in _TABLES else v for k, v in p.items()}
+
+
+_TABLES = ("graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies")
+
+#: The widget's wire form (``payload_bytes``): MAGIC, then raw deflate (RFC 1951) of: the header's
+#: length (uint32 LE), the header (UTF-8 JSON: the payload with each integer column replaced by
+#: {"i32": [at, n]} or, delta-coded, {"d32": [at, n]}), spaces up to a multiple of 4 bytes, and the
+#: int32 LE data the columns point into (``at``, ``n`` in int32 units). The front end inflates it with
+#: the browser's ``DecompressionStream`` (js/src/payload.ts readPayload).
+MAGIC = b"OIGZ"
+
+
+def payload_bytes(p: dict[str, Any]) -> bytes:
+    """The wire form of ``graph_columns(m)`` (see MAGIC): a few percent of the JSON's size."""
+    header: dict[str, Any] = {k: v for k, v in p.items() if k not in _TABLES}
+    chunks: list[bytes] = []
+    at = 0
+    for table in _TABLES:
+        cols: dict[str, Any] = {}
+        for col, values in p[table].items():
+            a = np.asarray(values, dtype=np.int64)
+            d = np.diff(a, prepend=0)
+            delta = len(a) > 2 and int(np.abs(d).sum()) < int(np.abs(a).sum())
+            out = d if delta else a
+            if len(out) and (out.min() < -(2**31) or out.max() >= 2**31):
+                raise ValueError(f"graph payload column {table}.{col} does not fit in int32")
+            cols[col] = {"d32" if delta else "i32": [at, len(a)]}
+            chunks.append(out.astype("<i4").tobytes())
+            at += len(a)
+        header[table] = cols
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    pad = b" " * (-(4 + len(head)) % 4)
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)  # level 1: most of the gain, a fraction of the time
+    parts = [z.compress(struct.pack("<I", len(head))), z.compress(head + pad)]
+    parts += [z.compress(c) for c in chunks]
+    return MAGIC + b"".join(parts) + z.flush()
+
+
+def decode_payload(data: bytes) -> dict[str, Any]:
+    """``payload_bytes`` read back into ``graph_payload``'s JSON form (integer columns as lists)."""
+    if not data.startswith(MAGIC):
+        raise ValueError("not an onnx-inspect graph payload (no OIGZ header)")
+    body = zlib.decompress(data[len(MAGIC) :], -15)
+    (n,) = struct.unpack_from("<I", body)
+    header = json.loads(body[4 : 4 + n].decode("utf-8"))
+    ints = np.frombuffer(body, dtype="<i4", offset=4 + n + (-(4 + n) % 4))
+
+    def column(spec: dict[str, list[int]]) -> list[int]:
+        ((code, (at, size)),) = spec.items()
+        a = ints[at : at + size].astype(np.int64)
+        return (np.cumsum(a) if code == "d32" else a).tolist()
+
+    return {k: {c: column(v) for c, v in header[k].items()} if k in _TABLES else v for k, v in header.items()}
+
+
+def decode_strings(table: list[str] | dict[str, list[Any]]) -> list[str]:
+    """The string table of a payload: a plain list, or front-coded (payloads before issue 15)."""
+    if isinstance(table, list):
+        return table
     out: list[str] = []
     prev16 = b""
     for p, suf in zip(table["prefix"], table["suffix"], strict=True):

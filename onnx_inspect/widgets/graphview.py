@@ -1,13 +1,12 @@
 """``GraphView``: the model's graph as an anywidget, with selection and overlays synced to Python.
 
-The graph payload (``views.graph_payload``) is sent once, as UTF-8 JSON bytes in a binary comm
-buffer; ``selected`` and ``overlay`` are separate traits, so selecting or repainting never
+The graph payload (``views.graph_payload``) is sent once, in its compressed wire form
+(``payload_bytes``: int32 columns, raw deflate) as a binary comm buffer; ``selected`` and ``overlay`` are separate traits, so selecting or repainting never
 resends the graph. The front end is ``js/`` built into ``onnx_inspect/static/``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import traitlets
 
 from ..errors import InspectError, UnknownNameError
 from ..model import Model, ModelLike, load
-from ..views.graph_payload import graph_payload
+from ..views.graph_payload import decode_payload, graph_columns, payload_bytes
 from ..views.overlay import Aggregate, Kind, Scale, is_spec, normalise_overlay, overlay_spec
 from .fallback import StaticFallback, sanitize_svg, summary_text
 
@@ -68,8 +67,8 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
         m = model if isinstance(model, Model) else load(model)
         self.model = m
         self._node_ids = frozenset(m.nodes.index)
-        self._payload_dict = graph_payload(m)
-        data = json.dumps(self._payload_dict, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = payload_bytes(graph_columns(m))
+        self._payload_dict: dict[str, Any] | None = None  # read back from the bytes when asked for
         super().__init__(_payload=data, height=height, **kwargs)
         sel = list(selected)
         if sel:
@@ -96,12 +95,14 @@ class GraphView(StaticFallback, anywidget.AnyWidget):
 
     @property
     def payload(self) -> dict[str, Any]:
-        """The graph payload that was sent to the front end (a dict; see ``views.graph_payload``)."""
+        """The graph payload that was sent to the front end, read back (``graph_payload``'s dict form)."""
+        if self._payload_dict is None:
+            self._payload_dict = decode_payload(self._payload)
         return self._payload_dict
 
     @property
     def payload_nbytes(self) -> int:
-        """Size in bytes of the payload as sent (compact UTF-8 JSON)."""
+        """Size in bytes of the payload as sent (the compressed wire form)."""
         return len(self._payload)
 
     # -- validation ------------------------------------------------------------------------------

@@ -19,15 +19,20 @@ from onnx_inspect.views.graph_payload import (
     IO_INPUT,
     IO_OUTER,
     IO_OUTPUT,
+    MAGIC,
     TENSOR_KINDS,
     decode_ints,
+    decode_payload,
     decode_strings,
     encode_ints,
+    front_code,
+    graph_columns,
     graph_payload,
+    payload_bytes,
     shape_label,
-    string_table,
 )
-from tests.corpus import corpus_model
+from tests.corpus import corpus_model, corpus_models
+from tests.views.payload_meaning import meaning
 
 
 class Decoded:
@@ -169,9 +174,12 @@ MODELS = {
 def loaded(request: pytest.FixtureRequest) -> tuple[oi.Model, Decoded]:
     m = oi.load(MODELS[request.param]())
     p = graph_payload(m)
-    # what is sent must be plain JSON (no numpy scalars, no NaN)
+    # what the report embeds must be plain JSON (no numpy scalars, no NaN)
     text = json.dumps(p, allow_nan=False)
-    return m, Decoded(json.loads(text))
+    # what the widget sends is the same payload in its wire form: the tests read that one
+    sent = decode_payload(payload_bytes(graph_columns(m)))
+    assert meaning(sent) == meaning(json.loads(text))
+    return m, Decoded(sent)
 
 
 def test_every_node_is_present_with_its_text(loaded: tuple[oi.Model, Decoded]) -> None:
@@ -324,24 +332,62 @@ def test_untrusted_names_are_kept_verbatim() -> None:
     assert {f"{n}::out{k}" for k, n in enumerate(nasty)} <= names
 
 
-def test_string_table_front_coding_round_trips() -> None:
+def test_front_coding_round_trips() -> None:
+    # the JSON form (what reports embed) front-codes its strings in table order
     rng = random.Random(0)
     alphabet = ["a", "b", "/", ".", "é", "😀", "\x00", "中", "z"]
-    cols = [
-        ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90))) for _ in range(400)]
-        for _ in range(3)
-    ]
-    cols.append(["x" * 70 + "a", "x" * 70 + "b", "x" * 70, ""])  # long shared prefixes
-    table, coded = string_table(cols)
-    strings = decode_strings(table)
-    assert strings == sorted(set().union(*map(set, cols)))
-    for col, codes in zip(cols, coded, strict=True):
-        assert [strings[i] for i in codes] == col
+    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90))) for _ in range(1200)]
+    strings += ["x" * 70 + "a", "x" * 70 + "b", "x" * 70, "", "ab", "ab\x00c", "a\x00", "a\x00b", "a\x00"]
+    rng.shuffle(strings)
+    table = front_code(strings)
+    assert decode_strings(table) == strings
     # the JS decoder slices UTF-16 units: check the prefixes are counted that way
     for k in range(1, len(strings)):
         a16 = strings[k - 1].encode("utf-16-le", "surrogatepass")
         b16 = strings[k].encode("utf-16-le", "surrogatepass")
         assert a16[: 2 * table["prefix"][k]] == b16[: 2 * table["prefix"][k]]
+
+
+def test_wire_form_round_trips_text_and_big_columns() -> None:
+    # names with every kind of character, and integer columns near the int32 range's edges
+    rng = random.Random(0)
+    alphabet = ["a", "b", "/", ".", "é", "😀", "\x00", "中", "z", '"', "\\", "\u2028"]
+    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90))) for _ in range(400)]
+    ids = np.asarray([rng.randint(0, 399) for _ in range(5000)], dtype=np.int64)
+    big = np.asarray([2**31 - 1, -1, 0, 2**31 - 1, 5, -(2**31) + 1], dtype=np.int64)
+    cols = {
+        "format": "onnx-inspect/graph", "version": 1, "strings": strings, "tensor_kinds": ["a"],
+        "model": {"name": 0, "n_nodes": 5000}, "graphs": {"path": ids, "big": big}, "scopes": {},
+        "nodes": {"up": np.arange(5000), "none": np.zeros(0, dtype=np.int64)}, "tensors": {}, "io": {},
+        "edges": {}, "bodies": {},
+    }  # fmt: skip
+    data = payload_bytes(cols)
+    assert data.startswith(MAGIC)
+    back = decode_payload(data)
+    assert back["strings"] == strings and back["model"] == cols["model"]
+    assert back["graphs"] == {"path": ids.tolist(), "big": big.tolist()}
+    assert back["nodes"] == {"up": list(range(5000)), "none": []}
+    with pytest.raises(ValueError, match="int32"):
+        payload_bytes({**cols, "graphs": {"path": np.asarray([2**31])}})
+
+
+@pytest.mark.parametrize("name", [e.name for e in corpus_models()])
+def test_corpus_wire_form_is_the_json_payload_and_the_protobuf_graph(name: str) -> None:
+    # every real model: what the widget sends means what the report embeds, and both are its graph
+    m = oi.load(corpus_model(name).path)
+    sent = decode_payload(payload_bytes(graph_columns(m)))
+    assert meaning(sent) == meaning(json.loads(json.dumps(graph_payload(m), allow_nan=False)))
+    d = Decoded(sent)
+    expected = walk(m)
+    assert dict(
+        zip(
+            d.strs("nodes", "id"),
+            zip(d.strs("nodes", "op"), d.strs("nodes", "name"), strict=True),
+            strict=True,
+        )
+    ) == {k: (op, nm) for k, (op, nm, _) in expected["nodes"].items()}
+    edges, weights = payload_edges(d)
+    assert edges == expected["edges"] and weights == expected["weights"]
 
 
 @pytest.mark.parametrize(
@@ -413,9 +459,8 @@ def test_weights_from_initializers_are_not_boxes() -> None:
 def test_50k_node_payload_is_small() -> None:
     m = oi.load(T.transformer_like(layers=2940))  # about 50k nodes, long TorchScript-style names
     assert len(m.nodes) >= 49_000
-    p = graph_payload(m)
-    size = len(json.dumps(p, separators=(",", ":"), ensure_ascii=False).encode())
-    assert size <= 5_000_000, f"payload is {size / 1e6:.2f} MB for {len(m.nodes)} nodes"
-    d = Decoded(p)
+    data = payload_bytes(graph_columns(m))  # what the widget sends
+    assert len(data) <= 2_000_000, f"payload is {len(data) / 1e6:.2f} MB for {len(m.nodes)} nodes"
+    d = Decoded(decode_payload(data))
     assert len(d.ints("nodes", "id")) == len(m.nodes)
     assert len(d.ints("edges", "src")) >= len(m.nodes)

@@ -12,9 +12,10 @@ import pytest
 
 import onnx_inspect as oi
 from onnx_inspect import testing as T
-from onnx_inspect.views.graph_payload import graph_payload
+from onnx_inspect.views.graph_payload import MAGIC, graph_payload
 from onnx_inspect.widgets import GraphView
 from onnx_inspect.widgets import graphview as gv
+from tests.views.payload_meaning import meaning
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,10 @@ def test_bundle_comes_from_static_files(view: GraphView) -> None:
     assert "render" in esm and "oi-graph" in esm and "data-oi-state" in esm
 
 
-def test_payload_is_sent_once_as_compact_json_bytes(view: GraphView, model: oi.Model) -> None:
-    assert isinstance(view._payload, bytes)
-    assert json.loads(view._payload) == json.loads(json.dumps(graph_payload(model)))
+def test_payload_is_sent_once_in_its_compressed_wire_form(view: GraphView, model: oi.Model) -> None:
+    assert isinstance(view._payload, bytes) and view._payload.startswith(MAGIC)
+    # the same graph the report embeds as JSON
+    assert meaning(view.payload) == meaning(json.loads(json.dumps(graph_payload(model))))
     assert view.payload["format"] == "onnx-inspect/graph"
     assert view.payload_nbytes == len(view._payload)
 
