@@ -233,8 +233,11 @@ def main() -> int:
                     size = out.stat().st_size
                     rep_mb = f"{size / 1e6:.1f}"
                     text = out.read_text(encoding="utf-8")
-                    start = text.index("id='oi-data'>")
-                    det = f"{100 * (text.index('</script>', start) - start) / size:.0f}"
+                    packed = sum(
+                        text.index("</script>", at) - at
+                        for at in (text.index(f"id='{k}'>") for k in ("oi-data", "oi-records"))
+                    )
+                    det = f"{100 * packed / size:.0f}"
                     if args.browser:
                         open_s = f"{report_open_s(ctx, out):.2f}"
                     out.unlink()

@@ -121,6 +121,23 @@ def unpack_data(packed: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(zlib.decompress(base64.b64decode(packed["data"]), -15).decode("utf-8"))
 
 
+#: The report data keys that travel in the page's second packed script, ``oi-records``: per-node and
+#: per-weight details, the bulk of a large model's report. The page draws the graph from ``oi-data`` first
+#: and parses these after the first view is ready (a 200k-node model's records are ~200 MB of JSON).
+RECORD_KEYS = ("nodes", "weights")
+
+_SCRIPT = re.compile(r"<script type='application/json' id='(oi-data|oi-records)'>(.*?)</script>", re.S)
+
+
+def read_report(text: str) -> dict[str, Any]:
+    """The report data of a written report's HTML (``oi-data`` and ``oi-records`` unpacked and joined; the
+    records stay packed as the page stores them, see :func:`expand_records`); for tools and tests."""
+    found = {k: unpack_data(json.loads(body)) for k, body in _SCRIPT.findall(text)}
+    if "oi-data" not in found:
+        raise InspectError("this HTML has no onnx-inspect report data (no 'oi-data' script); is it a report?")
+    return {**found["oi-data"], **found.get("oi-records", {})}
+
+
 def expand_records(data: Mapping[str, Any]) -> dict[str, Any]:
     """The report data with its packed node and weight records expanded to the full records of
     ``views.records`` (what the page's decoder does; for tools and tests that read a written report)."""
@@ -514,7 +531,8 @@ def report_html(
             "generator": html.escape(data["generator"], quote=True),
             "title": html.escape(data["title"]),
             "css": _css_safe(css),
-            "data": json_for_script(pack_data(data)),
+            "data": json_for_script(pack_data({k: v for k, v in data.items() if k not in RECORD_KEYS})),
+            "records": json_for_script(pack_data({k: data[k] for k in RECORD_KEYS})),
             "esm": json_for_script(esm),
             "plotly": plotly,
             "nonce": nonce,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from onnx_inspect.cli import main
-from onnx_inspect.reporting import unpack_data
+from onnx_inspect.reporting import read_report
 
 
 def test_demo_prints_summary_and_profile_and_writes_a_report(
@@ -30,9 +29,7 @@ def test_demo_prints_summary_and_profile_and_writes_a_report(
     report = tmp_path / "onnx-inspect-demo.html"
     html = report.read_text()
     assert "Content-Security-Policy" in html
-    packed = re.search(r"<script type='application/json' id='oi-data'>(.*?)</script>", html, re.S)
-    assert packed is not None, "the report embeds its data"
-    data = unpack_data(json.loads(packed.group(1)))
+    data = read_report(html)
     assert "softmaxout_1" in json.dumps(data)
 
 

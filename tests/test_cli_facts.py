@@ -3,7 +3,6 @@ real command on corpus models, with the report they fill."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 
 from onnx_inspect.cli import main
-from onnx_inspect.reporting import unpack_data
+from onnx_inspect.reporting import read_report
 from tests.corpus import corpus_model
 from tests.runtime.cnn_variants import IMAGE, perturbed
 
@@ -30,11 +29,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _data(report: Path) -> dict[str, Any]:
-    packed = re.search(
-        r"<script type='application/json' id='oi-data'>(.*?)</script>", report.read_text(), re.S
-    )
-    assert packed is not None
-    return unpack_data(json.loads(packed.group(1)))
+    return read_report(report.read_text())
 
 
 def test_help_lists_the_fact_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,9 +79,9 @@ def parse(text: str) -> Scripts:
 
 
 def data_of(text: str) -> dict:
-    (attrs, body), *_ = [s for s in parse(text).scripts if s[0].get("id") == "oi-data"]
-    assert attrs.get("type") == "application/json"
-    return R.expand_records(R.unpack_data(json.loads(body)))
+    ids = [a.get("id") for a, _ in parse(text).scripts if a.get("type") == "application/json"]
+    assert ids[:2] == ["oi-data", "oi-records"]
+    return R.expand_records(R.read_report(text))
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +142,7 @@ def test_report_has_one_plotly_copy_csp_and_nonced_scripts(small_html):
     assert all(a.get("nonce") == nonce for a in runnable)
     assert [a.get("id") for a, _ in doc.scripts if a.get("type") == "application/json"] == [
         "oi-data",
+        "oi-records",
         "oi-report-esm",
         "oi-plotly",
     ]
@@ -158,15 +159,19 @@ def test_embedded_bundle_is_the_built_report_bundle(small_html):
 
 def test_embedded_data_is_deflated_and_round_trips(small, small_html):
     m, _ = small
-    (_, body), *_ = [s for s in parse(small_html).scripts if s[0].get("id") == "oi-data"]
-    packed = json.loads(body)
-    assert set(packed) == {"encoding", "data"} and packed["encoding"] == "deflate-raw+base64"
+    scripts = {a.get("id"): body for a, body in parse(small_html).scripts}
+    packed = {k: json.loads(scripts[k]) for k in ("oi-data", "oi-records")}
+    for p in packed.values():
+        assert set(p) == {"encoding", "data"} and p["encoding"] == "deflate-raw+base64"
     nid = "/layers.0/attn/MatMul_2"
     assert nid not in small_html  # node details travel compressed, not as plain JSON
-    data = R.unpack_data(packed)
-    assert set(data["nodes"]) == set(m.nodes.index) and data["nodes"][nid]["op"] == "MatMul"
+    records = R.unpack_data(packed["oi-records"])
+    assert set(records) == set(R.RECORD_KEYS)  # the page parses them after the first view
+    assert set(records["nodes"]) == set(m.nodes.index) and records["nodes"][nid]["op"] == "MatMul"
+    data = R.read_report(small_html)
+    assert data["nodes"] == records["nodes"] and "payload" in data and "payload" not in records
     plain = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
-    assert len(body) < plain / 2
+    assert len(scripts["oi-data"]) + len(scripts["oi-records"]) < plain / 2
     with pytest.raises(oi.InspectError, match="encoding"):
         R.unpack_data({"encoding": "gzip", "data": ""})
 
@@ -369,9 +374,9 @@ def test_untrusted_text_never_becomes_markup():
     p = oi.profile(m, runs=2, warmup=0)
     text = R.report_html(m, p, oi.run(m, outputs="all"), title="title " + EVIL)
     doc = parse(text)
-    # the only elements are the page's own: no <img>, and exactly four <script> elements
+    # the only elements are the page's own: no <img>, and exactly five <script> elements
     assert not [t for t, _ in doc.tags if t in ("img", "iframe", "object", "embed")]
-    assert len(doc.scripts) == 4
+    assert len(doc.scripts) == 5  # oi-data, oi-records, oi-report-esm, oi-plotly, the bootstrap
     assert "window.__oi_pwned" not in "".join(
         body for a, body in doc.scripts if a.get("type") != "application/json"
     )

@@ -202,7 +202,34 @@ async function loadPlotly(): Promise<void> {
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => document.querySelector(sel) as T;
 
-function start(data: ReportData, root: HTMLElement): Promise<void> {
+type Records = Pick<ReportData, "nodes" | "weights">;
+
+/** Resolves when the graph view in `host` is drawn (ready or error), or after `limit` ms at most. */
+function graphSettled(host: HTMLElement, limit = 20000): Promise<void> {
+  const done = () => host.querySelector('.oi-graph[data-oi-state="ready"], .oi-graph[data-oi-state="error"]') !== null;
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const timer = setTimeout(finish, limit);
+    const obs = new MutationObserver(() => {
+      if (done()) finish();
+    });
+    function finish(): void {
+      clearTimeout(timer);
+      obs.disconnect();
+      resolve();
+    }
+    obs.observe(host, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-oi-state"] });
+  });
+}
+
+/** The `oi-records` script: every node's and weight's record (reporting.py RECORD_KEYS). */
+async function readRecords(): Promise<Records> {
+  const packed = scriptJson("oi-records") as Packed | null;
+  if (!packed) return { nodes: {}, weights: {} };
+  return JSON.parse(new TextDecoder().decode(await unpack(packed))) as Records;
+}
+
+function start(data: ReportData, root: HTMLElement, records: () => Promise<Records> = readRecords): Promise<void> {
   const overlays = data.overlays ?? {};
   const model = makeModel({
     _payload: data.payload,
@@ -213,7 +240,7 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
   });
   const select = (ids: string[]) => model.set("selected", ids);
   const firstOfGraph = new Map<string, string>();
-  for (const [id, n] of Object.entries(data.nodes)) if (!firstOfGraph.has(str(n.graph))) firstOfGraph.set(str(n.graph), id);
+  let recordsRead = false; // node and weight records arrive after the graph's first view (readRecords)
   const details = $(".oi-details");
   const hooks: Hooks = {
     select: (id) => select([id]),
@@ -271,6 +298,10 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
     }
     const id = ids[0];
     const raw = data.nodes[id];
+    if (!raw && !recordsRead) {
+      details.appendChild(h("p", "oi-note", "Reading the node details…"));
+      return;
+    }
     if (!raw) {
       details.appendChild(h("p", "oi-error", `unknown node ${id}`));
       return;
@@ -474,9 +505,24 @@ function start(data: ReportData, root: HTMLElement): Promise<void> {
   renderModel();
   renderRuns();
   bootGraph();
+  // the records are parsed once the first view is drawn, so their JSON (most of a big report) never delays it
+  const recordsDone = graphSettled($(".oi-report-graph"))
+    .then(records)
+    .then((r) => {
+      data.nodes = r.nodes;
+      data.weights = r.weights;
+      for (const [id, n] of Object.entries(data.nodes)) if (!firstOfGraph.has(str(n.graph))) firstOfGraph.set(str(n.graph), id);
+    })
+    .catch((err) => {
+      root.prepend(h("p", "oi-error", `This report's node details could not be read: ${err instanceof Error ? err.message : err}`));
+    })
+    .then(() => {
+      recordsRead = true;
+      showDetails();
+    });
   const figures = !!data.profile || (data.analyses ?? []).some((a) => a.figures.length > 0);
   const plotly = figures ? loadPlotly() : Promise.resolve();
-  return plotly
+  return Promise.all([plotly, recordsDone])
     .catch((err) => {
       root.prepend(h("p", "oi-warning", `plotly.js could not start: ${err instanceof Error ? err.message : err}`));
     })
@@ -492,6 +538,8 @@ export async function main(): Promise<void> {
   let data: ReportData;
   try {
     data = JSON.parse(new TextDecoder().decode(await unpack(scriptJson("oi-data") as Packed))) as ReportData;
+    data.nodes ??= {};
+    data.weights ??= {};
   } catch (err) {
     root.prepend(h("p", "oi-error", `This report's data could not be read: ${err instanceof Error ? err.message : err}`));
     root.setAttribute("data-oi-report", "error");

@@ -271,9 +271,9 @@ def test_untrusted_text_is_shown_literally_and_runs_nothing(evil):
     page.wait_for_timeout(300)  # time for any injected handler to fire
     assert page.evaluate("typeof window.__oi_pwned") == "undefined"
     assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
-    # oi-data, oi-report-esm, oi-plotly (JSON), the nonced bootstrap, and plotly.js started from a blob: URL
+    # oi-data, oi-records, oi-report-esm, oi-plotly (JSON), the nonced bootstrap, and plotly.js started from a blob: URL
     scripts = page.evaluate("[...document.querySelectorAll('script')].map((s) => s.id || s.src.slice(0, 5))")
-    assert sorted(scripts) == ["", "blob:", "oi-data", "oi-plotly", "oi-report-esm"]
+    assert sorted(scripts) == ["", "blob:", "oi-data", "oi-plotly", "oi-records", "oi-report-esm"]
     assert page.evaluate("document.querySelectorAll('.oi-details b, .oi-model b').length") == 0
     evil.check()
 

@@ -460,9 +460,8 @@ def test_run_to_selection_with_an_input_that_feeds_nothing() -> None:
 
 
 def test_to_html_carries_what_the_fact_tabs_hold(tmp_path: Path) -> None:
-    import json
 
-    from onnx_inspect.reporting import expand_records, unpack_data
+    from onnx_inspect.reporting import expand_records, read_report
     from tests.runtime.cnn_variants import make_variants
 
     cnn = make_variants(tmp_path)
@@ -479,10 +478,7 @@ def test_to_html_carries_what_the_fact_tabs_hold(tmp_path: Path) -> None:
         insp.close()
 
     def data(path: Path) -> dict:
-        text = path.read_text(encoding="utf-8")
-        packed = re.search(r"id='oi-data'>(.*?)</script>", text, re.S)
-        assert packed is not None
-        return expand_records(unpack_data(json.loads(packed.group(1))))
+        return expand_records(read_report(path.read_text(encoding="utf-8")))
 
     before, after = data(plain), data(full)
     assert before["analyses"] == [] and before["overlays"] == {}
@@ -547,9 +543,8 @@ def test_tabs_beyond_model_node_weights_are_built_when_first_shown(monkeypatch: 
 
 
 def test_to_html_of_an_inspector_whose_fact_tabs_were_never_opened(tmp_path: Path) -> None:
-    import json
 
-    from onnx_inspect.reporting import expand_records, unpack_data
+    from onnx_inspect.reporting import expand_records, read_report
     from tests.corpus import corpus_model
 
     path = corpus_model("small_cnn_qdq").path
@@ -558,10 +553,8 @@ def test_to_html_of_an_inspector_whose_fact_tabs_were_never_opened(tmp_path: Pat
         out = insp.to_html(tmp_path / "r.html")
     finally:
         insp.close()
-    packed = re.search(r"id='oi-data'>(.*?)</script>", out.read_text(encoding="utf-8"), re.S)
-    assert packed is not None
-    data = expand_records(unpack_data(json.loads(packed.group(1))))
-    want = expand_records(unpack_data(json.loads(re.search(  # the report oi.report makes with the same facts
-        r"id='oi-data'>(.*?)</script>", oi.report(oi.load(path), tmp_path / "ref.html", quantization=True)
-        .read_text(encoding="utf-8"), re.S).group(1))))  # fmt: skip
+    data = expand_records(read_report(out.read_text(encoding="utf-8")))
+    # the report oi.report makes with the same facts
+    ref = oi.report(oi.load(path), tmp_path / "ref.html", quantization=True)
+    want = expand_records(read_report(ref.read_text(encoding="utf-8")))
     assert [a["id"] for a in data["analyses"]] == [a["id"] for a in want["analyses"]] != []
