@@ -155,7 +155,7 @@ def _edges(edges: Sequence[Any]) -> Sequence[float | None]:
     n = len(exact) - 1
     for digits in (6, 7, 8, DIGITS):
         lo, hi = _round(exact[0], digits), _round(exact[-1], digits)
-        out = [_edge(lo, hi, k, n, digits) for k in range(n + 1)]
+        out = _edge_list(lo, hi, n, digits)
         if all(a < b or x == y for a, b, x, y in zip(out, out[1:], exact, exact[1:], strict=False)):
             return list(out)
     return [num(e, 17) for e in exact]
@@ -167,12 +167,21 @@ def _edge(lo: float, hi: float, k: int, n: int, digits: int) -> float:
     return _round(lo + (hi - lo) * k / n, digits)
 
 
+def _edge_list(lo: float, hi: float, n: int, digits: int) -> list[float]:
+    """All ``n + 1`` edges :func:`_edge` makes from ``lo`` to ``hi``."""
+    span = hi - lo
+    return [_round(lo + span * k / n, digits) for k in range(n + 1)]
+
+
 def _round(x: float, digits: int) -> float:
-    """``x`` to ``digits`` significant digits as JS's ``toPrecision`` does (exact ties away from zero)."""
-    mantissa = repr(abs(x)).split("e")[0].replace(".", "").lstrip("0").rstrip("0")
-    if len(mantissa) == digits + 1 and mantissa.endswith("5"):  # maybe an exact tie: decide exactly
+    """``x`` to ``digits`` significant digits as JS's ``toPrecision`` does (exact ties away from zero).
+
+    Formatting rounds ties to even; it is right unless ``x`` is exactly a tie, whose ``digits + 1``
+    significant digits end in 5: only then is the exact value rounded half up by ``decimal``."""
+    s = f"{x:.{digits}e}"  # digits + 1 significant digits
+    if s[s.find("e") - 1] == "5":  # maybe an exact tie: decide exactly
         return float(decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_UP).create_decimal(x))
-    return float(f"{x:.{digits}g}")
+    return float(f"{x:.{digits - 1}e}")
 
 
 def _value_text(x: Any) -> str:
@@ -743,7 +752,7 @@ def _pack_hist(hist: Mapping[str, Any]) -> dict[str, Any]:
     if edges and len(edges) >= 2 and all(isinstance(e, float) for e in edges):
         lo, hi, n = edges[0], edges[-1], len(edges) - 1
         for digits in (6, 7, 8, DIGITS):
-            if all(_edge(lo, hi, k, n, digits) == e for k, e in enumerate(edges)):
+            if all(a == e for a, e in zip(_edge_list(lo, hi, n, digits), edges, strict=True)):
                 del out["edges"]
                 out["range"], out["digits"] = [lo, hi], digits
                 break
@@ -774,7 +783,7 @@ def expand_weight_record(tensor_id: str, packed: Mapping[str, Any]) -> dict[str,
         h = {**hist, "sampled": hist.get("sampled", False), "magnitude": hist.get("magnitude", False)}
         if "range" in h:
             (lo, hi), digits, n = h.pop("range"), h.pop("digits"), len(h["counts"])
-            h["edges"] = [_edge(lo, hi, k, n, digits) for k in range(n + 1)]
+            h["edges"] = _edge_list(lo, hi, n, digits)
         out["hist"] = h
     return out
 

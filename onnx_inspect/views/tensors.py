@@ -141,6 +141,23 @@ def _edges(lo: float, hi: float, bins: int, integer: int) -> tuple[np.ndarray, b
         bins //= 2
 
 
+def _bin_counts(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts of float64 ``v`` in the equal-width bins ``edges`` (from ``np.linspace``): the uniform-bin
+    algorithm of ``np.histogram(v, bins, range=(edges[0], edges[-1]))``, the same counts without its
+    per-call checks (0.2 ms, most of the time of a small weight's statistics)."""
+    nb = edges.size - 1
+    first, last = edges[0], edges[-1]
+    keep = v >= first
+    keep &= v <= last
+    if not keep.all():
+        v = v[keep]
+    idx = ((v - first) / (last - first) * nb).astype(np.intp)
+    idx[idx == nb] -= 1
+    idx[v < edges[idx]] -= 1  # the division is not exact within ~1 ulp of an edge
+    idx[(v >= edges[idx + 1]) & (idx != nb - 1)] += 1  # the last bin holds its right edge
+    return np.bincount(idx, minlength=nb)
+
+
 def _offsets(native: np.ndarray, lo: int) -> np.ndarray:
     """``native - lo`` of integers as float64, the difference exact (uint64, never overflowing)."""
     if native.dtype == np.uint64:
@@ -241,7 +258,7 @@ def _numeric(
             counts += np.bincount(s.astype(np.int64), minlength=nb)[:nb]
         else:
             v = s if e == e_hist and not integer else _scaled(x.astype(np.float64), e_hist)
-            counts += np.histogram(v, bins=nb, range=(edges[0], edges[-1]))[0]
+            counts += _bin_counts(v, edges)
     shift = dev / n_fin
     mean_s = m0 + shift
     var_s = max(sq / n_fin - shift * shift, 0.0)

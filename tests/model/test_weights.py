@@ -29,7 +29,10 @@ def test_initializer_weight_and_intermediate_refusal() -> None:
     proto = testing.conv_model()
     m = oi.load(proto)
     np.testing.assert_array_equal(m.weight("conv1.weight"), numpy_helper.to_array(proto.graph.initializer[0]))
-    with pytest.raises(oi.InspectError, match=r"'conv_out' is a intermediate value .*oi.run"):
+    with pytest.raises(
+        oi.InspectError,
+        match=r"'conv_out' is a intermediate value \(produced by node '.+'\), not a weight.*oi.run",
+    ):
         m.weight("conv_out")
     with pytest.raises(oi.UnknownNameError, match="conv1.weigth.*did you mean 'conv1.weight'"):
         m.weight("conv1.weigth")
