@@ -215,10 +215,27 @@ export function opSummary(d: GraphData, t: Tree, g: number, top = 3): string {
     .join(" ");
 }
 
+/**
+ * Space-separated parts within n characters, most important first: whole parts are kept from the start
+ * and the rest becomes "…" ("MatMul×480 Add×180 LayerNormalization×120" -> "MatMul×480 Add×180 …"),
+ * so the commonest op is never the one cut; a single part too long keeps its start.
+ */
+export function fitParts(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const parts = s.split(" ");
+  let out = "";
+  for (const p of parts) {
+    const next = out ? `${out} ${p}` : p;
+    if (next.length + 2 > n) break; // room for " …"
+    out = next;
+  }
+  return out ? `${out} …` : `${s.slice(0, n - 1)}…`;
+}
+
 export function groupContent(d: GraphData, t: Tree, g: number): BoxContent {
   const title = ellipsize(t.groupLabel[g] || t.groupKey[g], MAX_NAME_CHARS);
   const n = t.groupCount[g];
-  const lines = [`${n} node${n === 1 ? "" : "s"}`, ellipsize(opSummary(d, t, g), 34)];
+  const lines = [`${n} node${n === 1 ? "" : "s"}`, fitParts(opSummary(d, t, g), 34)];
   return { kind: "group", title, lines, weights: [], w: widthOf(title, lines, 90, 250), h: 14 + 3 * LINE_H };
 }
 

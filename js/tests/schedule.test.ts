@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { opCounts, opSummary } from "../src/boxes";
+import { fitParts, opCounts, opSummary } from "../src/boxes";
 import { buildTree } from "../src/groups";
 import type { LayoutJob, LayoutResult } from "../src/layout";
 import { decodePayload } from "../src/payload";
@@ -245,6 +245,10 @@ test("op counts of groups add up their children's (memoised) and give the summar
   assert.equal(opCounts(d, t, enc), opCounts(d, t, enc), "memoised");
   assert.equal(opSummary(d, t, enc), "MatMul\u00d73 Add\u00d72 Relu\u00d71");
   assert.equal(opSummary(d, t, enc, 1), "MatMul\u00d73");
+  // a summary too long for the box keeps its commonest ops whole and drops the rest, never the first
+  assert.equal(fitParts("MatMul\u00d7480 Add\u00d7180 LayerNormalization\u00d7120", 34), "MatMul\u00d7480 Add\u00d7180 \u2026");
+  assert.equal(fitParts("MatMul\u00d73 Add\u00d72", 34), "MatMul\u00d73 Add\u00d72");
+  assert.equal(fitParts("VeryLongCustomOperatorNameFromSomeDomain\u00d71", 20), "VeryLongCustomOpera\u2026");
 });
 
 test("visible edges join each item's outermost collapsed ancestor, for any expanded set", () => {
