@@ -290,9 +290,9 @@ def graph_columns(m: Model) -> dict[str, Any]:
     n_name[other] = table.add(names[other])
     n_op = table.add(_objects(nodes["op_type"].to_numpy(dtype=object)))
     n_domain = table.add(_objects(nodes["domain"].to_numpy(dtype=object)))
-    # tensor names: the codes links() gave them (value names, distinct)
-    v_codes = np.append(table.add_distinct(L.names.to_numpy(dtype=object)), head[0])  # code -1: the name ''
-    t_name = v_codes[L.tensor_name]
+    # tensor names: distinct within a graph (bodies may repeat an outer graph's names)
+    t_names = tensors["name"].to_numpy(dtype=object)
+    t_name = table.add_distinct(t_names) if len(g_paths) == 1 else table.add(t_names)
     t_shape = table.add(_shape_labels(m))
     t_dtype = table.add(_objects(m.tensor_column("dtype")))
     strings = table.strings()
