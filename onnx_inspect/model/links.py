@@ -93,25 +93,19 @@ def _ptr(lists: list[tuple[str, ...]]) -> np.ndarray:
     return np.concatenate(([0], np.cumsum(counts)))
 
 
-def _flat(lists: list[tuple[str, ...]]) -> np.ndarray:
-    """A column of tuples flattened into one object array."""
-    flat = np.empty(sum(map(len, lists)), dtype=object)
-    flat[:] = list(itertools.chain.from_iterable(lists))
-    return flat
-
-
 def _build(m: Model, by_name: bool = False) -> Links:
     """``Links`` from the index's resolved edges, or by name where the tables do not line up with it."""
-    graph_index = pd.Index(m.graphs.index, dtype=object)
-    node_graph = graph_index.get_indexer(m.nodes["graph"].to_numpy(dtype=object)).astype(np.int64)
-    tensor_graph = graph_index.get_indexer(m.tensors["graph"].to_numpy(dtype=object)).astype(np.int64)
-    ins_col, outs_col = m.nodes["inputs"].tolist(), m.nodes["outputs"].tolist()
-    in_ptr, out_ptr, out_names = _ptr(ins_col), _ptr(outs_col), _flat(outs_col)
-    got = None if by_name else _from_index(m, node_graph, tensor_graph, in_ptr, out_ptr, out_names)
+    if len(m.graphs) == 1:  # (most big models: no name to look up)
+        node_graph, tensor_graph = np.zeros(len(m.nodes), np.int64), np.zeros(len(m.tensors), np.int64)
+    else:
+        graph_index = pd.Index(m.graphs.index, dtype=object)
+        node_graph = graph_index.get_indexer(m.nodes["graph"].to_numpy(dtype=object)).astype(np.int64)
+        tensor_graph = graph_index.get_indexer(m.tensors["graph"].to_numpy(dtype=object)).astype(np.int64)
+    got = None if by_name else _from_index(m, node_graph, tensor_graph)
     from_index = got is not None
     if got is None:
-        got = _by_name(m, node_graph, tensor_graph, in_ptr, out_ptr, _flat(ins_col), out_names)
-    ins, outs, rows = got
+        got = _by_name(m, node_graph, tensor_graph)
+    in_ptr, ins, out_ptr, outs, rows = got
     # the producer column as node rows: each node output's row gets that node (a graph defines a
     # value once, so this is m.tensors["producer"]; tests/model/test_links.py checks it)
     producer = np.full(len(tensor_graph), -1, dtype=np.int64)
@@ -134,17 +128,13 @@ def _blocks(graph: np.ndarray, n_graphs: int) -> tuple[np.ndarray, np.ndarray] |
     return start, count
 
 
-def _from_index(
-    m: Model,
-    node_graph: np.ndarray,
-    tensor_graph: np.ndarray,
-    in_ptr: np.ndarray,
-    out_ptr: np.ndarray,
-    out_names: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, list[Mapping[str, int]]] | None:
-    """Inputs and outputs as rows from the index's edge arrays (per graph: its value positions plus the
-    graph's first tensor row), after checking that the tables hold each graph's nodes and values in
-    the index's order; None where they do not."""
+_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Mapping[str, int]]]
+
+
+def _from_index(m: Model, node_graph: np.ndarray, tensor_graph: np.ndarray) -> _Rows | None:
+    """(in_ptr, ins, out_ptr, outs, rows) from the index's edge arrays (per graph: its value positions
+    plus the graph's first tensor row), after checking that the tables hold each graph's nodes and
+    values in the index's order; None where they do not."""
     entries = list(m._index.graphs.values())
     paths = m.graphs.index
     if len(entries) != len(paths) or any(
@@ -155,73 +145,75 @@ def _from_index(
     nb, tb = _blocks(node_graph, n_g), _blocks(tensor_graph, n_g)
     if nb is None or tb is None:
         return None
-    node_ids = m.nodes.index.to_numpy(dtype=object)
-    t_names = m.tensors["name"].to_numpy(dtype=object)
+    # (lists: their == compares the same str objects by identity, without a pass per character)
+    node_ids: list[str] = m.nodes.index.tolist()
+    t_names: list[str] = m.tensors["name"].tolist()
+    n_in = np.zeros(len(node_ids), dtype=np.int64)
+    n_out = np.zeros(len(node_ids), dtype=np.int64)
+    for g, e in enumerate(entries):  # the tables hold each graph's nodes and values as the walk did
+        edges = e.edges
+        assert edges is not None  # (checked above)
+        n0, n = int(nb[0][g]), int(nb[1][g])
+        t0, nv = int(tb[0][g]), len(edges.values)
+        if n != len(e.node_ids) or tb[1][g] < nv or len(e.outs) != n:
+            return None
+        if node_ids[n0 : n0 + n] != e.node_ids or t_names[t0 : t0 + nv] != edges.values:
+            return None
+        n_in[n0 : n0 + n] = np.bincount(edges.reader, minlength=n)
+        n_out[n0 : n0 + n] = np.fromiter(map(len, e.outs), dtype=np.int64, count=n)
+    in_ptr = np.concatenate(([0], np.cumsum(n_in)))
+    out_ptr = np.concatenate(([0], np.cumsum(n_out)))
     ins = np.empty(int(in_ptr[-1]), dtype=np.int64)
     outs = np.full(int(out_ptr[-1]), -1, dtype=np.int64)
     rows: list[Mapping[str, int]] = []
     for g, e in enumerate(entries):
         edges = e.edges
-        assert edges is not None  # (checked above)
+        assert edges is not None
         n0, n = int(nb[0][g]), int(nb[1][g])
-        t0, nt = int(tb[0][g]), int(tb[1][g])
-        nv = len(edges.values)
+        t0, nt, nv = int(tb[0][g]), int(tb[1][g]), len(edges.values)
         a, b = int(in_ptr[n0]), int(in_ptr[n0 + n])
         c, d = int(out_ptr[n0]), int(out_ptr[n0 + n])
-        if (
-            n != len(e.node_ids)
-            or nt < nv
-            or b - a != len(edges.value)
-            or not _same(node_ids[n0 : n0 + n], e.node_ids)
-            or not _same(t_names[t0 : t0 + nv], edges.values)
-        ):
-            return None
-        outer = dict(zip(t_names[t0 + nv : t0 + nt].tolist(), range(t0 + nv, t0 + nt), strict=True))
-        here = _GraphRows(edges.pos, t0, outer)
-        rows.append(here)
+        outer = dict(zip(t_names[t0 + nv : t0 + nt], range(t0 + nv, t0 + nt), strict=True))
+        rows.append(_GraphRows(edges.pos, t0, outer))
         # inputs: the walk's value positions; -1 there is '' or a value of an enclosing graph
         value = edges.value
         ins[a:b] = np.where(value >= 0, value + t0, -1)
         for k in np.flatnonzero(value < 0).tolist():
             name = edges.flat[k]
             ins[a + k] = -1 if name == "" else outer.get(name, -2)
-        # outputs: a graph's node outputs are its last values, in node order ('' is no value)
-        made = out_names[c:d] != ""
-        n_made = int(made.sum())
-        if n_made:
-            at = t0 + nv - n_made + np.arange(n_made)
-            if not _same(t_names[at], out_names[c:d][made]):
-                return None
+        # outputs: a graph's node outputs are its last values, in node order ('' is no value): the
+        # producing node of those values is each node once per output
+        made_by = edges.made_by
+        n_made = int((made_by >= 0).sum())
+        if n_made == d - c:  # no output left out
+            made = None
+            owner = np.repeat(np.arange(n), n_out[n0 : n0 + n])
+        else:
+            flat = list(itertools.chain.from_iterable(e.outs))
+            made = np.fromiter(map(bool, flat), dtype=bool, count=len(flat))
+            owner = np.repeat(np.arange(n), n_out[n0 : n0 + n])[made]
+        if len(owner) != n_made or n_made > nv or not np.array_equal(made_by[nv - n_made :], owner):
+            return None
+        at = t0 + nv - n_made + np.arange(n_made)
+        if made is None:
+            outs[c:d] = at
+        else:
             outs[c:d][made] = at
-    return ins, outs, rows
+    return in_ptr, ins, out_ptr, outs, rows
 
 
-def _same(a: np.ndarray, b: Sequence[str]) -> bool:
-    """Whether two sequences of names are equal (mostly the same str objects: compared by identity first)."""
-    if len(a) != len(b):
-        return False
-    return len(a) == 0 or bool((a == np.asarray(b, dtype=object)).all())
-
-
-def _by_name(
-    m: Model,
-    node_graph: np.ndarray,
-    tensor_graph: np.ndarray,
-    in_ptr: np.ndarray,
-    out_ptr: np.ndarray,
-    in_names: np.ndarray,
-    out_names: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, list[Mapping[str, int]]]:
-    """Inputs and outputs as rows by name: one dict per graph, name -> tensor row (the last row wins)."""
+def _by_name(m: Model, node_graph: np.ndarray, tensor_graph: np.ndarray) -> _Rows:
+    """(in_ptr, ins, out_ptr, outs, rows) by name: one dict per graph, name -> tensor row (the last row wins)."""
     rows: list[dict[str, int]] = [{} for _ in range(len(m.graphs))]
     for k, (g, name) in enumerate(zip(tensor_graph.tolist(), m.tensors["name"].tolist(), strict=True)):
         rows[g][name] = k  # (every tensor's graph is a row of m.graphs)
 
-    def resolve(ptr: np.ndarray, names: np.ndarray) -> np.ndarray:
+    def resolve(column: str) -> tuple[np.ndarray, np.ndarray]:
+        lists = m.nodes[column].tolist()
+        ptr = _ptr(lists)
         graph = np.repeat(node_graph, np.diff(ptr)).tolist()
-        got = [
-            -1 if name == "" else rows[g].get(name, -2) for g, name in zip(graph, names.tolist(), strict=True)
-        ]
-        return np.asarray(got, dtype=np.int64)
+        names = itertools.chain.from_iterable(lists)
+        got = [-1 if name == "" else rows[g].get(name, -2) for g, name in zip(graph, names, strict=True)]
+        return ptr, np.asarray(got, dtype=np.int64)
 
-    return resolve(in_ptr, in_names), resolve(out_ptr, out_names), list(rows)
+    return (*resolve("inputs"), *resolve("outputs"), list(rows))

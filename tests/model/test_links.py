@@ -65,16 +65,25 @@ def test_omitted_and_unknown_inputs_and_resolve() -> None:
         [
             helper.make_node("Clip", ["x", "", "hi"], ["y"], name="clip"),  # '' = omitted min
             helper.make_node("Relu", ["y"], ["z"], name="relu"),
+            # '' = an output left out, before and after one that is kept
+            helper.make_node("LSTM", ["z3", "w", "r"], ["", "h", ""], name="lstm", hidden_size=1),
         ],
         "g",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
         [helper.make_tensor_value_info("z", TensorProto.FLOAT, [2])],
-        [helper.make_tensor("hi", TensorProto.FLOAT, [], [6.0])],
+        [
+            helper.make_tensor("hi", TensorProto.FLOAT, [], [6.0]),
+            helper.make_tensor("z3", TensorProto.FLOAT, [1, 1, 2], [1.0, 2.0]),
+            helper.make_tensor("w", TensorProto.FLOAT, [1, 4, 2], [0.5] * 8),
+            helper.make_tensor("r", TensorProto.FLOAT, [1, 4, 1], [0.5] * 4),
+        ],
     )
     m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
     check(m)
     L = links(m)
     assert L.ins[L.in_ptr[0] + 1] == -1
+    lstm = L.outs[L.out_ptr[2] : L.out_ptr[3]].tolist()
+    assert lstm[0] == lstm[2] == -1 and m.tensors["name"].iloc[lstm[1]] == "h"
     rows = L.resolve([0, 0, 0], ["x", "", "nope"])
     assert rows[0] == m.tensors["name"].tolist().index("x") and rows[1:].tolist() == [-1, -2]
     assert L.resolve(np.zeros(0, dtype=int), []).tolist() == []
