@@ -12,6 +12,7 @@ layers (embeddings, the first encoder layer), not rows of plumbing.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .links import links
 from .model import Model
@@ -96,16 +97,24 @@ def plumbing_mask(m: Model) -> np.ndarray:
     if n == 0:
         return mask
     # only these ops can be plumbing: look at their rows alone
+    # (op types by code: a model has a few dozen, so each test below runs once per op type)
+    op_codes, op_names = pd.factorize(nodes["op_type"].to_numpy(dtype=object))
+    op_names = op_names.tolist()
+
+    def is_op(which: frozenset[str]) -> np.ndarray:
+        return np.asarray([*(op in which for op in op_names), False], dtype=bool)[op_codes]  # (-1: no op)
+
     ops = PLUMBING_OPS | SHAPE_SOURCES | SIZE_OPS
-    cand = np.flatnonzero((nodes["op_type"].isin(ops) & nodes["domain"].isin(_STANDARD_DOMAINS)).to_numpy())
+    cand = np.flatnonzero(is_op(ops) & nodes["domain"].isin(_STANDARD_DOMAINS).to_numpy())
     if len(cand) == 0:
         return mask
-    sub = nodes.iloc[cand]
-    keep = [not s and not i for s, i in zip(sub["subgraphs"], sub["implicit_inputs"], strict=True)]
-    cand = cand[np.asarray(keep, dtype=bool)]
-    op_type = nodes["op_type"].to_numpy(dtype=object)[cand]
-    shape_src = np.isin(op_type, list(SHAPE_SOURCES))
-    passes = np.isin(op_type, list(PLUMBING_OPS))  # may read a weight (and pass its weight-ness on)
+    # nodes that open a body compute more than their inputs say
+    subs = nodes["subgraphs"].to_numpy(dtype=object)[cand]
+    imps = nodes["implicit_inputs"].to_numpy(dtype=object)[cand]
+    opens = np.fromiter(map(bool, subs), bool, len(cand)) | np.fromiter(map(bool, imps), bool, len(cand))
+    cand = cand[~opens]
+    shape_src = is_op(SHAPE_SOURCES)[cand]
+    passes = is_op(PLUMBING_OPS)[cand]  # may read a weight (and pass its weight-ness on)
     L = links(m)
     tensors = m.tensors
     n_t = len(tensors)
@@ -114,7 +123,7 @@ def plumbing_mask(m: Model) -> np.ndarray:
     const[:n_t] = tensors["kind"].isin(_CONSTANT_KINDS).to_numpy()
     const[-1] = True
     nbytes = tensors["nbytes"].astype("Float64").fillna(np.inf).to_numpy(dtype=np.float64)
-    is_float = tensors["dtype"].astype(str).isin(_FLOAT_DTYPES).to_numpy()
+    is_float = tensors["dtype"].isin(_FLOAT_DTYPES).to_numpy()
     heavy = np.zeros(n_t + 2, dtype=bool)  # weights, and what parameter plumbing makes of them
     heavy[:n_t] = const[:n_t] & is_float & (nbytes > _WEIGHT_BYTES)
     g_out = np.zeros(n_t + 2, dtype=bool)

@@ -9,7 +9,7 @@ import onnx
 from google.protobuf.message import DecodeError
 
 from ..errors import ModelLoadError, printable
-from .external import check_external
+from .external import check_external, may_hold_external
 
 PROTOBUF_LIMIT = 2**31 - 1  # protobuf cannot parse a message of 2 GB or more
 MAX_OPSET = 2**31 - 1  # onnx stores opset versions as int32 in its C++ schemas
@@ -61,8 +61,8 @@ def read_model(
         raise ModelLoadError(f"oi.load takes a path, bytes or an onnx.ModelProto, not {type(src).__name__}")
     _check_is_model(proto, label)
     ext_dir = Path(base_dir) if base_dir is not None else (path.parent if path is not None else None)
-    # External-data entries always carry the key "location": without those bytes there is nothing to check.
-    if data is None or b"location" in data:
+    # External-data entries always carry the key "location": bytes without it hold nothing to check.
+    if data is None or may_hold_external(data):
         check_external(proto, ext_dir)
     return proto, path, ext_dir, data
 

@@ -98,7 +98,7 @@ def input_dims(m: ModelLike, dims: DimsArg = None, feeds: Mapping[str, Any] | No
     in ``feeds`` are left out (their shapes come from the arrays).
     """
     model = as_model(m)
-    specs = [s for s in input_specs(model.proto.graph) if s.name not in (feeds or {})]
+    specs = [s for s in model_inputs(model).values() if s.name not in (feeds or {})]
     dimplan.check_keys(specs, dims)
     return dimplan.table(dimplan.plan(specs, dims, model_metadata(model)))
 

@@ -9,6 +9,7 @@ resends the graph. Model text is carried as data only; the front end never parse
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import struct
@@ -104,26 +105,17 @@ class _Table:
         self.size += len(values)
         return codes
 
-    def add(self, values: np.ndarray) -> np.ndarray:
-        """Append the distinct values of a column; the column's codes."""
-        codes, uniques = pd.factorize(values)
-        return (
-            self.add_distinct(np.asarray(uniques, dtype=object))[codes]
-            if len(codes)
-            else codes.astype(np.int64)
-        )
+    def add(self, values: np.ndarray | list[Any]) -> np.ndarray:
+        """Append the distinct values of a column; the column's codes (None and NaN are '')."""
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))  # (None, NaN: code -1)
+        if not len(codes):
+            return codes.astype(np.int64)
+        if codes.min() < 0:  # the last code stands for ''
+            uniques = np.append(np.asarray(uniques, dtype=object), "")
+        return self.add_distinct(np.asarray(uniques, dtype=object))[codes]
 
     def strings(self) -> list[str]:
         return np.concatenate(self.parts).tolist() if self.parts else []
-
-
-def _objects(values: Any) -> np.ndarray:
-    """A column as an object array of str, None (and NaN) -> ''."""
-    arr = np.asarray(values, dtype=object)
-    if len(arr):
-        arr = arr.copy()
-        arr[pd.isna(arr)] = ""
-    return arr
 
 
 def _scope_rows(
@@ -138,10 +130,10 @@ def _scope_rows(
     s_graph: list[int] = list(range(n_g))
     s_path: list[str] = [""] * n_g
     s_parent: list[int] = [-1] * n_g
-    s_codes, s_uniques = pd.factorize(_objects(m.nodes["scope"].to_numpy(dtype=object)))
-    width = len(s_uniques) + 1
-    k_codes, k_uniques = pd.factorize(np.maximum(node_graph, 0) * width + s_codes)
-    paths = s_uniques.tolist()
+    s_codes, s_uniques = pd.factorize(m.nodes["scope"].to_numpy(dtype=object))  # None, NaN: -1
+    paths = [*s_uniques.tolist(), ""]  # (code -1: no scope)
+    width = len(paths)
+    k_codes, k_uniques = pd.factorize(np.maximum(node_graph, 0) * width + s_codes % width)
     rows: list[int] = []
     for k in k_uniques.tolist():
         g = k // width
@@ -164,12 +156,14 @@ def _scope_rows(
     return s_graph, s_path, s_parent, node_scope
 
 
-def _shape_labels(m: Model) -> np.ndarray:
-    """Each tensor's shape label (``shape_label``), computed once per distinct shape."""
-    shapes = [sh if sh is None or sh.__class__ is tuple else tuple(sh) for sh in m.tensor_column("shape")]
-    codes, uniques = pd.factorize(np.asarray([*shapes, None], dtype=object)[:-1])  # (tuples stay whole)
+def _shape_labels(m: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Each tensor's shape label (``shape_label``) as (codes, labels): computed once per distinct shape."""
+    shapes = m.tensor_column("shape")
+    if not set(map(type, shapes)) <= {tuple, type(None)}:  # (lists are not hashable)
+        shapes = [sh if sh is None or sh.__class__ is tuple else tuple(sh) for sh in shapes]
+    codes, uniques = pd.factorize(np.fromiter(shapes, dtype=object, count=len(shapes)))  # (tuples stay whole)
     labels = np.asarray([*(shape_label(u) for u in uniques), ""], dtype=object)  # code -1: None
-    return labels[codes]
+    return codes, labels
 
 
 def _io_rows(
@@ -244,8 +238,9 @@ def _body_rows(m: Model, graph_row: dict[str, int]) -> tuple[list[int], list[int
     """(node row, graph row) for each body a node opens: subgraphs it owns, model-local functions it calls."""
     b_node: list[int] = []
     b_graph: list[int] = []
-    for i, subs in enumerate(m.nodes["subgraphs"].tolist()):
-        for p in subs:
+    subgraphs = m.nodes["subgraphs"].tolist()
+    for i in itertools.compress(range(len(subgraphs)), subgraphs):  # (the few nodes that open a body)
+        for p in subgraphs[i]:
             gi = graph_row.get(p)
             if gi is not None:
                 b_node.append(i)
@@ -284,17 +279,18 @@ def graph_columns(m: Model) -> dict[str, Any]:
     s_path_i = table.add_distinct(np.asarray(s_path, dtype=object))
     ids = nodes.index.to_numpy(dtype=object)
     n_id = table.add_distinct(ids)  # node ids are unique
-    names = _objects(nodes["name"].to_numpy(dtype=object))
+    names = nodes["name"].to_numpy(dtype=object)  # (text: the index refuses other names)
     n_name = n_id.copy()  # a node's name is usually its id
     other = np.flatnonzero(names != ids)
     n_name[other] = table.add(names[other])
-    n_op = table.add(_objects(nodes["op_type"].to_numpy(dtype=object)))
-    n_domain = table.add(_objects(nodes["domain"].to_numpy(dtype=object)))
-    # tensor names: the codes links() gave them (value names, distinct)
-    v_codes = np.append(table.add_distinct(L.names.to_numpy(dtype=object)), head[0])  # code -1: the name ''
-    t_name = v_codes[L.tensor_name]
-    t_shape = table.add(_shape_labels(m))
-    t_dtype = table.add(_objects(m.tensor_column("dtype")))
+    n_op = table.add(nodes["op_type"].to_numpy(dtype=object))
+    n_domain = table.add(nodes["domain"].to_numpy(dtype=object))
+    # tensor names: distinct within a graph (bodies may repeat an outer graph's names)
+    t_names = tensors["name"].to_numpy(dtype=object)
+    t_name = table.add_distinct(t_names) if len(g_paths) == 1 else table.add(t_names)
+    shape_codes, shape_labels = _shape_labels(m)
+    t_shape = table.add_distinct(shape_labels)[shape_codes]
+    t_dtype = table.add(m.tensor_column("dtype"))
     strings = table.strings()
     return {
         "format": FORMAT,

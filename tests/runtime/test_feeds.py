@@ -204,3 +204,38 @@ def test_pb_feed_external_data_stays_in_its_folder(tmp_path: Path) -> None:
     t.ClearField("raw_data")
     (feeds / "input_0.pb").write_bytes(t.SerializeToString())
     np.testing.assert_array_equal(read_feeds(None, feeds)["x"], np.arange(4, dtype=np.float32))
+
+
+def _specs_by_graph(m: oi.Model) -> list[tuple[str, str]]:
+    """(name, type) of the main graph's inputs that are not initializers, read from the protobuf."""
+    return [(s.name, s.type_text) for s in dict((s.name, s) for s in input_specs(m.proto.graph)).values()]
+
+
+@pytest.mark.parametrize("name", ["light_resnet50", "bert_mlm_torchscript", "gpt2_kv_cache", "scripted_loop"])
+def test_model_inputs_are_the_graph_inputs_that_are_not_initializers(name: str) -> None:
+    from onnx_inspect.runtime.feeds import model_inputs
+    from tests.corpus import corpus_model
+
+    m = oi.load(corpus_model(name).path)
+    assert [(s.name, s.type_text) for s in model_inputs(m).values()] == _specs_by_graph(m)
+
+
+def test_model_inputs_leave_out_initializers_listed_as_inputs_and_keep_a_pass_through() -> None:
+    from onnx_inspect.runtime.feeds import model_inputs
+
+    w = numpy_helper.from_array(np.ones(2, np.float32), "w")
+    sp = helper.make_sparse_tensor(
+        numpy_helper.from_array(np.ones(1, np.float32), "s"),
+        numpy_helper.from_array(np.zeros(1, np.int64), "i"),
+        [2],
+    )
+    g = helper.make_graph(
+        [helper.make_node("Add", ["x", "w"], ["y"]), helper.make_node("Add", ["y", "s"], ["z"])],
+        "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2]) for n in ("x", "w", "s", "p")],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2]) for n in ("z", "p")],  # p: input and output
+        [w],
+        sparse_initializer=[sp],
+    )
+    m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    assert list(model_inputs(m)) == ["x", "p"] == [n for n, _ in _specs_by_graph(m)]

@@ -33,7 +33,7 @@ class RunTab(TabHost):
     """The Run tab: run the model up to the selection on a provider, compare providers. (a part of ``Inspector``: methods only, state lives on the Inspector)."""
 
     def _build_run_tab(self) -> None:
-        from ...runtime.feeds import input_specs
+        from ...runtime.feeds import model_inputs
         from ...runtime.providers import providers
 
         provs = providers()
@@ -45,7 +45,7 @@ class RunTab(TabHost):
             style=_TOGGLE,
         )
         self._seed = W.IntText(value=0, description="seed", layout=W.Layout(width="180px"), style=_LABEL)
-        specs = input_specs(self.model.proto.graph)
+        specs = list(model_inputs(self.model).values())
         # One field per symbolic or unknown dim, filled with the size a run would use (from the model's
         # metadata or the default); image dims the model does not size start empty and must be filled.
         self._dims: dict[str, W.Text] = {}
