@@ -9,6 +9,7 @@
 import type { BoxContent } from "./boxes";
 import { type Tree, levelPairs, portIn, portOut } from "./groups";
 import { type LayoutJob, type LayoutResult, runLayout } from "./layout";
+import type { Decoded } from "./offthread";
 import { BACKGROUND, LayoutScheduler, type Priority, type Runner, URGENT, VISIBLE } from "./schedule";
 import workerSource from "virtual:layout-worker";
 
@@ -26,7 +27,8 @@ const MAX_WORKERS = 2;
 /** Workers idle this long are stopped (a later layout starts them again). */
 const WORKER_IDLE_MS = 60_000;
 
-type Pending = { resolve: (r: LayoutResult[]) => void; reject: (e: unknown) => void };
+type Pending = { resolve: (r: LayoutResult[] | Decoded) => void; reject: (e: unknown) => void };
+type Reply = { id: number; results?: LayoutResult[]; decoded?: Decoded; error?: string };
 
 /** Runs batches on the main thread, each in its own task (so a chain of them never blocks input). */
 class MainThreadRunner implements Runner {
@@ -45,6 +47,15 @@ class MainThreadRunner implements Runner {
 
 /** One layout worker, started on demand from a Blob URL; on failure it falls back to the main thread. */
 let workerCount = 0;
+
+/** Record performance.now() - start as a User Timing measure. */
+function timedSince(name: string, start: number): void {
+  try {
+    performance.measure(name, { start, end: performance.now() });
+  } catch {
+    // no User Timing Level 3 here
+  }
+}
 
 /** Await `p`, recording the wait as a User Timing measure (per-worker balance, see benchmarks/scale.py). */
 async function timedAsync<T>(name: string, p: Promise<T>): Promise<T> {
@@ -85,12 +96,17 @@ class WorkerRunner implements Runner {
     if (this.worker) return this.worker;
     try {
       const w = new Worker(this.url);
-      w.onmessage = (ev: MessageEvent<{ id: number; results?: LayoutResult[]; error?: string }>) => {
-        const p = this.pending.get(ev.data.id);
+      w.onmessage = (ev: MessageEvent<Reply>) => {
+        const start = typeof performance !== "undefined" ? performance.now() : 0;
+        const data = ev.data; // the first read deserializes the message, on this thread
+        const p = this.pending.get(data.id);
         if (!p) return;
-        this.pending.delete(ev.data.id);
-        if (ev.data.results) p.resolve(ev.data.results);
-        else p.reject(new Error(ev.data.error ?? "layout failed"));
+        this.pending.delete(data.id);
+        if (data.results) p.resolve(data.results);
+        else if (data.decoded) {
+          timedSince("oi:receive", start); // main-thread time to take the decoded payload
+          p.resolve(data.decoded);
+        } else p.reject(new Error(data.error ?? "layout failed"));
       };
       w.onerror = (ev) => {
         ev.preventDefault?.();
@@ -111,16 +127,33 @@ class WorkerRunner implements Runner {
     this.pending.clear();
   }
 
+  /** Decode a wire form in this worker (offthread.ts), or null when there is no worker. */
+  async decode(bytes: Uint8Array): Promise<Decoded | null> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const worker = this.get();
+    if (!worker) return null;
+    try {
+      return await new Promise<Decoded>((resolve, reject) => {
+        const id = ++this.seq;
+        this.pending.set(id, { resolve: resolve as Pending["resolve"], reject });
+        const copy = bytes.slice(); // the widget keeps its bytes; the worker takes this copy
+        worker.postMessage({ id, decode: copy }, [copy.buffer]);
+      });
+    } finally {
+      if (this.pending.size === 0 && this.worker) this.idleLater();
+    }
+  }
+
   async run(jobs: LayoutJob[]): Promise<LayoutResult[]> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const worker = this.get();
     if (!worker) return this.fallback.run(jobs);
     try {
-      const job = new Promise<LayoutResult[]>((resolve, reject) => {
+      const job = new Promise<LayoutResult[] | Decoded>((resolve, reject) => {
         const id = ++this.seq;
         this.pending.set(id, { resolve, reject });
         worker.postMessage({ id, jobs });
-      });
+      }) as Promise<LayoutResult[]>;
       return await timedAsync(this.measureName, job);
     } catch {
       this.fail(); // broken worker: do this batch and the rest on the main thread
@@ -183,6 +216,15 @@ function getPool(): Pool {
   });
   pool = { scheduler, workers, engines };
   return pool;
+}
+
+/**
+ * Decode a wire form (payload.ts readWireForm) in the first layout worker, which also builds the
+ * first view's group tree; null where workers cannot run here (the caller decodes on this thread).
+ */
+export async function decodeOffThread(bytes: Uint8Array): Promise<Decoded | null> {
+  const w = getPool().workers[0];
+  return w ? w.decode(bytes) : null;
 }
 
 /** Start the page's layout workers now, so their start-up overlaps decoding the payload. */

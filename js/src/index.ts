@@ -3,8 +3,10 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { Overlay } from "./colors";
-import { warmLayoutWorkers } from "./engine";
-import { type RawPayload, decodePayload, isWireForm, readWireForm } from "./payload";
+import { decodeOffThread, warmLayoutWorkers } from "./engine";
+import { type Tree, treeFromParts } from "./groups";
+import { unpackTree } from "./offthread";
+import { type RawPayload, decodePayload, isWireForm, readWireForm, timed } from "./payload";
 import { sendSnapshotWhenReady } from "./snapshot";
 import { GraphViewUI, type Host } from "./view";
 
@@ -72,8 +74,8 @@ function render({ model, el }: Props): (() => void) | Promise<() => void> {
   const since = typeof performance !== "undefined" ? performance.now() : undefined;
   const bytes = asBytes(raw);
   if (bytes && isWireForm(bytes)) {
-    return readWireForm(bytes).then(
-      (p) => show({ model, el }, p, since),
+    return readOffThread(bytes).then(
+      ({ raw, first }) => show({ model, el }, raw, first ? undefined : since, first),
       (err) => {
         errorBox(el, err);
         return () => {};
@@ -88,7 +90,39 @@ function render({ model, el }: Props): (() => void) | Promise<() => void> {
   }
 }
 
-function show({ model, el }: Props, payload: RawPayload, since: number | undefined): () => void {
+/** Record a duration another thread measured, ending now (User Timing, read by benchmarks/scale.py). */
+function measureDone(name: string, ms: number): void {
+  try {
+    const end = performance.now();
+    performance.measure(name, { start: end - ms, end });
+  } catch {
+    // no User Timing Level 3 here
+  }
+}
+
+/**
+ * The wire form decoded, with the first view's tree, by a layout worker (offthread.ts); on this
+ * thread (and the tree built later by the view) where workers cannot run or the worker failed.
+ */
+async function readOffThread(bytes: Uint8Array): Promise<{ raw: RawPayload; first: Tree | null }> {
+  const start = typeof performance !== "undefined" ? performance.now() : 0;
+  let decoded = null;
+  try {
+    decoded = await decodeOffThread(bytes);
+  } catch {
+    decoded = null; // a worker that failed: decode here, where an error names itself in the view
+  }
+  if (!decoded) return { raw: await readWireForm(bytes), first: null };
+  measureDone("oi:offthread", performance.now() - start); // wall time until the worker's answer is taken
+  measureDone("oi:worker-inflate", decoded.times.inflate);
+  measureDone("oi:worker-unpack", decoded.times.unpack);
+  measureDone("oi:worker-decode", decoded.times.decode);
+  measureDone("oi:worker-tree", decoded.times.tree);
+  const parts = decoded.first;
+  return { raw: decoded.raw, first: timed("oi:tree", () => treeFromParts(unpackTree(parts))) };
+}
+
+function show({ model, el }: Props, payload: RawPayload, since: number | undefined, first: Tree | null = null): () => void {
   let ui: GraphViewUI;
   try {
     const data = decodePayload(payload, since);
@@ -111,7 +145,7 @@ function show({ model, el }: Props, payload: RawPayload, since: number | undefin
       onOverlay: (cb) => on("change:overlay", cb),
       height: () => model.get("height") ?? "600px",
     };
-    ui = new GraphViewUI(el, data, host);
+    ui = new GraphViewUI(el, data, host, first);
     // the first view's picture, for the output's static fallback (widgets/fallback.py)
     const stopSnapshot = sendSnapshotWhenReady(
       el,

@@ -12,10 +12,16 @@ export interface FrontCoded {
  * form, already unpacked by readPayload) an Int32Array. */
 export type IntColumn = number[] | { rle: number[] } | { delta: number[] } | Int32Array;
 
+/** The wire form's string table (readWireForm): all strings in one, string i = text[ends[i-1], ends[i]). */
+export interface PackedStrings {
+  text: string;
+  ends: Int32Array;
+}
+
 export interface RawPayload {
   format: string;
   version: number;
-  strings: string[] | FrontCoded;
+  strings: string[] | FrontCoded | PackedStrings;
   graphs: { path: IntColumn; owner: IntColumn; attr: IntColumn; parent: IntColumn };
   scopes: { graph: IntColumn; path: IntColumn; parent: IntColumn };
   nodes: {
@@ -49,8 +55,14 @@ export const IO_INPUT = 0;
 export const IO_OUTPUT = 1;
 export const IO_OUTER = 2;
 
+/** String i of a payload's table, cut from the packed form only when first asked for. */
+export interface StringTable {
+  readonly length: number;
+  at(i: number): string;
+}
+
 export interface GraphData {
-  strings: string[];
+  strings: StringTable;
   nNodes: number;
   nIo: number;
   // graphs
@@ -62,7 +74,7 @@ export interface GraphData {
   scopeGraph: Int32Array;
   scopePath: string[];
   scopeParent: Int32Array;
-  // nodes
+  // nodes (the string columns here and below are built on first read: see lazyColumns)
   nodeId: string[];
   nodeName: string[];
   nodeOp: string[];
@@ -111,6 +123,28 @@ export function decodeStrings(s: string[] | FrontCoded): string[] {
   return out;
 }
 
+/** The string table of a payload: a list, front-coded (JSON payloads) or packed (the wire form). */
+export function stringTable(s: string[] | FrontCoded | PackedStrings): StringTable {
+  if (Array.isArray(s)) return { length: s.length, at: (i) => s[i] };
+  if (!("text" in s)) {
+    const list = decodeStrings(s);
+    return { length: list.length, at: (i) => list[i] };
+  }
+  const { text, ends } = s;
+  const cut: (string | undefined)[] = new Array(ends.length);
+  return {
+    length: ends.length,
+    at(i: number): string {
+      let out = cut[i];
+      if (out === undefined) {
+        out = text.slice(i > 0 ? ends[i - 1] : 0, ends[i]);
+        cut[i] = out;
+      }
+      return out;
+    },
+  };
+}
+
 /** Decode an integer column (plain, run-length or delta coded) into an Int32Array. */
 export function decodeInts(c: IntColumn | undefined): Int32Array {
   if (c === undefined) return new Int32Array(0);
@@ -140,11 +174,47 @@ export function decodeInts(c: IntColumn | undefined): Int32Array {
 
 const i32 = decodeInts;
 
-function lookup(strings: string[], col: IntColumn): string[] {
-  const idx = decodeInts(col);
+function lookup(strings: StringTable, idx: Int32Array): string[] {
   const out: string[] = new Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = idx[i] >= 0 ? strings[idx[i]] : "";
+  for (let i = 0; i < idx.length; i++) out[i] = idx[i] >= 0 ? strings.at(idx[i]) : "";
   return out;
+}
+
+/** GraphData's string columns and the table codes they are read from. */
+const STRING_COLUMNS = {
+  graphPath: ["graphs", "path"],
+  graphAttr: ["graphs", "attr"],
+  scopePath: ["scopes", "path"],
+  nodeId: ["nodes", "id"],
+  nodeName: ["nodes", "name"],
+  nodeOp: ["nodes", "op"],
+  nodeDomain: ["nodes", "domain"],
+  tensorName: ["tensors", "name"],
+  tensorShape: ["tensors", "shape"],
+  tensorDtype: ["tensors", "dtype"],
+} as const;
+
+/**
+ * Make d's string columns lazy: each is built from its codes on first read (at 200k nodes the ten
+ * columns are ~1.3M strings, and the first view reads a few of them for a few hundred boxes).
+ * Assigning a column replaces it.
+ */
+function lazyColumns(d: GraphData, p: RawPayload): void {
+  for (const [key, [table, col]] of Object.entries(STRING_COLUMNS)) {
+    const codes = decodeInts((p[table] as Record<string, IntColumn>)[col]);
+    let value: string[] | null = null;
+    Object.defineProperty(d, key, {
+      enumerable: true,
+      configurable: true,
+      get(): string[] {
+        if (!value) value = lookup(d.strings, codes);
+        return value;
+      },
+      set(v: string[]) {
+        value = v;
+      },
+    });
+  }
 }
 
 /** Turn the raw payload into typed columns plus the lookups the view needs. */
@@ -190,70 +260,93 @@ export function isWireForm(bytes: Uint8Array): boolean {
 type ColumnRef = { i32: [number, number] } | { d32: [number, number] };
 const TABLES = ["graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies"] as const;
 
-/**
- * Unpack the wire form: inflate it with the browser's own DecompressionStream, parse the JSON header,
- * and give each integer column as an Int32Array over the one inflated buffer (delta-coded columns are
- * summed in place). The result is a RawPayload like the JSON one, so decodePayload reads either.
- */
-export async function readWireForm(bytes: Uint8Array): Promise<RawPayload> {
+function measure(name: string, start: number): void {
+  try {
+    performance.measure(name, { start, end: performance.now() });
+  } catch {
+    // no User Timing Level 3 here: no measure, same result
+  }
+}
+
+/** The wire form's body: raw deflate inflated by the browser's own DecompressionStream. */
+export async function inflateWireForm(bytes: Uint8Array): Promise<ArrayBuffer> {
   if (typeof DecompressionStream === "undefined") {
     throw new Error("this browser has no DecompressionStream; use a current Chrome, Firefox, Safari or Edge");
   }
-  const entered = typeof performance !== "undefined" ? performance.now() : 0;
   const body = bytes.subarray(MAGIC.length);
   const stream = new Blob([body as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  const buf = await new Response(stream).arrayBuffer();
-  const start = typeof performance !== "undefined" ? performance.now() : 0;
-  try {
-    performance.measure("oi:inflate", { start: entered, end: start }); // the DecompressionStream, awaited
-  } catch {
-    // no User Timing Level 3
-  }
+  return new Response(stream).arrayBuffer();
+}
+
+/**
+ * An inflated wire form as a RawPayload: the JSON header, each integer column an Int32Array over
+ * `buf` (delta-coded columns summed in place), and the string table packed (one string and its
+ * ends), or a list as wire forms before the packed table carried it.
+ */
+export function unpackWireForm(buf: ArrayBuffer): RawPayload {
   const n = new DataView(buf).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as Record<string, unknown>;
   const base = 4 + n + ((4 - ((4 + n) % 4)) % 4);
+  const column = (ref: ColumnRef): Int32Array => {
+    const [at, len] = "d32" in ref ? ref.d32 : ref.i32;
+    const col = new Int32Array(buf, base + 4 * at, len);
+    if ("d32" in ref) for (let k = 1; k < len; k++) col[k] += col[k - 1];
+    return col;
+  };
   for (const table of TABLES) {
     const cols = header[table] as Record<string, ColumnRef> | undefined;
     if (!cols) continue;
     const out: Record<string, Int32Array> = {};
-    for (const [name, ref] of Object.entries(cols)) {
-      const [at, len] = "d32" in ref ? ref.d32 : ref.i32;
-      const col = new Int32Array(buf, base + 4 * at, len);
-      if ("d32" in ref) for (let k = 1; k < len; k++) col[k] += col[k - 1];
-      out[name] = col;
-    }
+    for (const [name, ref] of Object.entries(cols)) out[name] = column(ref);
     header[table] = out;
   }
-  try {
-    performance.measure("oi:unpack", { start, end: performance.now() }); // after the inflate: header and columns
-  } catch {
-    // no User Timing Level 3
+  const table = header.strings as string[] | { d32: [number, number]; utf8: number };
+  if (!Array.isArray(table)) {
+    // the UTF-8 bytes follow the strings' lengths, the last int32 column
+    const [at, len] = table.d32;
+    const text = new TextDecoder().decode(new Uint8Array(buf, base + 4 * (at + len), table.utf8));
+    header.strings = { text, ends: column(table) } satisfies PackedStrings;
   }
   return header as unknown as RawPayload;
+}
+
+/**
+ * Unpack the wire form on this thread: inflate it, parse the header, and give each integer column
+ * as an Int32Array over the one inflated buffer. The result is a RawPayload like the JSON one, so
+ * decodePayload reads either. (The widget does this in a layout worker: see offthread.ts.)
+ */
+export async function readWireForm(bytes: Uint8Array): Promise<RawPayload> {
+  const entered = typeof performance !== "undefined" ? performance.now() : 0;
+  const buf = await inflateWireForm(bytes);
+  const start = typeof performance !== "undefined" ? performance.now() : 0;
+  measure("oi:inflate", entered); // the DecompressionStream, awaited
+  const p = unpackWireForm(buf);
+  measure("oi:unpack", start); // after the inflate: header and columns
+  return p;
 }
 
 function decodePayloadNow(p: RawPayload): GraphData {
   if (!p || p.format !== "onnx-inspect/graph") {
     throw new Error("not an onnx-inspect graph payload");
   }
-  const strings = decodeStrings(p.strings);
-  const nodeIdIdx = decodeInts(p.nodes.id);
-  const n = nodeIdIdx.length;
+  const strings = stringTable(p.strings);
+  const n = decodeInts(p.nodes.id).length;
+  const none: string[] = [];
   const d: GraphData = {
     strings,
     nNodes: n,
     nIo: 0,
-    graphPath: lookup(strings, p.graphs.path),
+    graphPath: none,
     graphOwner: i32(p.graphs.owner),
-    graphAttr: lookup(strings, p.graphs.attr),
+    graphAttr: none,
     graphParent: i32(p.graphs.parent),
     scopeGraph: i32(p.scopes.graph),
-    scopePath: lookup(strings, p.scopes.path),
+    scopePath: none,
     scopeParent: i32(p.scopes.parent),
-    nodeId: Array.from(nodeIdIdx, (k) => strings[k]),
-    nodeName: lookup(strings, p.nodes.name),
-    nodeOp: lookup(strings, p.nodes.op),
-    nodeDomain: lookup(strings, p.nodes.domain),
+    nodeId: none,
+    nodeName: none,
+    nodeOp: none,
+    nodeDomain: none,
     nodeGraph: i32(p.nodes.graph),
     nodeScope: i32(p.nodes.scope),
     inPtr: i32(p.nodes.in_ptr),
@@ -263,9 +356,9 @@ function decodePayloadNow(p: RawPayload): GraphData {
     nodePlumbing: new Int32Array(0),
     nPlumbing: 0,
     tensorProducer: new Int32Array(0),
-    tensorName: lookup(strings, p.tensors.name),
-    tensorShape: lookup(strings, p.tensors.shape),
-    tensorDtype: lookup(strings, p.tensors.dtype),
+    tensorName: none,
+    tensorShape: none,
+    tensorDtype: none,
     tensorKind: i32(p.tensors.kind),
     ioGraph: i32(p.io.graph),
     ioKind: i32(p.io.kind),
@@ -276,11 +369,12 @@ function decodePayloadNow(p: RawPayload): GraphData {
     nodeIndex: new Map(),
     bodiesOf: new Map(),
   };
+  lazyColumns(d, p);
   d.nIo = d.ioGraph.length;
   const plumbing = decodeInts(p.nodes.plumbing);
   d.nodePlumbing = plumbing.length === n ? plumbing : new Int32Array(n);
   for (let i = 0; i < n; i++) if (d.nodePlumbing[i]) d.nPlumbing++;
-  d.tensorProducer = new Int32Array(d.tensorName.length).fill(-1);
+  d.tensorProducer = new Int32Array(d.tensorKind.length).fill(-1);
   for (let i = 0; i < n; i++) {
     for (let k = d.outPtr[i]; k < d.outPtr[i + 1]; k++) if (d.outs[k] >= 0) d.tensorProducer[d.outs[k]] = i;
   }
