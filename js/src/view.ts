@@ -433,7 +433,7 @@ export class GraphViewUI {
       else path.removeAttribute("stroke-width");
       let label: string;
       if (tensors.length === 1) {
-        ge.setAttribute("data-tensor", d.tensorName[tensors[0]]);
+        ge.setAttribute("data-tensor", d.tensorNameAt(tensors[0]));
         label = d.tensorShape[tensors[0]];
       } else {
         label = `${tensors.length} tensors`;
