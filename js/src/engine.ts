@@ -27,8 +27,8 @@ const MAX_WORKERS = 2;
 /** Workers idle this long are stopped (a later layout starts them again). */
 const WORKER_IDLE_MS = 60_000;
 
-type Pending = { resolve: (r: LayoutResult[] | Decoded) => void; reject: (e: unknown) => void };
-type Reply = { id: number; results?: LayoutResult[]; decoded?: Decoded; error?: string };
+type Reply = { id: number; results?: LayoutResult[]; decoded?: Decoded; text?: string; error?: string };
+type Pending = { resolve: (r: Reply) => void; reject: (e: unknown) => void };
 
 /** Runs batches on the main thread, each in its own task (so a chain of them never blocks input). */
 class MainThreadRunner implements Runner {
@@ -102,11 +102,11 @@ class WorkerRunner implements Runner {
         const p = this.pending.get(data.id);
         if (!p) return;
         this.pending.delete(data.id);
-        if (data.results) p.resolve(data.results);
-        else if (data.decoded) {
-          timedSince("oi:receive", start); // main-thread time to take the decoded payload
-          p.resolve(data.decoded);
-        } else p.reject(new Error(data.error ?? "layout failed"));
+        if (data.error !== undefined) p.reject(new Error(data.error));
+        else {
+          if (!data.results) timedSince("oi:receive", start); // main-thread time to take a decoded payload part
+          p.resolve(data);
+        }
       };
       w.onerror = (ev) => {
         ev.preventDefault?.();
@@ -127,17 +127,17 @@ class WorkerRunner implements Runner {
     this.pending.clear();
   }
 
-  /** Decode a wire form in this worker (offthread.ts), or null when there is no worker. */
-  async decode(bytes: Uint8Array): Promise<Decoded | null> {
+  /** Send one request to the worker (its bytes moved there), or null when there is no worker. */
+  async call(msg: Record<string, unknown>, bytes: Uint8Array): Promise<Reply | null> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const worker = this.get();
     if (!worker) return null;
     try {
-      return await new Promise<Decoded>((resolve, reject) => {
+      return await new Promise<Reply>((resolve, reject) => {
         const id = ++this.seq;
-        this.pending.set(id, { resolve: resolve as Pending["resolve"], reject });
+        this.pending.set(id, { resolve, reject });
         const copy = bytes.slice(); // the widget keeps its bytes; the worker takes this copy
-        worker.postMessage({ id, decode: copy }, [copy.buffer]);
+        worker.postMessage({ ...msg, id, bytes: copy }, [copy.buffer]);
       });
     } finally {
       if (this.pending.size === 0 && this.worker) this.idleLater();
@@ -149,11 +149,11 @@ class WorkerRunner implements Runner {
     const worker = this.get();
     if (!worker) return this.fallback.run(jobs);
     try {
-      const job = new Promise<LayoutResult[] | Decoded>((resolve, reject) => {
+      const job = new Promise<LayoutResult[]>((resolve, reject) => {
         const id = ++this.seq;
-        this.pending.set(id, { resolve, reject });
+        this.pending.set(id, { resolve: (r) => resolve(r.results ?? []), reject });
         worker.postMessage({ id, jobs });
-      }) as Promise<LayoutResult[]>;
+      });
       return await timedAsync(this.measureName, job);
     } catch {
       this.fail(); // broken worker: do this batch and the rest on the main thread
@@ -219,12 +219,20 @@ function getPool(): Pool {
 }
 
 /**
- * Decode a wire form (payload.ts readWireForm) in the first layout worker, which also builds the
- * first view's group tree; null where workers cannot run here (the caller decodes on this thread).
+ * Decode the wire form's two parts (payload.ts wireParts) in the layout workers at once: the first
+ * worker inflates the columns and builds the first view's group tree, the second (or the first,
+ * after that, where there is one) inflates the rest of the strings. Null where workers cannot run
+ * here (the caller decodes on this thread).
  */
-export async function decodeOffThread(bytes: Uint8Array): Promise<Decoded | null> {
-  const w = getPool().workers[0];
-  return w ? w.decode(bytes) : null;
+export async function decodeOffThread(first: Uint8Array, second: Uint8Array): Promise<{ decoded: Decoded; rest: string } | null> {
+  const workers = getPool().workers;
+  if (workers.length === 0) return null;
+  const [a, b] = await Promise.all([
+    workers[0].call({ decode: true }, first),
+    second.length ? workers[workers.length - 1].call({ text: true }, second) : { id: 0, text: "" },
+  ]);
+  if (!a?.decoded || !b || b.text === undefined) return null;
+  return { decoded: a.decoded, rest: b.text };
 }
 
 /** Start the page's layout workers now, so their start-up overlaps decoding the payload. */

@@ -6,7 +6,7 @@ import type { Overlay } from "./colors";
 import { decodeOffThread, warmLayoutWorkers } from "./engine";
 import { type Tree, treeFromParts } from "./groups";
 import { unpackTree } from "./offthread";
-import { type RawPayload, decodePayload, isWireForm, readWireForm, timed } from "./payload";
+import { type RawPayload, decodePayload, isWireForm, readWireForm, timed, wireParts } from "./payload";
 import { sendSnapshotWhenReady } from "./snapshot";
 import { GraphViewUI, type Host } from "./view";
 
@@ -106,20 +106,24 @@ function measureDone(name: string, ms: number): void {
  */
 async function readOffThread(bytes: Uint8Array): Promise<{ raw: RawPayload; first: Tree | null }> {
   const start = typeof performance !== "undefined" ? performance.now() : 0;
-  let decoded = null;
+  let got = null;
   try {
-    decoded = await decodeOffThread(bytes);
+    got = await decodeOffThread(...wireParts(bytes));
   } catch {
-    decoded = null; // a worker that failed: decode here, where an error names itself in the view
+    got = null; // a worker that failed: decode here, where an error names itself in the view
   }
-  if (!decoded) return { raw: await readWireForm(bytes), first: null };
-  measureDone("oi:offthread", performance.now() - start); // wall time until the worker's answer is taken
+  if (!got) return { raw: await readWireForm(bytes), first: null };
+  const { decoded, rest } = got;
+  measureDone("oi:offthread", performance.now() - start); // wall time until the workers' answers are taken
   measureDone("oi:worker-inflate", decoded.times.inflate);
   measureDone("oi:worker-unpack", decoded.times.unpack);
   measureDone("oi:worker-decode", decoded.times.decode);
   measureDone("oi:worker-tree", decoded.times.tree);
+  const raw = decoded.raw;
+  const table = raw.strings;
+  if (!Array.isArray(table) && "text" in table) raw.strings = { text: table.text + rest, ends: table.ends };
   const parts = decoded.first;
-  return { raw: decoded.raw, first: timed("oi:tree", () => treeFromParts(unpackTree(parts))) };
+  return { raw, first: timed("oi:tree", () => treeFromParts(unpackTree(parts))) };
 }
 
 function show({ model, el }: Props, payload: RawPayload, since: number | undefined, first: Tree | null = null): () => void {

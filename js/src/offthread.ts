@@ -6,7 +6,7 @@
 // than rebuilding them (benchmarks/scale.py --browser: "oi:receive" + "oi:tree").
 
 import { type TreeParts, buildTreeParts } from "./groups";
-import { type RawPayload, decodePayload, inflateWireForm, unpackWireForm } from "./payload";
+import { type RawPayload, decodePayload, inflate, unpackWireForm } from "./payload";
 
 /** A TreeParts as flat columns: lists as values + starts, strings as text + ends, flags as bytes. */
 export interface PackedTree {
@@ -142,10 +142,14 @@ export function unpackTree(p: PackedTree): TreeParts {
   };
 }
 
-/** Decode a wire form here (in the worker): the message to send back and the buffers it moves. */
-export async function decodeHere(bytes: Uint8Array): Promise<{ out: Decoded; transfer: ArrayBuffer[] }> {
+/**
+ * Decode the wire form's first part here (in a worker; payload.ts wireParts): the message to send
+ * back and the buffers it moves. Its string table holds only the strings the tree reads; the main
+ * thread appends the second part's text.
+ */
+export async function decodeHere(part: Uint8Array): Promise<{ out: Decoded; transfer: ArrayBuffer[] }> {
   const t0 = performance.now();
-  const buf = await inflateWireForm(bytes);
+  const buf = await inflate(part);
   const t1 = performance.now();
   const raw = unpackWireForm(buf);
   const t2 = performance.now();

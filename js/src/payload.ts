@@ -252,12 +252,31 @@ export function decodePayload(p: RawPayload, since?: number): GraphData {
 
 // -- the wire form (views/graph_payload.py payload_bytes) ------------------------------------------------
 
-/** "OIGZ": the wire form's first bytes; raw deflate follows. */
-const MAGIC = [0x4f, 0x49, 0x47, 0x5a];
+/** "OIG2": the wire form's first bytes, then the first part's length and two raw deflate parts. */
+const MAGIC = [0x4f, 0x49, 0x47, 0x32];
+/** "OIGZ": the older wire form (one raw deflate stream, the string table a JSON list in its header). */
+const OLD_MAGIC = [0x4f, 0x49, 0x47, 0x5a];
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, k) => bytes[k] === b);
+}
 
 /** Whether `bytes` is the wire form (else it is UTF-8 JSON, as payloads before issue 15 were). */
 export function isWireForm(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && MAGIC.every((b, k) => bytes[k] === b);
+  return startsWith(bytes, MAGIC) || startsWith(bytes, OLD_MAGIC);
+}
+
+/**
+ * The wire form's two deflated parts (views/graph_payload.py MAGIC): the header, columns and the
+ * strings the group tree reads; and the other strings (empty in the older, one-part form).
+ */
+export function wireParts(bytes: Uint8Array): [Uint8Array, Uint8Array] {
+  if (startsWith(bytes, OLD_MAGIC)) return [bytes.subarray(OLD_MAGIC.length), new Uint8Array(0)];
+  if (!startsWith(bytes, MAGIC) || bytes.length < MAGIC.length + 4) throw new Error("not an onnx-inspect graph payload");
+  const n = new DataView(bytes.buffer, bytes.byteOffset + MAGIC.length, 4).getUint32(0, true);
+  const at = MAGIC.length + 4;
+  if (at + n > bytes.length) throw new Error("graph payload cut short: its first part is incomplete");
+  return [bytes.subarray(at, at + n), bytes.subarray(at + n)];
 }
 
 type ColumnRef = { i32: [number, number] } | { d32: [number, number] };
@@ -271,22 +290,47 @@ function measure(name: string, start: number): void {
   }
 }
 
-/** The wire form's body: raw deflate inflated by the browser's own DecompressionStream. */
-export async function inflateWireForm(bytes: Uint8Array): Promise<ArrayBuffer> {
+/** Raw deflate inflated by the browser's own DecompressionStream (an empty part stays empty). */
+export async function inflate(part: Uint8Array): Promise<ArrayBuffer> {
+  if (part.length === 0) return new ArrayBuffer(0);
   if (typeof DecompressionStream === "undefined") {
     throw new Error("this browser has no DecompressionStream; use a current Chrome, Firefox, Safari or Edge");
   }
-  const body = bytes.subarray(MAGIC.length);
-  const stream = new Blob([body as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Response(stream).arrayBuffer();
+  // written and read by hand: a Blob's stream and Response.arrayBuffer() cost about half as much again
+  const ds = new DecompressionStream("deflate-raw");
+  const writer = ds.writable.getWriter();
+  const written = writer.write(part as Uint8Array<ArrayBuffer>).then(() => writer.close());
+  written.catch(() => {}); // when read() fails first, its error is the one thrown
+  const reader = ds.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.length;
+  }
+  await written; // a truncated or corrupt stream rejects here or in read()
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out.buffer;
+}
+
+/** The second part's strings, decoded as one (they follow the first part's in the table). */
+export async function inflateText(part: Uint8Array): Promise<string> {
+  return new TextDecoder().decode(await inflate(part));
 }
 
 /**
- * An inflated wire form as a RawPayload: the JSON header, each integer column an Int32Array over
- * `buf` (delta-coded columns summed in place), and the string table packed (one string and its
- * ends), or a list as wire forms before the packed table carried it.
+ * The first part, inflated, as a RawPayload: the JSON header, each integer column an Int32Array
+ * over `buf` (delta-coded columns summed in place), and the string table packed with the text of
+ * the strings it holds (`rest`, the second part's text, completes it; readWireForm), or a list.
  */
-export function unpackWireForm(buf: ArrayBuffer): RawPayload {
+export function unpackWireForm(buf: ArrayBuffer, rest = ""): RawPayload {
   const n = new DataView(buf).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as Record<string, unknown>;
   const base = 4 + n + ((4 - ((4 + n) % 4)) % 4);
@@ -303,12 +347,12 @@ export function unpackWireForm(buf: ArrayBuffer): RawPayload {
     for (const [name, ref] of Object.entries(cols)) out[name] = column(ref);
     header[table] = out;
   }
-  const table = header.strings as string[] | { d32: [number, number]; utf8: number };
+  const table = header.strings as string[] | { d32: [number, number]; utf8: number; split: number };
   if (!Array.isArray(table)) {
     // the UTF-8 bytes follow the strings' lengths, the last int32 column
     const [at, len] = table.d32;
     const text = new TextDecoder().decode(new Uint8Array(buf, base + 4 * (at + len), table.utf8));
-    header.strings = { text, ends: column(table) } satisfies PackedStrings;
+    header.strings = { text: text + rest, ends: column(table) } satisfies PackedStrings;
   }
   return header as unknown as RawPayload;
 }
@@ -320,10 +364,11 @@ export function unpackWireForm(buf: ArrayBuffer): RawPayload {
  */
 export async function readWireForm(bytes: Uint8Array): Promise<RawPayload> {
   const entered = typeof performance !== "undefined" ? performance.now() : 0;
-  const buf = await inflateWireForm(bytes);
+  const [first, second] = wireParts(bytes);
+  const [buf, rest] = await Promise.all([inflate(first), inflateText(second)]);
   const start = typeof performance !== "undefined" ? performance.now() : 0;
   measure("oi:inflate", entered); // the DecompressionStream, awaited
-  const p = unpackWireForm(buf);
+  const p = unpackWireForm(buf, rest);
   measure("oi:unpack", start); // after the inflate: header and columns
   return p;
 }

@@ -244,11 +244,17 @@ export function scopedGraph(seed: number, layers: number): RawPayload {
 
 const TABLES = ["graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies"] as const;
 
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /**
- * The wire form of a payload, built as views/graph_payload.py payload_bytes builds it: the string
- * table packed after the int32 data, or (`listed`) as a JSON list in the header, as before.
+ * The wire form of a payload, built as views/graph_payload.py payload_bytes builds it: two parts,
+ * the strings the tree reads packed after the int32 data and the rest in the second part; or
+ * (`older`) one part with the table as a JSON list in the header, as before.
  */
-export async function wireForm(p: RawPayload, listed = false): Promise<Uint8Array> {
+export async function wireForm(p: RawPayload, older = false): Promise<Uint8Array> {
   const header: Record<string, unknown> = { ...p };
   const strings = p.strings as string[];
   const ints: number[] = [];
@@ -265,10 +271,14 @@ export async function wireForm(p: RawPayload, listed = false): Promise<Uint8Arra
     header[table] = refs;
   }
   let text = new Uint8Array(0);
-  if (!listed) {
+  let rest = new Uint8Array(0);
+  if (!older) {
+    const codes = [...decodeInts(p.graphs.path), ...decodeInts(p.graphs.attr), ...decodeInts(p.scopes.path)];
+    const split = Math.min(strings.length, 1 + Math.max(-1, ...codes));
     for (const s of strings) ints.push(s.length); // UTF-16 code units
-    text = new TextEncoder().encode(strings.join(""));
-    header.strings = { d32: [ints.length - strings.length, strings.length], utf8: text.length };
+    text = new TextEncoder().encode(strings.slice(0, split).join(""));
+    rest = new TextEncoder().encode(strings.slice(split).join(""));
+    header.strings = { d32: [ints.length - strings.length, strings.length], utf8: text.length, split };
   }
   const head = new TextEncoder().encode(JSON.stringify(header));
   const pad = (4 - ((4 + head.length) % 4)) % 4;
@@ -279,10 +289,37 @@ export async function wireForm(p: RawPayload, listed = false): Promise<Uint8Arra
   body.fill(0x20, 4 + head.length, 4 + head.length + pad);
   ints.forEach((v, k) => view.setInt32(4 + head.length + pad + 4 * k, v, true));
   body.set(text, 4 + head.length + pad + 4 * ints.length);
-  const stream = new Blob([body]).stream().pipeThrough(new CompressionStream("deflate-raw"));
-  const packed = new Uint8Array(await new Response(stream).arrayBuffer());
-  const out = new Uint8Array(4 + packed.length);
-  out.set([0x4f, 0x49, 0x47, 0x5a]);
-  out.set(packed, 4);
+  const first = await deflate(body);
+  if (older) return new Uint8Array([0x4f, 0x49, 0x47, 0x5a, ...first]);
+  const second = await deflate(rest);
+  const out = new Uint8Array(8 + first.length + second.length);
+  out.set([0x4f, 0x49, 0x47, 0x32]);
+  new DataView(out.buffer).setUint32(4, first.length, true);
+  out.set(first, 8);
+  out.set(second, 8 + first.length);
   return out;
+}
+
+/** The payload with its string table reordered as graph_columns orders it: the strings the group
+ * tree reads (graph paths and attributes, scope paths) first, so the wire form's first part is small. */
+export function treeStringsFirst(p: RawPayload): RawPayload {
+  const strings = p.strings as string[];
+  const tree = [p.graphs.path, p.graphs.attr, p.scopes.path].flatMap((c) => [...decodeInts(c)]);
+  const order = [...new Set(tree.filter((c) => c >= 0))];
+  const inTree = new Set(order);
+  strings.forEach((_, c) => inTree.has(c) || order.push(c));
+  const code = new Int32Array(strings.length);
+  order.forEach((old, k) => {
+    code[old] = k;
+  });
+  const map = (c: Parameters<typeof decodeInts>[0]) => [...decodeInts(c)].map((x) => (x >= 0 ? code[x] : x));
+  return {
+    ...p,
+    strings: order.map((c) => strings[c]),
+    graphs: { ...p.graphs, path: map(p.graphs.path), attr: map(p.graphs.attr) },
+    scopes: { ...p.scopes, path: map(p.scopes.path) },
+    nodes: { ...p.nodes, id: map(p.nodes.id), name: map(p.nodes.name), op: map(p.nodes.op), domain: map(p.nodes.domain) },
+    tensors: { ...p.tensors, name: map(p.tensors.name), shape: map(p.tensors.shape), dtype: map(p.tensors.dtype) },
+    model: p.model?.name !== undefined ? { ...p.model, name: code[p.model.name] } : p.model,
+  };
 }

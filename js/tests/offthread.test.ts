@@ -3,18 +3,23 @@ import { test } from "node:test";
 
 import { buildTree, treeFromParts } from "../src/groups";
 import { decodeHere, unpackTree } from "../src/offthread";
-import { decodePayload } from "../src/payload";
-import { scopedGraph, wireForm } from "./fixtures";
+import { decodePayload, inflateText, wireParts } from "../src/payload";
+import { scopedGraph, treeStringsFirst, wireForm } from "./fixtures";
 import { treeDifference } from "./tree-compare";
 import { referenceTree } from "./tree-reference";
 
 test("the worker's decode gives the JSON payload's columns and the first view's tree", async () => {
   for (let seed = 1; seed <= 6; seed++) {
-    const p = scopedGraph(seed, 3 + seed * 4);
-    const { out, transfer } = await decodeHere(await wireForm(p));
+    const p = treeStringsFirst(scopedGraph(seed, 3 + seed * 4));
+    const [first, second] = wireParts(await wireForm(p));
+    const { out, transfer } = await decodeHere(first);
     // what crosses to the main thread: a structured clone, the buffers moved
     const back = structuredClone(out, { transfer });
     assert.ok(transfer.every((b) => b.byteLength === 0), "the buffers are moved, not copied");
+    // the first part's table holds the strings the tree reads; the second part has the rest
+    const table = back.raw.strings as { text: string; ends: Int32Array };
+    assert.ok(table.text.length < table.ends[table.ends.length - 1]);
+    back.raw.strings = { text: table.text + (await inflateText(second)), ends: table.ends };
     const d = decodePayload(back.raw);
     const want = decodePayload(p);
     assert.deepEqual(d.nodeId, want.nodeId);
@@ -29,6 +34,8 @@ test("the worker's decode gives the JSON payload's columns and the first view's 
 });
 
 test("a broken wire form is refused by the worker's decode", async () => {
+  const [first] = wireParts(await wireForm(scopedGraph(1, 3)));
+  await assert.rejects(decodeHere(first.subarray(0, first.length >> 1)));
   const bytes = await wireForm(scopedGraph(1, 3));
-  await assert.rejects(decodeHere(bytes.subarray(0, bytes.length >> 1)));
+  assert.throws(() => wireParts(bytes.subarray(0, 20)), /cut short/);
 });
