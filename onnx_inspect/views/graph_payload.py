@@ -413,12 +413,12 @@ def _int32(a: np.ndarray, what: str) -> tuple[str, np.ndarray]:
     return ("d32" if delta else "i32"), out
 
 
-def _utf16_lengths(strings: list[str]) -> np.ndarray:
-    """Each string's length in UTF-16 code units (what the front end slices by)."""
-    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    for k, s in enumerate(strings):
-        if not s.isascii():
-            lens[k] = len(s.encode("utf-16-le", "surrogatepass")) // 2
+def _utf16_lengths(strings: list[str], lens: np.ndarray) -> np.ndarray:
+    """Each string's length in UTF-16 code units (what the front end slices by), from their lengths in
+    code points (``lens``, changed in place where a string is not ASCII)."""
+    ascii_ = np.fromiter(map(str.isascii, strings), dtype=bool, count=len(strings))
+    for k in np.flatnonzero(~ascii_).tolist():
+        lens[k] = len(strings[k].encode("utf-16-le", "surrogatepass")) // 2
     return lens
 
 
@@ -445,7 +445,7 @@ def payload_bytes(p: dict[str, Any]) -> bytes:
     first = "".join(strings[:split]).encode("utf-8")
     rest = "".join(strings[split:]).encode("utf-8")
     if len(first) + len(rest) != int(lens.sum()):  # some string is not ASCII
-        lens = _utf16_lengths(strings)
+        lens = _utf16_lengths(strings, lens)
     header["strings"] = {"d32": [at, len(lens)], "utf8": len(first), "split": split}
     chunks.append(lens.astype("<i4").tobytes())  # lengths: the d32 of the end offsets
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
