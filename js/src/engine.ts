@@ -10,6 +10,7 @@ import type { BoxContent } from "./boxes";
 import { type Tree, levelPairs, portIn, portOut } from "./groups";
 import { type LayoutJob, type LayoutResult, runLayout } from "./layout";
 import type { Decoded } from "./offthread";
+import { measureSince } from "./payload";
 import { BACKGROUND, LayoutScheduler, type Priority, type Runner, URGENT, VISIBLE } from "./schedule";
 import workerSource from "virtual:layout-worker";
 
@@ -47,15 +48,6 @@ class MainThreadRunner implements Runner {
 
 /** One layout worker, started on demand from a Blob URL; on failure it falls back to the main thread. */
 let workerCount = 0;
-
-/** Record performance.now() - start as a User Timing measure. */
-function timedSince(name: string, start: number): void {
-  try {
-    performance.measure(name, { start, end: performance.now() });
-  } catch {
-    // no User Timing Level 3 here
-  }
-}
 
 /** Await `p`, recording the wait as a User Timing measure (per-worker balance, see benchmarks/scale.py). */
 async function timedAsync<T>(name: string, p: Promise<T>): Promise<T> {
@@ -104,7 +96,7 @@ class WorkerRunner implements Runner {
         this.pending.delete(data.id);
         if (data.error !== undefined) p.reject(new Error(data.error));
         else {
-          if (!data.results) timedSince("oi:receive", start); // main-thread time to take a decoded payload part
+          if (!data.results) measureSince("oi:receive", start); // main-thread time to take a decoded payload part
           p.resolve(data);
         }
       };

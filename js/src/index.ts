@@ -6,7 +6,7 @@ import type { Overlay } from "./colors";
 import { decodeOffThread, warmLayoutWorkers } from "./engine";
 import { type Tree, treeFromParts } from "./groups";
 import { unpackTree } from "./offthread";
-import { type RawPayload, decodePayload, isWireForm, readWireForm, timed, wireParts } from "./payload";
+import { type RawPayload, decodePayload, isWireForm, measureDone, readWireForm, timed, wireParts } from "./payload";
 import { sendSnapshotWhenReady } from "./snapshot";
 import { GraphViewUI, type Host } from "./view";
 
@@ -90,23 +90,13 @@ function render({ model, el }: Props): (() => void) | Promise<() => void> {
   }
 }
 
-/** Record a duration another thread measured, ending now (User Timing, read by benchmarks/scale.py). */
-function measureDone(name: string, ms: number): void {
-  try {
-    const end = performance.now();
-    performance.measure(name, { start: end - ms, end });
-  } catch {
-    // no User Timing Level 3 here
-  }
-}
-
 /**
  * The wire form decoded, with the first view's tree, by a layout worker (offthread.ts); on this
  * thread (and the tree built later by the view) where workers cannot run or the worker failed.
  */
 async function readOffThread(bytes: Uint8Array): Promise<{ raw: RawPayload; first: Tree | null }> {
   const start = typeof performance !== "undefined" ? performance.now() : 0;
-  let got = null;
+  let got: Awaited<ReturnType<typeof decodeOffThread>> = null;
   try {
     got = await decodeOffThread(...wireParts(bytes));
   } catch {
@@ -114,7 +104,7 @@ async function readOffThread(bytes: Uint8Array): Promise<{ raw: RawPayload; firs
   }
   if (!got) return { raw: await readWireForm(bytes), first: null };
   const { decoded, rest } = got;
-  measureDone("oi:offthread", performance.now() - start); // wall time until the workers' answers are taken
+  measureDone("oi:offthread", performance.now() - start); // wall time until both workers' answers are taken
   measureDone("oi:worker-inflate", decoded.times.inflate);
   measureDone("oi:worker-unpack", decoded.times.unpack);
   measureDone("oi:worker-decode", decoded.times.decode);

@@ -282,12 +282,18 @@ export function wireParts(bytes: Uint8Array): [Uint8Array, Uint8Array] {
 type ColumnRef = { i32: [number, number] } | { d32: [number, number] };
 const TABLES = ["graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies"] as const;
 
-function measure(name: string, start: number): void {
+/** Record the time since `start` as a User Timing measure (read by benchmarks/scale.py --browser). */
+export function measureSince(name: string, start: number): void {
   try {
     performance.measure(name, { start, end: performance.now() });
   } catch {
     // no User Timing Level 3 here: no measure, same result
   }
+}
+
+/** Record `ms` that ended now (another thread measured them) as a User Timing measure. */
+export function measureDone(name: string, ms: number): void {
+  if (typeof performance !== "undefined") measureSince(name, performance.now() - ms);
 }
 
 /** Raw deflate inflated by the browser's own DecompressionStream (an empty part stays empty). */
@@ -367,9 +373,9 @@ export async function readWireForm(bytes: Uint8Array): Promise<RawPayload> {
   const [first, second] = wireParts(bytes);
   const [buf, rest] = await Promise.all([inflate(first), inflateText(second)]);
   const start = typeof performance !== "undefined" ? performance.now() : 0;
-  measure("oi:inflate", entered); // the DecompressionStream, awaited
+  measureSince("oi:inflate", entered); // the DecompressionStream, awaited
   const p = unpackWireForm(buf, rest);
-  measure("oi:unpack", start); // after the inflate: header and columns
+  measureSince("oi:unpack", start); // after the inflate: header and columns
   return p;
 }
 

@@ -1,6 +1,6 @@
 // Web Worker entry: runs layout jobs off the main thread, and decodes the graph payload's wire form
-// (offthread.ts: the first part, with the group tree; or the second part, the rest of the strings). Bundled to a string and started from a Blob URL, so it needs no extra file fetch
-// inside JupyterLab.
+// (offthread.ts: the first part, with the group tree; or the second part, the rest of the strings).
+// Bundled to a string and started from a Blob URL, so it needs no extra file fetch inside JupyterLab.
 
 import { type LayoutJob, runLayout } from "./layout";
 import { decodeHere } from "./offthread";
