@@ -5,13 +5,14 @@
 // since a structured clone of its ~60k small arrays and ~120k strings costs the main thread more
 // than rebuilding them (benchmarks/scale.py --browser: "oi:receive" + "oi:tree").
 
-import { type TreeParts, buildTreeParts } from "./groups";
+import { type Tree, type TreeParts, buildTreeParts } from "./groups";
 import { type RawPayload, decodePayload, inflate, unpackWireForm } from "./payload";
 
+/** The tree's columns that are flat already (typed arrays and numbers): they travel as they are. */
+type FlatColumns = "graph" | "nItems" | "itemGroup" | "edges" | "edgeLca" | "edgeCu" | "edgeCv" | "pairStart" | "pairA" | "pairB";
+
 /** A TreeParts as flat columns: lists as values + starts, strings as text + ends, flags as bytes. */
-export interface PackedTree {
-  graph: number;
-  nItems: number;
+export interface PackedTree extends Pick<Tree, FlatColumns> {
   nScopeGroups: number;
   merged: Int32Array;
   keys: string;
@@ -25,14 +26,6 @@ export interface PackedTree {
   groupFold: Uint8Array;
   childStart: Int32Array;
   children: Int32Array;
-  itemGroup: Int32Array;
-  edges: Int32Array;
-  edgeLca: Int32Array;
-  edgeCu: Int32Array;
-  edgeCv: Int32Array;
-  pairStart: Int32Array;
-  pairA: Int32Array;
-  pairB: Int32Array;
 }
 
 /** What the worker sends back for a wire form. */
