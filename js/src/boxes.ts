@@ -78,7 +78,7 @@ export function weightSource(d: GraphData, t: number, plumbingHidden: boolean): 
     const p = d.tensorProducer[t];
     if (!plumbingHidden || p < 0 || !d.nodePlumbing[p]) return -1;
     // a name the exporter gave the weight itself ("layer.3.ln2.bias" out of an Identity) says most
-    if (!GENERATED.test(d.tensorName[t])) return t;
+    if (!GENERATED.test(d.tensorNameAt(t))) return t;
     // follow the first input that is a weight or plumbing; a Constant has none: it is the source
     let next = -1;
     for (const u of nodeInputs(d, p)) {
@@ -105,10 +105,10 @@ export function weightLines(d: GraphData, i: number, plumbingHidden = false): st
     if (src < 0) continue;
     if (out.length < MAX_WEIGHT_LINES - 1) {
       const shape = d.tensorShape[t] || d.tensorShape[src] || "?";
-      out.push(`${shape}  ${ellipsize(d.tensorName[src], 18)}`);
+      out.push(`${shape}  ${ellipsize(d.tensorNameAt(src), 18)}`);
     } else {
       extra++;
-      last = `${d.tensorShape[t] || d.tensorShape[src] || "?"}  ${ellipsize(d.tensorName[src], 18)}`;
+      last = `${d.tensorShape[t] || d.tensorShape[src] || "?"}  ${ellipsize(d.tensorNameAt(src), 18)}`;
     }
   }
   // at most MAX_WEIGHT_LINES lines: the last says "+N more" unless it fits the last weight itself
@@ -141,7 +141,7 @@ export function nodeContent(d: GraphData, i: number, plumbingHidden = false): Bo
 
 export function ioContent(d: GraphData, row: number): BoxContent {
   const t = d.ioTensor[row];
-  const title = ellipsize(d.tensorName[t], MAX_NAME_CHARS);
+  const title = ellipsize(d.tensorNameAt(t), MAX_NAME_CHARS);
   const shape = d.tensorShape[t];
   const dtype = d.tensorDtype[t];
   const kind = d.ioKind[row] === IO_INPUT ? "input" : d.ioKind[row] === IO_OUTPUT ? "output" : "outer";

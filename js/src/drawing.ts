@@ -24,7 +24,7 @@ export function makeBox(d: GraphData, t: Tree, b: number, r: Rect, c: BoxContent
     const row = b - d.nNodes;
     const kind = d.ioKind[row] === IO_INPUT ? "oi-input" : d.ioKind[row] === IO_OUTPUT ? "oi-output" : "oi-outer";
     g.setAttribute("class", `oi-io ${kind}`);
-    g.setAttribute("data-io-id", d.tensorName[d.ioTensor[row]]);
+    g.setAttribute("data-io-id", d.tensorNameAt(d.ioTensor[row]));
     g.appendChild(svg("rect", { class: "oi-box oi-io-box", width: r.w, height: r.h, rx: r.h / 2 }));
   } else {
     g.setAttribute("class", `oi-node oi-cat-${opCategory(d.nodeOp[b])}`);

@@ -9,6 +9,8 @@
 import type { BoxContent } from "./boxes";
 import { type Tree, levelPairs, portIn, portOut } from "./groups";
 import { type LayoutJob, type LayoutResult, runLayout } from "./layout";
+import type { Decoded } from "./offthread";
+import { measureSince } from "./payload";
 import { BACKGROUND, LayoutScheduler, type Priority, type Runner, URGENT, VISIBLE } from "./schedule";
 import workerSource from "virtual:layout-worker";
 
@@ -26,7 +28,8 @@ const MAX_WORKERS = 2;
 /** Workers idle this long are stopped (a later layout starts them again). */
 const WORKER_IDLE_MS = 60_000;
 
-type Pending = { resolve: (r: LayoutResult[]) => void; reject: (e: unknown) => void };
+type Reply = { id: number; results?: LayoutResult[]; decoded?: Decoded; text?: string; error?: string };
+type Pending = { resolve: (r: Reply) => void; reject: (e: unknown) => void };
 
 /** Runs batches on the main thread, each in its own task (so a chain of them never blocks input). */
 class MainThreadRunner implements Runner {
@@ -85,12 +88,17 @@ class WorkerRunner implements Runner {
     if (this.worker) return this.worker;
     try {
       const w = new Worker(this.url);
-      w.onmessage = (ev: MessageEvent<{ id: number; results?: LayoutResult[]; error?: string }>) => {
-        const p = this.pending.get(ev.data.id);
+      w.onmessage = (ev: MessageEvent<Reply>) => {
+        const start = typeof performance !== "undefined" ? performance.now() : 0;
+        const data = ev.data; // the first read deserializes the message, on this thread
+        const p = this.pending.get(data.id);
         if (!p) return;
-        this.pending.delete(ev.data.id);
-        if (ev.data.results) p.resolve(ev.data.results);
-        else p.reject(new Error(ev.data.error ?? "layout failed"));
+        this.pending.delete(data.id);
+        if (data.error !== undefined) p.reject(new Error(data.error));
+        else {
+          if (!data.results) measureSince("oi:receive", start); // main-thread time to take a decoded payload part
+          p.resolve(data);
+        }
       };
       w.onerror = (ev) => {
         ev.preventDefault?.();
@@ -111,6 +119,23 @@ class WorkerRunner implements Runner {
     this.pending.clear();
   }
 
+  /** Send one request to the worker (its bytes moved there), or null when there is no worker. */
+  async call(msg: Record<string, unknown>, bytes: Uint8Array): Promise<Reply | null> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const worker = this.get();
+    if (!worker) return null;
+    try {
+      return await new Promise<Reply>((resolve, reject) => {
+        const id = ++this.seq;
+        this.pending.set(id, { resolve, reject });
+        const copy = bytes.slice(); // the widget keeps its bytes; the worker takes this copy
+        worker.postMessage({ ...msg, id, bytes: copy }, [copy.buffer]);
+      });
+    } finally {
+      if (this.pending.size === 0 && this.worker) this.idleLater();
+    }
+  }
+
   async run(jobs: LayoutJob[]): Promise<LayoutResult[]> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const worker = this.get();
@@ -118,7 +143,7 @@ class WorkerRunner implements Runner {
     try {
       const job = new Promise<LayoutResult[]>((resolve, reject) => {
         const id = ++this.seq;
-        this.pending.set(id, { resolve, reject });
+        this.pending.set(id, { resolve: (r) => resolve(r.results ?? []), reject });
         worker.postMessage({ id, jobs });
       });
       return await timedAsync(this.measureName, job);
@@ -183,6 +208,23 @@ function getPool(): Pool {
   });
   pool = { scheduler, workers, engines };
   return pool;
+}
+
+/**
+ * Decode the wire form's two parts (payload.ts wireParts) in the layout workers at once: the first
+ * worker inflates the columns and builds the first view's group tree, the second (or the first,
+ * after that, where there is one) inflates the rest of the strings. Null where workers cannot run
+ * here (the caller decodes on this thread).
+ */
+export async function decodeOffThread(first: Uint8Array, second: Uint8Array): Promise<{ decoded: Decoded; rest: string } | null> {
+  const workers = getPool().workers;
+  if (workers.length === 0) return null;
+  const [a, b] = await Promise.all([
+    workers[0].call({ decode: true }, first),
+    second.length ? workers[workers.length - 1].call({ text: true }, second) : { id: 0, text: "" },
+  ]);
+  if (!a?.decoded || !b || b.text === undefined) return null;
+  return { decoded: a.decoded, rest: b.text };
 }
 
 /** Start the page's layout workers now, so their start-up overlaps decoding the payload. */

@@ -471,7 +471,20 @@ function edgeLevels(b: Build, depth: Int32Array) {
   return { edges, edgeLca, edgeCu, edgeCv, pairStart, pairA, pairB };
 }
 
-function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): Tree {
+/**
+ * A tree as it crosses from a worker (structured clone): all of it but the key index, and what
+ * treeFromParts needs to build that index on first use.
+ */
+export interface TreeParts {
+  tree: Omit<Tree, "groupIndex">;
+  /** groups made from scopes (their keys go in the index first) */
+  nScopeGroups: number;
+  /** scope groups merged into their single child (their keys leave the index) */
+  merged: number[];
+}
+
+/** Build the tree's parts (buildTree without the timing and the lazy key index). */
+export function buildTreeParts(d: GraphData, graph: number, opts: TreeOptions | number = {}): TreeParts {
   const o: TreeOptions = typeof opts === "number" ? { chunkMax: opts } : opts;
   const nItems = d.nNodes + d.nIo;
   const b: Build = {
@@ -499,7 +512,7 @@ function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): 
   const groupCount = nodeCounts(b, depth);
   const groupDepth: number[] = [];
   for (let g = 0; g < depth.length; g++) groupDepth.push(depth[g]);
-  const tree: Tree = {
+  const tree: Omit<Tree, "groupIndex"> = {
     graph,
     nItems,
     groupKey: b.groupKey,
@@ -511,15 +524,21 @@ function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): 
     groupChunk: b.groupChunk,
     groupFold: b.groupFold,
     itemGroup: b.itemGroup,
-    groupIndex: new Map(),
     ...edgeLevels(b, depth),
     pairCache: [],
   };
-  // key -> group on first use, as the build would have kept it: every group's key set when made,
-  // merged groups' keys deleted after the scope groups were made
-  const keys = b.groupKey;
+  return { tree, nScopeGroups, merged };
+}
+
+/**
+ * The tree from its parts, with key -> group built on first use as the build would have kept it:
+ * every group's key set when made, merged groups' keys deleted after the scope groups were made.
+ */
+export function treeFromParts({ tree, nScopeGroups, merged }: TreeParts): Tree {
+  const keys = tree.groupKey;
   let index: Map<string, number> | null = null;
   Object.defineProperty(tree, "groupIndex", {
+    enumerable: true,
     get(): Map<string, number> {
       if (!index) {
         index = new Map();
@@ -530,7 +549,11 @@ function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): 
       return index;
     },
   });
-  return tree;
+  return tree as Tree;
+}
+
+function buildTreeNow(d: GraphData, graph: number, opts: TreeOptions | number): Tree {
+  return treeFromParts(buildTreeParts(d, graph, opts));
 }
 
 /**

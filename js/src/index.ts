@@ -3,8 +3,10 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { Overlay } from "./colors";
-import { warmLayoutWorkers } from "./engine";
-import { type RawPayload, decodePayload, isWireForm, readWireForm } from "./payload";
+import { decodeOffThread, warmLayoutWorkers } from "./engine";
+import { type Tree, treeFromParts } from "./groups";
+import { unpackTree } from "./offthread";
+import { type RawPayload, decodePayload, isWireForm, measureDone, readWireForm, timed, wireParts } from "./payload";
 import { sendSnapshotWhenReady } from "./snapshot";
 import { GraphViewUI, type Host } from "./view";
 
@@ -72,8 +74,8 @@ function render({ model, el }: Props): (() => void) | Promise<() => void> {
   const since = typeof performance !== "undefined" ? performance.now() : undefined;
   const bytes = asBytes(raw);
   if (bytes && isWireForm(bytes)) {
-    return readWireForm(bytes).then(
-      (p) => show({ model, el }, p, since),
+    return readOffThread(bytes).then(
+      ({ raw, first }) => show({ model, el }, raw, first ? undefined : since, first),
       (err) => {
         errorBox(el, err);
         return () => {};
@@ -88,7 +90,33 @@ function render({ model, el }: Props): (() => void) | Promise<() => void> {
   }
 }
 
-function show({ model, el }: Props, payload: RawPayload, since: number | undefined): () => void {
+/**
+ * The wire form decoded, with the first view's tree, by a layout worker (offthread.ts); on this
+ * thread (and the tree built later by the view) where workers cannot run or the worker failed.
+ */
+async function readOffThread(bytes: Uint8Array): Promise<{ raw: RawPayload; first: Tree | null }> {
+  const start = typeof performance !== "undefined" ? performance.now() : 0;
+  let got: Awaited<ReturnType<typeof decodeOffThread>> = null;
+  try {
+    got = await decodeOffThread(...wireParts(bytes));
+  } catch {
+    got = null; // a worker that failed: decode here, where an error names itself in the view
+  }
+  if (!got) return { raw: await readWireForm(bytes), first: null };
+  const { decoded, rest } = got;
+  measureDone("oi:offthread", performance.now() - start); // wall time until both workers' answers are taken
+  measureDone("oi:worker-inflate", decoded.times.inflate);
+  measureDone("oi:worker-unpack", decoded.times.unpack);
+  measureDone("oi:worker-decode", decoded.times.decode);
+  measureDone("oi:worker-tree", decoded.times.tree);
+  const raw = decoded.raw;
+  const table = raw.strings;
+  if (!Array.isArray(table) && "text" in table) raw.strings = { text: table.text + rest, ends: table.ends };
+  const parts = decoded.first;
+  return { raw, first: timed("oi:tree", () => treeFromParts(unpackTree(parts))) };
+}
+
+function show({ model, el }: Props, payload: RawPayload, since: number | undefined, first: Tree | null = null): () => void {
   let ui: GraphViewUI;
   try {
     const data = decodePayload(payload, since);
@@ -111,7 +139,7 @@ function show({ model, el }: Props, payload: RawPayload, since: number | undefin
       onOverlay: (cb) => on("change:overlay", cb),
       height: () => model.get("height") ?? "600px",
     };
-    ui = new GraphViewUI(el, data, host);
+    ui = new GraphViewUI(el, data, host, first);
     // the first view's picture, for the output's static fallback (widgets/fallback.py)
     const stopSnapshot = sendSnapshotWhenReady(
       el,

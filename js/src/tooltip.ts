@@ -12,7 +12,7 @@ export function tensorLine(d: GraphData, t: number): string {
   const shape = d.tensorShape[t] || "?";
   const dtype = d.tensorDtype[t] ? `${d.tensorDtype[t]} ` : "";
   const w = d.tensorKind[t] === KIND_INITIALIZER ? "  (weight)" : "";
-  return `${d.tensorName[t]}: ${dtype}${shape}${w}`;
+  return `${d.tensorNameAt(t)}: ${dtype}${shape}${w}`;
 }
 
 /** The rows (class, text) of the tooltip of a node, a group or an io box; none for anything else. */

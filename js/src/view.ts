@@ -92,8 +92,12 @@ export class GraphViewUI {
   private minimap: Minimap;
   private menu: HTMLDivElement;
 
-  constructor(container: HTMLElement, data: GraphData, host: Host) {
+  /** the main graph's tree with plumbing hidden, built before (in a worker: offthread.ts); used once */
+  private firstTree: Tree | null;
+
+  constructor(container: HTMLElement, data: GraphData, host: Host, firstTree: Tree | null = null) {
     this.d = data;
+    this.firstTree = firstTree;
     this.host = host;
     this.engine = new LayoutEngine();
     // big graphs will need the layout workers: start them now (render() may have already)
@@ -234,7 +238,9 @@ export class GraphViewUI {
   private state(graph: number = this.stack[this.stack.length - 1]): GraphState {
     let s = this.states.get(graph);
     if (!s) {
-      const tree = buildTree(this.d, graph, { hidden: this.plumbingHidden ? this.d.nodePlumbing : null });
+      const prebuilt = graph === 0 && this.plumbingHidden ? this.firstTree : null;
+      this.firstTree = null;
+      const tree = prebuilt ?? buildTree(this.d, graph, { hidden: this.plumbingHidden ? this.d.nodePlumbing : null });
       s = { graph, tree, expanded: initialExpanded(tree, INITIAL_BUDGET) };
       this.states.set(graph, s);
     }
@@ -427,7 +433,7 @@ export class GraphViewUI {
       else path.removeAttribute("stroke-width");
       let label: string;
       if (tensors.length === 1) {
-        ge.setAttribute("data-tensor", d.tensorName[tensors[0]]);
+        ge.setAttribute("data-tensor", d.tensorNameAt(tensors[0]));
         label = d.tensorShape[tensors[0]];
       } else {
         label = `${tensors.length} tensors`;

@@ -385,55 +385,110 @@ def _map_columns(p: dict[str, Any], f: Any) -> dict[str, Any]:
 
 _TABLES = ("graphs", "scopes", "nodes", "tensors", "io", "edges", "bodies")
 
-#: The widget's wire form (``payload_bytes``): MAGIC, then raw deflate (RFC 1951) of: the header's
-#: length (uint32 LE), the header (UTF-8 JSON: the payload with each integer column replaced by
-#: {"i32": [at, n]} or, delta-coded, {"d32": [at, n]}), spaces up to a multiple of 4 bytes, and the
-#: int32 LE data the columns point into (``at``, ``n`` in int32 units). The front end inflates it with
-#: the browser's ``DecompressionStream`` (js/src/payload.ts readPayload).
-MAGIC = b"OIGZ"
+#: The widget's wire form (``payload_bytes``): MAGIC, the length of the first part (uint32 LE), then two
+#: parts, each raw deflate (RFC 1951). The first holds the header's length (uint32 LE), the header (UTF-8
+#: JSON: the payload with each integer column replaced by {"i32": [at, n]} or, delta-coded, {"d32": [at,
+#: n]}, and the string table by {"d32": [at, n], "utf8": nbytes, "split": k}: each string's length in
+#: UTF-16 code units), spaces up to a multiple of 4 bytes, the int32 LE data the columns point into
+#: (``at``, ``n`` in int32 units; the strings' lengths come last), then the UTF-8 bytes (``nbytes``) of
+#: the table's first ``k`` strings: those the group tree needs (graph paths and attributes, scope paths).
+#: The second part holds the UTF-8 bytes of the other strings. The front end inflates the two with the
+#: browser's ``DecompressionStream`` in its two layout workers at once (js/src/offthread.ts): the first
+#: builds the group tree meanwhile. OLD_MAGIC: one deflate stream, the table a JSON list in the header.
+MAGIC = b"OIG2"
+OLD_MAGIC = b"OIGZ"
+
+
+def _int32(a: np.ndarray, what: str) -> tuple[str, np.ndarray]:
+    """("d32", deltas) when they are smaller in total, else ("i32", a); checked to fit in int32."""
+    d = np.diff(a, prepend=0)
+    delta = len(a) > 2 and int(np.abs(d).sum()) < int(np.abs(a).sum())
+    out = d if delta else a
+    if len(out) and (out.min() < -(2**31) or out.max() >= 2**31):
+        raise ValueError(f"graph payload column {what} does not fit in int32")
+    return ("d32" if delta else "i32"), out
+
+
+def _utf16_lengths(strings: list[str], lens: np.ndarray) -> np.ndarray:
+    """Each string's length in UTF-16 code units (what the front end slices by), from their lengths in
+    code points (``lens``, changed in place where a string is not ASCII)."""
+    ascii_ = np.fromiter(map(str.isascii, strings), dtype=bool, count=len(strings))
+    for k in np.flatnonzero(~ascii_).tolist():
+        lens[k] = len(strings[k].encode("utf-16-le", "surrogatepass")) // 2
+    return lens
 
 
 def payload_bytes(p: dict[str, Any]) -> bytes:
     """The wire form of ``graph_columns(m)`` (see MAGIC): a few percent of the JSON's size."""
-    header: dict[str, Any] = {k: v for k, v in p.items() if k not in _TABLES}
+    header: dict[str, Any] = {k: v for k, v in p.items() if k not in _TABLES and k != "strings"}
     chunks: list[bytes] = []
     at = 0
     for table in _TABLES:
         cols: dict[str, Any] = {}
         for col, values in p[table].items():
-            a = np.asarray(values, dtype=np.int64)
-            d = np.diff(a, prepend=0)
-            delta = len(a) > 2 and int(np.abs(d).sum()) < int(np.abs(a).sum())
-            out = d if delta else a
-            if len(out) and (out.min() < -(2**31) or out.max() >= 2**31):
-                raise ValueError(f"graph payload column {table}.{col} does not fit in int32")
-            cols[col] = {"d32" if delta else "i32": [at, len(a)]}
+            code, out = _int32(np.asarray(values, dtype=np.int64), f"{table}.{col}")
+            cols[col] = {code: [at, len(out)]}
             chunks.append(out.astype("<i4").tobytes())
-            at += len(a)
+            at += len(out)
         header[table] = cols
+    strings: list[str] = list(p["strings"])
+    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    # the strings the group tree reads (string codes of graph paths and attributes, scope paths) go first
+    tree_codes = (p["graphs"].get("path", []), p["graphs"].get("attr", []), p["scopes"].get("path", []))
+    split = min(
+        len(strings), 1 + max(int(np.max(np.asarray(c, dtype=np.int64), initial=-1)) for c in tree_codes)
+    )
+    first = "".join(strings[:split]).encode("utf-8")
+    rest = "".join(strings[split:]).encode("utf-8")
+    if len(first) + len(rest) != int(lens.sum()):  # some string is not ASCII
+        lens = _utf16_lengths(strings, lens)
+    header["strings"] = {"d32": [at, len(lens)], "utf8": len(first), "split": split}
+    chunks.append(lens.astype("<i4").tobytes())  # lengths: the d32 of the end offsets
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     pad = b" " * (-(4 + len(head)) % 4)
     z = zlib.compressobj(1, zlib.DEFLATED, -15)  # level 1: most of the gain, a fraction of the time
     parts = [z.compress(struct.pack("<I", len(head))), z.compress(head + pad)]
     parts += [z.compress(c) for c in chunks]
-    return MAGIC + b"".join(parts) + z.flush()
+    parts += [z.compress(first), z.flush()]
+    part1 = b"".join(parts)
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return MAGIC + struct.pack("<I", len(part1)) + part1 + z.compress(rest) + z.flush()
 
 
 def decode_payload(data: bytes) -> dict[str, Any]:
     """``payload_bytes`` read back into ``graph_payload``'s JSON form (integer columns as lists)."""
-    if not data.startswith(MAGIC):
-        raise ValueError("not an onnx-inspect graph payload (no OIGZ header)")
-    body = zlib.decompress(data[len(MAGIC) :], -15)
+    if data.startswith(MAGIC):
+        (n1,) = struct.unpack_from("<I", data, len(MAGIC))
+        at = len(MAGIC) + 4
+        body = zlib.decompress(data[at : at + n1], -15)
+        rest = zlib.decompress(data[at + n1 :], -15)
+    elif data.startswith(OLD_MAGIC):
+        body, rest = zlib.decompress(data[len(OLD_MAGIC) :], -15), b""
+    else:
+        raise ValueError("not an onnx-inspect graph payload (no OIG2 or OIGZ header)")
     (n,) = struct.unpack_from("<I", body)
     header = json.loads(body[4 : 4 + n].decode("utf-8"))
-    ints = np.frombuffer(body, dtype="<i4", offset=4 + n + (-(4 + n) % 4))
+    base = 4 + n + (-(4 + n) % 4)
+    table = header["strings"]
+    n_ints = (len(body) - base) // 4 if isinstance(table, list) else sum(table["d32"])  # lengths come last
+    ints = np.frombuffer(body, dtype="<i4", offset=base, count=n_ints)
 
     def column(spec: dict[str, list[int]]) -> list[int]:
-        ((code, (at, size)),) = spec.items()
+        ((code, (at, size)),) = ((k, v) for k, v in spec.items() if k in ("i32", "d32"))
         a = ints[at : at + size].astype(np.int64)
         return (np.cumsum(a) if code == "d32" else a).tolist()
 
-    return {k: {c: column(v) for c, v in header[k].items()} if k in _TABLES else v for k, v in header.items()}
+    out = {k: {c: column(v) for c, v in header[k].items()} if k in _TABLES else v for k, v in header.items()}
+    if isinstance(table, dict):  # UTF-8 bytes after the lengths (the last int32 column), and in part 2
+        start = base + 4 * n_ints
+        text = body[start : start + table["utf8"]] + rest
+        units = text.decode("utf-8").encode("utf-16-le", "surrogatepass")
+        ends = column(table)
+        out["strings"] = [
+            units[2 * a : 2 * b].decode("utf-16-le", "surrogatepass")
+            for a, b in zip([0, *ends[:-1]], ends, strict=True)
+        ]
+    return out
 
 
 def decode_strings(table: list[str] | dict[str, list[Any]]) -> list[str]:
