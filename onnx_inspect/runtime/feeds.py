@@ -22,7 +22,6 @@ from onnx import numpy_helper
 from ..errors import FeedError
 from ..model import Model, ModelLike, as_model
 from ..model.external import read_external, uses_external
-from ..model.links import links
 from . import dims as dimplan
 from .session import model_label, state
 
@@ -498,20 +497,12 @@ def model_metadata(m: Model) -> dict[str, str]:
 
 
 def model_inputs(m: Model) -> dict[str, InputSpec]:
-    """The main graph's real inputs (initializers left out) by name, read once per model.
-
-    Which inputs are initializers is the tensors' kind, found through ``links(m)`` (built for the graph
-    view): no set of every initializer name (141k at 200k nodes) is made."""
+    """The main graph's real inputs (``Model.main_inputs``: initializers left out) by name, with their specs;
+    read once per model."""
     st = state(m)
     if st.specs is None:
-        row_of = links(m).rows[m.graphs.index.tolist().index("")]
-        kind = m.tensor_column("kind")
-
-        def real(name: str) -> bool:
-            row = row_of.get(name)
-            return row is None or kind[row] != "initializer"
-
-        st.specs = {s.name: s for s in (spec_of(vi) for vi in m.proto.graph.input if real(vi.name))}
+        real = set(m.main_inputs())
+        st.specs = {s.name: s for s in (spec_of(vi) for vi in m.proto.graph.input if vi.name in real)}
     return st.specs
 
 

@@ -174,14 +174,14 @@ def _io_rows(
     box row, or -1)."""
     graphs = m.graphs
     n_g = len(graphs)
-    input_code, outer_code = TENSOR_KINDS.index("input"), TENSOR_KINDS.index("outer")
+    init_code, outer_code = TENSOR_KINDS.index("initializer"), TENSOR_KINDS.index("outer")
     ins_g = [g for g, names in enumerate(graphs["inputs"]) for _ in names]
     in_rows = L.resolve(ins_g, [name for names in graphs["inputs"] for name in names])
     outs_g = [g for g, names in enumerate(graphs["outputs"]) for _ in names]
     out_rows = L.resolve(outs_g, [name for names in graphs["outputs"] for name in names])
     in_g = np.asarray(ins_g, dtype=np.int64)
     ok = in_rows >= 0
-    ok[ok] = kind[in_rows[ok]] == input_code
+    ok[ok] = kind[in_rows[ok]] != init_code  # (an input that is also an output has kind 'output')
     in_g, in_rows = in_g[ok], in_rows[ok]
     if len(in_rows):  # a value listed twice as an input gets one box
         _, first = np.unique(in_rows, return_index=True)

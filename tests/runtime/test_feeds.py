@@ -238,4 +238,4 @@ def test_model_inputs_leave_out_initializers_listed_as_inputs_and_keep_a_pass_th
         sparse_initializer=[sp],
     )
     m = oi.load(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
-    assert list(model_inputs(m)) == ["x", "p"] == [n for n, _ in _specs_by_graph(m)]
+    assert list(model_inputs(m)) == ["x", "p"] == [n for n, _ in _specs_by_graph(m)] == m.main_inputs()

@@ -162,12 +162,38 @@ MODELS = {
     "function": T.with_function,
     "constant_weights": T.constant_weights,
     "residual_chain": lambda: T.residual_chain(blocks=6),
+    "input_is_output": lambda: input_is_output(),
     # real exports: control flow (TorchScript Loop, If bodies), dynamo namespace scopes, QDQ
     **{
         f"corpus:{name}": (lambda name=name: str(corpus_model(name).path))
         for name in ("scripted_loop", "silero_vad_16k_op15", "gpt2_lm_dynamo", "small_cnn_qdq")
     },
 }
+
+
+def input_is_output() -> onnx.ModelProto:
+    """Graph inputs also listed as graph outputs (a pass-through ``p``; an initializer ``w`` listed as an
+    input): ``p`` is still an input (an input box), ``w`` is not."""
+    f = TensorProto.FLOAT
+    vi = [helper.make_tensor_value_info(n, f, [2]) for n in ("x", "p", "w", "y", "q")]
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"]), helper.make_node("Add", ["p", "w"], ["q"])],
+        "passthrough",
+        vi[:3],
+        [vi[3], vi[1], vi[4]],
+        [numpy_helper.from_array(np.ones(2, np.float32), "w")],
+    )
+    return helper.make_model(g)
+
+
+def test_an_input_that_is_also_an_output_stays_an_input() -> None:
+    m = oi.load(input_is_output())
+    assert m.main_inputs() == ["x", "p"]
+    d = Decoded(decode_payload(payload_bytes(graph_columns(m))))
+    names = d.strs("tensors", "name")
+    io = list(zip(d.ints("io", "kind"), d.ints("io", "tensor"), strict=True))
+    assert [names[t] for k, t in io if k == IO_INPUT] == ["x", "p"]
+    assert [names[t] for k, t in io if k == IO_OUTPUT] == ["y", "p", "q"]
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
