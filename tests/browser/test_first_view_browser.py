@@ -92,13 +92,28 @@ body[data-jp-theme-light="false"] {{ background: #111111; {dark} }}
 import {{ mount }} from "./graphview.js";
 const host = document.getElementById("host");
 let current = null;
+let cleanup = null;
 // mount the payload at `url` in place of the view shown so far
 window.__show = async (url) => {{
   if (current) current.view.destroy();
-  current = null;
+  if (cleanup) cleanup();
+  current = null; cleanup = null;
   host.replaceChildren();
   const text = await (await fetch(url)).text();
   current = mount(host, text, {{ height: "{height}px" }});
+}};
+// render the wire form at `url` as JupyterLab does (the widget's render, with a model holding the bytes):
+// the layout workers inflate it and build the group tree
+window.__showWire = async (url) => {{
+  if (current) current.view.destroy();
+  if (cleanup) cleanup();
+  current = null; cleanup = null;
+  host.replaceChildren();
+  const buf = await (await fetch(url)).arrayBuffer();
+  const values = {{ _payload: new DataView(buf), selected: [], overlay: {{}}, height: "{height}px", _want_snapshot: false }};
+  const model = {{ get: (k) => values[k], on() {{}}, off() {{}}, set() {{}}, save_changes() {{}}, send() {{}} }};
+  const mod = await import("./graphview.js");
+  cleanup = await mod.default.render({{ model, el: host }});
 }};
 window.__theme = (dark) => document.body.setAttribute("data-jp-theme-light", dark ? "false" : "true");
 window.__loaded = true;
@@ -149,6 +164,11 @@ class _Pane:
         self.errors.clear()
         self.page.evaluate("(dark) => window.__theme(dark)", dark)
         self.page.evaluate("(url) => window.__show(url)", payload)
+        self.page.locator(READY).wait_for(timeout=60_000)
+
+    def show_wire(self, payload: str) -> None:
+        self.errors.clear()
+        self.page.evaluate("(url) => window.__showWire(url)", payload)
         self.page.locator(READY).wait_for(timeout=60_000)
 
     def theme(self, dark: bool) -> None:
@@ -339,6 +359,38 @@ def test_graph_view_first_view(panes, site, gallery, payloads, name: str, pane: 
     p.page.click(".oi-fit")
     _check(_measure(p.page), f"{where}, after Fit")
     assert not p.errors, f"{where}: page errors {p.errors}"
+
+
+# models whose wire form is also rendered: dynamo scopes, If bodies, a YOLO, a TorchScript Loop
+WIRE_MODELS = [
+    n
+    for n in ("gpt2_lm_dynamo", "silero_vad_16k_op15", "yolov8n_nudenet_320", "scripted_loop")
+    if n in MODELS
+]
+
+
+@pytest.mark.parametrize("name", WIRE_MODELS)
+def test_wire_form_first_view_is_the_json_one(panes, site, payloads, name: str) -> None:
+    """What JupyterLab receives (the compressed wire form, unpacked by the layout workers) draws the same
+    first view as the JSON payload reports embed: same boxes, titles and sizes."""
+    import onnx_inspect as oi
+    from onnx_inspect.views.graph_payload import graph_columns, payload_bytes
+
+    p = panes["narrow"]
+    p.show(_payload_url(name, MODELS[name].path, payloads, site[1]))
+    from_json = _measure(p.page)
+    wire = site[1] / f"{_slug(name)}.wire"
+    wire.write_bytes(payload_bytes(graph_columns(oi.load(MODELS[name].path))))
+    p.show_wire(wire.name)
+    from_wire = _measure(p.page)
+    assert not p.errors, f"{name}: page errors {p.errors}"
+    assert from_wire["total"] == from_json["total"] > 0
+    assert from_wire["inside"] == from_json["inside"], (
+        f"{name}: the wire form's first view differs from the JSON one"
+    )
+    p.show(
+        _payload_url(name, MODELS[name].path, payloads, site[1])
+    )  # leave the pane as the other tests expect
 
 
 @pytest.fixture(scope="module")
