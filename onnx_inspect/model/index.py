@@ -163,6 +163,19 @@ class Index:
     node_protos: dict[str, onnx.NodeProto]
     weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
     by_name: ByName  # (graph path, value name) -> tensor id
+    untyped: _Walker | None = field(default=None, repr=False)  # the walk, until ``type_values`` ran
+
+    def type_values(self, model: onnx.ModelProto) -> None:
+        """Fill the tensors' dtype, shape, shape_source and nbytes from ``model``: the indexed model or
+        its shape-inferred copy (then every proto lookup points into the copy). Once per index."""
+        if self.untyped is None:
+            raise RuntimeError("Index.type_values: the index is already typed")
+        self.untyped.type_values(model)
+        self.untyped = None
+
+
+class StructureChanged(Exception):
+    """The model given to ``Index.type_values`` does not have the indexed model's graphs."""
 
 
 def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
@@ -337,6 +350,11 @@ class _Graph:
     local_ids: Mapping[str, str] = field(default_factory=dict)  # value name -> tensor id
     consumers: list[tuple[str, ...]] = field(default_factory=list)  # reader node ids, per ``defined``
     free: dict[str, list[str]] = field(default_factory=dict)  # outer value name -> readers in this graph
+    row: int = 0  # this graph's first row in the tensor columns
+    # the initializers' (rows, dtypes, shapes, sizes) and tensor ids; rows of constant node outputs
+    init_types: tuple[slice | list[int], list[Any], list[Any], list[Any]] | None = None
+    init_tids: list[str] = field(default_factory=list)
+    const_at: list[int] = field(default_factory=list)
 
 
 class _Walker:
@@ -370,6 +388,7 @@ class _Walker:
         self.type_nbytes: dict[bytes | None, int | None] = {}
         self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
+        self.walked: list[_Graph] = []  # every graph walked, in walk order (``type_values`` reads them)
 
     @staticmethod
     def _unique(wanted: str, used: set[str], index: int) -> str:
@@ -395,12 +414,13 @@ class _Walker:
         self.ordinal += 1
         self.graphs[path] = entry
         gw = self._read_nodes(g, entry)
+        self.walked.append(gw)  # (before its bodies: walk order, parents first)
         self._define_values(g, gw)
         implicit_of, subgraphs_of, ordered = self._link(gw, env)
         if not ordered:  # rare: exporters write nodes in topological order
             _check_acyclic(entry.ops, gw.ids, _local_deps(gw, implicit_of), gw.where)
         self._node_rows(gw, implicit_of, subgraphs_of)
-        self._value_rows(g, gw)
+        self._value_rows(gw)
         self._outer_rows(gw, env)
         return list(gw.free)
 
@@ -484,11 +504,7 @@ class _Walker:
         input_names: list[str]
         output_names: list[str]
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            tensors = list(g.initializer)
-            inits = dict(zip([t.name for t in tensors], tensors, strict=True))
-            # a sparse initializer is the dense tensor it stands for (its name is its values' name)
-            for sp in g.sparse_initializer:
-                inits.setdefault(sp.values.name, sp)
+            inits = _initializers(g)
             input_names = [vi.name for vi in g.input]
             output_names = [vi.name for vi in g.output]
         else:  # a FunctionProto names its inputs and outputs; it has no initializers
@@ -530,9 +546,46 @@ class _Walker:
         gw.inits, gw.input_names, gw.output_names = inits, input_names, output_names
         gw.defined, gw.n_pre, gw.owner, gw.pos, gw.tids = defined, n_pre, owner, pos, tids
 
-    def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
-        """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
+    def _value_rows(self, gw: _Graph) -> None:
+        """Append a tensor row per value this graph defines: kind, producer and readers. Types (dtype,
+        shape, where the shape came from, size) come later, in ``_type_rows``: they may be read from the
+        inferred copy of the model, which shape inference builds meanwhile."""
         inits, protos, ops, ids = gw.inits, gw.protos, gw.entry.ops, gw.ids
+        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
+        gw.entry.constants = const_values | inits.keys()
+        defined, local_ids, pos, n_pre = gw.defined, gw.local_ids, gw.pos, gw.n_pre
+        n = len(defined)
+        c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
+        c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
+        gw.init_types = self._initializer_types(gw, c_kind)
+        gw.const_at = const_at = sorted(pos[name] for name in const_values)
+        if gw.entry.edges is not None:
+            known = gw.entry.edges.known
+            known[np.fromiter(map(pos.__getitem__, inits), np.int64, len(inits))] = True
+            known[const_at] = True
+        for k in const_at:
+            c_kind[k] = "constant"
+            self.weights[local_ids[defined[k]]] = protos[gw.owner[k - n_pre]]
+        for name in set(gw.output_names):
+            at = pos.get(name)
+            if at is not None and c_kind[at] in ("intermediate", "input"):
+                c_kind[at] = "output"
+        t = self.tensors
+        gw.row = len(t["id"])
+        t["id"].extend(gw.tids)
+        t["name"].extend(defined)
+        t["graph"].extend([gw.entry.path] * n)
+        for key in ("dtype", "shape", "shape_source", "nbytes"):  # (filled by ``_type_rows``)
+            t[key].extend([None] * n)
+        t["kind"].extend(c_kind)
+        t["producer"].extend(c_prod)
+        t["consumers"].extend(gw.consumers)
+        t["outer_ref"].extend([None] * n)
+
+    def _type_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
+        """Fill this graph's rows' dtype, shape, shape source and size from ``g`` (the walked graph, or
+        its inferred copy): the value's TypeProto, else the initializer's or Constant's own tensor."""
+        protos, ops = gw.protos, gw.entry.ops
         # value name -> serialized declared TypeProto (a model has few distinct ones: each is read once)
         vis = list(g.value_info)
         ser_of = dict(zip([vi.name for vi in vis], [vi.type.SerializeToString() for vi in vis], strict=True))
@@ -542,13 +595,10 @@ class _Walker:
                     ser_of[vi.name] = vi.type.SerializeToString()
             for vi in g.input:
                 ser_of[vi.name] = vi.type.SerializeToString()
-        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
-        gw.entry.constants = const_values | inits.keys()
         decl = None if self.declared is None else self.declared.get(gw.entry.ordinal, {})
-        defined, local_ids, pos, n_pre = gw.defined, gw.local_ids, gw.pos, gw.n_pre
+        defined, n_pre = gw.defined, gw.n_pre
         n = len(defined)
-        # column-wise: every value as an intermediate or input typed by its TypeProto, then the
-        # initializers, constants and outputs fixed up
+        # column-wise: every value typed by its TypeProto, then the initializers and constants fixed up
         sers = list(map(ser_of.get, defined))
         t_dtype, t_shape, t_nbytes = self.type_dtype, self.type_shape, self.type_nbytes
         for ser in set(ser_of.values()) - t_dtype.keys():
@@ -558,8 +608,6 @@ class _Walker:
         c_dtype = list(map(t_dtype.get, sers))  # (None for untyped values: get(None))
         c_shape = list(map(t_shape.get, sers))
         c_nbytes = list(map(t_nbytes.get, sers))
-        c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
-        c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
         # shape source: None (no shape), 'declared' (the file's own type) or 'inferred'
         shaped = np.fromiter(map(operator.is_not, c_shape, repeat(None)), bool, n)
         if decl is None:
@@ -568,53 +616,40 @@ class _Walker:
             same = np.fromiter(map(operator.eq, map(decl.get, defined), sers), bool, n)
             code = shaped * (2 - same.astype(np.int8))
         c_src = _SOURCES[code].tolist()
-        self._initializer_rows(gw, c_kind, c_dtype, c_shape, c_src, c_nbytes)
-        const_at = sorted(pos[name] for name in const_values)
-        if gw.entry.edges is not None:
-            known = gw.entry.edges.known
-            known[np.fromiter(map(pos.__getitem__, inits), np.int64, len(inits))] = True
-            known[const_at] = True
-        for k in const_at:
-            name, j = defined[k], gw.owner[k - n_pre]
-            c_kind[k] = "constant"
-            self.weights[local_ids[name]] = protos[j]
+        if gw.init_types is not None:
+            at, dtypes, shapes, nbytes = gw.init_types
+            m = len(dtypes)
+            if isinstance(at, slice):
+                c_dtype[at], c_shape[at], c_src[at], c_nbytes[at] = dtypes, shapes, ["declared"] * m, nbytes
+            else:
+                for k, dtype, shape, nb in zip(at, dtypes, shapes, nbytes, strict=True):
+                    c_dtype[k], c_shape[k], c_src[k], c_nbytes[k] = dtype, shape, "declared", nb
+        for k in gw.const_at:
+            j = gw.owner[k - n_pre]
             if c_shape[k] is None and ops[j] == "Constant":
                 dtype, c_shape[k], elem = _constant_type(protos[j])
                 c_dtype[k], c_nbytes[k] = dtype, self._nbytes(elem, c_shape[k])
                 if c_shape[k] is not None:
-                    before = decl.get(name) if decl is not None else None
+                    before = decl.get(defined[k]) if decl is not None else None
                     ok = decl is None or (before is not None and (sers[k] is None or before == sers[k]))
                     c_src[k] = "declared" if ok else "inferred"
-        for name in set(gw.output_names):
-            at = pos.get(name)
-            if at is not None and c_kind[at] in ("intermediate", "input"):
-                c_kind[at] = "output"
+        span = slice(gw.row, gw.row + n)
         t = self.tensors
-        t["id"].extend(gw.tids)
-        t["name"].extend(defined)
-        t["graph"].extend([gw.entry.path] * n)
-        t["dtype"].extend(c_dtype)
-        t["shape"].extend(c_shape)
-        t["shape_source"].extend(c_src)
-        t["kind"].extend(c_kind)
-        t["producer"].extend(c_prod)
-        t["consumers"].extend(gw.consumers)
-        t["nbytes"].extend(c_nbytes)
-        t["outer_ref"].extend([None] * n)
+        t["dtype"][span], t["shape"][span], t["shape_source"][span], t["nbytes"][span] = (
+            c_dtype,
+            c_shape,
+            c_src,
+            c_nbytes,
+        )
 
-    def _initializer_rows(
-        self,
-        gw: _Graph,
-        c_kind: list[Any],
-        c_dtype: list[Any],
-        c_shape: list[Any],
-        c_src: list[Any],
-        c_nbytes: list[Any],
-    ) -> None:
-        """Initializers' kind, dtype, shape and size in the value columns, read from the tensors."""
+    def _initializer_types(
+        self, gw: _Graph, c_kind: list[Any]
+    ) -> tuple[slice | list[int], list[Any], list[Any], list[Any]] | None:
+        """Mark the initializers' rows in ``c_kind``; return their (rows, dtypes, shapes, sizes), read
+        from the tensors (None when the graph has no initializers)."""
         inits = gw.inits
         if not inits:
-            return
+            return None
         tensors = list(inits.values())
         elems = [
             t.values.data_type if isinstance(t, onnx.SparseTensorProto) else t.data_type for t in tensors
@@ -629,22 +664,17 @@ class _Walker:
         nbytes = list(map(cache.__getitem__, keys))
         m = len(tensors)
         first = gw.n_pre - m  # where the initializers sit when none is also a graph input
+        at: slice | list[int]
         if gw.defined[first : gw.n_pre] == list(inits):
-            span = slice(first, gw.n_pre)
-            c_kind[span], c_dtype[span], c_shape[span] = ["initializer"] * m, dtypes, shapes
-            c_src[span], c_nbytes[span] = ["declared"] * m, nbytes
+            at = slice(first, gw.n_pre)
+            c_kind[at] = ["initializer"] * m
         else:
-            for k, dtype, shape, nb in zip(
-                map(gw.pos.__getitem__, inits), dtypes, shapes, nbytes, strict=True
-            ):
-                c_kind[k], c_dtype[k], c_shape[k], c_src[k], c_nbytes[k] = (
-                    "initializer",
-                    dtype,
-                    shape,
-                    "declared",
-                    nb,
-                )
-        self.weights.update(zip(map(gw.local_ids.__getitem__, inits), tensors, strict=True))
+            at = list(map(gw.pos.__getitem__, inits))
+            for k in at:
+                c_kind[k] = "initializer"
+        gw.init_tids = list(map(gw.local_ids.__getitem__, inits))
+        self.weights.update(zip(gw.init_tids, tensors, strict=True))
+        return at, dtypes, shapes, nbytes
 
     def _nbytes(self, elem: int | None, shape: Shape) -> int | None:
         """``nbytes_of``, memoised: most values share a few (type, shape) pairs."""
@@ -674,6 +704,42 @@ class _Walker:
             outer[name] = tid
         self.by_name.add(path, outer)
         self.by_name.outer = True
+
+    def type_values(self, model: onnx.ModelProto) -> None:
+        """Second pass: every row's dtype, shape, shape source and size, read from ``model``: the walked
+        model, or its inferred copy (same graphs, more types), whose protos then replace the walked ones
+        in every lookup (node protos, weights, graph entries)."""
+        if model is not self.model:
+            self._repoint(model)
+        for gw in self.walked:
+            self._type_rows(gw.entry.proto, gw)
+        self.copy_outer_types()
+        self.walked = []  # (they hold the walked model's nodes)
+
+    def _repoint(self, model: onnx.ModelProto) -> None:
+        """Point the lookups at ``model``'s protos, graph by graph in walk order (a body's owner node is
+        repointed before its body); StructureChanged when a graph does not match the walked one."""
+        functions = iter(model.functions)
+        for gw in self.walked:
+            e = gw.entry
+            g: onnx.GraphProto | onnx.FunctionProto | None
+            if e.owner is None:
+                g = model.graph if not e.path else next(functions, None)
+                if isinstance(g, onnx.FunctionProto) and _function_path(g) != e.path:
+                    g = None
+            else:
+                g = dict(subgraph_attrs(self.node_protos[e.owner])).get(e.attribute or "")
+            nodes = list(g.node) if g is not None else []
+            inits = _initializers(g) if isinstance(g, onnx.GraphProto) else {}
+            if g is None or len(nodes) != len(gw.protos) or list(inits) != list(gw.inits):
+                raise StructureChanged(f"graph '{e.path}' differs from the one indexed")
+            e.proto, gw.protos, gw.inits = g, nodes, inits
+            self.node_protos.update(zip(gw.ids, nodes, strict=True))
+            if e.meta:
+                e.meta = {i: nodes[i] for i in e.meta}
+            self.weights.update(zip(gw.init_tids, inits.values(), strict=True))
+            for k in gw.const_at:
+                self.weights[gw.tids[k]] = nodes[gw.owner[k - gw.n_pre]]
 
     def copy_outer_types(self) -> None:
         """Give every 'outer' row the dtype and shape of the value it refers to."""
@@ -798,6 +864,16 @@ class _Walker:
             f"{gw.where}: {label} reads '{name}', which no node, input or initializer produces; "
             "the model is incomplete or its nodes are mis-wired"
         )
+
+
+def _initializers(g: onnx.GraphProto) -> dict[str, Any]:
+    """A graph's initializers by name; a sparse initializer is the dense tensor it stands for (its name
+    is its values' name)."""
+    tensors = list(g.initializer)
+    inits: dict[str, Any] = dict(zip([t.name for t in tensors], tensors, strict=True))
+    for sp in g.sparse_initializer:
+        inits.setdefault(sp.values.name, sp)
+    return inits
 
 
 def _group(keys: np.ndarray, n: int, nv: int, ids: list[str]) -> list[tuple[str, ...]]:
@@ -938,14 +1014,20 @@ def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where:
         )
 
 
-def build_index(model: onnx.ModelProto, declared: Declared | None, scan_metadata: bool = True) -> Index:
+def build_index(
+    model: onnx.ModelProto, declared: Declared | None, scan_metadata: bool = True, typed: bool = True
+) -> Index:
     """Index the main graph, every subgraph at any depth and every model-local function.
 
     ``scan_metadata=False`` skips reading per-node metadata_props (when the bytes show there is none).
+    ``typed=False`` leaves the tensors' dtype, shape, shape_source and nbytes None until
+    ``Index.type_values`` reads them (from the inferred model, which may still be being built).
     """
     w = _Walker(model, declared, scan_metadata)
     w.walk(model.graph, "", ChainMap(), None, None, None)
     for f in model.functions:
         w.walk(f, _function_path(f), ChainMap(), None, None, None)
-    w.copy_outer_types()
-    return Index(w.nodes, w.tensors, w.graphs, w.node_protos, w.weights, w.by_name)
+    index = Index(w.nodes, w.tensors, w.graphs, w.node_protos, w.weights, w.by_name, w)
+    if typed:
+        index.type_values(model)
+    return index

@@ -16,6 +16,7 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 
 import onnx
@@ -177,6 +178,32 @@ def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> Inferr
     else:
         warnings.append(_failed(problem))
     return Inferred(proto, warnings, "child")
+
+
+class InferJob:
+    """``infer`` running in a background thread: onnx's C++ inference releases the GIL, so the caller
+    indexes the model meanwhile. ``result()`` waits for it and raises what ``infer`` raised."""
+
+    def __init__(self, proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> None:
+        self._args = (proto, raw, risk)
+        self._got: Inferred | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="onnx-inspect shape inference", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._got = infer(*self._args)
+        except BaseException as exc:  # handed to the caller's thread by ``result``
+            self._error = exc
+
+    def result(self) -> Inferred:
+        """Wait for inference; its result, or the exception ``infer`` raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._got is not None
+        return self._got
 
 
 def _flat_values_small(proto: onnx.ModelProto, raw: bytes | None) -> bool:
