@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from typing import Any, cast
@@ -90,6 +90,44 @@ class Edges:
         return np.where(self.value >= 0, self.made_by[self.value], -1)
 
 
+class ProtoRefs(Mapping[str, Any]):
+    """Id -> a proto inside the model (a node, an initializer), kept as its container and position and
+    read when asked: pointing every reference at the inferred copy of the model then costs one
+    assignment per graph (``seqs``, shared by every ProtoRefs of an index), not one per node."""
+
+    __slots__ = ("_at", "_pos", "_seq", "seqs")
+
+    def __init__(self, seqs: list[Any]) -> None:
+        self.seqs = seqs  # the graphs' repeated fields (node, initializer, sparse_initializer)
+        self._at: dict[str, int] = {}
+        self._seq: list[int] = []
+        self._pos: list[int] = []
+
+    def add(self, keys: list[str], seq: int | list[int], pos: Iterable[int]) -> None:
+        """Ids ``keys`` are the items at positions ``pos`` of container(s) ``seq`` (a later add wins)."""
+        base = len(self._seq)
+        self._at.update(zip(keys, range(base, base + len(keys)), strict=True))
+        self._seq.extend([seq] * len(keys) if isinstance(seq, int) else seq)
+        self._pos.extend(pos)
+
+    def __getitem__(self, key: str) -> Any:
+        k = self._at[key]
+        return self.seqs[self._seq[k]][self._pos[k]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        k = self._at.get(key)
+        return default if k is None else self.seqs[self._seq[k]][self._pos[k]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
 class _Ids(Mapping[str, str]):
     """Value name -> tensor id of one graph, read from the walk's positions and id list (no dict per id)."""
 
@@ -160,8 +198,8 @@ class Index:
     nodes: dict[str, list[Any]]
     tensors: dict[str, list[Any]]
     graphs: dict[str, GraphEntry]
-    node_protos: dict[str, onnx.NodeProto]
-    weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
+    node_protos: ProtoRefs  # node id -> NodeProto
+    weights: ProtoRefs  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
     by_name: ByName  # (graph path, value name) -> tensor id
     untyped: _Walker | None = field(default=None, repr=False)  # the walk, until ``type_values`` ran
 
@@ -354,6 +392,10 @@ class _Graph:
     # the initializers' (rows, dtypes, shapes, sizes) and tensor ids; rows of constant node outputs
     init_types: tuple[slice | list[int], list[Any], list[Any], list[Any]] | None = None
     init_tids: list[str] = field(default_factory=list)
+    init_seq: list[int] = field(default_factory=list)  # per initializer: its container (see _initializers)
+    init_pos: list[int] = field(default_factory=list)  # and its position there
+    n_inits: tuple[int, int] = (0, 0)  # dense and sparse initializers in the graph
+    seq: int = 0  # where this graph's containers start in the walk's ``seqs``
     const_at: list[int] = field(default_factory=list)
 
 
@@ -377,8 +419,9 @@ class _Walker:
         self.nodes: dict[str, list[Any]] = {k: [] for k in NODE_COLUMNS}
         self.tensors: dict[str, list[Any]] = {k: [] for k in TENSOR_COLUMNS}
         self.graphs: dict[str, GraphEntry] = {}
-        self.node_protos: dict[str, onnx.NodeProto] = {}
-        self.weights: dict[str, Any] = {}
+        self.seqs: list[Any] = []  # per graph, in walk order: its node, initializer, sparse_initializer
+        self.node_protos = ProtoRefs(self.seqs)
+        self.weights = ProtoRefs(self.seqs)
         self.by_name = ByName()
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
@@ -453,6 +496,8 @@ class _Walker:
         else:  # an unnamed graph: formatted in C
             gw.ort_names = list(map("{}_{}".format, ops, range(len(ops))))
         gw.ids = entry.node_ids = self._node_ids(gw.prefix, gw.ort_names)
+        gw.seq = len(self.seqs)
+        self.seqs.extend(_containers(g))
         return gw
 
     def _node_ids(self, prefix: str, locals_: list[str]) -> list[str]:
@@ -494,7 +539,7 @@ class _Walker:
         cols["ort_name"].extend(gw.ort_names)
         cols["subgraphs"].extend(subgraphs_of)
         cols["implicit_inputs"].extend(implicit_of)
-        self.node_protos.update(zip(gw.ids, gw.protos, strict=True))
+        self.node_protos.add(gw.ids, gw.seq, range(n))
 
     # -- values ----------------------------------------------------------------------------------------
     def _define_values(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
@@ -504,7 +549,8 @@ class _Walker:
         input_names: list[str]
         output_names: list[str]
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            inits = _initializers(g)
+            inits, gw.init_seq, gw.init_pos = _initializers(g)
+            gw.n_inits = (len(g.initializer), len(g.sparse_initializer))
             input_names = [vi.name for vi in g.input]
             output_names = [vi.name for vi in g.output]
         else:  # a FunctionProto names its inputs and outputs; it has no initializers
@@ -553,7 +599,7 @@ class _Walker:
         inits, protos, ops, ids = gw.inits, gw.protos, gw.entry.ops, gw.ids
         const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
         gw.entry.constants = const_values | inits.keys()
-        defined, local_ids, pos, n_pre = gw.defined, gw.local_ids, gw.pos, gw.n_pre
+        defined, pos, n_pre = gw.defined, gw.pos, gw.n_pre
         n = len(defined)
         c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
         c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
@@ -565,7 +611,7 @@ class _Walker:
             known[const_at] = True
         for k in const_at:
             c_kind[k] = "constant"
-            self.weights[local_ids[defined[k]]] = protos[gw.owner[k - n_pre]]
+        self.weights.add([gw.tids[k] for k in const_at], gw.seq, [gw.owner[k - n_pre] for k in const_at])
         for name in set(gw.output_names):
             at = pos.get(name)
             if at is not None and c_kind[at] in ("intermediate", "input"):
@@ -673,7 +719,7 @@ class _Walker:
             for k in at:
                 c_kind[k] = "initializer"
         gw.init_tids = list(map(gw.local_ids.__getitem__, inits))
-        self.weights.update(zip(gw.init_tids, tensors, strict=True))
+        self.weights.add(gw.init_tids, [gw.seq + f for f in gw.init_seq], gw.init_pos)
         return at, dtypes, shapes, nbytes
 
     def _nbytes(self, elem: int | None, shape: Shape) -> int | None:
@@ -729,17 +775,19 @@ class _Walker:
                     g = None
             else:
                 g = dict(subgraph_attrs(self.node_protos[e.owner])).get(e.attribute or "")
-            nodes = list(g.node) if g is not None else []
-            inits = _initializers(g) if isinstance(g, onnx.GraphProto) else {}
-            if g is None or len(nodes) != len(gw.protos) or list(inits) != list(gw.inits):
+            if (
+                g is None
+                or len(g.node) != len(gw.ids)
+                or (
+                    isinstance(g, onnx.GraphProto)
+                    and (len(g.initializer), len(g.sparse_initializer)) != gw.n_inits
+                )
+            ):
                 raise StructureChanged(f"graph '{e.path}' differs from the one indexed")
-            e.proto, gw.protos, gw.inits = g, nodes, inits
-            self.node_protos.update(zip(gw.ids, nodes, strict=True))
+            e.proto = g
+            self.seqs[gw.seq : gw.seq + 3] = _containers(g)
             if e.meta:
-                e.meta = {i: nodes[i] for i in e.meta}
-            self.weights.update(zip(gw.init_tids, inits.values(), strict=True))
-            for k in gw.const_at:
-                self.weights[gw.tids[k]] = nodes[gw.owner[k - gw.n_pre]]
+                e.meta = {i: g.node[i] for i in e.meta}
 
     def copy_outer_types(self) -> None:
         """Give every 'outer' row the dtype and shape of the value it refers to."""
@@ -866,14 +914,30 @@ class _Walker:
         )
 
 
-def _initializers(g: onnx.GraphProto) -> dict[str, Any]:
-    """A graph's initializers by name; a sparse initializer is the dense tensor it stands for (its name
-    is its values' name)."""
+def _initializers(g: onnx.GraphProto) -> tuple[dict[str, Any], list[int], list[int]]:
+    """A graph's initializers by name (a sparse initializer is the dense tensor it stands for: its name
+    is its values' name), with each one's container (1: initializer, 2: sparse_initializer; see
+    ``_containers``) and position there."""
     tensors = list(g.initializer)
-    inits: dict[str, Any] = dict(zip([t.name for t in tensors], tensors, strict=True))
-    for sp in g.sparse_initializer:
-        inits.setdefault(sp.values.name, sp)
-    return inits
+    names = [t.name for t in tensors]
+    inits: dict[str, Any] = dict(zip(names, tensors, strict=True))
+    at = dict(zip(names, range(len(names)), strict=True))  # (a name given twice: its last tensor, as inits)
+    sparse: dict[str, int] = {}
+    for k, sp in enumerate(g.sparse_initializer):
+        name = sp.values.name
+        if name not in inits:
+            inits[name], sparse[name] = sp, k
+    if not sparse:
+        return inits, [1] * len(inits), list(map(at.__getitem__, inits))
+    where = [(2, sparse[name]) if name in sparse else (1, at[name]) for name in inits]
+    return inits, [w for w, _ in where], [k for _, k in where]
+
+
+def _containers(g: onnx.GraphProto | onnx.FunctionProto) -> list[Any]:
+    """A graph's node, initializer and sparse_initializer fields (a function has only nodes)."""
+    if isinstance(g, onnx.GraphProto):
+        return [g.node, g.initializer, g.sparse_initializer]
+    return [g.node, (), ()]
 
 
 def _group(keys: np.ndarray, n: int, nv: int, ids: list[str]) -> list[tuple[str, ...]]:
