@@ -7,7 +7,6 @@ across loads and match what onnxruntime's profiler calls unnamed nodes (``<OpTyp
 
 from __future__ import annotations
 
-import operator
 from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -426,9 +425,9 @@ class _Walker:
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
         # serialized TypeProto -> dtype, shape, nbytes (a model has few distinct types); (elem, shape) -> nbytes
-        self.type_dtype: dict[bytes | None, str | None] = {}
-        self.type_shape: dict[bytes | None, Shape] = {}
-        self.type_nbytes: dict[bytes | None, int | None] = {}
+        self.type_dtype: dict[bytes | None, str | None] = {None: None}
+        self.type_shape: dict[bytes | None, Shape] = {None: None}
+        self.type_nbytes: dict[bytes | None, int | None] = {None: None}
         self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
         self.walked: list[_Graph] = []  # every graph walked, in walk order (``type_values`` reads them)
@@ -631,7 +630,7 @@ class _Walker:
     def _type_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
         """Fill this graph's rows' dtype, shape, shape source and size from ``g`` (the walked graph, or
         its inferred copy): the value's TypeProto, else the initializer's or Constant's own tensor."""
-        protos, ops = gw.protos, gw.entry.ops
+        nodes, ops = self.seqs[gw.seq], gw.entry.ops  # (the nodes of ``g``: see ``_repoint``)
         # value name -> serialized declared TypeProto (a model has few distinct ones: each is read once)
         vis = list(g.value_info)
         ser_of = dict(zip([vi.name for vi in vis], [vi.type.SerializeToString() for vi in vis], strict=True))
@@ -645,21 +644,30 @@ class _Walker:
         defined, n_pre = gw.defined, gw.n_pre
         n = len(defined)
         # column-wise: every value typed by its TypeProto, then the initializers and constants fixed up
-        sers = list(map(ser_of.get, defined))
+        # each value's type as a number (0: untyped), and per number its dtype, shape and size
+        kinds = list(dict.fromkeys([None, *ser_of.values()]))
+        number = dict(zip(kinds, range(len(kinds)), strict=True))
+        codes = np.fromiter(map(number.__getitem__, map(ser_of.get, defined)), np.int64, n)
         t_dtype, t_shape, t_nbytes = self.type_dtype, self.type_shape, self.type_nbytes
-        for ser in set(ser_of.values()) - t_dtype.keys():
+        for ser in set(kinds) - t_dtype.keys():  # (None is in t_dtype: an untyped value)
+            assert ser is not None
             tp = onnx.TypeProto.FromString(ser)
             t_dtype[ser], t_shape[ser] = dtype, shape = type_info(tp)
             t_nbytes[ser] = self._nbytes(tp.tensor_type.elem_type if shape is not None else None, shape)
-        c_dtype = list(map(t_dtype.get, sers))  # (None for untyped values: get(None))
-        c_shape = list(map(t_shape.get, sers))
-        c_nbytes = list(map(t_nbytes.get, sers))
+        c_dtype = _objects(map(t_dtype.__getitem__, kinds), len(kinds))[codes].tolist()
+        c_shape = _objects(map(t_shape.__getitem__, kinds), len(kinds))[codes].tolist()
+        c_nbytes = _objects(map(t_nbytes.__getitem__, kinds), len(kinds))[codes].tolist()
         # shape source: None (no shape), 'declared' (the file's own type) or 'inferred'
-        shaped = np.fromiter(map(operator.is_not, c_shape, repeat(None)), bool, n)
+        shaped = np.fromiter((t_shape[k] is not None for k in kinds), bool, len(kinds))[codes]
         if decl is None:
             code = shaped.astype(np.int8)
-        else:
-            same = np.fromiter(map(operator.eq, map(decl.get, defined), sers), bool, n)
+        else:  # declared: the type the file itself gives (an untyped value is 'declared' untyped)
+            same = codes == 0
+            pos = gw.pos
+            for name, ser in decl.items():
+                k = pos.get(name)
+                if k is not None:
+                    same[k] = ser == ser_of.get(name)
             code = shaped * (2 - same.astype(np.int8))
         c_src = _SOURCES[code].tolist()
         if gw.init_types is not None:
@@ -673,11 +681,12 @@ class _Walker:
         for k in gw.const_at:
             j = gw.owner[k - n_pre]
             if c_shape[k] is None and ops[j] == "Constant":
-                dtype, c_shape[k], elem = _constant_type(protos[j])
+                dtype, c_shape[k], elem = _constant_type(nodes[j])
                 c_dtype[k], c_nbytes[k] = dtype, self._nbytes(elem, c_shape[k])
                 if c_shape[k] is not None:
                     before = decl.get(defined[k]) if decl is not None else None
-                    ok = decl is None or (before is not None and (sers[k] is None or before == sers[k]))
+                    ser = ser_of.get(defined[k])
+                    ok = decl is None or (before is not None and (ser is None or before == ser))
                     c_src[k] = "declared" if ok else "inferred"
         span = slice(gw.row, gw.row + n)
         t = self.tensors
@@ -914,6 +923,14 @@ class _Walker:
         )
 
 
+def _objects(values: Iterable[Any], n: int) -> np.ndarray:
+    """An object array of ``n`` values (tuples stay whole: not a 2-D array)."""
+    out = np.empty(n, dtype=object)
+    for k, v in enumerate(values):
+        out[k] = v
+    return out
+
+
 def _initializers(g: onnx.GraphProto) -> tuple[dict[str, Any], list[int], list[int]]:
     """A graph's initializers by name (a sparse initializer is the dense tensor it stands for: its name
     is its values' name), with each one's container (1: initializer, 2: sparse_initializer; see
@@ -1091,6 +1108,8 @@ def build_index(
     w.walk(model.graph, "", ChainMap(), None, None, None)
     for f in model.functions:
         w.walk(f, _function_path(f), ChainMap(), None, None, None)
+    for gw in w.walked:  # the walked nodes' and initializers' wrappers: freed now, before the inference waits
+        gw.protos, gw.inits = [], {}
     index = Index(w.nodes, w.tensors, w.graphs, w.node_protos, w.weights, w.by_name, w)
     if typed:
         index.type_values(model)
