@@ -7,6 +7,11 @@ with ``dtype``, RegexFullMatch whose first input has no type) and its data propa
 process (the fast path), every other one in a spawned child with a memory cap and a time limit. A
 child that crashes, runs out of memory or time leaves the model with its declared shapes and a line
 in ``Model.warnings``; the user's process never dies.
+
+The C++ inference holds the GIL, so a thread alone overlaps nothing: a big known-good model (see
+BESIDE_NODES) is inferred in a child too, without limits (like the process itself), while the caller
+indexes the model (``InferJob``). The child sees only onnx's built-in op schemas: schemas a user
+registered from Python (``onnx.defs.register_schema``) reach in-process inference only.
 """
 
 from __future__ import annotations
