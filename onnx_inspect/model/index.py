@@ -7,9 +7,8 @@ across loads and match what onnxruntime's profiler calls unnamed nodes (``<OpTyp
 
 from __future__ import annotations
 
-import operator
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from typing import Any, cast
@@ -90,6 +89,44 @@ class Edges:
         return np.where(self.value >= 0, self.made_by[self.value], -1)
 
 
+class ProtoRefs(Mapping[str, Any]):
+    """Id -> a proto inside the model (a node, an initializer), kept as its container and position and
+    read when asked: pointing every reference at the inferred copy of the model then costs one
+    assignment per graph (``seqs``, shared by every ProtoRefs of an index), not one per node."""
+
+    __slots__ = ("_at", "_pos", "_seq", "seqs")
+
+    def __init__(self, seqs: list[Any]) -> None:
+        self.seqs = seqs  # the graphs' repeated fields (node, initializer, sparse_initializer)
+        self._at: dict[str, int] = {}
+        self._seq: list[int] = []
+        self._pos: list[int] = []
+
+    def add(self, keys: list[str], seq: int | list[int], pos: Iterable[int]) -> None:
+        """Ids ``keys`` are the items at positions ``pos`` of container(s) ``seq`` (a later add wins)."""
+        base = len(self._seq)
+        self._at.update(zip(keys, range(base, base + len(keys)), strict=True))
+        self._seq.extend([seq] * len(keys) if isinstance(seq, int) else seq)
+        self._pos.extend(pos)
+
+    def __getitem__(self, key: str) -> Any:
+        k = self._at[key]
+        return self.seqs[self._seq[k]][self._pos[k]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        k = self._at.get(key)
+        return default if k is None else self.seqs[self._seq[k]][self._pos[k]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
 class _Ids(Mapping[str, str]):
     """Value name -> tensor id of one graph, read from the walk's positions and id list (no dict per id)."""
 
@@ -160,9 +197,22 @@ class Index:
     nodes: dict[str, list[Any]]
     tensors: dict[str, list[Any]]
     graphs: dict[str, GraphEntry]
-    node_protos: dict[str, onnx.NodeProto]
-    weights: dict[str, Any]  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
+    node_protos: ProtoRefs  # node id -> NodeProto
+    weights: ProtoRefs  # tensor id -> Tensor/SparseTensorProto (initializer) or NodeProto (Constant...)
     by_name: ByName  # (graph path, value name) -> tensor id
+    untyped: _Walker | None = field(default=None, repr=False)  # the walk, until ``type_values`` ran
+
+    def type_values(self, model: onnx.ModelProto) -> None:
+        """Fill the tensors' dtype, shape, shape_source and nbytes from ``model``: the indexed model or
+        its shape-inferred copy (then every proto lookup points into the copy). Once per index."""
+        if self.untyped is None:
+            raise RuntimeError("Index.type_values: the index is already typed")
+        self.untyped.type_values(model)
+        self.untyped = None
+
+
+class StructureChanged(Exception):
+    """The model given to ``Index.type_values`` does not have the indexed model's graphs."""
 
 
 def type_info(tp: onnx.TypeProto) -> tuple[str | None, Shape]:
@@ -337,6 +387,15 @@ class _Graph:
     local_ids: Mapping[str, str] = field(default_factory=dict)  # value name -> tensor id
     consumers: list[tuple[str, ...]] = field(default_factory=list)  # reader node ids, per ``defined``
     free: dict[str, list[str]] = field(default_factory=dict)  # outer value name -> readers in this graph
+    row: int = 0  # this graph's first row in the tensor columns
+    # the initializers' (rows, dtypes, shapes, sizes) and tensor ids; rows of constant node outputs
+    init_types: tuple[slice | list[int], list[Any], list[Any], list[Any]] | None = None
+    init_tids: list[str] = field(default_factory=list)
+    init_seq: list[int] = field(default_factory=list)  # per initializer: its container (see _initializers)
+    init_pos: list[int] = field(default_factory=list)  # and its position there
+    n_inits: tuple[int, int] = (0, 0)  # dense and sparse initializers in the graph
+    seq: int = 0  # where this graph's containers start in the walk's ``seqs``
+    const_at: list[int] = field(default_factory=list)
 
 
 class _Walker:
@@ -359,17 +418,19 @@ class _Walker:
         self.nodes: dict[str, list[Any]] = {k: [] for k in NODE_COLUMNS}
         self.tensors: dict[str, list[Any]] = {k: [] for k in TENSOR_COLUMNS}
         self.graphs: dict[str, GraphEntry] = {}
-        self.node_protos: dict[str, onnx.NodeProto] = {}
-        self.weights: dict[str, Any] = {}
+        self.seqs: list[Any] = []  # per graph, in walk order: its node, initializer, sparse_initializer
+        self.node_protos = ProtoRefs(self.seqs)
+        self.weights = ProtoRefs(self.seqs)
         self.by_name = ByName()
         self.used_node_ids: set[str] = set()
         self.used_tensor_ids: set[str] = set()
         # serialized TypeProto -> dtype, shape, nbytes (a model has few distinct types); (elem, shape) -> nbytes
-        self.type_dtype: dict[bytes | None, str | None] = {}
-        self.type_shape: dict[bytes | None, Shape] = {}
-        self.type_nbytes: dict[bytes | None, int | None] = {}
+        self.type_dtype: dict[bytes | None, str | None] = {None: None}
+        self.type_shape: dict[bytes | None, Shape] = {None: None}
+        self.type_nbytes: dict[bytes | None, int | None] = {None: None}
         self.nbytes_cache: dict[tuple[int | None, Shape], Any] = {}
         self.functions = {(f.domain, f.name, getattr(f, "overload", "")): f for f in model.functions}
+        self.walked: list[_Graph] = []  # every graph walked, in walk order (``type_values`` reads them)
 
     @staticmethod
     def _unique(wanted: str, used: set[str], index: int) -> str:
@@ -395,12 +456,13 @@ class _Walker:
         self.ordinal += 1
         self.graphs[path] = entry
         gw = self._read_nodes(g, entry)
+        self.walked.append(gw)  # (before its bodies: walk order, parents first)
         self._define_values(g, gw)
         implicit_of, subgraphs_of, ordered = self._link(gw, env)
         if not ordered:  # rare: exporters write nodes in topological order
             _check_acyclic(entry.ops, gw.ids, _local_deps(gw, implicit_of), gw.where)
         self._node_rows(gw, implicit_of, subgraphs_of)
-        self._value_rows(g, gw)
+        self._value_rows(gw)
         self._outer_rows(gw, env)
         return list(gw.free)
 
@@ -433,6 +495,8 @@ class _Walker:
         else:  # an unnamed graph: formatted in C
             gw.ort_names = list(map("{}_{}".format, ops, range(len(ops))))
         gw.ids = entry.node_ids = self._node_ids(gw.prefix, gw.ort_names)
+        gw.seq = len(self.seqs)
+        self.seqs.extend(_containers(g))
         return gw
 
     def _node_ids(self, prefix: str, locals_: list[str]) -> list[str]:
@@ -474,7 +538,7 @@ class _Walker:
         cols["ort_name"].extend(gw.ort_names)
         cols["subgraphs"].extend(subgraphs_of)
         cols["implicit_inputs"].extend(implicit_of)
-        self.node_protos.update(zip(gw.ids, gw.protos, strict=True))
+        self.node_protos.add(gw.ids, gw.seq, range(n))
 
     # -- values ----------------------------------------------------------------------------------------
     def _define_values(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
@@ -484,11 +548,8 @@ class _Walker:
         input_names: list[str]
         output_names: list[str]
         if isinstance(g, onnx.GraphProto):  # (gw.is_graph, spelled so the type checker narrows g)
-            tensors = list(g.initializer)
-            inits = dict(zip([t.name for t in tensors], tensors, strict=True))
-            # a sparse initializer is the dense tensor it stands for (its name is its values' name)
-            for sp in g.sparse_initializer:
-                inits.setdefault(sp.values.name, sp)
+            inits, gw.init_seq, gw.init_pos = _initializers(g)
+            gw.n_inits = (len(g.initializer), len(g.sparse_initializer))
             input_names = [vi.name for vi in g.input]
             output_names = [vi.name for vi in g.output]
         else:  # a FunctionProto names its inputs and outputs; it has no initializers
@@ -530,9 +591,46 @@ class _Walker:
         gw.inits, gw.input_names, gw.output_names = inits, input_names, output_names
         gw.defined, gw.n_pre, gw.owner, gw.pos, gw.tids = defined, n_pre, owner, pos, tids
 
-    def _value_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
-        """Append a tensor row per value this graph defines: kind, dtype, shape and where it came from."""
+    def _value_rows(self, gw: _Graph) -> None:
+        """Append a tensor row per value this graph defines: kind, producer and readers. Types (dtype,
+        shape, where the shape came from, size) come later, in ``_type_rows``: they may be read from the
+        inferred copy of the model, which shape inference builds meanwhile."""
         inits, protos, ops, ids = gw.inits, gw.protos, gw.entry.ops, gw.ids
+        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
+        gw.entry.constants = const_values | inits.keys()
+        defined, pos, n_pre = gw.defined, gw.pos, gw.n_pre
+        n = len(defined)
+        c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
+        c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
+        gw.init_types = self._initializer_types(gw, c_kind)
+        gw.const_at = const_at = sorted(pos[name] for name in const_values)
+        if gw.entry.edges is not None:
+            known = gw.entry.edges.known
+            known[np.fromiter(map(pos.__getitem__, inits), np.int64, len(inits))] = True
+            known[const_at] = True
+        for k in const_at:
+            c_kind[k] = "constant"
+        self.weights.add([gw.tids[k] for k in const_at], gw.seq, [gw.owner[k - n_pre] for k in const_at])
+        for name in set(gw.output_names):
+            at = pos.get(name)
+            if at is not None and c_kind[at] in ("intermediate", "input"):
+                c_kind[at] = "output"
+        t = self.tensors
+        gw.row = len(t["id"])
+        t["id"].extend(gw.tids)
+        t["name"].extend(defined)
+        t["graph"].extend([gw.entry.path] * n)
+        for key in ("dtype", "shape", "shape_source", "nbytes"):  # (filled by ``_type_rows``)
+            t[key].extend([None] * n)
+        t["kind"].extend(c_kind)
+        t["producer"].extend(c_prod)
+        t["consumers"].extend(gw.consumers)
+        t["outer_ref"].extend([None] * n)
+
+    def _type_rows(self, g: onnx.GraphProto | onnx.FunctionProto, gw: _Graph) -> None:
+        """Fill this graph's rows' dtype, shape, shape source and size from ``g`` (the walked graph, or
+        its inferred copy): the value's TypeProto, else the initializer's or Constant's own tensor."""
+        nodes, ops = self.seqs[gw.seq], gw.entry.ops  # (the nodes of ``g``: see ``_repoint``)
         # value name -> serialized declared TypeProto (a model has few distinct ones: each is read once)
         vis = list(g.value_info)
         ser_of = dict(zip([vi.name for vi in vis], [vi.type.SerializeToString() for vi in vis], strict=True))
@@ -542,79 +640,71 @@ class _Walker:
                     ser_of[vi.name] = vi.type.SerializeToString()
             for vi in g.input:
                 ser_of[vi.name] = vi.type.SerializeToString()
-        const_values = _constant_values(protos, ops, gw.entry.ins, gw.entry.outs, inits)
-        gw.entry.constants = const_values | inits.keys()
         decl = None if self.declared is None else self.declared.get(gw.entry.ordinal, {})
-        defined, local_ids, pos, n_pre = gw.defined, gw.local_ids, gw.pos, gw.n_pre
+        defined, n_pre = gw.defined, gw.n_pre
         n = len(defined)
-        # column-wise: every value as an intermediate or input typed by its TypeProto, then the
-        # initializers, constants and outputs fixed up
-        sers = list(map(ser_of.get, defined))
+        # column-wise: every value typed by its TypeProto, then the initializers and constants fixed up
+        # each value's type as a number (0: untyped), and per number its dtype, shape and size
+        kinds = list(dict.fromkeys([None, *ser_of.values()]))
+        number = dict(zip(kinds, range(len(kinds)), strict=True))
+        codes = np.fromiter(map(number.__getitem__, map(ser_of.get, defined)), np.int64, n)
         t_dtype, t_shape, t_nbytes = self.type_dtype, self.type_shape, self.type_nbytes
-        for ser in set(ser_of.values()) - t_dtype.keys():
+        for ser in set(kinds) - t_dtype.keys():  # (None is in t_dtype: an untyped value)
+            assert ser is not None
             tp = onnx.TypeProto.FromString(ser)
             t_dtype[ser], t_shape[ser] = dtype, shape = type_info(tp)
             t_nbytes[ser] = self._nbytes(tp.tensor_type.elem_type if shape is not None else None, shape)
-        c_dtype = list(map(t_dtype.get, sers))  # (None for untyped values: get(None))
-        c_shape = list(map(t_shape.get, sers))
-        c_nbytes = list(map(t_nbytes.get, sers))
-        c_kind = ["input"] * n_pre + ["intermediate"] * (n - n_pre)
-        c_prod = [None] * n_pre + list(map(ids.__getitem__, gw.owner))
+        c_dtype = _objects(map(t_dtype.__getitem__, kinds), len(kinds))[codes].tolist()
+        c_shape = _objects(map(t_shape.__getitem__, kinds), len(kinds))[codes].tolist()
+        c_nbytes = _objects(map(t_nbytes.__getitem__, kinds), len(kinds))[codes].tolist()
         # shape source: None (no shape), 'declared' (the file's own type) or 'inferred'
-        shaped = np.fromiter(map(operator.is_not, c_shape, repeat(None)), bool, n)
+        shaped = np.fromiter((t_shape[k] is not None for k in kinds), bool, len(kinds))[codes]
         if decl is None:
             code = shaped.astype(np.int8)
-        else:
-            same = np.fromiter(map(operator.eq, map(decl.get, defined), sers), bool, n)
+        else:  # declared: the type the file itself gives (an untyped value is 'declared' untyped)
+            same = codes == 0
+            pos = gw.pos
+            for name, ser in decl.items():
+                k = pos.get(name)
+                if k is not None:
+                    same[k] = ser == ser_of.get(name)
             code = shaped * (2 - same.astype(np.int8))
         c_src = _SOURCES[code].tolist()
-        self._initializer_rows(gw, c_kind, c_dtype, c_shape, c_src, c_nbytes)
-        const_at = sorted(pos[name] for name in const_values)
-        if gw.entry.edges is not None:
-            known = gw.entry.edges.known
-            known[np.fromiter(map(pos.__getitem__, inits), np.int64, len(inits))] = True
-            known[const_at] = True
-        for k in const_at:
-            name, j = defined[k], gw.owner[k - n_pre]
-            c_kind[k] = "constant"
-            self.weights[local_ids[name]] = protos[j]
+        if gw.init_types is not None:
+            at, dtypes, shapes, nbytes = gw.init_types
+            m = len(dtypes)
+            if isinstance(at, slice):
+                c_dtype[at], c_shape[at], c_src[at], c_nbytes[at] = dtypes, shapes, ["declared"] * m, nbytes
+            else:
+                for k, dtype, shape, nb in zip(at, dtypes, shapes, nbytes, strict=True):
+                    c_dtype[k], c_shape[k], c_src[k], c_nbytes[k] = dtype, shape, "declared", nb
+        for k in gw.const_at:
+            j = gw.owner[k - n_pre]
             if c_shape[k] is None and ops[j] == "Constant":
-                dtype, c_shape[k], elem = _constant_type(protos[j])
+                dtype, c_shape[k], elem = _constant_type(nodes[j])
                 c_dtype[k], c_nbytes[k] = dtype, self._nbytes(elem, c_shape[k])
                 if c_shape[k] is not None:
-                    before = decl.get(name) if decl is not None else None
-                    ok = decl is None or (before is not None and (sers[k] is None or before == sers[k]))
+                    before = decl.get(defined[k]) if decl is not None else None
+                    ser = ser_of.get(defined[k])
+                    ok = decl is None or (before is not None and (ser is None or before == ser))
                     c_src[k] = "declared" if ok else "inferred"
-        for name in set(gw.output_names):
-            at = pos.get(name)
-            if at is not None and c_kind[at] in ("intermediate", "input"):
-                c_kind[at] = "output"
+        span = slice(gw.row, gw.row + n)
         t = self.tensors
-        t["id"].extend(gw.tids)
-        t["name"].extend(defined)
-        t["graph"].extend([gw.entry.path] * n)
-        t["dtype"].extend(c_dtype)
-        t["shape"].extend(c_shape)
-        t["shape_source"].extend(c_src)
-        t["kind"].extend(c_kind)
-        t["producer"].extend(c_prod)
-        t["consumers"].extend(gw.consumers)
-        t["nbytes"].extend(c_nbytes)
-        t["outer_ref"].extend([None] * n)
+        t["dtype"][span], t["shape"][span], t["shape_source"][span], t["nbytes"][span] = (
+            c_dtype,
+            c_shape,
+            c_src,
+            c_nbytes,
+        )
 
-    def _initializer_rows(
-        self,
-        gw: _Graph,
-        c_kind: list[Any],
-        c_dtype: list[Any],
-        c_shape: list[Any],
-        c_src: list[Any],
-        c_nbytes: list[Any],
-    ) -> None:
-        """Initializers' kind, dtype, shape and size in the value columns, read from the tensors."""
+    def _initializer_types(
+        self, gw: _Graph, c_kind: list[Any]
+    ) -> tuple[slice | list[int], list[Any], list[Any], list[Any]] | None:
+        """Mark the initializers' rows in ``c_kind``; return their (rows, dtypes, shapes, sizes), read
+        from the tensors (None when the graph has no initializers)."""
         inits = gw.inits
         if not inits:
-            return
+            return None
         tensors = list(inits.values())
         elems = [
             t.values.data_type if isinstance(t, onnx.SparseTensorProto) else t.data_type for t in tensors
@@ -629,22 +719,17 @@ class _Walker:
         nbytes = list(map(cache.__getitem__, keys))
         m = len(tensors)
         first = gw.n_pre - m  # where the initializers sit when none is also a graph input
+        at: slice | list[int]
         if gw.defined[first : gw.n_pre] == list(inits):
-            span = slice(first, gw.n_pre)
-            c_kind[span], c_dtype[span], c_shape[span] = ["initializer"] * m, dtypes, shapes
-            c_src[span], c_nbytes[span] = ["declared"] * m, nbytes
+            at = slice(first, gw.n_pre)
+            c_kind[at] = ["initializer"] * m
         else:
-            for k, dtype, shape, nb in zip(
-                map(gw.pos.__getitem__, inits), dtypes, shapes, nbytes, strict=True
-            ):
-                c_kind[k], c_dtype[k], c_shape[k], c_src[k], c_nbytes[k] = (
-                    "initializer",
-                    dtype,
-                    shape,
-                    "declared",
-                    nb,
-                )
-        self.weights.update(zip(map(gw.local_ids.__getitem__, inits), tensors, strict=True))
+            at = list(map(gw.pos.__getitem__, inits))
+            for k in at:
+                c_kind[k] = "initializer"
+        gw.init_tids = list(map(gw.local_ids.__getitem__, inits))
+        self.weights.add(gw.init_tids, [gw.seq + f for f in gw.init_seq], gw.init_pos)
+        return at, dtypes, shapes, nbytes
 
     def _nbytes(self, elem: int | None, shape: Shape) -> int | None:
         """``nbytes_of``, memoised: most values share a few (type, shape) pairs."""
@@ -674,6 +759,44 @@ class _Walker:
             outer[name] = tid
         self.by_name.add(path, outer)
         self.by_name.outer = True
+
+    def type_values(self, model: onnx.ModelProto) -> None:
+        """Second pass: every row's dtype, shape, shape source and size, read from ``model``: the walked
+        model, or its inferred copy (same graphs, more types), whose protos then replace the walked ones
+        in every lookup (node protos, weights, graph entries)."""
+        if model is not self.model:
+            self._repoint(model)
+        for gw in self.walked:
+            self._type_rows(gw.entry.proto, gw)
+        self.copy_outer_types()
+        self.walked = []  # (they hold the walked model's nodes)
+
+    def _repoint(self, model: onnx.ModelProto) -> None:
+        """Point the lookups at ``model``'s protos, graph by graph in walk order (a body's owner node is
+        repointed before its body); StructureChanged when a graph does not match the walked one."""
+        functions = iter(model.functions)
+        for gw in self.walked:
+            e = gw.entry
+            g: onnx.GraphProto | onnx.FunctionProto | None
+            if e.owner is None:
+                g = model.graph if not e.path else next(functions, None)
+                if isinstance(g, onnx.FunctionProto) and _function_path(g) != e.path:
+                    g = None
+            else:
+                g = dict(subgraph_attrs(self.node_protos[e.owner])).get(e.attribute or "")
+            if (
+                g is None
+                or len(g.node) != len(gw.ids)
+                or (
+                    isinstance(g, onnx.GraphProto)
+                    and (len(g.initializer), len(g.sparse_initializer)) != gw.n_inits
+                )
+            ):
+                raise StructureChanged(f"graph '{e.path}' differs from the one indexed")
+            e.proto = g
+            self.seqs[gw.seq : gw.seq + 3] = _containers(g)
+            if e.meta:
+                e.meta = {i: g.node[i] for i in e.meta}
 
     def copy_outer_types(self) -> None:
         """Give every 'outer' row the dtype and shape of the value it refers to."""
@@ -798,6 +921,40 @@ class _Walker:
             f"{gw.where}: {label} reads '{name}', which no node, input or initializer produces; "
             "the model is incomplete or its nodes are mis-wired"
         )
+
+
+def _objects(values: Iterable[Any], n: int) -> np.ndarray:
+    """An object array of ``n`` values (tuples stay whole: not a 2-D array)."""
+    out = np.empty(n, dtype=object)
+    for k, v in enumerate(values):
+        out[k] = v
+    return out
+
+
+def _initializers(g: onnx.GraphProto) -> tuple[dict[str, Any], list[int], list[int]]:
+    """A graph's initializers by name (a sparse initializer is the dense tensor it stands for: its name
+    is its values' name), with each one's container (1: initializer, 2: sparse_initializer; see
+    ``_containers``) and position there."""
+    tensors = list(g.initializer)
+    names = [t.name for t in tensors]
+    inits: dict[str, Any] = dict(zip(names, tensors, strict=True))
+    at = dict(zip(names, range(len(names)), strict=True))  # (a name given twice: its last tensor, as inits)
+    sparse: dict[str, int] = {}
+    for k, sp in enumerate(g.sparse_initializer):
+        name = sp.values.name
+        if name not in inits:
+            inits[name], sparse[name] = sp, k
+    if not sparse:
+        return inits, [1] * len(inits), list(map(at.__getitem__, inits))
+    where = [(2, sparse[name]) if name in sparse else (1, at[name]) for name in inits]
+    return inits, [w for w, _ in where], [k for _, k in where]
+
+
+def _containers(g: onnx.GraphProto | onnx.FunctionProto) -> list[Any]:
+    """A graph's node, initializer and sparse_initializer fields (a function has only nodes)."""
+    if isinstance(g, onnx.GraphProto):
+        return [g.node, g.initializer, g.sparse_initializer]
+    return [g.node, (), ()]
 
 
 def _group(keys: np.ndarray, n: int, nv: int, ids: list[str]) -> list[tuple[str, ...]]:
@@ -938,14 +1095,22 @@ def _check_acyclic(ops: list[str], ids: list[str], deps: list[list[int]], where:
         )
 
 
-def build_index(model: onnx.ModelProto, declared: Declared | None, scan_metadata: bool = True) -> Index:
+def build_index(
+    model: onnx.ModelProto, declared: Declared | None, scan_metadata: bool = True, typed: bool = True
+) -> Index:
     """Index the main graph, every subgraph at any depth and every model-local function.
 
     ``scan_metadata=False`` skips reading per-node metadata_props (when the bytes show there is none).
+    ``typed=False`` leaves the tensors' dtype, shape, shape_source and nbytes None until
+    ``Index.type_values`` reads them (from the inferred model, which may still be being built).
     """
     w = _Walker(model, declared, scan_metadata)
     w.walk(model.graph, "", ChainMap(), None, None, None)
     for f in model.functions:
         w.walk(f, _function_path(f), ChainMap(), None, None, None)
-    w.copy_outer_types()
-    return Index(w.nodes, w.tensors, w.graphs, w.node_protos, w.weights, w.by_name)
+    for gw in w.walked:  # the walked nodes' and initializers' wrappers: freed now, before the inference waits
+        gw.protos, gw.inits = [], {}
+    index = Index(w.nodes, w.tensors, w.graphs, w.node_protos, w.weights, w.by_name, w)
+    if typed:
+        index.type_values(model)
+    return index

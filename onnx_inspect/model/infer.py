@@ -7,6 +7,11 @@ with ``dtype``, RegexFullMatch whose first input has no type) and its data propa
 process (the fast path), every other one in a spawned child with a memory cap and a time limit. A
 child that crashes, runs out of memory or time leaves the model with its declared shapes and a line
 in ``Model.warnings``; the user's process never dies.
+
+The C++ inference holds the GIL, so a thread alone overlaps nothing: a big known-good model (see
+BESIDE_NODES) is inferred in a child too, without limits (like the process itself), while the caller
+indexes the model (``InferJob``). The child sees only onnx's built-in op schemas: schemas a user
+registered from Python (``onnx.defs.register_schema``) reach in-process inference only.
 """
 
 from __future__ import annotations
@@ -16,11 +21,16 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 
 import onnx
 
 from .index import Declared, declared_names
+
+#: onnx's C++ extension module, which the child loads by path
+_EXTENSION = onnx.onnx_cpp2py_export.__file__ or ""
 
 #: Ops whose C++ inference crashes when their first input has no type (seen with onnx 1.23): a child runs them.
 RISKY_OPS = frozenset(
@@ -45,25 +55,41 @@ CHILD_TIMEOUT_S = 60.0
 CHILD_MEMORY = 2**30
 CHILD_MEMORY_PER_BYTE = 6
 
+#: Main-graph nodes from which a known-good model is inferred in a child process beside the index:
+#: onnx's C++ inference holds the GIL, so only another process overlaps it. The child loads onnx's
+#: extension module alone (~40 ms); below this size its start and the model's copy cost more than
+#: the overlap saves.
+BESIDE_NODES = 20_000
+
+# The child loads onnx's C++ extension by path, without the onnx package (whose import, with numpy and
+# protobuf, takes 0.5-1 s), and writes the inferred model's bytes as the C++ code returns them.
 _CHILD = r"""
-import sys, onnx
-data_prop = sys.argv[1] == "1"
-limit = int(sys.argv[2])
+import sys
+so, data_prop, limit = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
 try:
-    import resource
-    size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
-    resource.setrlimit(resource.RLIMIT_AS, (size + limit, size + limit))
+    import importlib.machinery as mach, importlib.util as util
+    loader = mach.ExtensionFileLoader("onnx.onnx_cpp2py_export", so)
+    C = util.module_from_spec(util.spec_from_file_location(loader.name, so, loader=loader))
+    loader.exec_module(C)
 except Exception:
-    pass
+    from onnx import onnx_cpp2py_export as C
+if limit:
+    try:
+        import resource
+        size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (size + limit, size + limit))
+    except Exception:
+        pass
 data = sys.stdin.buffer.read()
 try:
-    out = onnx.shape_inference.infer_shapes(data, check_type=False, strict_mode=False, data_prop=data_prop)
+    out = C.shape_inference.infer_shapes(data, False, False, data_prop)
 except MemoryError:
     sys.stderr.write("OI-OOM\n"); sys.exit(3)
 except Exception as exc:
     text = str(exc).strip().splitlines()
     sys.stderr.write("OI-ERR " + (text[0] if text else type(exc).__name__) + "\n"); sys.exit(2)
-sys.stdout.buffer.write(out.SerializeToString())
+del data
+sys.stdout.buffer.write(out)
 """
 
 
@@ -145,12 +171,20 @@ def _shape_risk(op: str, t: onnx.TensorProto) -> str | None:
     return "flat" if op == "Reshape" and len(values) == 1 else None
 
 
-def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> Inferred:
+def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None, beside: bool = False) -> Inferred:
     """Shape inference with data propagation: in process when known-good (``risk`` None, see ``scan``),
-    else in a guarded child."""
+    else in a guarded child. ``beside``: a known-good model goes to an unguarded child (no memory or
+    time limit, like the process itself), so that the caller's threads run meanwhile."""
     if risk is not None and risk.startswith(FLAT_RISK) and _flat_values_small(proto, raw):
         risk = None  # every 1-D value is small: data propagation in process is as safe as for any model
-    if risk is None:
+    if risk is None and beside:
+        data = raw if raw is not None else proto.SerializeToString()
+        child, problem = run_child(data, data_prop=True, timeout=None, memory=0)
+        if child is not None:
+            return Inferred(child, [], "child")
+        if not problem.startswith("could not start"):
+            return Inferred(proto, [_failed(problem)], "child")
+    if risk is None:  # (also when no child could be started)
         try:
             # The file's own bytes go straight to the C++ inference: no re-serialisation of the proto.
             out = onnx.shape_inference.infer_shapes(
@@ -179,6 +213,43 @@ def infer(proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> Inferr
     return Inferred(proto, warnings, "child")
 
 
+class InferJob:
+    """``infer`` beside the caller: in a thread when it runs in a child process (a big known-good model,
+    see BESIDE_NODES, or a risky one), so the caller indexes the model meanwhile; else here and now.
+    ``result()`` waits for it and raises what ``infer`` raised."""
+
+    def __init__(self, proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> None:
+        self._got: Inferred | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        beside = len(proto.graph.node) >= BESIDE_NODES
+        if risk is None and not beside:
+            self._got = infer(proto, raw, risk)
+            return
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(proto, raw, risk, beside),
+            name="onnx-inspect shape inference",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _run(self, proto: onnx.ModelProto, raw: bytes | None, risk: str | None, beside: bool) -> None:
+        try:
+            self._got = infer(proto, raw, risk, beside)
+        except BaseException as exc:  # handed to the caller's thread by ``result``
+            self._error = exc
+
+    def result(self) -> Inferred:
+        """Wait for inference; its result, or the exception ``infer`` raised."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._got is not None
+        return self._got
+
+
 def _flat_values_small(proto: onnx.ModelProto, raw: bytes | None) -> bool:
     """Whether plain inference (no data propagation: linear in the graph, no per-element work) finds
     no 1-D value longer than MAX_SAFE_DIM, so the data-propagating pass may run in process. Costs
@@ -200,20 +271,27 @@ def _flat_values_small(proto: onnx.ModelProto, raw: bytes | None) -> bool:
 
 
 def run_child(
-    data: bytes, data_prop: bool, timeout: float = CHILD_TIMEOUT_S, memory: int | None = None
+    data: bytes, data_prop: bool, timeout: float | None = CHILD_TIMEOUT_S, memory: int | None = None
 ) -> tuple[onnx.ModelProto | None, str]:
-    """Infer shapes of serialized model ``data`` in a fresh child; (model, '') or (None, what went wrong)."""
+    """Infer shapes of serialized model ``data`` in a fresh child; (model, '') or (None, what went wrong).
+
+    ``memory``: address space the child may add (None: CHILD_MEMORY + CHILD_MEMORY_PER_BYTE per byte,
+    0: no limit); ``timeout`` None: no time limit."""
     if memory is None:
         memory = CHILD_MEMORY + CHILD_MEMORY_PER_BYTE * len(data)
+    # The model goes in and out through unnamed temporary files: one write and one read, each without
+    # the GIL (a pipe is fed in 4 KiB steps that each need it while the caller's thread is busy).
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, "1" if data_prop else "0", str(memory)],
-            input=data,
-            capture_output=True,
-            timeout=timeout,
-            env={**os.environ, "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1"},
-            check=False,
-        )
+        with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout:
+            fin.write(data)
+            fin.seek(0)
+            cmd = [sys.executable, "-c", _CHILD, _EXTENSION, "1" if data_prop else "0", str(memory)]
+            env = {**os.environ, "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1"}
+            proc = subprocess.run(
+                cmd, stdin=fin, stdout=fout, stderr=subprocess.PIPE, timeout=timeout, env=env, check=False
+            )
+            fout.seek(0)
+            stdout = fout.read() if proc.returncode == 0 else b""
     except subprocess.TimeoutExpired:
         return None, f"took more than {timeout:g} s and was stopped"
     except OSError as exc:
@@ -223,7 +301,7 @@ def run_child(
     if proc.returncode == 0:
         out = onnx.ModelProto()
         try:
-            out.ParseFromString(proc.stdout)
+            out.ParseFromString(stdout)
         except Exception:
             return None, "returned a model that does not parse"
         return out, ""

@@ -25,8 +25,8 @@ from onnx import numpy_helper
 from ..errors import InspectError, ModelLoadError, UnknownNameError, printable
 from .dtypes import dtype_name, np_dtype
 from .external import MAX_COPY_BYTES, read_external, uses_external
-from .index import NODE_COLUMNS, SEP, Index, build_index, function_path
-from .infer import infer, scan
+from .index import NODE_COLUMNS, SEP, Index, StructureChanged, build_index, function_path
+from .infer import InferJob, scan
 from .read import read_model
 from .scopes import graph_scopes
 
@@ -50,18 +50,29 @@ class Model:
         self.inferred_in = "none"  # where onnx shape inference ran: 'process', 'child' or 'none'
         self.shapes_version = 0  # bumped when fill_shapes changes ``tensors`` (caches of shapes compare it)
         declared = None
+        job: InferJob | None = None
         if shapes == "onnx":
             declared, risk = scan(proto, raw)
-            proto = self._infer(proto, raw, risk)
+            job = InferJob(proto, raw, risk)  # in a thread: the C++ inference runs beside the index
         elif shapes != "none":
             raise InspectError(f"shapes={shapes!r} is not one of 'onnx', 'none'")
-        self.proto = proto
         # Per-node metadata is only read when the file mentions it (the dynamo exporter's scope names).
         scan_metadata = raw is None or b"namespace" in raw or b"pkg.torch.onnx" in raw
-        self._index: Index = build_index(proto, declared, scan_metadata)
         self.scope_methods: dict[str, str] = {}
-        self._scopes = self._assign_scopes()
-        self.nodes = self._node_frame()
+        try:  # everything that does not need the inferred types, while inference runs
+            self._index: Index = build_index(proto, declared, scan_metadata, typed=False)
+            self._scopes = self._assign_scopes()
+            self.nodes = self._node_frame()
+        finally:  # (no thread outlives the constructor; inference's own errors come first, as before)
+            final = self._infer(job) if job is not None else proto
+        self.proto = final
+        try:
+            self._index.type_values(final)
+        except StructureChanged:  # inference changed a graph (never seen): index the inferred model anew
+            self._index = build_index(final, declared, scan_metadata)
+            self.scope_methods = {}
+            self._scopes = self._assign_scopes()
+            self.nodes = self._node_frame()
         self.tensors = self._tensor_frame()
         self.graphs = self._graph_frame()
         self._check_text()
@@ -79,9 +90,10 @@ class Model:
                         )
 
     # -- construction ----------------------------------------------------------------------------------
-    def _infer(self, proto: onnx.ModelProto, raw: bytes | None, risk: str | None) -> onnx.ModelProto:
-        """onnx shape inference with data propagation, guarded (see infer.py); on failure say why."""
-        got = infer(proto, raw, risk)
+    def _infer(self, job: InferJob) -> onnx.ModelProto:
+        """The result of onnx shape inference with data propagation, guarded (see infer.py); on failure
+        the declared model, and a warning saying why."""
+        got = job.result()
         self.inferred_in = got.where
         self.warnings.extend(got.warnings)
         return got.proto

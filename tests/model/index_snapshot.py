@@ -13,6 +13,7 @@ synthetic 50k-node models of benchmarks/load.py (scoped, flat, unnamed).
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import sys
 import tempfile
@@ -59,7 +60,15 @@ def snapshot(m: oi.Model) -> dict[str, Any]:
         "weights": weights,
         "by_name": dict(ix.by_name),
         "node_protos": {k: v.SerializeToString() for k, v in ix.node_protos.items()},
+        # the inferred model and the graph protos the index hands out (bodies carry inferred value_info)
+        "proto": _digest(m.proto),
+        "graph_protos": {path: _digest(e.proto) for path, e in ix.graphs.items()},
+        "warnings": list(m.warnings),
     }
+
+
+def _digest(msg: Any) -> str:
+    return hashlib.sha256(msg.SerializeToString(deterministic=True)).hexdigest()
 
 
 def models() -> Iterator[tuple[str, Callable[[], Any]]]:
@@ -117,7 +126,7 @@ def main(argv: list[str]) -> int:
         if isinstance(ref, str) or isinstance(snap, str):
             problems = [] if ref == snap else [f"{ref!r} vs {snap!r}"]
         else:
-            problems = [f"{k}: {d}" for k in ref if (d := _diff(ref[k], snap[k])) is not None]
+            problems = [f"{k}: {d}" for k in ref if (d := _diff(ref[k], snap.get(k))) is not None]
         bad += bool(problems)
         print(("SAME " if not problems else "DIFF ") + name, *problems, sep="\n  ")
     return 1 if bad else 0
