@@ -452,7 +452,7 @@ def _feeds_for_both(
     a: Any, b: Any, feeds: Any, dims: DimsArg, ranges: RangesArg, seed: int, max_bytes: int
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Feeds for ``a`` (given or generated), and the same values for ``b`` (float inputs cast to its dtype)."""
-    from .feeds import input_specs, make_feeds, read_feeds
+    from .feeds import make_feeds, model_inputs, read_feeds
 
     if feeds is None:
         fa = make_feeds(a, dims=dims, ranges=ranges, seed=seed, max_bytes=max_bytes)
@@ -460,7 +460,7 @@ def _feeds_for_both(
         fa = {str(k): np.asarray(v) for k, v in feeds.items()}
     else:
         fa = read_feeds(a, feeds, max_bytes=max_bytes)
-    specs_b = input_specs(b.proto.graph)
+    specs_b = model_inputs(b).values()
     fb: dict[str, np.ndarray] = {}
     la, lb = _name(a), _name(b)
     for spec in specs_b:

@@ -32,7 +32,6 @@ from .feeds import (
     check_seed,
     generate,
     given_feeds,
-    input_specs,
     model_inputs,
     model_metadata,
     resolve_shape,
@@ -106,7 +105,7 @@ def input_dims(m: ModelLike, dims: DimsArg = None, feeds: Mapping[str, Any] | No
 def input_shapes(m: ModelLike, dims: DimsArg = None) -> dict[str, tuple[int, ...] | None]:
     """Shape each generated input gets with these ``dims`` (None where a dim is still unset)."""
     model = as_model(m)
-    specs = [s for s in input_specs(model.proto.graph) if s.kind == "tensor"]
+    specs = [s for s in model_inputs(model).values() if s.kind == "tensor"]
     dimplan.check_keys(specs, dims)
     infos = dimplan.plan(specs, dims, model_metadata(model))
     sizes = {u: i.value for i in infos for u in i.uses}
