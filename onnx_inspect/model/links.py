@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,12 +68,18 @@ class Links:
 
     def resolve(self, graph_rows: np.ndarray | Sequence[int], names: Sequence[str]) -> np.ndarray:
         """Tensor row of each (graph row, value name); -1 for '' (an omitted input), -2 for an unknown name."""
-        rows = self.rows
-        return np.fromiter(
-            (-1 if name == "" else rows[g].get(name, -2) for g, name in zip(graph_rows, names, strict=True)),
-            dtype=np.int64,
-            count=len(names),
-        )
+        return _resolve(self.rows, graph_rows, names)
+
+
+def _resolve(
+    rows: Sequence[Mapping[str, int]], graph_rows: Iterable[int], names: Sequence[str]
+) -> np.ndarray:
+    """``Links.resolve`` on per-graph name -> row maps: -1 for '', -2 for a name the graph lacks."""
+    return np.fromiter(
+        (-1 if name == "" else rows[g].get(name, -2) for g, name in zip(graph_rows, names, strict=True)),
+        dtype=np.int64,
+        count=len(names),
+    )
 
 
 _CACHE: weakref.WeakKeyDictionary[Model, Links] = weakref.WeakKeyDictionary()
@@ -212,8 +218,6 @@ def _by_name(m: Model, node_graph: np.ndarray, tensor_graph: np.ndarray) -> _Row
         lists = m.nodes[column].tolist()
         ptr = _ptr(lists)
         graph = np.repeat(node_graph, np.diff(ptr)).tolist()
-        names = itertools.chain.from_iterable(lists)
-        got = [-1 if name == "" else rows[g].get(name, -2) for g, name in zip(graph, names, strict=True)]
-        return ptr, np.asarray(got, dtype=np.int64)
+        return ptr, _resolve(rows, graph, list(itertools.chain.from_iterable(lists)))
 
     return (*resolve("inputs"), *resolve("outputs"), list(rows))
